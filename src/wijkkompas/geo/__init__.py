@@ -1,0 +1,1 @@
+"""Geography: CBS region codes, the area hierarchy, boundary files."""

@@ -1,0 +1,69 @@
+"""Reading files into the store: format detection, then one atomic store write.
+
+:func:`read_file` picks the reader by asking each in :data:`READERS` whether it
+recognises the file (``sniff``), in order from the most specific to the most general.
+:func:`ingest` reads every file first and only then writes, so a batch of files lands
+whole or not at all.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from importlib import import_module
+from pathlib import Path
+
+from .catalog import Catalog, load_catalog
+from .errors import IngestError
+from .sources.base import ReadResult
+from .store import IngestReport, Store
+
+# module paths, most specific first: the own long layout, mapping files, boundary files,
+# then the CBS dialects
+READERS = (
+    "wijkkompas.sources.longtable",
+    "wijkkompas.sources.mapped",
+    "wijkkompas.geo.boundaries",
+    "wijkkompas.sources.statline",
+)
+
+
+def detect(path: Path):
+    """The reader module for a file, or IngestError listing what was tried."""
+    if not path.exists():
+        raise IngestError("file not found", file=str(path))
+    if path.is_dir():
+        raise IngestError("this is a folder; give the files in it", file=str(path))
+    if path.stat().st_size == 0:
+        raise IngestError("the file is empty", file=str(path))
+    for name in READERS:
+        reader = import_module(name)
+        if reader.sniff(path):
+            return reader
+    raise IngestError(
+        "unknown format: expected a CBS StatLine file (OData CSV, CSV export, R export, "
+        "spreadsheet), a mapping file (.yaml) for other tables, a boundary file (GeoJSON, "
+        "TopoJSON, GeoPackage) or a wijkkompas export", file=str(path))
+
+
+def read_file(path: Path | str, catalog: Catalog | None = None, **options) -> list[ReadResult]:
+    """Read one file into results (a wijkkompas export may hold several sources)."""
+    path = Path(path)
+    catalog = catalog if catalog is not None else load_catalog()
+    result = detect(path).read(path, catalog, **options)
+    return result if isinstance(result, list) else [result]
+
+
+def ingest(paths: Iterable[Path | str], store: Store | None = None, *,
+           catalog: Catalog | None = None, on_conflict: str = "error",
+           progress: Callable[[Path], None] | None = None, **options) -> IngestReport:
+    """Read all files, then add them to the store in one transaction.
+
+    ``options`` go to the readers (``vintage=``, ``period=``, ``mapping=``...).
+    """
+    store = store if store is not None else Store()
+    catalog = catalog if catalog is not None else load_catalog()
+    results: list[ReadResult] = []
+    for path in paths:
+        results.extend(read_file(path, catalog, **options))
+        if progress:
+            progress(Path(path))
+    return store.ingest(results, on_conflict=on_conflict)

@@ -1,0 +1,71 @@
+"""An area's profile: its latest figure per indicator, with the gemeente and country beside it.
+
+For every indicator the store holds for the area, the newest period is taken (and, for
+the same period, the newest boundary vintage). The reference values are those of the
+area's gemeente and of the country (NL01) for the *same* period, vintage and indicator,
+when the store has them; no reference value is computed here (aggregation up the
+hierarchy weights by population and belongs to the scoring code), so a blank reference
+means that the source did not publish one.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .catalog import DOMAINS, Catalog
+from .geo.codes import COUNTRY
+from .store import Store
+
+COLUMNS = ["domain", "indicator", "label", "unit", "period", "vintage", "value", "status",
+           "gemeente_value", "country_value", "perspective", "source", "reliable"]
+
+
+def area_profile(store: Store, catalog: Catalog, area: str,
+                 *, language: str = "nl") -> tuple[pd.Series, pd.DataFrame]:
+    """Return ``(area, figures)`` for a code or name; figures in :data:`COLUMNS`."""
+    found = store.resolve_area(area)
+    code, gemeente = found["code"], found["gemeente_code"]
+    figures = store.observations(codes=[code])
+    if figures.empty:
+        return found, pd.DataFrame(columns=COLUMNS)
+    latest = (figures.sort_values(["year", "period", "vintage"])
+                     .groupby("indicator", as_index=False).tail(1))
+    references = store.observations(
+        codes=[c for c in (gemeente, COUNTRY) if c and c != code],
+        indicators=list(latest["indicator"]))
+    population = latest.loc[latest["indicator"] == "inwoners", "value"]
+    population = float(population.iloc[0]) if len(population) else None
+    rows = []
+    for figure in latest.itertuples():
+        indicator = catalog.indicators.get(figure.indicator)
+        same = references[(references["indicator"] == figure.indicator)
+                          & (references["period"] == figure.period)
+                          & (references["vintage"] == figure.vintage)]
+        rows.append({
+            "domain": indicator.domain if indicator else "context",
+            "indicator": figure.indicator,
+            "label": indicator.label(language) if indicator else figure.indicator,
+            "unit": indicator.unit if indicator else "",
+            "period": figure.period, "vintage": int(figure.vintage),
+            "value": figure.value, "status": figure.status,
+            "gemeente_value": _value(same, gemeente), "country_value": _value(same, COUNTRY),
+            "perspective": indicator.perspective if indicator else "",
+            "source": figure.source,
+            "reliable": _reliable(indicator, population),
+        })
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = frame.sort_values(["domain", "label"], key=lambda s: s.map(order)
+                              if s.name == "domain" else s.str.lower())
+    return found, frame.reset_index(drop=True)
+
+
+def _value(frame: pd.DataFrame, code: str | None) -> float | None:
+    match = frame.loc[frame["area_code"] == code, "value"]
+    return float(match.iloc[0]) if len(match) and pd.notna(match.iloc[0]) else None
+
+
+def _reliable(indicator, population: float | None) -> bool | None:
+    """False when the area has fewer residents than the indicator's minimum population."""
+    if indicator is None or not indicator.min_population or population is None:
+        return None
+    return population >= indicator.min_population

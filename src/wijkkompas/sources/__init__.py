@@ -1,0 +1,1 @@
+"""Readers that turn real files into observations (see :mod:`wijkkompas.sources.base`)."""

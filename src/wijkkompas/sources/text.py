@@ -1,0 +1,103 @@
+"""Reading delimited text as it comes from StatLine, municipalities and spreadsheets.
+
+Real files arrive as UTF-8 with or without a byte-order mark, or as latin-1/cp1252
+(Excel on Windows); comma-, semicolon- or tab-separated; sometimes gzipped; sometimes
+cut short by a failed download. :func:`read_table` returns every cell as text, so that
+the readers decide what a number, a symbol or a code is (see :mod:`.base`), and raises
+:class:`~wijkkompas.errors.IngestError` naming file and row for what it cannot read.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import IngestError
+
+DELIMITERS = ",;\t|"
+
+
+def read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError) as exc:
+            raise IngestError(f"gzip file is damaged or cut short ({exc})", file=str(path)) from exc
+    return data
+
+
+def decode(data: bytes, file: str) -> tuple[str, str]:
+    """Decode bytes, returning ``(text, encoding)``.
+
+    UTF-8 (a BOM is dropped) is tried first; a file that is not valid UTF-8 is read as
+    cp1252, the encoding of Dutch Excel exports, whose letters (e, e-acute, ij) are
+    latin-1 compatible. A NUL byte means a binary file, not text.
+    """
+    if b"\x00" in data[:4096]:
+        raise IngestError("this is not a text file (it contains NUL bytes); "
+                          "for spreadsheets use .xlsx", file=file)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(text: str, file: str) -> str:
+    """Pick the delimiter that splits the first lines into the same, largest number of fields."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        raise IngestError("the file is empty", file=file)
+    best, best_fields = None, 1
+    for delimiter in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        # the last sampled line may be cut short; judge on the others when there are any
+        sample = counts[:-1] if len(counts) > 2 else counts
+        if len(set(sample)) == 1 and sample[0] > best_fields:
+            best, best_fields = delimiter, sample[0]
+    if best is None:
+        raise IngestError("cannot tell the delimiter: the first lines do not split into a "
+                          "consistent number of columns on ',', ';', tab or '|'", file=file)
+    return best
+
+
+def read_table(path: Path | str, *, skip_rows: int = 0) -> pd.DataFrame:
+    """Read a delimited text file into a frame of strings (empty cells as '').
+
+    Raises IngestError for an empty file, an unreadable delimiter, duplicate column
+    names, or a row whose number of fields differs from the header (a file cut short).
+    The frame's index is the row number as an editor shows it (header = row 1).
+    """
+    path = Path(path)
+    file = str(path)
+    text, _encoding = decode(read_bytes(path), file)
+    if skip_rows:
+        text = "\n".join(text.splitlines()[skip_rows:])
+    if not text.strip():
+        raise IngestError("the file is empty", file=file)
+    delimiter = sniff_delimiter(text, file)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    header = rows[0]
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise IngestError(f"duplicate column names {dupes}", file=file, row=1 + skip_rows)
+    body = []
+    for number, row in enumerate(rows[1:], start=2 + skip_rows):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != len(header):
+            hint = " (the file may be cut short)" if number == len(rows) + skip_rows else ""
+            raise IngestError(f"expected {len(header)} fields, found {len(row)}{hint}",
+                              file=file, row=number)
+        body.append((number, row))
+    frame = pd.DataFrame([r for _, r in body], columns=header, dtype="object",
+                         index=pd.Index([n for n, _ in body], name="row"))
+    if text.rstrip("\r\n").count('"') % 2:
+        raise IngestError("an opening quote is never closed (the file may be cut short)",
+                          file=file, row=len(rows) + skip_rows)
+    return frame

@@ -1,0 +1,29 @@
+"""The observation store: one DuckDB file holding every figure in a long table.
+
+Tables (all keyed without database constraints; the keys are enforced by :meth:`Store.ingest`,
+which is faster for bulk loads than an index on millions of rows):
+
+``observations``
+    area_code, vintage, period, year, indicator, value, status, source, load_id.
+    Key: (area_code, vintage, period, indicator): one figure per area of a boundary
+    vintage, per period and indicator, whichever file brought it.
+``areas``
+    code, vintage, name, level, wijk_code, gemeente_code. Key: (code, vintage).
+``boundaries``
+    code, vintage, level, geometry (WKB, RD New EPSG:28992), display (WKB, WGS84,
+    simplified for maps).
+``sources``
+    id, title, publisher, licence, url, table_id: the publications figures come from.
+``loads``
+    one row per ingested file: load_id, source, file, sha256, format, loaded_at and
+    counts of rows added, unchanged and replaced.
+
+Ingest is atomic. Everything is read and checked in memory first; conflicts are looked
+up through a read-only connection; only then is one write transaction opened. A store
+that did not exist yet is built in a temporary file and renamed into place. So a file
+that fails to read, or that conflicts with the store, leaves the store byte-for-byte as
+it was; loading the same file twice adds nothing and writes nothing.
+"""
+from .store import IngestReport, Store
+
+__all__ = ["IngestReport", "Store"]

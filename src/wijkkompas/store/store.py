@@ -1,0 +1,499 @@
+"""The :class:`Store`: atomic ingest and the queries everything else reads through.
+
+See the package docstring for the tables and the atomicity guarantees.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..errors import ConflictError, UnknownAreaError, WijkkompasError
+from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip
+
+FILE_NAME = "wijkkompas.duckdb"
+KEY = ["area_code", "vintage", "period", "indicator"]
+ON_CONFLICT = ("error", "keep", "replace")
+# Two figures are the same when they differ by less than this relative amount: sources
+# that republish a CBS figure store it as float and may differ in the last bit.
+REL_TOLERANCE = 1e-9
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS observations(
+    area_code VARCHAR NOT NULL, vintage SMALLINT NOT NULL, period VARCHAR NOT NULL,
+    year SMALLINT NOT NULL, indicator VARCHAR NOT NULL, value DOUBLE,
+    status VARCHAR NOT NULL, source VARCHAR NOT NULL, load_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS areas(
+    code VARCHAR NOT NULL, vintage SMALLINT NOT NULL, name VARCHAR, level VARCHAR NOT NULL,
+    wijk_code VARCHAR, gemeente_code VARCHAR);
+CREATE TABLE IF NOT EXISTS boundaries(
+    code VARCHAR NOT NULL, vintage SMALLINT NOT NULL, level VARCHAR NOT NULL,
+    geometry BLOB NOT NULL, display BLOB, load_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(
+    id VARCHAR NOT NULL, title VARCHAR, publisher VARCHAR, licence VARCHAR, url VARCHAR,
+    table_id VARCHAR);
+CREATE TABLE IF NOT EXISTS loads(
+    load_id INTEGER NOT NULL, source VARCHAR NOT NULL, file VARCHAR, sha256 VARCHAR,
+    format VARCHAR, loaded_at TIMESTAMP NOT NULL, added INTEGER, unchanged INTEGER,
+    replaced INTEGER, skipped INTEGER);
+"""
+
+
+@dataclass
+class FileReport:
+    """What ingest did with one file."""
+
+    file: str
+    source: str
+    rows: int
+    added: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    kept: int = 0
+    areas_added: int = 0
+    boundaries_added: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport]
+
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(f.unchanged for f in self.files)
+
+
+class Store:
+    """A directory holding ``wijkkompas.duckdb``.
+
+    Parameters
+    ----------
+    directory
+        The store directory; None takes ``$WIJKKOMPAS_STORE`` or the user's data folder
+        (:func:`wijkkompas.config.store_dir`).
+    """
+
+    def __init__(self, directory: Path | str | None = None) -> None:
+        self.directory = config.store_dir(directory)
+        self.path = self.directory / FILE_NAME
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.directory)!r})"
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    # -- connections -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool = False, path: Path | None = None):
+        target = path or self.path
+        if not write and not target.is_file():
+            raise WijkkompasError(
+                f"no store at {self.directory}: load data first (wijkkompas ingest PATH, "
+                "or wijkkompas demo for the bundled data)")
+        try:
+            con = duckdb.connect(str(target), read_only=not write)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WijkkompasError(
+                    f"the store {self.directory} is in use by another process that is "
+                    "writing to it; try again when it has finished") from exc
+            raise WijkkompasError(f"cannot open the store {target}: {exc}") from exc
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a read-only SQL query against the store (the tables are documented above)."""
+        with self._connect() as con:
+            return con.execute(sql, params or []).df()
+
+    # -- ingest ------------------------------------------------------------------------
+
+    def ingest(self, results: list[ReadResult], *, on_conflict: str = "error") -> IngestReport:
+        """Add what the readers read, all of it or none of it.
+
+        ``on_conflict`` decides what happens when an incoming figure differs from the
+        one in the store for the same area, vintage, period and indicator: ``error``
+        (default) rejects the whole ingest and lists the conflicts, ``keep`` keeps the
+        stored figures, ``replace`` takes the incoming ones.
+        """
+        if on_conflict not in ON_CONFLICT:
+            raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
+        incoming = _combine(results)
+        reports = [FileReport(file=r.source.file, source=r.source.id,
+                              rows=len(r.observations), skipped=list(r.skipped))
+                   for r in results]
+        if self.exists:
+            with self._connect() as con:
+                plan = _plan(con, incoming, results, on_conflict)
+        else:
+            plan = _plan(None, incoming, results, on_conflict)
+        if plan.empty:
+            _count(plan, reports)
+            return IngestReport(reports)
+        if self.exists:
+            with self._connect(write=True) as con:
+                # re-plan inside the transaction: another process may have written since
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    plan = _plan(con, incoming, results, on_conflict)
+                    _write(con, plan, results)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+        else:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.tmp"
+            temporary.unlink(missing_ok=True)
+            try:
+                with self._connect(write=True, path=temporary) as con:
+                    con.execute(SCHEMA)
+                    _write(con, plan, results)
+                os.replace(temporary, self.path)
+            finally:
+                temporary.unlink(missing_ok=True)
+                Path(str(temporary) + ".wal").unlink(missing_ok=True)
+        _count(plan, reports)
+        return IngestReport(reports)
+
+    # -- queries -----------------------------------------------------------------------
+
+    def areas(self, search: str | None = None, *, level: str | None = None,
+              vintage: int | None = None, limit: int | None = None) -> pd.DataFrame:
+        """Areas whose code starts with, or whose name contains, ``search`` (any case)."""
+        where, params = ["TRUE"], []
+        if search:
+            where.append("(upper(code) LIKE ? OR name ILIKE ?)")
+            params += [search.strip().upper() + "%", f"%{search.strip()}%"]
+        if level:
+            where.append("level = ?")
+            params.append(level)
+        if vintage:
+            where.append("vintage = ?")
+            params.append(int(vintage))
+        sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM areas WHERE {' AND '.join(where)} "
+               "ORDER BY CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
+               "WHEN 'wijk' THEN 2 ELSE 3 END, code, vintage DESC")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self.query(sql, params)
+
+    def resolve_area(self, text: str) -> pd.Series:
+        """The area a user means by a code or a name; its newest vintage.
+
+        An exact code wins; otherwise an exact name (case-insensitive), then a unique
+        partial name. Several candidates raise UnknownAreaError listing them.
+        """
+        text = text.strip()
+        exact = self.query(
+            f"SELECT {', '.join(AREA_COLUMNS)} FROM areas WHERE upper(code) = ? "
+            "ORDER BY vintage DESC", [text.upper()])
+        if exact.empty:
+            exact = self.query(
+                f"SELECT {', '.join(AREA_COLUMNS)} FROM areas WHERE lower(name) = lower(?) "
+                "ORDER BY vintage DESC", [text])
+        if exact.empty:
+            exact = self.areas(text)
+            exact = exact[exact["name"].str.contains(text, case=False, regex=False, na=False)]
+        if exact.empty:
+            raise UnknownAreaError(f"no area with code or name {text!r} in the store")
+        codes = exact["code"].unique()
+        if len(codes) > 1:
+            listed = ", ".join(f"{r.code} {r.name}" for r in
+                               exact.drop_duplicates("code").head(10).itertuples())
+            raise UnknownAreaError(f"{text!r} matches {len(codes)} areas ({listed}); "
+                                   "give the code")
+        return exact.iloc[0]
+
+    def observations(self, *, codes: list[str] | None = None,
+                     indicators: list[str] | None = None, level: str | None = None,
+                     periods: list[str] | None = None, vintage: int | None = None,
+                     within: str | None = None) -> pd.DataFrame:
+        """Figures in the long layout, with each area's name and level.
+
+        ``within`` keeps the areas of one gemeente or wijk (by code prefix rules of
+        :mod:`wijkkompas.geo.codes`).
+        """
+        where, params = ["TRUE"], []
+        for column, values in (("o.area_code", codes), ("o.indicator", indicators),
+                               ("o.period", periods)):
+            if values:
+                where.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params += list(values)
+        if level:
+            where.append("a.level = ?")
+            params.append(level)
+        if vintage:
+            where.append("o.vintage = ?")
+            params.append(int(vintage))
+        if within:
+            where.append("(a.gemeente_code = ? OR a.wijk_code = ? OR o.area_code = ?)")
+            params += [within.upper()] * 3
+        sql = f"""
+            SELECT o.area_code, a.name, a.level, o.vintage, o.period, o.year, o.indicator,
+                   o.value, o.status, o.source
+            FROM observations o
+            LEFT JOIN areas a ON a.code = o.area_code AND a.vintage = o.vintage
+            WHERE {' AND '.join(where)}
+            ORDER BY o.area_code, o.indicator, o.year, o.period, o.vintage"""
+        return self.query(sql, params)
+
+    def indicator_summary(self) -> pd.DataFrame:
+        """Per indicator: how many figures, which periods and levels, from which sources."""
+        return self.query("""
+            SELECT o.indicator, count(*) AS figures,
+                   min(o.year) AS first_year, max(o.year) AS last_year,
+                   string_agg(DISTINCT a.level, ',' ORDER BY a.level) AS levels,
+                   string_agg(DISTINCT o.source, ',' ORDER BY o.source) AS sources
+            FROM observations o
+            LEFT JOIN areas a ON a.code = o.area_code AND a.vintage = o.vintage
+            GROUP BY o.indicator ORDER BY o.indicator""")
+
+    def overview(self) -> pd.DataFrame:
+        """Per source: files, figures, areas per level, years: the demo's summary."""
+        return self.query("""
+            SELECT o.source, s.title, count(*) AS figures,
+                   count(DISTINCT o.area_code) AS areas,
+                   count(DISTINCT o.indicator) AS indicators,
+                   min(o.year) AS first_year, max(o.year) AS last_year,
+                   string_agg(DISTINCT CAST(o.vintage AS VARCHAR), ',') AS vintages,
+                   sum(CASE WHEN o.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed
+            FROM observations o LEFT JOIN sources s ON s.id = o.source
+            GROUP BY o.source, s.title ORDER BY o.source""")
+
+    def sources(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM sources ORDER BY id")
+
+    def loads(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM loads ORDER BY load_id")
+
+    def boundaries(self, level: str, vintage: int | None = None, *, display: bool = False):
+        """Boundaries of one level as a GeoDataFrame (RD New, or WGS84 when ``display``).
+
+        Without ``vintage`` the newest vintage of that level in the store.
+        """
+        import geopandas as gpd
+        import shapely
+
+        if vintage is None:
+            found = self.query("SELECT max(vintage) AS v FROM boundaries WHERE level = ?",
+                               [level])["v"].iloc[0]
+            if pd.isna(found):
+                raise WijkkompasError(f"no boundaries for level {level!r} in the store")
+            vintage = int(found)
+        column = "coalesce(b.display, b.geometry)" if display else "b.geometry"
+        frame = self.query(f"""
+            SELECT b.code, b.vintage, b.level, a.name, {column} AS wkb
+            FROM boundaries b LEFT JOIN areas a ON a.code = b.code AND a.vintage = b.vintage
+            WHERE b.level = ? AND b.vintage = ? ORDER BY b.code""", [level, int(vintage)])
+        geometry = shapely.from_wkb(frame.pop("wkb").map(bytes).to_numpy())
+        return gpd.GeoDataFrame(frame, geometry=geometry,
+                                crs="EPSG:4326" if display else "EPSG:28992")
+
+
+# -- ingest internals ------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    new: pd.DataFrame            # incoming rows to insert (with _file)
+    replace: pd.DataFrame        # incoming rows that replace stored ones (with _file)
+    unchanged: pd.DataFrame      # _file column only
+    kept: pd.DataFrame           # _file column only
+    areas: pd.DataFrame
+    names: pd.DataFrame          # areas whose empty stored name gets one
+    boundaries: list[pd.DataFrame]
+
+    @property
+    def empty(self) -> bool:
+        return (self.new.empty and self.replace.empty and self.areas.empty
+                and self.names.empty and not any(len(b) for b in self.boundaries))
+
+
+def _combine(results: list[ReadResult]) -> pd.DataFrame:
+    """All incoming observations with their file index; conflicts between files raise."""
+    frames = []
+    for index, result in enumerate(results):
+        frame = result.observations[OBS_COLUMNS].copy()
+        frame["_file"] = index
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*OBS_COLUMNS, "_file"])
+    incoming = pd.concat(frames, ignore_index=True)
+    incoming["vintage"] = incoming["vintage"].astype("int16")
+    incoming["year"] = incoming["year"].astype("int16")
+    duplicated = incoming.duplicated(KEY, keep=False)
+    if duplicated.any():
+        dupes = incoming[duplicated]
+        first = dupes.groupby(KEY, sort=False)[["value", "status", "_file"]].transform("first")
+        differs = ~_same(dupes["value"], first["value"]) | (dupes["status"] != first["status"])
+        if differs.any():
+            row = dupes[differs].iloc[0]
+            other = results[int(first.loc[differs.idxmax(), "_file"])].source.file
+            raise ConflictError(
+                f"{results[int(row['_file'])].source.file} and {other} give different "
+                f"figures for {row['indicator']} of {row['area_code']} ({row['vintage']} "
+                f"indeling) in {row['period']}: load them one at a time and choose "
+                "with --on-conflict", dupes[differs])
+        incoming = incoming[~incoming.duplicated(KEY, keep="first")]
+    return incoming
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    a, b = a.to_numpy(float), b.to_numpy(float)
+    both_nan = np.isnan(a) & np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        close = np.abs(a - b) <= REL_TOLERANCE * np.maximum(1.0, np.abs(a))
+    return pd.Series(both_nan | close)
+
+
+def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: str) -> _Plan:
+    """Split incoming rows into new, unchanged, conflicting; raise on conflicts if asked."""
+    areas = pd.concat([r.areas[AREA_COLUMNS] for r in results], ignore_index=True)
+    areas = areas.assign(vintage=areas["vintage"].astype("int16"), name=areas["name"].fillna(""))
+    # the first non-empty name per area wins: boundary and StatLine files name areas, panels
+    # sometimes carry only codes
+    areas = (areas.sort_values("name", ascending=False, key=lambda s: s.str.len())
+                  .drop_duplicates(["code", "vintage"]))
+    boundaries = [r.boundaries if r.boundaries is not None else pd.DataFrame()
+                  for r in results]
+    if con is None:
+        none = incoming.iloc[0:0][["_file"]]
+        return _Plan(incoming, incoming.iloc[0:0], none, none, areas,
+                     areas.iloc[0:0], boundaries)
+    con.register("incoming", incoming)
+    matched = con.execute("""
+        SELECT i.*, o.value AS old_value, o.status AS old_status, o.source AS old_source
+        FROM incoming i JOIN observations o
+          ON o.area_code = i.area_code AND o.vintage = i.vintage
+         AND o.period = i.period AND o.indicator = i.indicator""").df()
+    new = con.execute("""
+        SELECT i.* FROM incoming i WHERE NOT EXISTS (
+            SELECT 1 FROM observations o WHERE o.area_code = i.area_code
+               AND o.vintage = i.vintage AND o.period = i.period
+               AND o.indicator = i.indicator)""").df()
+    con.unregister("incoming")
+    same = _same(matched["value"], matched["old_value"]).to_numpy() & (
+        matched["status"] == matched["old_status"]).to_numpy()
+    conflicts = matched[~same]
+    if len(conflicts) and on_conflict == "error":
+        sample = "; ".join(
+            f"{r.area_code} {r.indicator} {r.period} ({r.vintage}): store has "
+            f"{_show(r.old_value, r.old_status)} from {r.old_source}, file has "
+            f"{_show(r.value, r.status)}" for r in conflicts.head(5).itertuples())
+        raise ConflictError(
+            f"{len(conflicts)} figures differ from those in the store ({sample}"
+            f"{'; ...' if len(conflicts) > 5 else ''}). Nothing was loaded. Use "
+            "--on-conflict keep or --on-conflict replace to choose.", conflicts)
+    replace = conflicts[OBS_COLUMNS + ["_file"]] if on_conflict == "replace" else new.iloc[0:0]
+    kept = conflicts[["_file"]] if on_conflict == "keep" else new.iloc[0:0][["_file"]]
+    stored_areas = con.execute("SELECT code, vintage, name FROM areas").df()
+    merged = areas.merge(stored_areas, on=["code", "vintage"], how="left",
+                         suffixes=("", "_stored"), indicator=True)
+    new_areas = merged[merged["_merge"] == "left_only"][AREA_COLUMNS]
+    names = merged[(merged["_merge"] == "both") & (merged["name_stored"].fillna("") == "")
+                   & (merged["name"] != "")][["code", "vintage", "name"]]
+    stored_bounds = con.execute("SELECT DISTINCT code, vintage FROM boundaries").df()
+    keys = set(zip(stored_bounds["code"], stored_bounds["vintage"].astype(int)))
+    boundaries = [b[[(c, int(v)) not in keys for c, v in zip(b["code"], b["vintage"])]]
+                  if len(b) else b for b in boundaries]
+    return _Plan(new, replace, matched[same][["_file"]], kept, new_areas, names, boundaries)
+
+
+def _show(value: float, status: str) -> str:
+    return status if status != "observed" else f"{value:g}"
+
+
+def _write(con, plan: _Plan, results: list[ReadResult]) -> None:
+    con.execute(SCHEMA)
+    first_load = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+    load_ids = {index: first_load + index for index in range(len(results))}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for rows in (plan.replace, plan.new):
+        if rows.empty:
+            continue
+        rows = rows.assign(load_id=rows["_file"].map(load_ids).astype("int32"))
+        con.register("rows", rows)
+        if rows is not plan.new:
+            con.execute("""DELETE FROM observations o USING rows r
+                WHERE o.area_code = r.area_code AND o.vintage = r.vintage
+                  AND o.period = r.period AND o.indicator = r.indicator""")
+        con.execute(f"INSERT INTO observations SELECT {', '.join(OBS_COLUMNS)}, load_id "
+                    "FROM rows")
+        con.unregister("rows")
+    if len(plan.areas):
+        con.register("new_areas", plan.areas)
+        con.execute(f"INSERT INTO areas SELECT {', '.join(AREA_COLUMNS)} FROM new_areas")
+        con.unregister("new_areas")
+    if len(plan.names):
+        con.register("names", plan.names)
+        con.execute("""UPDATE areas SET name = n.name FROM names n
+                       WHERE areas.code = n.code AND areas.vintage = n.vintage""")
+        con.unregister("names")
+    for index, bounds in enumerate(plan.boundaries):
+        if len(bounds):
+            _write_boundaries(con, bounds, load_ids[index])
+    stored_sources = set(con.execute("SELECT id FROM sources").df()["id"])
+    for index, result in enumerate(results):
+        source = result.source
+        if source.id not in stored_sources:
+            con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+                        [source.id, source.title, source.publisher, source.licence,
+                         source.url, source.table])
+            stored_sources.add(source.id)
+        con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            load_ids[index], source.id, source.file, source.sha256, source.format, now,
+            int((plan.new["_file"] == index).sum()),
+            int((plan.unchanged["_file"] == index).sum()),
+            int((plan.replace["_file"] == index).sum()), len(result.skipped)])
+
+
+def _write_boundaries(con, bounds, load_id: int) -> None:
+    import shapely
+
+    frame = pd.DataFrame({
+        "code": bounds["code"].astype(str), "vintage": bounds["vintage"].astype("int16"),
+        "level": bounds["level"].astype(str),
+        "geometry": shapely.to_wkb(np.asarray(bounds.geometry.to_crs(28992).values)),
+    })
+    if "display" in bounds.columns:
+        frame["display"] = bounds["display"].to_numpy()
+    else:
+        from ..geo.boundaries import display_geometry
+
+        frame["display"] = shapely.to_wkb(np.asarray(display_geometry(bounds).geometry.values))
+    frame["load_id"] = load_id
+    con.register("bounds", frame)
+    con.execute("INSERT INTO boundaries SELECT code, vintage, level, geometry, display, "
+                "load_id FROM bounds")
+    con.unregister("bounds")
+
+
+def _count(plan: _Plan, reports: list[FileReport]) -> None:
+    for index, report in enumerate(reports):
+        report.added = int((plan.new["_file"] == index).sum())
+        report.replaced = int((plan.replace["_file"] == index).sum())
+        report.kept = int((plan.kept["_file"] == index).sum())
+        report.unchanged = report.rows - report.added - report.replaced - report.kept
+        if index < len(plan.boundaries):
+            report.boundaries_added = len(plan.boundaries[index])
+    # areas are counted for the batch; attribute them to the first file
+    if reports:
+        reports[0].areas_added = len(plan.areas)
+

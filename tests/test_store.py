@@ -1,0 +1,154 @@
+"""The observation store: atomic, idempotent ingest and its queries.
+
+The figures are real: CBS 50090NED, good or very good self-rated health (18+), 2012,
+for the country and Aa en Hunze's first wijk and buurt (2020 indeling).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wijkkompas.errors import ConflictError, WijkkompasError
+from wijkkompas.sources.base import OBS_COLUMNS, ReadResult, SourceInfo
+from wijkkompas.sources.longtable import areas_from
+from wijkkompas.store import Store
+
+REAL = [  # area, value (%), status
+    ("NL01", 76.1, "observed"), ("GM1680", 76.5, "observed"),
+    ("WK168000", 76.5, "observed"), ("BU16800000", 76.2, "observed"),
+    ("BU16800009", math.nan, "suppressed"),
+]
+
+
+def result(rows=REAL, *, period="2012", source="cbs-50090NED", file="health.csv",
+           names=None) -> ReadResult:
+    frame = pd.DataFrame(rows, columns=["area_code", "value", "status"])
+    frame = frame.assign(vintage=np.int16(2020), period=period, year=np.int16(int(period[:4])),
+                         indicator="goede_gezondheid", source=source)[OBS_COLUMNS]
+    frame["vintage"] = frame["vintage"].astype("int16")
+    frame["year"] = frame["year"].astype("int16")
+    named = frame.assign(name=[(names or {}).get(c, "") for c in frame["area_code"]])
+    return ReadResult(SourceInfo(id=source, title="Gezondheid per wijk en buurt", file=file),
+                      frame, areas_from(named))
+
+
+def digest(store: Store) -> str:
+    return hashlib.sha256(store.path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def store(tmp_path) -> Store:
+    return Store(tmp_path / "store")
+
+
+def test_new_store_holds_what_was_loaded(store):
+    report = store.ingest([result(names={"GM1680": "Aa en Hunze"})])
+    assert report.added == 5
+    figures = store.observations()
+    assert len(figures) == 5
+    assert figures.set_index("area_code").loc["GM1680", "value"] == 76.5
+    suppressed = figures.set_index("area_code").loc["BU16800009"]
+    assert suppressed["status"] == "suppressed" and pd.isna(suppressed["value"])
+    areas = store.areas().set_index("code")
+    assert areas.loc["BU16800000", "wijk_code"] == "WK168000"
+    assert areas.loc["BU16800000", "gemeente_code"] == "GM1680"
+    assert areas.loc["GM1680", "name"] == "Aa en Hunze"
+    assert store.loads()["added"].tolist() == [5]
+    assert not list(store.directory.glob(".*tmp"))
+
+
+def test_loading_twice_adds_nothing_and_writes_nothing(store):
+    store.ingest([result()])
+    before = digest(store)
+    report = store.ingest([result()])
+    assert report.added == 0 and report.unchanged == 5
+    assert digest(store) == before
+    assert len(store.observations()) == 5
+
+
+def test_conflicting_value_is_reported_and_store_unchanged(store):
+    store.ingest([result()])
+    before = digest(store)
+    changed = [(c, v + 1 if c == "GM1680" else v, s) for c, v, s in REAL]
+    with pytest.raises(ConflictError, match=r"1 figures differ.*GM1680.*76.5.*77.5"):
+        store.ingest([result(changed, file="other.csv")])
+    assert digest(store) == before
+
+
+def test_status_change_is_a_conflict(store):
+    store.ingest([result()])
+    observed = [(c, 60.0 if c == "BU16800009" else v, "observed") for c, v, s in REAL]
+    with pytest.raises(ConflictError, match="BU16800009.*suppressed"):
+        store.ingest([result(observed)])
+
+
+def test_replace_and_keep(store):
+    store.ingest([result()])
+    changed = [(c, v + 1 if c == "GM1680" else v, s) for c, v, s in REAL]
+    kept = store.ingest([result(changed)], on_conflict="keep")
+    assert kept.files[0].kept == 1
+    assert store.observations(codes=["GM1680"])["value"].item() == 76.5
+    replaced = store.ingest([result(changed)], on_conflict="replace")
+    assert replaced.files[0].replaced == 1
+    assert store.observations(codes=["GM1680"])["value"].item() == 77.5
+    assert len(store.observations()) == 5
+
+
+def test_conflict_between_files_of_one_batch_loads_nothing(store):
+    changed = [(c, v + 1 if c == "NL01" else v, s) for c, v, s in REAL]
+    with pytest.raises(ConflictError, match="a.csv and b.csv|b.csv and a.csv"):
+        store.ingest([result(file="a.csv"), result(changed, file="b.csv")])
+    assert not store.exists
+
+
+def test_new_periods_are_added_next_to_old_ones(store):
+    store.ingest([result()])
+    store.ingest([result([("NL01", 75.5, "observed")], period="2016")])
+    assert store.observations(codes=["NL01"])["period"].tolist() == ["2012", "2016"]
+
+
+def test_names_fill_in_but_never_overwrite(store):
+    store.ingest([result()])
+    store.ingest([result(names={"WK168000": "Wijk 00 Annen"})])
+    store.ingest([result(names={"WK168000": "Something else"})])
+    assert store.areas("WK168000")["name"].item() == "Wijk 00 Annen"
+
+
+def test_resolve_area_by_code_name_and_ambiguity(store):
+    store.ingest([result(names={"GM1680": "Aa en Hunze", "WK168000": "Wijk 00 Annen",
+                                "BU16800000": "Annen"})])
+    assert store.resolve_area("gm1680")["code"] == "GM1680"
+    assert store.resolve_area("aa en hunze")["code"] == "GM1680"
+    with pytest.raises(WijkkompasError, match="matches 2 areas"):
+        store.resolve_area("Anne")
+    with pytest.raises(WijkkompasError, match="no area"):
+        store.resolve_area("Atlantis")
+
+
+def test_missing_store_is_a_clear_error(tmp_path):
+    with pytest.raises(WijkkompasError, match="no store at"):
+        Store(tmp_path / "nothing").observations()
+
+
+def test_a_writer_elsewhere_gives_a_clear_message(store):
+    import subprocess
+    import sys
+
+    store.ingest([result()])
+    before = digest(store)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(30)", str(store.path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WijkkompasError, match="in use by another process"):
+            store.ingest([result([("NL01", 75.5, "observed")], period="2016")])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert digest(store) == before
