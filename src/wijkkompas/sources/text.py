@@ -53,13 +53,17 @@ def sniff_delimiter(text: str, file: str) -> str:
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     if not lines:
         raise IngestError("the file is empty", file=file)
-    best, best_fields = None, 1
+    best, best_score = None, (0.0, 1)
     for delimiter in DELIMITERS:
         counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        # the last sampled line may be cut short; judge on the others when there are any
-        sample = counts[:-1] if len(counts) > 2 else counts
-        if len(set(sample)) == 1 and sample[0] > best_fields:
-            best, best_fields = delimiter, sample[0]
+        if counts[0] < 2:
+            continue
+        # share of data lines agreeing with the header: a bad row further down must not
+        # hide the delimiter, so that the row itself can be reported
+        body = counts[1:]
+        agree = sum(c == counts[0] for c in body) / len(body) if body else 1.0
+        if agree >= 0.5 and (agree, counts[0]) > best_score:
+            best, best_score = delimiter, (agree, counts[0])
     if best is None:
         raise IngestError("cannot tell the delimiter: the first lines do not split into a "
                           "consistent number of columns on ',', ';', tab or '|'", file=file)
