@@ -152,3 +152,14 @@ def test_a_writer_elsewhere_gives_a_clear_message(store):
         holder.kill()
         holder.wait()
     assert digest(store) == before
+
+
+def test_nameless_codes_take_the_name_of_the_nearest_vintage(store):
+    store.ingest([result()])  # 2020 indeling, no names (as in the OData layout)
+    named = result(names={"GM1680": "Aa en Hunze"})
+    named.observations["vintage"] = named.observations["vintage"].replace(2020, 2024)
+    named.areas["vintage"] = named.areas["vintage"].replace(2020, 2024)
+    store.ingest([named])
+    areas = store.areas("GM1680")
+    assert areas["name"].tolist() == ["Aa en Hunze", "Aa en Hunze"]
+    assert store.observations(codes=["GM1680"])["name"].tolist() == ["Aa en Hunze"] * 2

@@ -21,6 +21,16 @@ from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip
 FILE_NAME = "wijkkompas.duckdb"
 KEY = ["area_code", "vintage", "period", "indicator"]
 ON_CONFLICT = ("error", "keep", "replace")
+# Areas with their names. A file may give codes without names (the CBS OData layout does);
+# then the name of the same code in the nearest vintage that has one is shown, because
+# CBS keeps a code for the same area across vintages (a redrawn area gets a new code).
+AREAS_SQL = """(
+    SELECT a.code, a.vintage,
+           coalesce(nullif(a.name, ''), (
+               SELECT n.name FROM areas n WHERE n.code = a.code AND n.name <> ''
+               ORDER BY abs(n.vintage - a.vintage), n.vintage DESC LIMIT 1), '') AS name,
+           a.level, a.wijk_code, a.gemeente_code
+    FROM areas a)"""
 # Two figures are the same when they differ by less than this relative amount: sources
 # that republish a CBS figure store it as float and may differ in the last bit.
 REL_TOLERANCE = 1e-9
@@ -188,7 +198,7 @@ class Store:
         if vintage:
             where.append("vintage = ?")
             params.append(int(vintage))
-        sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM areas WHERE {' AND '.join(where)} "
+        sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE {' AND '.join(where)} "
                "ORDER BY CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
                "WHEN 'wijk' THEN 2 ELSE 3 END, code, vintage DESC")
         if limit:
@@ -203,11 +213,11 @@ class Store:
         """
         text = text.strip()
         exact = self.query(
-            f"SELECT {', '.join(AREA_COLUMNS)} FROM areas WHERE upper(code) = ? "
+            f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE upper(code) = ? "
             "ORDER BY vintage DESC", [text.upper()])
         if exact.empty:
             exact = self.query(
-                f"SELECT {', '.join(AREA_COLUMNS)} FROM areas WHERE lower(name) = lower(?) "
+                f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE lower(name) = lower(?) "
                 "ORDER BY vintage DESC", [text])
         if exact.empty:
             exact = self.areas(text)
@@ -250,7 +260,7 @@ class Store:
             SELECT o.area_code, a.name, a.level, o.vintage, o.period, o.year, o.indicator,
                    o.value, o.status, o.source
             FROM observations o
-            LEFT JOIN areas a ON a.code = o.area_code AND a.vintage = o.vintage
+            LEFT JOIN {AREAS_SQL} a ON a.code = o.area_code AND a.vintage = o.vintage
             WHERE {' AND '.join(where)}
             ORDER BY o.area_code, o.indicator, o.year, o.period, o.vintage"""
         return self.query(sql, params)
@@ -301,7 +311,7 @@ class Store:
         column = "coalesce(b.display, b.geometry)" if display else "b.geometry"
         frame = self.query(f"""
             SELECT b.code, b.vintage, b.level, a.name, {column} AS wkb
-            FROM boundaries b LEFT JOIN areas a ON a.code = b.code AND a.vintage = b.vintage
+            FROM boundaries b LEFT JOIN {AREAS_SQL} a ON a.code = b.code AND a.vintage = b.vintage
             WHERE b.level = ? AND b.vintage = ? ORDER BY b.code""", [level, int(vintage)])
         geometry = shapely.from_wkb(frame.pop("wkb").map(bytes).to_numpy())
         return gpd.GeoDataFrame(frame, geometry=geometry,
