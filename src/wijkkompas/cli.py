@@ -73,12 +73,14 @@ def ingest(
     catalog: CatalogOption = None,
     vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage (indeling year) of the codes, when the file does not tell.")] = None,
     period: Annotated[Optional[str], typer.Option(help="Period of the figures, when the file does not tell (e.g. 2019).")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="Mapping file (YAML) that says how to read a CSV/XLSX table.")] = None,
     on_conflict: Annotated[str, typer.Option(help="When a figure differs from the store's: error, keep or replace.")] = "error",
 ) -> None:
     """Load files into the store, all of them or none (atomic, idempotent)."""
     from .ingest import ingest as run
 
-    options = {k: v for k, v in (("vintage", vintage), ("period", period)) if v is not None}
+    options = {k: v for k, v in (("vintage", vintage), ("period", period), ("mapping", mapping))
+               if v is not None}
     try:
         cat = load_catalog(catalog)
         with _progress() as bar:

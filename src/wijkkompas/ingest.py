@@ -48,7 +48,9 @@ def read_file(path: Path | str, catalog: Catalog | None = None, **options) -> li
     """Read one file into results (a wijkkompas export may hold several sources)."""
     path = Path(path)
     catalog = catalog if catalog is not None else load_catalog()
-    result = detect(path).read(path, catalog, **options)
+    # a mapping file given beside a data file decides the format by itself
+    reader = import_module("wijkkompas.sources.mapped") if options.get("mapping") else detect(path)
+    result = reader.read(path, catalog, **options)
     return result if isinstance(result, list) else [result]
 
 
