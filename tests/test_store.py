@@ -79,11 +79,23 @@ def test_conflicting_value_is_reported_and_store_unchanged(store):
     assert digest(store) == before
 
 
-def test_status_change_is_a_conflict(store):
+def test_a_figure_fills_a_suppressed_cell_and_suppression_never_erases(store):
+    # a later CBS release publishes what the first release withheld ('.')
     store.ingest([result()])
-    observed = [(c, 60.0 if c == "BU16800009" else v, "observed") for c, v, s in REAL]
-    with pytest.raises(ConflictError, match="BU16800009.*suppressed"):
-        store.ingest([result(observed)])
+    filled = [(c, 60.0 if c == "BU16800009" else v, "observed") for c, v, s in REAL]
+    report = store.ingest([result(filled)])
+    assert report.files[0].replaced == 1
+    assert store.observations(codes=["BU16800009"])["value"].item() == 60.0
+    withheld = [(c, math.nan, "suppressed") for c, v, s in REAL]
+    report = store.ingest([result(withheld)])
+    assert report.added == 0 and report.unchanged == 5
+    assert store.observations(codes=["BU16800009"])["status"].item() == "observed"
+
+
+def test_within_one_batch_the_figure_wins_over_suppression(store):
+    filled = [(c, 60.0 if c == "BU16800009" else v, "observed") for c, v, s in REAL]
+    store.ingest([result(file="first.csv"), result(filled, file="later.csv")])
+    assert store.observations(codes=["BU16800009"])["value"].item() == 60.0
 
 
 def test_replace_and_keep(store):

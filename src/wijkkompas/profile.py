@@ -1,7 +1,7 @@
 """An area's profile: its latest figure per indicator, with the gemeente and country beside it.
 
-For every indicator the store holds for the area, the newest period is taken (and, for
-the same period, the newest boundary vintage). The reference values are those of the
+For every indicator the store holds for the area, the newest period with a figure or a
+suppressed cell is taken (and, for the same period, the newest boundary vintage). The reference values are those of the
 area's gemeente and of the country (NL01) for the *same* period, vintage and indicator,
 when the store has them; no reference value is computed here (aggregation up the
 hierarchy weights by population and belongs to the scoring code), so a blank reference
@@ -25,6 +25,8 @@ def area_profile(store: Store, catalog: Catalog, area: str,
     found = store.resolve_area(area)
     code, gemeente = found["code"], found["gemeente_code"]
     figures = store.observations(codes=[code])
+    # "missing" marks a period a source did not cover: the latest real figure is wanted
+    figures = figures[figures["status"] != "missing"]
     if figures.empty:
         return found, pd.DataFrame(columns=COLUMNS)
     latest = (figures.sort_values(["year", "period", "vintage"])

@@ -348,29 +348,35 @@ def _combine(results: list[ReadResult]) -> pd.DataFrame:
     incoming = pd.concat(frames, ignore_index=True)
     incoming["vintage"] = incoming["vintage"].astype("int16")
     incoming["year"] = incoming["year"].astype("int16")
+    # a figure fills in a suppressed cell: sort figures before suppressed ones so that
+    # "first" below is a figure whenever one of the duplicates has one
+    incoming = incoming.sort_values("status", key=lambda s: s != "observed", kind="stable")
     duplicated = incoming.duplicated(KEY, keep=False)
     if duplicated.any():
         dupes = incoming[duplicated]
         first = dupes.groupby(KEY, sort=False)[["value", "status", "_file"]].transform("first")
-        differs = ~_same(dupes["value"], first["value"]) | (dupes["status"] != first["status"])
+        differs = ~_same(dupes["value"], first["value"]) & (
+            dupes["status"] == first["status"]).to_numpy()
         if differs.any():
-            row = dupes[differs].iloc[0]
-            other = results[int(first.loc[differs.idxmax(), "_file"])].source.file
+            position = int(differs.argmax())
+            row = dupes.iloc[position]
+            other = results[int(first["_file"].iloc[position])].source.file
             raise ConflictError(
                 f"{results[int(row['_file'])].source.file} and {other} give different "
                 f"figures for {row['indicator']} of {row['area_code']} ({row['vintage']} "
                 f"indeling) in {row['period']}: load them one at a time and choose "
                 "with --on-conflict", dupes[differs])
         incoming = incoming[~incoming.duplicated(KEY, keep="first")]
+    return incoming.sort_index()
     return incoming
 
 
-def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     a, b = a.to_numpy(float), b.to_numpy(float)
     both_nan = np.isnan(a) & np.isnan(b)
     with np.errstate(invalid="ignore"):
         close = np.abs(a - b) <= REL_TOLERANCE * np.maximum(1.0, np.abs(a))
-    return pd.Series(both_nan | close)
+    return both_nan | close
 
 
 def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: str) -> _Plan:
@@ -399,9 +405,14 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
                AND o.vintage = i.vintage AND o.period = i.period
                AND o.indicator = i.indicator)""").df()
     con.unregister("incoming")
-    same = _same(matched["value"], matched["old_value"]).to_numpy() & (
+    same = _same(matched["value"], matched["old_value"]) & (
         matched["status"] == matched["old_status"]).to_numpy()
-    conflicts = matched[~same]
+    # a figure fills in a suppressed cell, whatever on_conflict says; a suppressed cell
+    # never erases a figure (a later release publishes what an earlier one withheld)
+    fills = ((matched["old_status"] == "suppressed") & (matched["status"] == "observed")).to_numpy()
+    withheld = ((matched["old_status"] == "observed")
+                & (matched["status"] == "suppressed")).to_numpy()
+    conflicts = matched[~same & ~fills & ~withheld]
     if len(conflicts) and on_conflict == "error":
         sample = "; ".join(
             f"{r.area_code} {r.indicator} {r.period} ({r.vintage}): store has "
@@ -411,7 +422,8 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
             f"{len(conflicts)} figures differ from those in the store ({sample}"
             f"{'; ...' if len(conflicts) > 5 else ''}). Nothing was loaded. Use "
             "--on-conflict keep or --on-conflict replace to choose.", conflicts)
-    replace = conflicts[OBS_COLUMNS + ["_file"]] if on_conflict == "replace" else new.iloc[0:0]
+    replace = pd.concat([matched[fills], conflicts if on_conflict == "replace"
+                         else conflicts.iloc[0:0]])[OBS_COLUMNS + ["_file"]]
     kept = conflicts[["_file"]] if on_conflict == "keep" else new.iloc[0:0][["_file"]]
     stored_areas = con.execute("SELECT code, vintage, name FROM areas").df()
     merged = areas.merge(stored_areas, on=["code", "vintage"], how="left",
@@ -423,7 +435,8 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
     keys = set(zip(stored_bounds["code"], stored_bounds["vintage"].astype(int)))
     boundaries = [b[[(c, int(v)) not in keys for c, v in zip(b["code"], b["vintage"])]]
                   if len(b) else b for b in boundaries]
-    return _Plan(new, replace, matched[same][["_file"]], kept, new_areas, names, boundaries)
+    return _Plan(new, replace, matched[same | withheld][["_file"]], kept, new_areas, names,
+                 boundaries)
 
 
 def _show(value: float, status: str) -> str:
