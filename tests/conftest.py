@@ -21,3 +21,14 @@ def catalog():
     from wijkkompas.catalog import load_catalog
 
     return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """A store with all bundled real data, loaded once per test session (read-only use)."""
+    from wijkkompas.demo import load_bundled
+    from wijkkompas.store import Store
+
+    store = Store(tmp_path_factory.mktemp("demo") / "store")
+    load_bundled(store)
+    return store

@@ -11,8 +11,11 @@ from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
 
+import yaml
+
 from .catalog import Catalog, load_catalog
 from .errors import IngestError
+from .sources import text
 from .sources.base import ReadResult
 from .store import IngestReport, Store
 
@@ -32,16 +35,33 @@ def detect(path: Path):
         raise IngestError("file not found", file=str(path))
     if path.is_dir():
         raise IngestError("this is a folder; give the files in it", file=str(path))
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0 or (size <= 4096 and not path.read_bytes().strip()):
         raise IngestError("the file is empty", file=str(path))
     for name in READERS:
         reader = import_module(name)
         if reader.sniff(path):
             return reader
+    _diagnose(path)
     raise IngestError(
         "unknown format: expected a CBS StatLine file (OData CSV, CSV export, R export, "
         "spreadsheet), a mapping file (.yaml) for other tables, a boundary file (GeoJSON, "
         "TopoJSON, GeoPackage) or a wijkkompas export", file=str(path))
+
+
+def _diagnose(path: Path) -> None:
+    """Raise the specific reason a file no reader claims cannot be read, where there is one."""
+    name = path.name.lower()
+    if name.endswith((".yaml", ".yml")):
+        try:
+            yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+        except yaml.YAMLError as exc:
+            raise IngestError(f"not valid YAML ({exc})", file=str(path)) from None
+        raise IngestError("a YAML file, but not a mapping file: a mapping needs 'file:' and "
+                          "'columns:' (see wijkkompas.sources.mapped)", file=str(path))
+    if name.endswith((".csv", ".txt", ".tsv", ".gz")):
+        # raises for damaged gzip and binary content; a readable text falls through
+        text.decode(text.read_bytes(path), str(path))
 
 
 def read_file(path: Path | str, catalog: Catalog | None = None, **options) -> list[ReadResult]:
