@@ -24,26 +24,6 @@ TABLE = "50090NED"
 API = f"{BASE_URL}/{TABLE}"
 
 
-def _answer(name: str) -> httpx.Response:
-    return httpx.Response(200, json=json.loads((RECORDED / f"{name}.json").read_text("utf-8")))
-
-
-def _typed(request: httpx.Request) -> httpx.Response:
-    # page 1 ends with odata.nextLink ...TypedDataSet?$skip=2; page 2 has no link
-    return _answer("TypedDataSet_page2" if "$skip" in request.url.params else "TypedDataSet_page1")
-
-
-@pytest.fixture
-def api():
-    with respx.mock(assert_all_called=False) as mock:
-        routes = {name: mock.get(f"{API}/{name}").mock(return_value=_answer(name))
-                  for name in ("TableInfos", "DataProperties", "Leeftijd", "WijkenEnBuurten",
-                               "Perioden")}
-        routes["TypedDataSet"] = mock.get(url__startswith=f"{API}/TypedDataSet").mock(
-            side_effect=_typed)
-        yield routes
-
-
 def test_fetch_writes_the_odata_layout_and_metadata(api, tmp_path, catalog):
     path = fetch(TABLE, tmp_path / "out")
     assert path == tmp_path / "out" / "50090NED.csv"

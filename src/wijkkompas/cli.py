@@ -242,14 +242,15 @@ def demo(store: StoreOption = None) -> None:
         overview = st.overview()
     except WijkkompasError as exc:
         _fail(exc)
-    console.print(f"store: {st.directory}  ({report.added} figures added, "
-                  f"{report.unchanged} already there)", highlight=False)
-    table = Table("source", "figures", "areas", "indicators", "years", "vintages",
-                  "suppressed", title="Bundled real data", title_justify="left")
+    console.print(f"store: {st.directory}  ({_number(report.added, 0)} figures added, "
+                  f"{_number(report.unchanged, 0)} already there)", highlight=False,
+                  soft_wrap=True)
+    console.print(f"{'figures':>10} {'areas':>7} {'years':>10} {'indeling':>9}  source",
+                  highlight=False)
     for r in overview.itertuples():
-        table.add_row(r.source, _number(r.figures, 0), _number(r.areas, 0), str(r.indicators),
-                      f"{r.first_year}-{r.last_year}", r.vintages, _number(r.suppressed, 0))
-    console.print(table)
+        console.print(f"{_number(r.figures, 0):>10} {_number(r.areas, 0):>7} "
+                      f"{f'{r.first_year}-{r.last_year}':>10} {r.vintages:>9}  {r.source}: "
+                      f"{r.title}", highlight=False, soft_wrap=True)
     console.print("next: wijkkompas areas Moerwijk | wijkkompas show GM0518 | "
                   "wijkkompas indicators", highlight=False)
 
