@@ -35,7 +35,8 @@ def test_user_file_is_loaded_and_resolves_aliases(tmp_path):
     indicator = catalog["bijstand_pct"]
     assert indicator.min_population == 50 and indicator.label("en").startswith("People")
     assert catalog.resolve("Personen met bijstand (%)") == "bijstand_pct"
-    assert catalog.resolve("A_SOZ_WB_PCT_12") == "bijstand_pct"
+    assert catalog.resolve("A_SOZ_WB_PCT") == "bijstand_pct"
+    assert catalog.resolve("BijstandPct_12") == "bijstand_pct"  # OData key of the id
     assert catalog.resolve("something else") is None
 
 
@@ -83,3 +84,8 @@ def test_default_catalog_is_valid_and_covers_the_five_domains(catalog):
     assert set(DOMAINS) - {"context"} <= domains
     for indicator in catalog:
         assert indicator.definition and indicator.source, indicator.id
+
+
+def test_short_spreadsheet_names_keep_their_numbers():
+    assert normalise_key("p_hh_110") != normalise_key("p_hh_120")
+    assert normalise_key("AantalInwoners_5") == "aantalinwoners"

@@ -56,8 +56,15 @@ ENV_VAR = "WIJKKOMPAS_CATALOG"
 
 
 def normalise_key(name: str) -> str:
-    """Compare column names across CBS dialects: drop the OData ``_N`` suffix, keep a-z0-9."""
-    name = re.sub(r"_\d+$", "", str(name).strip())
+    """Compare column names across CBS dialects: drop the OData ``_N`` suffix, keep a-z0-9.
+
+    The suffix is only dropped from OData-style keys (no other underscore:
+    ``AantalInwoners_5``), so that CBS's short spreadsheet names keep their numbers
+    (``p_hh_110`` and ``p_hh_120`` are different columns).
+    """
+    name = str(name).strip()
+    if "_" not in re.sub(r"_\d+$", "", name):
+        name = re.sub(r"_\d+$", "", name)
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 

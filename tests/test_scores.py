@@ -1,0 +1,437 @@
+"""Schemes, domain scores, cumulation and end-to-end scoring.
+
+The small frames hold real published figures: CBS/RIVM 50090NED health estimates (2016,
+2020, 2020 indeling) and CBS 47022NED registered crime with KWB 2024 residents (2024
+indeling) for the buurten of Den Haag wijk 38 (Laakkwartier en Spoorwijk) and
+Groningen wijk 01 (Binnenstad-Noord and surroundings), plus their wijken and gemeenten.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wijkkompas.analysis.scores import (
+    COLUMNS, EXTRA_COLUMNS, explain_result, score_frame)
+from wijkkompas.analysis.standardise import zscore
+from wijkkompas.schemes import SchemeError, load_scheme, parse_scheme
+
+HEALTH = """code,period,ervaren_gezondheid_goed,hoog_risico_angst_depressie,ernstig_eenzaam,regie_eigen_leven,moeite_met_rondkomen
+GM0518,2016,70.5,11.0,14.4,86.6,29.1
+WK051838,2016,66.3,14.2,18.0,84.1,38.8
+BU05183819,2016,64.8,15.9,19.2,83.5,40.0
+BU05183822,2016,58.1,18.1,20.9,80.0,44.1
+BU05183823,2016,62.5,14.9,17.5,83.1,40.8
+BU05183824,2016,69.3,12.0,16.4,85.7,35.5
+BU05183825,2016,71.7,11.5,16.1,86.7,34.1
+BU05183826,2016,63.3,16.6,20.1,82.0,43.5
+GM0014,2016,78.2,6.2,8.7,91.3,21.3
+WK001401,2016,82.5,6.1,8.1,93.2,22.2
+BU00140100,2016,83.8,4.5,7.2,93.7,14.3
+BU00140101,2016,81.1,6.4,8.2,92.4,24.3
+BU00140102,2016,85.6,5.3,7.4,94.6,19.4
+BU00140103,2016,80.6,6.2,8.9,92.4,22.4
+BU00140104,2016,82.6,6.0,9.2,93.4,22.4
+BU00140105,2016,81.1,7.2,8.2,92.3,26.5
+BU00140106,2016,85.4,6.3,6.8,94.6,23.1
+BU00140107,2016,83.0,5.2,8.4,94.3,19.0
+BU00140108,2016,69.7,7.4,16.9,87.7,27.7
+BU00140109,2016,.,.,.,.,.
+GM0518,2020,75.3,10.1,16.1,88.3,22.2
+WK051838,2020,73.8,13.1,19.4,86.4,29.0
+BU05183819,2020,73.2,14.8,20.8,86.8,31.7
+BU05183822,2020,71.4,15.5,21.4,84.5,32.6
+BU05183823,2020,69.9,13.6,19.0,84.2,29.3
+BU05183824,2020,76.3,11.6,18.0,87.4,25.4
+BU05183825,2020,76.8,11.3,17.9,88.3,26.0
+BU05183826,2020,71.2,13.9,20.7,85.0,31.9
+GM0014,2020,79.9,6.8,12.4,91.4,17.5
+WK001401,2020,83.1,8.0,12.5,92.7,19.2
+BU00140100,2020,82.9,5.2,13.2,93.2,12.7
+BU00140101,2020,81.9,7.7,12.5,92.1,20.8
+BU00140102,2020,85.5,7.6,10.9,93.9,17.1
+BU00140103,2020,81.1,8.5,13.0,91.8,20.1
+BU00140104,2020,82.8,8.1,12.8,92.5,18.5
+BU00140105,2020,83.0,9.5,13.4,91.9,24.2
+BU00140106,2020,86.3,8.5,12.1,94.0,19.3
+BU00140107,2020,84.9,7.4,10.7,93.7,15.3
+BU00140108,2020,74.5,7.8,21.8,88.7,25.8
+BU00140109,2020,79.1,11.4,27.8,89.5,27.3
+"""
+# KWB 2024 and police 2024 (2024 indeling); empty = not published
+KWB = """code,inwoners,misdrijven_totaal,woz_waarde,inkomen_per_inwoner
+WK001401,22200,,274,31.8
+BU00140105,935,39,236,
+BU00140100,1915,59,390,
+BU00140104,2575,116,266,31.5
+BU00140102,1620,69,319,
+BU00140107,1325,38,252,
+BU00140109,,51,,
+BU00140101,5125,242,275,31.3
+BU00140110,240,79,,
+BU00140103,4695,221,268,31.1
+BU00140108,15,49,,
+BU00140106,3755,106,247,29.9
+WK051838,44735,,234,26.3
+BU05183819,5310,580,218,26.1
+BU05183822,7170,785,232,29.3
+BU05183825,11560,634,230,26.9
+BU05183824,8195,415,240,26.6
+BU05183826,8410,540,225,23.1
+BU05183823,4095,225,286,25.3
+"""
+
+
+def _long(text: str, vintage: int, period=None) -> pd.DataFrame:
+    wide = pd.read_csv(io.StringIO(text), dtype=str)
+    if period is not None:
+        wide["period"] = str(period)
+    frame = wide.melt(id_vars=["code", "period"], var_name="indicator", value_name="raw")
+    frame = frame[frame["raw"].notna()]
+    frame["status"] = np.where(frame["raw"] == ".", "suppressed", "observed")
+    frame["value"] = pd.to_numeric(frame["raw"], errors="coerce")
+    frame["vintage"] = vintage
+    frame["year"] = frame["period"].astype(int)
+    return frame.rename(columns={"code": "area_code"})[
+        ["area_code", "vintage", "period", "year", "indicator", "value", "status"]]
+
+
+@pytest.fixture(scope="module")
+def health():
+    return _long(HEALTH, 2020)
+
+
+@pytest.fixture(scope="module")
+def kwb():
+    return _long(KWB, 2024, 2024)
+
+
+@pytest.fixture(scope="module")
+def both(health, kwb):
+    return pd.concat([health, kwb], ignore_index=True)
+
+
+def _scheme(catalog, **extra):
+    document = {"domains": {
+        "gezondheid": {"min_indicators": 2, "indicators": [
+            "ervaren_gezondheid_goed", "hoog_risico_angst_depressie", "ernstig_eenzaam",
+            "regie_eigen_leven"]},
+        "werk_armoede_inclusie": ["moeite_met_rondkomen", "inkomen_per_inwoner"],
+        "veiligheid_ondermijning": ["crime"],
+        "wonen": ["woz_waarde"]},
+        "derived": {"crime": {"numerator": "misdrijven_totaal", "denominator": "inwoners",
+                              "per": 1000, "shrink": "local", "min_population": 200}}}
+    document.update(extra)
+    return parse_scheme(document, catalog, "test-scheme")
+
+
+# -- schemes ------------------------------------------------------------------------------
+
+def test_default_scheme_loads(catalog):
+    scheme = load_scheme(None, catalog)
+    assert set(scheme.domains) == {"gezondheid", "werk_armoede_inclusie",
+                                   "veiligheid_ondermijning", "wonen"}
+    assert "opgroeien_onderwijs" not in scheme.domains  # no national indicator
+    assert scheme.method == "zscore" and scheme.flag_threshold == 0.9
+    assert "misdrijven_totaal" in scheme.raw_indicators()
+    assert all(d.weight == 1 for d in scheme.domains.values())
+
+
+@pytest.mark.parametrize("document, message", [
+    ({"domains": {"gezondheid": ["ervaren_gezondhied_goed"]}}, "did you mean ervaren_gezondheid_goed"),
+    ({"domains": {"gezondheid": {"indicators": {"ervaren_gezondheid_goed": -1}}}}, "0 or more"),
+    ({"domains": {"gezondheid": {"indicators": {"ervaren_gezondheid_goed": "veel"}}}}, "must be a number"),
+    ({"domains": {"gezondheid": {"weight": "x", "indicators": ["roken"]}}}, "must be a number"),
+    ({"method": "minmax", "domains": {"gezondheid": ["roken"]}}, "unknown value 'minmax'"),
+    ({"domains": {"sport": ["roken"]}}, "unknown domain"),
+    ({"domains": {"wonen": ["koopwoningen_pct"]}}, "neutral"),
+    ({"classes": "pbl", "method": "percentile", "domains": {"gezondheid": ["roken"]}}, "deciles"),
+    ({"domains": {"gezondheid": {"min_indicators": 3, "indicators": ["roken"]}}}, "more than"),
+    ({"weights": 1, "domains": {"gezondheid": ["roken"]}}, "unknown key"),
+    ({"derived": {"misdrijven_per_1000": {"numerator": "misdrijven_totaal",
+                                          "denominator": "inwoners"}},
+      "domains": {"veiligheid_ondermijning": ["misdrijven_per_1000"]}}, "own id"),
+    ({"domains": {"gezondheid": ["roken"], "wonen": ["roken"]}}, "already in domain"),
+    ({"flag_threshold": 90, "domains": {"gezondheid": ["roken"]}}, "flag_threshold"),
+])
+def test_scheme_errors(catalog, document, message):
+    with pytest.raises(SchemeError, match=message):
+        parse_scheme(document, catalog, "bad.yaml")
+
+
+def test_scheme_file_errors(catalog, tmp_path):
+    with pytest.raises(SchemeError, match="not found"):
+        load_scheme(tmp_path / "nope.yaml", catalog)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("domains: [unclosed", encoding="utf-8")
+    with pytest.raises(SchemeError, match="not valid YAML"):
+        load_scheme(bad, catalog)
+
+
+# -- domain scores ------------------------------------------------------------------------
+
+def test_columns_exactly(catalog, both):
+    result = score_frame(both, None, catalog, _scheme(catalog), level="buurt", period="2020")
+    assert list(result.table.columns[:len(COLUMNS)]) == COLUMNS
+    assert list(result.table.columns) == COLUMNS + EXTRA_COLUMNS
+    assert result.vintage == 2020
+
+
+def test_domain_score_is_mean_of_oriented_z(catalog, health):
+    result = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
+    t = result.table.set_index("code").sort_index()
+    wide = health[(health["period"] == "2020") & health["area_code"].str.startswith("BU")]
+    wide = wide.pivot(index="area_code", columns="indicator", values="value").sort_index()
+    z = np.column_stack([
+        zscore(-wide["ervaren_gezondheid_goed"]), zscore(wide["hoog_risico_angst_depressie"]),
+        zscore(wide["ernstig_eenzaam"]), zscore(-wide["regie_eigen_leven"])])
+    assert t["domain_gezondheid"].to_numpy() == pytest.approx(z.mean(axis=1))
+    # werk: only moeite_met_rondkomen in 2020 (income is a 2024 figure)
+    assert t["domain_werk_armoede_inclusie"].to_numpy() == pytest.approx(
+        zscore(wide["moeite_met_rondkomen"]))
+    # no crime or housing figure in 2020: missing, never 0
+    assert t["domain_veiligheid_ondermijning"].isna().all()
+    assert t["domain_opgroeien_onderwijs"].isna().all()
+    assert (t["n_indicators"] == 5).all()
+    # composite: equal-weight mean of the two domains present
+    assert t["vulnerability"].to_numpy() == pytest.approx(
+        (t["domain_gezondheid"] + t["domain_werk_armoede_inclusie"]).to_numpy() / 2)
+    # Laakkwartier buurten are more vulnerable than Groningen's Binnenstad-Noord
+    assert t.loc["BU05183822", "vulnerability"] > t.loc["BU00140102", "vulnerability"]
+    assert any("opgroeien_onderwijs" in note for note in result.notes)
+
+
+def test_suppressed_is_missing_and_min_indicators(catalog, health):
+    result = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2016")
+    t = result.table.set_index("code")
+    row = t.loc["BU00140109"]
+    assert np.isnan(row["domain_gezondheid"]) and np.isnan(row["vulnerability"])
+    assert row["n_suppressed"] == 5 and row["n_indicators"] == 0
+    assert pd.isna(row["rank"]) and pd.isna(row["class"])
+    # the suppressed buurt did not enter the reference: N = 15 buurten
+    stats = result.statistics.set_index("indicator")
+    assert stats.loc["ervaren_gezondheid_goed", "n"] == 15
+    # one indicator short of the minimum of 2 -> domain missing
+    one = health[~((health["area_code"] == "BU05183822") & (health["period"] == "2016") & (
+        health["indicator"].isin(["hoog_risico_angst_depressie", "ernstig_eenzaam",
+                                  "regie_eigen_leven"])))]
+    t2 = score_frame(one, None, catalog, _scheme(catalog), level="buurt",
+                     period="2016").table.set_index("code")
+    assert np.isnan(t2.loc["BU05183822", "domain_gezondheid"])
+    assert np.isfinite(t2.loc["BU05183822", "domain_werk_armoede_inclusie"])
+
+
+def test_cumulation_flags(catalog, health):
+    scheme = _scheme(catalog, flag_threshold=0.9)
+    t = score_frame(health, None, catalog, scheme, level="buurt",
+                    period="2020").table.set_index("code")
+    # BU05183822 (Laakhaven-West) is the worst of 16 on health and 2nd on money problems
+    assert t.loc["BU05183822", "flags"] == 2
+    assert t.loc["BU05183822", "flagged_domains"] == "werk_armoede_inclusie,gezondheid"
+    assert t.loc["BU00140102", "flags"] == 0 and t.loc["BU00140102", "flagged_domains"] == ""
+    # flags agree with the domain percentile ranks
+    from wijkkompas.analysis.standardise import percentile_rank
+    p = percentile_rank(t["domain_gezondheid"].to_numpy())
+    flagged = t["flagged_domains"].str.contains("gezondheid").to_numpy()
+    assert (flagged == (p >= 0.9)).all()
+    assert (t["class"] == 10).sum() == (percentile_rank(t["vulnerability"].to_numpy())
+                                        >= 0.9).sum()
+
+
+def test_derived_rate_shrinkage_and_minimum_population(catalog, kwb):
+    result = score_frame(kwb, None, catalog, _scheme(catalog), level="buurt")
+    assert result.period == "2024" and result.vintage == 2024
+    d = result.details.set_index(["code", "indicator"])
+    # 15 residents, 49 crimes: a business area; below the 200 minimum -> unreliable
+    assert d.loc[("BU00140108", "crime"), "status"] == "unreliable"
+    assert np.isnan(d.loc[("BU00140108", "crime"), "value"])
+    # residents unknown: no rate
+    assert np.isnan(d.loc[("BU00140109", "crime"), "value"])
+    # a big buurt keeps (almost) its own rate: 785 / 7170 * 1000 = 109.5
+    assert d.loc[("BU05183822", "crime"), "value"] == pytest.approx(785 / 7170 * 1000, rel=0.02)
+    # the small one (240 residents, 79 crimes = 329 per 1,000) is pulled to its wijk
+    small = d.loc[("BU00140110", "crime"), "value"]
+    assert 20 < small < 79 / 240 * 1000
+    t = result.table.set_index("code")
+    assert t.loc["BU00140108", "n_unreliable"] >= 1
+
+
+def test_upward_aggregation_sums_counts(catalog, kwb):
+    result = score_frame(kwb, None, catalog, _scheme(catalog), level="wijk")
+    d = result.details.set_index(["code", "indicator"])
+    # WK051838: no published count; all six buurten have one: sum / wijk residents
+    assert d.loc[("WK051838", "crime"), "status"] == "estimated"
+    total = 580 + 785 + 634 + 415 + 540 + 225
+    # two wijken only: local shrinkage at wijk level is toward the gemeente (one wijk
+    # per gemeente here, so the rate is its own)
+    assert d.loc[("WK051838", "crime"), "value"] == pytest.approx(total / 44735 * 1000)
+    assert result.table.set_index("code").loc["WK051838", "n_estimated"] == 1
+
+
+def test_within_and_positions(catalog, health):
+    full = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
+    part = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020",
+                       within="GM0014")
+    assert set(part.table["gemeente_code"]) == {"GM0014"}
+    assert part.table["rank"].tolist() == list(range(1, len(part.table) + 1))
+    merged = part.table.merge(full.table, on="code", suffixes=("", "_full"))
+    assert (merged["rank_national"] == merged["rank_national_full"]).all()
+    assert (merged["rank"] == merged["rank_gemeente"]).all()
+    assert (merged["vulnerability"] == merged["vulnerability_full"]).all()
+
+
+def test_reference_gemeente(catalog, health):
+    scheme = _scheme(catalog, reference="gemeente")
+    t = score_frame(health, None, catalog, scheme, level="buurt", period="2020").table
+    # within each gemeente the domain z-scores of a single indicator average to 0
+    for _, group in t.groupby("gemeente_code"):
+        assert group["domain_werk_armoede_inclusie"].mean() == pytest.approx(0, abs=1e-9)
+    with pytest.raises(SchemeError, match="buurt or wijk"):
+        score_frame(health, None, catalog, scheme, level="gemeente", period="2020")
+
+
+def test_levels(catalog, health):
+    for level, n in (("wijk", 2), ("gemeente", 2)):
+        t = score_frame(health, None, catalog, _scheme(catalog), level=level,
+                        period="2020").table
+        assert len(t) == n and (t["level"] == level).all()
+    # GM0518 Den Haag more vulnerable than GM0014 Groningen on these two domains
+    t = t.set_index("code")
+    assert t.loc["GM0518", "rank"] == 1
+
+
+@pytest.mark.parametrize("method", ["zscore", "robust_z", "percentile", "imd", "index"])
+def test_every_method_runs_and_ranks(catalog, health, method):
+    scheme = _scheme(catalog)
+    t = score_frame(health, None, catalog, scheme, level="buurt", period="2020",
+                    method=method).table.set_index("code")
+    assert t["vulnerability"].notna().sum() == 16
+    # the most and least vulnerable buurten agree across methods
+    assert t.loc["BU05183822", "rank"] <= 3
+    assert t.loc["BU00140100", "rank"] >= 12
+    if method == "percentile":
+        assert t["vulnerability"].between(0, 1).all()
+    if method == "imd":
+        assert t["domain_gezondheid"].between(0, 100).all()
+        assert t["domain_gezondheid"].max() == pytest.approx(100)
+
+
+def test_index_method_base_period(catalog, health):
+    scheme = _scheme(catalog, method="index", base_period="2016", classes="wijkprofiel")
+    r2016 = score_frame(health, None, catalog, scheme, level="buurt", period="2016")
+    r2020 = score_frame(health, None, catalog, scheme, level="buurt", period="2020")
+    # in the base period the mean over the reference group is 100 per indicator
+    d = r2016.details
+    means = d.groupby("indicator")["standardised"].mean().dropna()
+    assert len(means) == 5 and means.to_numpy() == pytest.approx(100)
+    # 2020 is measured against 2016: money problems fell everywhere -> below 100
+    d20 = r2020.details
+    assert d20.loc[d20["indicator"] == "moeite_met_rondkomen", "standardised"].mean() < 100
+    assert set(r2020.table["class"].dropna()) <= set(
+        ["duidelijk ongunstiger dan gemiddeld", "ongunstiger dan gemiddeld", "rond gemiddeld",
+         "gunstiger dan gemiddeld"])
+
+
+def test_half_half_perspective(catalog, both):
+    document = {"perspective": "half", "domains": {"werk_armoede_inclusie": [
+        "moeite_met_rondkomen", "inkomen_per_inwoner"]}}
+    scheme = parse_scheme(document, catalog)
+    frame = both.copy()
+    # put the 2020 survey figure beside the 2024 income, on one vintage and period, to see
+    # the combination (an artificial frame: only for the arithmetic)
+    survey = frame[(frame["indicator"] == "moeite_met_rondkomen") & (frame["period"] == "2020")]
+    survey = survey.assign(vintage=2024, period="2024", year=2024)
+    frame = pd.concat([frame[frame["vintage"] == 2024], survey])
+    result = score_frame(frame, None, catalog, scheme, level="buurt", period="2024")
+    d = result.details
+    row = d[d["code"] == "BU05183819"].set_index("indicator")
+    assert row["indicator_weight"].to_numpy() == pytest.approx([0.5, 0.5])
+    only = d[(d["code"] == "BU00140100")].set_index("indicator")  # no income published
+    assert only.loc["moeite_met_rondkomen", "indicator_weight"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("classes", ["deciles", "leefbaarometer", "pbl", "wijkprofiel"])
+def test_class_systems(catalog, health, classes):
+    t = score_frame(health, None, catalog, _scheme(catalog, classes=classes), level="buurt",
+                    period="2020").table
+    assert t["class"].notna().sum() == 16
+
+
+def test_population_weighting_changes_reference(catalog, kwb):
+    unweighted = score_frame(kwb, None, catalog, _scheme(catalog), level="buurt")
+    weighted = score_frame(kwb, None, catalog, _scheme(catalog, weighting="population"),
+                           level="buurt")
+    su = unweighted.statistics.set_index("indicator").loc["woz_waarde"]
+    sw = weighted.statistics.set_index("indicator").loc["woz_waarde"]
+    assert bool(sw["weighted"]) and not bool(su["weighted"])
+    assert sw["mean"] != pytest.approx(su["mean"])
+
+
+def test_row_order_does_not_matter(catalog, both):
+    a = score_frame(both, None, catalog, _scheme(catalog), level="buurt", period="2020").table
+    shuffled = both.sample(frac=1.0, random_state=7)
+    b = score_frame(shuffled, None, catalog, _scheme(catalog), level="buurt",
+                    period="2020").table
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_explain_contributions_add_up(catalog, health):
+    result = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
+    e = explain_result(result, "BU05183822")
+    assert e.indicators["contribution"].sum() == pytest.approx(e.row["vulnerability"])
+    assert {"mean", "sd", "n", "standardised", "indicator_weight", "domain_weight"} <= set(
+        e.indicators.columns)
+    assert e.drivers and "gezondheid" in " ".join(e.drivers) or "werk" in " ".join(e.drivers)
+    assert "BU05183822" in e.summary()
+
+
+# -- end to end on the bundled store ------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def bundled_store(tmp_path_factory):
+    from wijkkompas.demo import bundled_files, load_bundled
+    from wijkkompas.store import Store
+
+    if not any(p.parent.name == "observations" for p in bundled_files()):
+        pytest.skip("the package has no bundled observations yet")
+    store = Store(tmp_path_factory.mktemp("bundled"))
+    load_bundled(store)
+    return store
+
+
+@pytest.mark.parametrize("level", ["buurt", "wijk", "gemeente"])
+def test_bundled_end_to_end(bundled_store, catalog, level):
+    from wijkkompas.analysis.scores import score
+
+    scheme = load_scheme(None, catalog)
+    for period in ("2020", "2024"):
+        result = score(bundled_store, catalog, scheme, level=level, period=period)
+        t = result.table
+        assert list(t.columns[:len(COLUMNS)]) == COLUMNS
+        assert t["vulnerability"].notna().sum() > 0.5 * len(t)
+        assert t["domain_opgroeien_onderwijs"].isna().all()
+        ranked = t.dropna(subset=["vulnerability"])
+        assert ranked["rank"].min() == 1
+        assert (ranked["vulnerability"].diff().dropna() <= 1e-12).all()
+        assert t["flags"].between(0, len(scheme.domains)).all()
+
+
+def test_bundled_explain(bundled_store, catalog):
+    from wijkkompas.analysis.scores import explain
+
+    scheme = load_scheme(None, catalog)
+    e = explain(bundled_store, catalog, scheme, "GM0518", period="2020")
+    assert e.row["code"] == "GM0518"
+    assert e.indicators["contribution"].sum() == pytest.approx(e.row["vulnerability"])
+
+
+def test_percentile_within_gemeente(catalog, health):
+    from wijkkompas.analysis.standardise import percentile_rank
+
+    t = score_frame(health, None, catalog, _scheme(catalog), level="buurt",
+                    period="2020").table
+    for _, group in t.groupby("gemeente_code"):
+        assert group["percentile_gemeente"].to_numpy() == pytest.approx(
+            percentile_rank(group["vulnerability"].to_numpy()), nan_ok=True)
