@@ -115,3 +115,31 @@ def test_every_command_is_documented_in_the_readme():
     for command in app.registered_commands:
         name = command.name or command.callback.__name__
         assert re.search(rf"wijkkompas {name}\b", readme), f"wijkkompas {name} not in README"
+
+
+def test_score_csv_contract_and_real_ranking(demo_store):
+    out = run("score", "--level", "wijk", "--period", "2020", "--within", "GM0518",
+              "--store", demo_store.directory)
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame.columns[:10]) == ["code", "name", "level", "period", "vulnerability",
+                                        "rank", "class", "flags", "flagged_domains",
+                                        "n_indicators"]
+    assert {f"domain_{d}" for d in ("opgroeien_onderwijs", "werk_armoede_inclusie",
+                                    "veiligheid_ondermijning", "wonen", "gezondheid")} <= set(
+        frame.columns)
+    scored = frame.dropna(subset=["vulnerability"])  # areas without enough domains: unranked
+    assert scored["rank"].tolist() == sorted(scored["rank"])
+    assert scored["vulnerability"].is_monotonic_decreasing
+    assert frame.loc[frame["vulnerability"].isna(), "rank"].isna().all()
+    # Den Haag's Zuidwest and the old city wijken lead its ranking of 2020
+    assert set(frame.head(6)["code"]) >= {"WK051836", "WK051834"}
+
+
+def test_score_geojson_and_explain(demo_store, tmp_path):
+    path = tmp_path / "scores.geojson"
+    run("score", "--level", "wijk", "--period", "2024", "--within", "GM0518", "--format",
+        "geojson", "--output", path, "--store", demo_store.directory)
+    features = json.loads(path.read_text())["features"]
+    assert len(features) > 30 and "vulnerability" in features[0]["properties"]
+    text = run("explain", "WK051836", "--period", "2020", "--store", demo_store.directory)
+    assert "Moerwijk" in text and "Moeite met rondkomen" in text

@@ -229,6 +229,69 @@ def export(
 
 
 @app.command()
+def score(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
+    period: Annotated[Optional[str], typer.Option(help="Period, e.g. 2020 (default: the latest the scheme can score).")] = None,
+    within: Annotated[Optional[str], typer.Option(help="Only return areas in this gemeente or wijk (scored against the whole level).")] = None,
+    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML); default: the bundled national scheme.")] = None,
+    method: Annotated[Optional[str], typer.Option(help="zscore, robust_z, percentile, imd or index (default: the scheme's).")] = None,
+    format: Annotated[str, typer.Option(help="csv, json, parquet or geojson.")] = "csv",
+    output: Annotated[Optional[Path], typer.Option(help="File to write (default: print CSV/JSON).")] = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Five-domain scores, composite vulnerability, class and cumulation flags per area."""
+    from .analysis.scores import score as run
+    from .export import write_table
+    from .schemes import load_scheme
+
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        result = run(st, cat, load_scheme(scheme, cat), level=level, period=period,
+                     within=within, method=method)
+        shapes = (st.boundaries(result.level, result.vintage, display=True)
+                  if format == "geojson" else None)
+        text = write_table(result.table, output, format, shapes=shapes)
+    except WijkkompasError as exc:
+        _fail(exc)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        console.print(f"wrote {len(result.table)} areas ({result.level}, {result.period}, "
+                      f"method {result.method}) to {output}", highlight=False)
+    for note in result.notes:
+        errors.print(f"note: {note}", highlight=False)
+
+
+@app.command()
+def explain(
+    area: Annotated[str, typer.Argument(help="Area code or name.")],
+    period: Annotated[Optional[str], typer.Option(help="Period, e.g. 2020.")] = None,
+    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    method: Annotated[Optional[str], typer.Option(help="Standardisation method.")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print the indicator table as CSV.")] = False,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """How an area's score is made: values, reference values, standardised values, weights."""
+    from .analysis.scores import explain as run
+    from .schemes import load_scheme
+
+    try:
+        cat = load_catalog(catalog)
+        result = run(Store(store), cat, load_scheme(scheme, cat), area, period=period,
+                     method=method)
+    except WijkkompasError as exc:
+        _fail(exc)
+    if csv:
+        result.indicators.to_csv(sys.stdout, index=False)
+        return
+    console.print(result.summary(), highlight=False, soft_wrap=True)
+    console.print()
+
+
+@app.command()
 def demo(store: StoreOption = None) -> None:
     """Load the bundled real data into a store and print an overview."""
     from .demo import bundled_files, load_bundled

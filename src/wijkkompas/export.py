@@ -19,6 +19,7 @@ from .sources.base import SourceInfo
 from .store import Store
 
 FORMATS = ("csv", "parquet", "geojson")
+TABLE_FORMATS = ("csv", "json", "parquet", "geojson")
 
 
 def export(store: Store, path: Path | str, *, format: str | None = None,
@@ -72,3 +73,41 @@ def _geojson(store: Store, figures: pd.DataFrame, path: Path) -> None:
     merged["period"] = figures["period"].iloc[0]
     document = json.loads(merged.to_json(na="null", drop_id=True))
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def write_table(frame: pd.DataFrame, output: Path | str | None, format: str = "csv", *,
+                shapes=None) -> str | None:
+    """Write an analysis table (one row per area) as CSV, JSON, Parquet or GeoJSON.
+
+    With ``output`` None, CSV and JSON are returned as text (for printing); Parquet and
+    GeoJSON need a file. GeoJSON joins ``shapes`` (a GeoDataFrame with ``code``, in WGS84)
+    on the table's ``code``. Files are written atomically.
+    """
+    format = format.lower()
+    if format not in TABLE_FORMATS:
+        raise WijkkompasError(f"unknown format {format!r}: choose {', '.join(TABLE_FORMATS)}")
+    if format == "geojson":
+        if shapes is None or output is None:
+            raise WijkkompasError("GeoJSON needs --output and boundaries of the scored level")
+        merged = shapes[["code", "geometry"]].merge(frame, on="code", how="inner")
+        if merged.empty:
+            raise WijkkompasError("no boundaries in the store match the table's areas")
+        text = merged.to_json(na="null", drop_id=True)
+    elif format == "parquet":
+        if output is None:
+            raise WijkkompasError("Parquet needs --output FILE")
+        text = None
+    elif format == "json":
+        text = frame.to_json(orient="records", force_ascii=False, indent=1)
+    else:
+        text = frame.to_csv(index=False)
+    if output is None:
+        return text
+    output = Path(output)
+    temporary = output.with_name(output.name + ".tmp")
+    if format == "parquet":
+        frame.to_parquet(temporary, index=False)
+    else:
+        temporary.write_text(text, encoding="utf-8")
+    temporary.replace(output)
+    return None
