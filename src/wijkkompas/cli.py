@@ -44,15 +44,24 @@ def _number(value, digits: int = 1) -> str:
 def _print_report(report: IngestReport) -> None:
     table = Table("file", "source", "rows", "added", "unchanged", "replaced", "kept",
                   "skipped", title="Ingest", title_justify="left")
+    table.columns[0].overflow = table.columns[1].overflow = "fold"
     for f in report.files:
         table.add_row(Path(f.file).name, f.source, str(f.rows), str(f.added), str(f.unchanged),
                       str(f.replaced), str(f.kept), str(len(f.skipped)))
     console.print(table)
     for f in report.files:
-        for skip in f.skipped[:20]:
-            console.print(f"  skipped: {skip}", highlight=False)
-        if len(f.skipped) > 20:
-            console.print(f"  ... and {len(f.skipped) - 20} more skipped in {f.file}")
+        # one line per reason: a CBS table can skip dozens of columns for the same reason
+        groups: dict[str, list[str]] = {}
+        for skip in f.skipped:
+            where = (f"column {skip.column!r}" if skip.column else "") + (
+                f" row {skip.row}" if skip.row else "")
+            groups.setdefault(skip.reason, []).append(where.strip())
+        for reason, places in groups.items():
+            listed = [p for p in places if p]
+            shown = ", ".join(listed[:8]) + (f" and {len(listed) - 8} more" if len(listed) > 8
+                                             else "")
+            console.print(f"  {Path(f.file).name}: {len(places)} skipped: {reason}"
+                          + (f" ({shown})" if shown else ""), highlight=False, soft_wrap=True)
 
 
 def _progress() -> Progress:
