@@ -340,19 +340,18 @@ def _combine(results: list[ReadResult]) -> pd.DataFrame:
     """All incoming observations with their file index; conflicts between files raise."""
     frames = []
     for index, result in enumerate(results):
-        frame = result.observations[OBS_COLUMNS].copy()
-        frame["_file"] = index
-        frames.append(frame)
+        frames.append(result.observations[OBS_COLUMNS].assign(_file=np.int32(index)))
     if not frames:
         return pd.DataFrame(columns=[*OBS_COLUMNS, "_file"])
     incoming = pd.concat(frames, ignore_index=True)
     incoming["vintage"] = incoming["vintage"].astype("int16")
     incoming["year"] = incoming["year"].astype("int16")
-    # a figure fills in a suppressed cell: sort figures before suppressed ones so that
-    # "first" below is a figure whenever one of the duplicates has one
-    incoming = incoming.sort_values("status", key=lambda s: s != "observed", kind="stable")
     duplicated = incoming.duplicated(KEY, keep=False)
     if duplicated.any():
+        # a figure fills in a suppressed cell: sort figures before suppressed ones so that
+        # "first" below is a figure whenever one of the duplicates has one
+        incoming = incoming.sort_values("status", key=lambda s: s != "observed", kind="stable")
+        duplicated = incoming.duplicated(KEY, keep=False)
         dupes = incoming[duplicated]
         first = dupes.groupby(KEY, sort=False)[["value", "status", "_file"]].transform("first")
         differs = ~_same(dupes["value"], first["value"]) & (
@@ -366,8 +365,8 @@ def _combine(results: list[ReadResult]) -> pd.DataFrame:
                 f"figures for {row['indicator']} of {row['area_code']} ({row['vintage']} "
                 f"indeling) in {row['period']}: load them one at a time and choose "
                 "with --on-conflict", dupes[differs])
-        incoming = incoming[~incoming.duplicated(KEY, keep="first")]
-    return incoming.sort_index()
+        incoming = incoming[~incoming.duplicated(KEY, keep="first")].sort_index()
+    return incoming
     return incoming
 
 
