@@ -38,3 +38,20 @@ class CatalogError(WijkkompasError):
 
 class UnknownAreaError(WijkkompasError):
     """An area code or name that the store does not know."""
+
+
+class PlanError(WijkkompasError):
+    """A plan (file or stored document) is invalid or cannot be saved; nothing is changed.
+
+    ``file`` names the plan file (or the plan id when the plan came from the database),
+    ``key`` the dotted path inside the document (``goals[2].target.year``).
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        self.file, self.key, self.reason = file, key, message
+        where = ", ".join(p for p in (file, f"key {key!r}" if key else None) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class StaleVersionError(PlanError):
+    """An update was based on an older version of the plan than the stored one."""

@@ -1,0 +1,124 @@
+"""Score panels: the composite, domain scores and classes of every area over several periods.
+
+:func:`score_panel` runs :func:`wijkkompas.analysis.scores.score_frame` once per period,
+**on one boundary vintage** (codes of different vintages are different areas), and
+stacks the tables. The change modules (trends, transitions, early warning, peers) read
+composites and classes from it.
+
+Notes
+-----
+Scores are standardised per period against that period's reference group (z-scores,
+percentiles, ...), so a change in composite is a change in *relative position*: an area
+whose figures all improve as much as everyone else's keeps its score. The set of domains
+may differ between periods (in the bundled data ``regie_eigen_leven`` starts in 2016 and
+housing nuisance in 2020): the panel's ``notes`` say so, and composites of periods with
+different domains compare positions on different yardsticks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import WijkkompasError
+
+
+@dataclass
+class ScorePanel:
+    """One row per area and period: code, name, level, vintage, period, year,
+    vulnerability, class, rank, percentile_national, flags, domain_* (see scores)."""
+
+    table: pd.DataFrame
+    level: str
+    vintage: int
+    periods: list[str]
+    class_system: str
+    domains: dict[str, list[str]]
+    results: dict = field(default_factory=dict, repr=False)  # period -> ScoreResult
+    notes: list[str] = field(default_factory=list)
+
+    def wide(self, column: str = "class") -> pd.DataFrame:
+        """Areas x periods of one column (``class``, ``vulnerability``, ``domain_...``)."""
+        out = self.table.pivot(index="code", columns="period", values=column)
+        return out.reindex(columns=self.periods)
+
+    def long(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The panel in the store's long layout (indicator = vulnerability / domain_...),
+        so that :func:`wijkkompas.change.trends.trends` can read it."""
+        columns = columns or ["vulnerability"] + [c for c in self.table.columns
+                                                  if c.startswith("domain_")]
+        frame = self.table.melt(id_vars=["code", "name", "level", "vintage", "period", "year"],
+                                value_vars=columns, var_name="indicator", value_name="value")
+        frame = frame.rename(columns={"code": "area_code"})
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+        frame["status"] = frame["value"].notna().map({True: "observed", False: "missing"})
+        frame["source"] = "score"
+        return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=None,
+                vintage: int | None = None, within: str | None = None,
+                method: str | None = None) -> ScorePanel:
+    """Score every period of one vintage and stack the results.
+
+    Parameters
+    ----------
+    data
+        A :class:`~wijkkompas.store.Store`, or an :class:`~wijkkompas.analysis.scores.Inputs`.
+    scheme
+        A :class:`~wijkkompas.schemes.Scheme`; None loads the default scheme.
+    periods
+        Periods to score; default every period of the vintage with the scheme's figures.
+    vintage
+        Boundary vintage; default the vintage with the most periods of the scheme's
+        indicators at this level (then the most figures).
+    """
+    from ..analysis.scores import Inputs, load_inputs, score_frame
+    from ..schemes import load_scheme
+
+    scheme = scheme or load_scheme(None, catalog)
+    inputs = data if isinstance(data, Inputs) else Inputs(*load_inputs(data, scheme))
+    obs = inputs.obs[inputs.obs["_level"] == level]
+    if obs.empty:
+        raise WijkkompasError(f"no figures of the scheme's indicators for level {level!r}")
+    if vintage is None:
+        # rank vintages by how many periods carry at least two of the scheme's indicators:
+        # one indicator alone (a single health share on the 2024 codes) is not a panel
+        per = obs.groupby(["vintage", "period"])["indicator"].nunique().reset_index()
+        per = per[per["indicator"] >= min(2, per["indicator"].max())]
+        stats = per.groupby("vintage").agg(n=("period", "size"), ind=("indicator", "sum"))
+        vintage = int(stats.sort_values(["n", "ind"], ascending=False).index[0])
+    if periods is None:
+        v = obs[obs["vintage"] == vintage]
+        per = v.groupby("period")["indicator"].nunique()
+        periods = sorted(per[per >= min(2, per.max())].index, key=lambda p: (len(p), p))
+    periods = [str(p) for p in periods]
+    tables, results, domains, notes = [], {}, {}, []
+    for period in periods:
+        try:
+            result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
+                                 within=within, method=method, vintage=vintage)
+        except WijkkompasError as exc:
+            notes.append(f"{period}: not scored ({exc})")
+            continue
+        results[period] = result
+        domains[period] = list(result.domains)
+        table = result.table.copy()
+        table["year"] = int(str(period)[:4])
+        tables.append(table)
+    if not tables:
+        raise WijkkompasError(f"no period could be scored at level {level} on the "
+                              f"{vintage} boundaries")
+    table = pd.concat(tables, ignore_index=True)
+    table["period"] = table["period"].astype(str)
+    sets = {tuple(d) for d in domains.values()}
+    if len(sets) > 1:
+        notes.append("the domains differ between periods ("
+                     + "; ".join(f"{p}: {', '.join(d)}" for p, d in domains.items())
+                     + "): composites compare relative positions on different yardsticks")
+    notes.append("scores are standardised per period: a change in score is a change in "
+                 "position relative to the reference group, not in absolute level")
+    return ScorePanel(table=table, level=level, vintage=int(vintage),
+                      periods=[p for p in periods if p in results],
+                      class_system=scheme.classes, domains=domains, results=results,
+                      notes=notes)

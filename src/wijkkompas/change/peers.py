@@ -1,0 +1,222 @@
+"""Peers and twins: the areas most like a given area, how they diverged, and what drove
+an area's change in composite.
+
+Assumptions
+-----------
+- Similarity is measured in a base period on one boundary vintage, on the indicators
+  given (default: the scheme's indicators the area has a figure for in that period).
+- Indicators are standardised over all areas of the level and vintage (z = (x - mean)
+  / sd), so every indicator weighs the same whatever its unit.
+- Urbanity (``stedelijkheid``, CBS's 1-5 from address density) may be published on
+  another vintage than the figures; the same code's value in the nearest vintage is
+  used (CBS does not reuse a code for another area).
+
+Notes
+-----
+- Distance: d(a, b) = sqrt( sum_i (z_ai - z_bi)^2 / p ) over the p indicators both
+  have; areas lacking any of the area's indicators are not compared.
+- Twins that diverged: for each peer, ``divergence`` = d(later period) - d(base
+  period), on the same indicators standardised within the later period; the peers are
+  listed with the change of their composite (vulnerability) between the periods.
+- Decomposition (:func:`decompose`): for additive schemes (z-scores, robust z, index)
+  the composite is V = sum_i c_i with contributions c_i = w_domain x w_indicator x z_i
+  (see :func:`wijkkompas.analysis.scores.explain`), so the change V_2 - V_1 =
+  sum_i (c_i2 - c_i1) exactly; an indicator without a figure in a period contributes 0
+  there. For percentile and IMD schemes the composite is re-ranked and the sum is not
+  exact: the result says so (``exact``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WijkkompasError
+from ._common import USABLE
+
+
+@dataclass
+class PeerResult:
+    area: pd.Series                 # code, name, level
+    base_period: str
+    later_period: str | None
+    indicators: list[str]
+    peers: pd.DataFrame             # code, name, distance, distance_later, divergence, ...
+    decomposition: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _wide(obs: pd.DataFrame, period: str, indicators: list[str]) -> pd.DataFrame:
+    o = obs[(obs["period"] == period) & obs["indicator"].isin(indicators)
+            & obs["status"].isin(USABLE) & obs["value"].notna()]
+    return o.pivot_table(index="area_code", columns="indicator", values="value",
+                         aggfunc="first").reindex(columns=indicators)
+
+
+def _z(wide: pd.DataFrame) -> pd.DataFrame:
+    sd = wide.std(ddof=0).replace(0, np.nan)
+    return (wide - wide.mean()) / sd
+
+
+def nearest(z: pd.DataFrame, code: str, k: int = 10, candidates=None) -> pd.Series:
+    """The k nearest areas to ``code`` in a standardised table (Euclidean, scaled by p)."""
+    from scipy.spatial.distance import cdist
+
+    if code not in z.index:
+        raise WijkkompasError(f"{code} has no figures for the comparison")
+    me = z.loc[code]
+    cols = me.dropna().index
+    pool = z[cols].dropna()
+    if candidates is not None:
+        pool = pool[pool.index.isin(candidates)]
+    pool = pool.drop(index=code, errors="ignore")
+    d = cdist(me[cols].to_numpy(float)[None, :], pool.to_numpy(float))[0] / np.sqrt(len(cols))
+    return pd.Series(d, index=pool.index).nsmallest(k)
+
+
+def decompose(panel, code: str, from_period: str | None = None,
+              to_period: str | None = None) -> pd.DataFrame:
+    """Contributions of every indicator to the change of an area's composite.
+
+    Returns a DataFrame: indicator, domain, contribution_from, contribution_to, change
+    (sorted by |change|), with ``attrs['exact']`` and ``attrs['total']``.
+    """
+    from_period = from_period or panel.periods[0]
+    to_period = to_period or panel.periods[-1]
+    parts = []
+    for period in (from_period, to_period):
+        result = panel.results[period]
+        d = result.details
+        d = d[d["code"] == code][["indicator", "domain", "contribution"]]
+        parts.append(d.set_index(["indicator", "domain"])["contribution"].rename(period))
+    table = pd.concat(parts, axis=1).fillna(0.0)
+    table.columns = ["contribution_from", "contribution_to"]
+    table["change"] = table["contribution_to"] - table["contribution_from"]
+    table = table.reset_index()
+    table = table.reindex(table["change"].abs().sort_values(ascending=False).index)
+    v = panel.table[panel.table["code"] == code].set_index("period")["vulnerability"]
+    total = float(v.get(to_period, np.nan) - v.get(from_period, np.nan))
+    method = panel.results[to_period].method
+    table.attrs["total"] = total
+    table.attrs["exact"] = bool(method in ("zscore", "robust_z", "index")
+                                and np.isclose(table["change"].sum(), total, atol=1e-9))
+    table.attrs["from_period"], table.attrs["to_period"] = from_period, to_period
+    return table.reset_index(drop=True)
+
+
+def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str | None = None,
+          base_period=None, later_period=None, vintage: int | None = None, k: int = 10,
+          same_urbanity: bool = False, panel=None) -> PeerResult:
+    """The ``k`` areas most like ``area`` in the base period, and how they moved since."""
+    from ..schemes import load_scheme
+    from .panel import score_panel
+
+    scheme = scheme or load_scheme(None, catalog)
+    found = store.resolve_area(area) if hasattr(store, "resolve_area") else None
+    code = found["code"] if found is not None else area
+    level = level or (found["level"] if found is not None else None)
+    notes: list[str] = []
+    if panel is None:
+        try:
+            panel = score_panel(store, catalog, scheme, level=level, vintage=vintage)
+        except WijkkompasError as exc:
+            notes.append(f"no score panel ({exc}): composite changes left out")
+    vintage = vintage or (panel.vintage if panel is not None else None)
+    indicators = indicators or [i for i in scheme.raw_indicators()
+                                if i in catalog and i != scheme.population]
+    obs = store.observations(indicators=indicators, level=level, vintage=vintage)
+    obs = obs.assign(period=obs["period"].astype(str))
+    periods = sorted(obs["period"].unique(), key=lambda p: (len(p), p))
+    if not periods:
+        raise WijkkompasError(f"no figures of {', '.join(indicators)} for {level} areas")
+    base_period = str(base_period or periods[0])
+    later_period = str(later_period or periods[-1])
+    base = _wide(obs, base_period, indicators)
+    base = base.loc[:, base.notna().any()]
+    if code not in base.index:
+        raise WijkkompasError(f"{code} has no figures in {base_period} on the {vintage} "
+                              "boundaries")
+    z = _z(base)
+    candidates = None
+    urbanity = None
+    if same_urbanity:
+        urb = store.observations(indicators=["stedelijkheid"], level=level)
+        urb = urb[urb["value"].notna()]
+        urb = urb.assign(gap=(urb["vintage"] - int(vintage or 0)).abs()).sort_values("gap")
+        urbanity = urb.drop_duplicates("area_code").set_index("area_code")["value"]
+        if code in urbanity.index:
+            candidates = urbanity.index[urbanity == urbanity[code]]
+            notes.append(f"compared with areas of the same urbanity class "
+                         f"({int(urbanity[code])})")
+        else:
+            notes.append(f"{code} has no urbanity class: compared with all areas")
+    near = nearest(z, code, k, candidates)
+    later = _z(_wide(obs, later_period, list(base.columns)))
+    cols = z.loc[code].dropna().index
+    me_later = later.loc[code, cols] if code in later.index else None
+    rows = []
+    names = obs.drop_duplicates("area_code").set_index("area_code")["name"]
+    vul = panel.wide("vulnerability") if panel is not None else None
+    for peer, dist in near.items():
+        d_later = np.nan
+        if me_later is not None and peer in later.index:
+            diff = (later.loc[peer, cols] - me_later).dropna()
+            if len(diff) == len(cols):
+                d_later = float(np.sqrt((diff ** 2).sum() / len(cols)))
+        row = dict(code=peer, name=names.get(peer, ""), distance=float(dist),
+                   distance_later=d_later, divergence=d_later - float(dist))
+        if vul is not None and peer in vul.index:
+            row["vulnerability_base"] = vul.at[peer, base_period] \
+                if base_period in vul.columns else np.nan
+            row["vulnerability_later"] = vul.at[peer, later_period] \
+                if later_period in vul.columns else np.nan
+        if urbanity is not None:
+            row["stedelijkheid"] = urbanity.get(peer, np.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if "vulnerability_base" in table:
+        table["vulnerability_change"] = table["vulnerability_later"] - table["vulnerability_base"]
+    decomposition = None
+    if panel is not None and code in set(panel.table["code"]) and \
+            base_period in panel.results and later_period in panel.results:
+        decomposition = decompose(panel, code, base_period, later_period)
+    area_row = found if found is not None else pd.Series({"code": code, "name": "",
+                                                           "level": level})
+    notes.append(f"similarity on {len(cols)} indicators in {base_period}: "
+                 f"{', '.join(cols)}")
+    return PeerResult(area=area_row, base_period=base_period, later_period=later_period,
+                      indicators=list(cols), peers=table, decomposition=decomposition,
+                      notes=notes)
+
+
+def all_peers(store_or_obs, catalog, *, indicators, level: str, vintage: int, period: str,
+              k: int = 10) -> pd.DataFrame:
+    """The ``k`` nearest peers of *every* area at once (a k-d tree, scipy's cKDTree).
+
+    Same distance as :func:`peers` (standardised indicators, Euclidean / sqrt(p)), on
+    the areas that have every indicator in ``period``. Returns code, rank, peer, distance.
+    """
+    from scipy.spatial import cKDTree
+
+    obs = (store_or_obs.observations(indicators=indicators, level=level, vintage=vintage,
+                                     periods=[str(period)])
+           if hasattr(store_or_obs, "observations") else store_or_obs)
+    obs = obs.assign(period=obs["period"].astype(str))
+    z = _z(_wide(obs, str(period), list(indicators))).dropna(axis=1, how="all").dropna()
+    if len(z) <= k:
+        raise WijkkompasError("too few complete areas for peers")
+    tree = cKDTree(z.to_numpy(float))
+    dist, idx = tree.query(z.to_numpy(float), k=k + 1)
+    codes = z.index.to_numpy()
+    # column 0 is the area itself (distance 0) unless an identical twin came first
+    own = idx == np.arange(len(z))[:, None]
+    keep = ~own
+    keep[:, -1] &= own.any(axis=1)  # drop the extra neighbour when self was found
+    rows = keep.sum(axis=1)
+    out = pd.DataFrame({
+        "code": np.repeat(codes, rows),
+        "rank": np.concatenate([np.arange(1, r + 1) for r in rows]),
+        "peer": codes[idx[keep]],
+        "distance": dist[keep] / np.sqrt(z.shape[1])})
+    return out.groupby("code").head(k).reset_index(drop=True)

@@ -1,0 +1,207 @@
+"""Early warning (vroegsignalering): areas that still score acceptably but are sliding.
+
+Assumptions
+-----------
+- "Acceptable" = the area's class in the latest period of the score panel is below the
+  vulnerable classes (``worst_from``; default decile 9, i.e. not among the most
+  vulnerable fifth). Areas already vulnerable are the regular programme's business.
+- Signals are read from trends on one boundary vintage (:mod:`.trends`), in the
+  direction of the catalog ("declining" always means getting worse).
+
+Notes
+-----
+An acceptable area is listed when at least one signal holds:
+
+1. **decline**: the composite's trend is *declining* (significant and above the noise,
+   see :func:`~wijkkompas.change.trends.trends`), or one of the scheme's indicators is
+   declining **and** worsened faster than ``percentile`` (0.9) of the areas of the
+   level (``change_percentile``);
+2. **acceleration**: the composite or an indicator got worse in the last step, faster
+   than ``percentile`` of the areas, and faster than in the step before (the slope of
+   the last step exceeds that of the previous one in the worsening direction);
+3. **neighbours** (with ``spatial=True``): the mean change of the composite among the
+   area's neighbours (spatial lag, Queen contiguity) is among the worst
+   1 - ``percentile`` of all areas: problems may be crossing the border (the
+   "waterbed effect").
+
+``priority`` = number of signals + the largest ``change_percentile`` among the area's
+declining measures (so between 0 and 4); the list is sorted by it. Reasons are phrased
+in Dutch and English from the figures, e.g. "moeite met rondkomen steeg van 12,0%
+(2012) naar 17,5% (2020), sneller dan 95% van de buurten".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from ._common import LEVEL_PLURAL, fmt_number, label_of, percentile_rank, unit_of
+
+WARNING_COLUMNS = ["code", "name", "level", "vintage", "period", "class", "vulnerability",
+                   "signals", "decline", "acceleration", "neighbours", "priority",
+                   "reasons_nl", "reasons_en"]
+
+
+@dataclass
+class WarningResult:
+    table: pd.DataFrame             # WARNING_COLUMNS, most urgent first
+    trends: object                  # TrendResult of indicators and scores
+    panel: object
+    notes: list[str] = field(default_factory=list)
+
+    def reasons(self, code: str, language: str = "nl") -> list[str]:
+        row = self.table[self.table["code"] == code]
+        if row.empty:
+            return []
+        return [r for r in row.iloc[0][f"reasons_{language}"].split(" | ") if r]
+
+
+def _sentence(row, catalog, level, language) -> str:
+    label = label_of(row.indicator, catalog, language)
+    unit = unit_of(row.indicator, catalog)
+    digits = 0 if unit in ("aantal", "euro", "x 1000 euro") and abs(row.last_value) > 100 \
+        else (2 if row.indicator == "vulnerability" or row.indicator.startswith("domain_")
+              else 1)
+    a = fmt_number(row.first_value, language, digits, unit)
+    b = fmt_number(row.last_value, language, digits, unit)
+    pct = int(np.floor(100 * row.change_percentile))
+    plural = LEVEL_PLURAL[language].get(level, level)
+    up = row.last_value > row.first_value
+    if language == "nl":
+        verb = "steeg" if up else "daalde"
+        text = (f"{label[0].lower() + label[1:]} {verb} van {a} ({row.first_year}) naar {b} "
+                f"({row.last_year}), sneller dan {pct}% van de {plural}")
+    else:
+        verb = "rose" if up else "fell"
+        text = (f"{label[0].lower() + label[1:]} {verb} from {a} ({row.first_year}) to {b} "
+                f"({row.last_year}), faster than {pct}% of {plural}")
+    return text
+
+
+def _last_steps(frame: pd.DataFrame, sign: pd.Series) -> pd.DataFrame:
+    """Worsening per year in the last and the previous step of every series."""
+    last = frame.sort_values("year").groupby(["area_code", "indicator"]).tail(3).copy()
+    last["pos"] = last.groupby(["area_code", "indicator"]).cumcount(ascending=False)
+    wide = last.pivot_table(index=["area_code", "indicator"], columns="pos",
+                            values=["year", "value"], aggfunc="first")
+    wide = wide.dropna()
+    if wide.empty:
+        return pd.DataFrame(columns=["area_code", "indicator", "last_step", "previous_step"])
+    y, v = wide["year"], wide["value"]
+    s = wide.index.get_level_values("indicator").map(sign).to_numpy(dtype=float)
+    out = pd.DataFrame({"last_step": s * (v[0] - v[1]) / (y[0] - y[1]),
+                        "previous_step": s * (v[1] - v[2]) / (y[1] - y[2])})
+    return out.reset_index()
+
+
+def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=None,
+                  vintage: int | None = None, within: str | None = None,
+                  worst_from: int | None = None, percentile: float = 0.9,
+                  alpha: float = 0.05, spatial: bool = False, panel=None) -> WarningResult:
+    """Rank the acceptable areas that show a decline (see the module Notes for the rules)."""
+    from ..schemes import load_scheme
+    from ._common import direction_of, sign_of
+    from .panel import score_panel
+    from .trends import class_rank, trends
+
+    scheme = scheme or load_scheme(None, catalog)
+    panel = panel or score_panel(store, catalog, scheme, level=level, periods=periods,
+                                 vintage=vintage, within=within)
+    notes = list(panel.notes)
+    last_period = panel.periods[-1]
+    latest = panel.table[panel.table["period"] == last_period].set_index("code")
+    k = 10 if panel.class_system == "deciles" else len(
+        __import__("wijkkompas.analysis.classes", fromlist=["order_of"]).order_of(
+            panel.class_system))
+    worst_from = worst_from or (9 if panel.class_system == "deciles" else k - 1)
+    cls = pd.Series(class_rank(latest["class"], panel.class_system), index=latest.index)
+    acceptable = cls[cls < worst_from].index
+    # trends of the scheme's indicators (as stored) and of the scores
+    raw = [i for i in scheme.raw_indicators() if i in catalog]
+    obs = store.observations(indicators=raw, level=level, vintage=panel.vintage,
+                             periods=panel.periods, within=within)
+    obs = obs[obs["indicator"] != scheme.population] if scheme.population else obs
+    long = pd.concat([obs, panel.long(["vulnerability"])], ignore_index=True)
+    tr = trends(long, catalog, vintage=panel.vintage, alpha=alpha)
+    t = tr.table
+    t = t[t["area_code"].isin(acceptable)]
+    is_score = t["indicator"] == "vulnerability"
+    decline = t[(t["trend"] == "declining") & (is_score | (t["change_percentile"] >= percentile))]
+    # acceleration: last step worse than the step before, and fast
+    sign = pd.Series({i: sign_of(direction_of(i, catalog)) for i in long["indicator"].unique()})
+    usable = long[long["status"].isin(("observed", "estimated")) & long["value"].notna()]
+    steps = _last_steps(usable[usable["area_code"].isin(acceptable)]
+                        if len(acceptable) < len(latest) else usable, sign)
+    all_steps = _last_steps(usable, sign) if len(acceptable) < len(latest) else steps
+    all_steps["last_pct"] = all_steps.groupby("indicator")["last_step"].transform(
+        lambda s: pd.Series(percentile_rank(s.to_numpy()), index=s.index))
+    acc = all_steps[all_steps["area_code"].isin(acceptable)
+                    & (all_steps["last_step"] > 0) & (all_steps["last_step"]
+                                                      > all_steps["previous_step"])
+                    & (all_steps["last_pct"] >= percentile)]
+    neighbours = pd.Series(False, index=acceptable)
+    if spatial:
+        from .spatial import spatial_lag, weights_for
+        change = (panel.wide("vulnerability").iloc[:, -1]
+                  - panel.wide("vulnerability").iloc[:, 0]).dropna()
+        sw = weights_for(store, level, change.index)
+        notes += sw.notes
+        lag = spatial_lag(change, sw.w)
+        lag_pct = pd.Series(percentile_rank(lag.to_numpy()), index=lag.index)
+        neighbours = (lag_pct.reindex(acceptable) >= percentile).fillna(False)
+    rows = []
+    flagged = set(decline["area_code"]) | set(acc["area_code"]) | set(
+        neighbours[neighbours].index)
+    acc = acc.merge(t[["area_code", "indicator", "last_year"]], on=["area_code", "indicator"])
+    # plain records grouped once: per-area pandas calls are slow for thousands of areas
+    by_decline: dict[str, list] = {}
+    for rec in decline.sort_values("change_percentile", ascending=False).to_dict("records"):
+        by_decline.setdefault(rec["area_code"], []).append(SimpleNamespace(**rec))
+    by_acc: dict[str, list] = {}
+    for rec in acc.to_dict("records"):
+        by_acc.setdefault(rec["area_code"], []).append(SimpleNamespace(**rec))
+    for code in flagged:
+        d = by_decline.get(code, [])
+        a = by_acc.get(code, [])
+        reasons = {"nl": [], "en": []}
+        shown = set()
+        for r in d:
+            for lang in reasons:
+                reasons[lang].append(_sentence(r, catalog, level, lang))
+            shown.add(r.indicator)
+        for r in a:
+            tr_row = {"last_year": r.last_year}
+            label_nl = label_of(r.indicator, catalog, "nl")
+            label_en = label_of(r.indicator, catalog, "en")
+            reasons["nl"].append(f"{label_nl[0].lower() + label_nl[1:]}: de verslechtering "
+                                 f"versnelt tot {int(tr_row['last_year'])} (sneller dan "
+                                 f"{int(100 * r.last_pct)}% van de "
+                                 f"{LEVEL_PLURAL['nl'].get(level, level)} in de laatste stap)")
+            reasons["en"].append(f"{label_en[0].lower() + label_en[1:]}: the decline is "
+                                 f"accelerating up to {int(tr_row['last_year'])} (faster "
+                                 f"than {int(100 * r.last_pct)}% of "
+                                 f"{LEVEL_PLURAL['en'].get(level, level)} in the last step)")
+        nb = bool(neighbours.get(code, False))
+        if nb:
+            reasons["nl"].append("de buren gingen er sterker op achteruit dan bij 90% van de "
+                                 f"{LEVEL_PLURAL['nl'].get(level, level)}")
+            reasons["en"].append("its neighbours declined more than those of 90% of "
+                                 f"{LEVEL_PLURAL['en'].get(level, level)}")
+        signals = int(len(d) > 0) + int(len(a) > 0) + int(nb)
+        pct = max([0.0] + [r.change_percentile for r in d if np.isfinite(r.change_percentile)]
+                  + [r.last_pct for r in a])
+        rows.append(dict(code=code, name=latest.at[code, "name"], level=level,
+                         vintage=panel.vintage, period=last_period,
+                         **{"class": latest.at[code, "class"]},
+                         vulnerability=latest.at[code, "vulnerability"], signals=signals,
+                         decline=len(d) > 0, acceleration=len(a) > 0, neighbours=nb,
+                         priority=signals + pct, reasons_nl=" | ".join(reasons["nl"]),
+                         reasons_en=" | ".join(reasons["en"])))
+    table = pd.DataFrame(rows, columns=WARNING_COLUMNS)
+    table = table.sort_values(["priority", "vulnerability"], ascending=False).reset_index(
+        drop=True)
+    notes.append(f"{len(acceptable)} of {len(latest)} areas are acceptable (class below "
+                 f"{worst_from} in {last_period}); {len(table)} of them show a signal")
+    return WarningResult(table=table, trends=tr, panel=panel, notes=notes + tr.notes)

@@ -1,0 +1,270 @@
+"""Vega-Lite chart definitions (altair), one definition for the web page and the PDF.
+
+Every function takes plain data (dicts and lists, as the ``to_dict()`` of the plan
+results give them, so an HTTP route can pass JSON straight in) and returns an
+``altair`` chart. ``chart.to_dict()`` is the Vega-Lite spec for the browser;
+:func:`to_svg` renders it offline with ``vl-convert`` for reports.
+
+Rules the charts keep (from the domain notes): every legend names its reference area
+and year; the colours of statuses are the same everywhere (:data:`STATUS_COLORS`);
+Dutch labels first (``language="en"`` for English).
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+FONT = "Liberation Sans, DejaVu Sans, Arial, sans-serif"
+PLAN_COLOR = "#b0413e"
+REFERENCE_COLOR = "#7a7a7a"
+PATH_COLOR = "#2b6cb0"
+STATUS_COLORS = {
+    "gehaald": "#2f855a", "voor": "#2f855a", "op_koers": "#68a063",
+    "niet_gehaald": "#c05621", "achter": "#c05621", "niet_meetbaar": "#a0aec0",
+}
+STATUS_LABELS = {
+    "nl": {"gehaald": "gehaald", "niet_gehaald": "niet gehaald", "op_koers": "op koers",
+           "voor": "voor op schema", "achter": "achter op schema",
+           "niet_meetbaar": "niet meetbaar"},
+    "en": {"gehaald": "met", "niet_gehaald": "missed", "op_koers": "on track",
+           "voor": "ahead", "achter": "behind", "niet_meetbaar": "not measurable"},
+}
+WORDS = {
+    "nl": {"year": "jaar", "plan_path": "beoogd pad", "target": "doel", "value": "waarde",
+           "did": "verschil in verandering t.o.v. vergelijkingsgroep",
+           "band": "90%-band", "status": "status", "count": "aantal"},
+    "en": {"year": "year", "plan_path": "planned path", "target": "target", "value": "value",
+           "did": "difference in change vs comparison group", "band": "90% band",
+           "status": "status", "count": "number"},
+}
+
+
+def _config(chart: alt.Chart) -> alt.Chart:
+    return (chart.configure(font=FONT)
+                 .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e5e5e5")
+                 .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom",
+                                   direction="horizontal", labelLimit=320)
+                 .configure_title(fontSize=12, anchor="start")
+                 .configure_view(stroke=None))
+
+
+def goal_chart(goal: dict, *, language: str = "nl", width: int = 300,
+               height: int = 150) -> alt.Chart:
+    """A goal's trajectory: the plan area's values, the reference group, the planned
+    linear path from baseline to end target, and the targets coloured by status.
+
+    ``goal`` is :meth:`wijkkompas.plans.GoalProgress.to_dict` (keys ``series``,
+    ``reference``, ``baseline``, ``end_target``, ``milestones``, ``unit``, ...).
+    """
+    words = WORDS[language]
+    series = goal.get("series") or {}
+    first_year = min(series) if series else goal["baseline"]["year"]
+    last_year = max(series) if series else goal["baseline"]["year"]
+    area = goal.get("area_label") or ("plangebied" if language == "nl" else "plan area")
+    rows = [{"jaar": int(y), "waarde": v, "reeks": area} for y, v in series.items()]
+    ref = goal.get("reference")
+    if ref and ref.get("values"):
+        label = f"{ref['label']} ({min(ref['values'])}-{max(ref['values'])})"
+        rows += [{"jaar": int(y), "waarde": v, "reeks": label}
+                 for y, v in ref["values"].items()]
+        ref_label = label
+    else:
+        ref_label = None
+    lines = pd.DataFrame(rows, columns=["jaar", "waarde", "reeks"])
+    domain = [area] + ([ref_label] if ref_label else [])
+    colors = [PLAN_COLOR] + ([REFERENCE_COLOR] if ref_label else [])
+    x = alt.X("jaar:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1),
+              scale=alt.Scale(domain=[min(first_year, goal["baseline"]["year"]),
+                                      max(goal["end_target"]["year"], last_year)]))
+    y_title = goal.get("unit") or None   # the indicator's name stands beside the chart
+    y = alt.Y("waarde:Q", title=y_title, scale=alt.Scale(zero=False))
+    color = alt.Color("reeks:N", title=None, scale=alt.Scale(domain=domain, range=colors))
+    layers = [alt.Chart(lines).mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
+              .encode(x=x, y=y, color=color,
+                      tooltip=["reeks:N", "jaar:Q", alt.Tooltip("waarde:Q", format=".2f")])]
+    base, end = goal["baseline"], goal["end_target"]
+    if base.get("value") is not None and end.get("target_value") is not None:
+        path = pd.DataFrame([{"jaar": base["year"], "waarde": base["value"]},
+                             {"jaar": end["year"], "waarde": end["target_value"]}])
+        layers.append(alt.Chart(path).mark_line(strokeDash=[5, 4], color=PATH_COLOR,
+                                                strokeWidth=1.5).encode(x=x, y=y))
+    targets = [t for t in [*goal.get("milestones", []), end]
+               if t.get("target_value") is not None]
+    if targets:
+        points = pd.DataFrame([{"jaar": t["year"], "waarde": t["target_value"],
+                                "status": STATUS_LABELS[language][t["status"]],
+                                "soort": t["kind"]} for t in targets])
+        statuses = [s for s in STATUS_LABELS[language] if s in {t["status"] for t in targets}]
+        layers.append(alt.Chart(points).mark_point(shape="diamond", size=70, filled=True,
+                                                   stroke="white", strokeWidth=0.8)
+                      .encode(x=x, y=y,
+                              fill=alt.Fill("status:N", title=words["target"], legend=None,
+                                            scale=alt.Scale(
+                                                domain=[STATUS_LABELS[language][s] for s in statuses],
+                                                range=[STATUS_COLORS[s] for s in statuses])),
+                              tooltip=["soort:N", "jaar:Q", "status:N",
+                                       alt.Tooltip("waarde:Q", format=".2f")]))
+    chart = alt.layer(*layers).resolve_scale(color="independent").properties(
+        width=width, height=height)
+    return _config(chart)
+
+
+def did_chart(evaluation: dict, *, language: str = "nl", width: int = 380) -> alt.Chart:
+    """Difference-in-differences per goal with its 90% band, as a percentage of the plan
+    area's baseline value (so that indicators of different size share one axis), oriented
+    so that right is favourable (the sign follows each indicator's direction).
+
+    ``evaluation`` is :meth:`wijkkompas.plans.Evaluation.to_dict`.
+    """
+    rows = []
+    for e in evaluation["effects"]:
+        if e.get("did") is None or not e.get("desired") or not e.get("plan_baseline"):
+            continue
+        s = e["desired"] * 100 / abs(e["plan_baseline"])
+        low, high = sorted((e["low"] * s, e["high"] * s))
+        rows.append({"doel": e["label"], "effect": e["did"] * s, "laag": low, "hoog": high,
+                     "oordeel": e["verdict"]})
+    frame = pd.DataFrame(rows, columns=["doel", "effect", "laag", "hoog", "oordeel"])
+    y = alt.Y("doel:N", title=None, sort=None, axis=alt.Axis(labelLimit=230))
+    x_title = ("verschil in verandering t.o.v. vergelijkingsgroep, % van de nulmeting "
+               "(rechts = gunstiger)" if language == "nl" else
+               "difference in change vs comparison group, % of baseline (right = favourable)")
+    band = alt.Chart(frame).mark_rule(strokeWidth=3, color="#9bb4d0").encode(
+        x=alt.X("laag:Q", title=x_title), x2="hoog:Q", y=y)
+    dot = alt.Chart(frame).mark_point(filled=True, size=55, color=PATH_COLOR, opacity=1).encode(
+        x="effect:Q", y=y, tooltip=["doel:N", "oordeel:N", alt.Tooltip("effect:Q", format=".1f")])
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#444").encode(x="x:Q")
+    return _config(alt.layer(band, zero, dot).properties(width=width,
+                                                         height=20 * max(len(frame), 1)))
+
+
+def status_chart(counts: list[dict], *, language: str = "nl", width: int = 300) -> alt.Chart:
+    """Milestones per pillar by status (stacked bars). ``counts``: dicts with ``pijler``,
+    ``status`` (a key of :data:`STATUS_COLORS`) and ``aantal``."""
+    frame = pd.DataFrame(counts, columns=["pijler", "status", "aantal"])
+    frame["label"] = frame["status"].map(STATUS_LABELS[language])
+    statuses = [s for s in STATUS_LABELS[language] if s in set(frame["status"])]
+    chart = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("pijler:N", title=None, sort=None),
+        x=alt.X("sum(aantal):Q", title=WORDS[language]["count"],
+                axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("label:N", title=None, scale=alt.Scale(
+            domain=[STATUS_LABELS[language][s] for s in statuses],
+            range=[STATUS_COLORS[s] for s in statuses])),
+        order=alt.Order("status:N"),
+        tooltip=["pijler:N", "label:N", "aantal:Q"])
+    return _config(chart.properties(width=width, height=24 * max(frame["pijler"].nunique(), 1)))
+
+
+def trend_chart(series: list[dict], *, title: str = "", unit: str = "",
+                width: int = 260, height: int = 120) -> alt.Chart:
+    """Small multiple of yearly values: ``series`` rows ``{reeks, jaar, waarde}``; the
+    first ``reeks`` is drawn in the plan colour, the others grey (name the reference area
+    and year in ``reeks``)."""
+    frame = pd.DataFrame(series, columns=["reeks", "jaar", "waarde"])
+    names = list(dict.fromkeys(frame["reeks"]))
+    palette = [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#d0d0d0"]
+    chart = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+        x=alt.X("jaar:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y("waarde:Q", title=unit or None, scale=alt.Scale(zero=False)),
+        color=alt.Color("reeks:N", title=None, sort=names,
+                        scale=alt.Scale(domain=names, range=palette[:len(names)])),
+        tooltip=["reeks:N", "jaar:Q", alt.Tooltip("waarde:Q", format=".2f")])
+    return _config(chart.properties(width=width, height=height, title=title))
+
+
+def profile_chart(rows: list[dict], *, language: str = "nl", width: int = 430) -> alt.Chart:
+    """An area's figures beside its gemeente and the country, one row per indicator,
+    each scaled to the largest of the three (so different units share one axis).
+
+    ``rows``: ``{label, value, gemeente_value, country_value, period}`` as in
+    :func:`wijkkompas.area_profile`.
+    """
+    long = []
+    for r in rows:
+        values = [v for v in (r.get("value"), r.get("gemeente_value"), r.get("country_value"))
+                  if v is not None and pd.notna(v)]
+        top = max((abs(v) for v in values), default=0) or 1
+        label = f"{r['label']} ({r.get('period', '')})"
+        for who, key in (("gebied", "value"), ("gemeente", "gemeente_value"),
+                         ("Nederland", "country_value")):
+            v = r.get(key)
+            if v is not None and pd.notna(v):
+                long.append({"indicator": label, "wie": who, "relatief": v / top, "waarde": v})
+    frame = pd.DataFrame(long, columns=["indicator", "wie", "relatief", "waarde"])
+    chart = alt.Chart(frame).mark_point(filled=True, size=45).encode(
+        y=alt.Y("indicator:N", title=None, sort=None, axis=alt.Axis(labelLimit=300)),
+        x=alt.X("relatief:Q", title="t.o.v. de hoogste van de drie" if language == "nl"
+                else "relative to the highest of the three", axis=alt.Axis(format="%")),
+        color=alt.Color("wie:N", title=None, scale=alt.Scale(
+            domain=["gebied", "gemeente", "Nederland"],
+            range=[PLAN_COLOR, REFERENCE_COLOR, "#c8c8c8"])),
+        tooltip=["indicator:N", "wie:N", alt.Tooltip("waarde:Q", format=".2f")])
+    return _config(chart.properties(width=width, height=16 * max(frame["indicator"].nunique(), 1)))
+
+
+def to_svg(chart: alt.Chart | dict) -> str:
+    """Render a chart (or a Vega-Lite spec) to SVG offline with vl-convert."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
+    svg = vlc.vegalite_to_svg(spec)
+    # the XML declaration is not allowed inside HTML
+    return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+
+
+# -- Web application charts ------------------------------------------------------------
+# Used by wijkkompas.web.charts_glue (trend and domain charts on area pages). The web
+# layer adds its own config (fonts, sizes) to the spec, so these stay unconfigured.
+
+def web_trend_chart(rows: list[dict], *, title: str = "", unit: str = "",
+                    language: str = "nl", reference_note: str = "") -> alt.Chart:
+    """Yearly values of one indicator for an area and its references.
+
+    ``rows``: ``{area, year, value}`` (more keys are ignored); the first area is drawn in
+    the plan colour, the references in greys. ``reference_note`` is the subtitle that
+    names the reference areas and years.
+    """
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["area", "year", "value"])
+    frame = frame[["area", "year", "value"]]
+    names = list(dict.fromkeys(frame["area"]))
+    palette = [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568", "#d0d0d0"]
+    year_title = WORDS.get(language, WORDS["nl"])["year"]
+    chart = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("year:Q", title=year_title, axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False)),
+        color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=names,
+                                        range=(palette * 3)[:max(len(names), 1)])),
+        tooltip=[alt.Tooltip("area:N"), alt.Tooltip("year:Q", format="d"),
+                 alt.Tooltip("value:Q", format=",.2f")])
+    return chart.properties(width="container", height=260,
+                            title=alt.Title(title, subtitle=reference_note) if reference_note else title)
+
+
+def web_domain_chart(rows: list[dict], *, title: str = "", language: str = "nl",
+                     reference_note: str = "") -> alt.Chart:
+    """Domain scores of an area (and its gemeente) as points on a common scale, with a
+    dashed line at 0 (the national average of the level). ``rows``: ``{domain, area,
+    value}``."""
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["domain", "area", "value"])
+    frame = frame[["domain", "area", "value"]]
+    names = list(dict.fromkeys(frame["area"]))
+    points = alt.Chart(frame).mark_point(filled=True, size=90).encode(
+        y=alt.Y("domain:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("value:Q", title=("score (hoger = kwetsbaarder)" if language == "nl"
+                                  else "score (higher = more vulnerable)")),
+        color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=names, range=(
+                            [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568"] * 3)[
+                            :max(len(names), 1)])),
+        tooltip=["domain:N", "area:N", alt.Tooltip("value:Q", format=".2f")])
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="#444") \
+        .encode(x="x:Q")
+    return alt.layer(zero, points).properties(
+        width="container", height=34 * max(frame["domain"].nunique(), 1),
+        title=alt.Title(title, subtitle=reference_note) if reference_note else title)

@@ -1,0 +1,261 @@
+"""The plans database: SQLAlchemy 2 + Alembic, SQLite by default, PostgreSQL by URL.
+
+Where it lives (one rule, :func:`plans_url`): an explicit URL or path >
+``$WIJKKOMPAS_PLANS_DB`` (a SQLAlchemy URL such as
+``postgresql+psycopg://user@host/db``, ``postgresql://...`` is read as psycopg 3, or a
+file path for SQLite) > ``plans.sqlite`` in the store directory.
+
+Guarantees
+----------
+- **Migrations on open**: the Alembic migrations shipped in ``migrations/`` are run
+  programmatically (``upgrade head``) when a :class:`PlanStore` opens the database.
+- **Nothing is lost**: every save adds a row to ``plan_versions`` with who, when, what
+  and the full plan document as JSON. Versions are never updated or deleted; any old
+  version can be read back (``get(plan_id, version=n)``) and restored by saving it again.
+- **Atomic**: a save is one transaction (the version, the plan row and the flattened
+  goals and measures); when anything fails, nothing is written.
+- **No lost updates**: an update names the version it was based on (``plan.version``,
+  which ``get`` and an export fill in); when the stored plan has moved on, the update is
+  refused with :class:`~wijkkompas.errors.StaleVersionError`. Two writers racing for the
+  same version collide on the primary key ``(plan_id, version)`` and the loser gets the
+  same error.
+- Saving a document identical to the current version adds no version (idempotent import).
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .. import config
+from ..catalog import Catalog
+from ..errors import PlanError, StaleVersionError
+from .model import Plan
+from .tables import GoalRow, MeasureRow, PlanRow, PlanVersionRow
+
+ENV_VAR = "WIJKKOMPAS_PLANS_DB"
+FILE_NAME = "plans.sqlite"
+
+
+def plans_url(explicit: str | Path | None = None, *, store_dir: str | Path | None = None) -> str:
+    """The database URL by the rule in the module docstring."""
+    value = str(explicit) if explicit else os.environ.get(ENV_VAR)
+    if not value:
+        return f"sqlite:///{config.store_dir(store_dir) / FILE_NAME}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        # SQLAlchemy's default PostgreSQL driver is psycopg2; this project ships psycopg 3
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def default_author() -> str:
+    try:
+        return os.environ.get("WIJKKOMPAS_USER") or getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "onbekend"
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (``alembic upgrade head``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(resources.files("wijkkompas.plans") / "migrations"))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    plan_id: str
+    version: int
+    author: str
+    created_at: datetime
+    message: str
+
+
+class PlanStore:
+    """The plans database. ``PlanStore()`` opens the default SQLite file.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL or SQLite file path (see :func:`plans_url`).
+    store_dir
+        The observation store directory, for the default location.
+    catalog
+        Used to validate documents read back from the database.
+    """
+
+    def __init__(self, url: str | Path | None = None, *, store_dir: str | Path | None = None,
+                 catalog: Catalog | None = None, echo: bool = False) -> None:
+        self.url = plans_url(url, store_dir=store_dir)
+        self.catalog = catalog
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = create_engine(self.url, echo=echo, future=True)
+        except Exception as exc:  # unknown dialect, missing driver
+            raise PlanError(f"cannot use the plans database {self._safe_url}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            migrate(self.engine)
+        except OperationalError as exc:
+            raise PlanError(f"cannot open the plans database {self._safe_url}: "
+                            f"{exc.orig}") from exc
+
+    @property
+    def _safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"PlanStore({self._safe_url!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def list(self) -> list[dict]:
+        """All plans: id, title, area, horizon, current version, last change."""
+        with Session(self.engine) as session:
+            rows = session.scalars(select(PlanRow).order_by(PlanRow.id)).all()
+            return [{"id": r.id, "title": r.title, "area": r.area_name,
+                     "start": r.start_year, "end": r.end_year, "version": r.current_version,
+                     "updated_at": r.updated_at} for r in rows]
+
+    def exists(self, plan_id: str) -> bool:
+        with Session(self.engine) as session:
+            return session.get(PlanRow, plan_id) is not None
+
+    def get(self, plan_id: str, version: int | None = None) -> Plan:
+        """The plan (its current version, or ``version``), with ``plan.version`` set."""
+        with Session(self.engine) as session:
+            row = session.get(PlanRow, plan_id)
+            if row is None:
+                raise PlanError(f"no plan with id {plan_id!r} in {self._safe_url}")
+            number = version or row.current_version
+            stored = session.get(PlanVersionRow, (plan_id, number))
+            if stored is None:
+                raise PlanError(f"plan {plan_id!r} has no version {number} "
+                                f"(versions 1-{row.current_version})")
+            document = dict(stored.document)
+        document["version"] = number
+        return Plan.from_dict(document, file=f"{plan_id} v{number}", catalog=self.catalog)
+
+    def versions(self, plan_id: str) -> list[VersionInfo]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(PlanVersionRow).where(
+                PlanVersionRow.plan_id == plan_id).order_by(PlanVersionRow.version)).all()
+            return [VersionInfo(r.plan_id, r.version, r.author, r.created_at, r.message)
+                    for r in rows]
+
+    # -- writing ------------------------------------------------------------------------
+
+    def save(self, plan: Plan, *, author: str | None = None, message: str = "",
+             create_only: bool = False) -> Plan:
+        """Create the plan or add a version; returns the plan with its new version.
+
+        A new plan must not carry a version. An existing plan is updated only when
+        ``plan.version`` equals the stored current version (else StaleVersionError);
+        ``create_only`` refuses to touch an existing plan.
+        """
+        author = author or default_author()
+        # as JSON will give it back (budget years become text keys), so that an unchanged
+        # document compares equal to the stored one
+        document = json.loads(json.dumps(plan.to_dict(with_version=False)))
+        now = datetime.now(timezone.utc)
+        try:
+            with Session(self.engine) as session, session.begin():
+                query = select(PlanRow).where(PlanRow.id == plan.id)
+                if self.engine.dialect.name == "postgresql":
+                    query = query.with_for_update()  # serialise writers of one plan
+                row = session.scalars(query).first()
+                if row is None:
+                    if plan.version not in (None,):
+                        raise StaleVersionError(
+                            f"the document says version {plan.version} but the database "
+                            f"has no plan {plan.id!r}; remove 'version' to create it",
+                            file=plan.id, key="version")
+                    number = 1
+                    row = PlanRow(id=plan.id, created_at=now)
+                    session.add(row)
+                else:
+                    if create_only:
+                        raise PlanError(f"a plan with id {plan.id!r} already exists "
+                                        f"(version {row.current_version}); export it, edit "
+                                        "and import to change it", file=plan.id, key="id")
+                    if plan.version is None:
+                        raise StaleVersionError(
+                            f"a plan with id {plan.id!r} exists (version "
+                            f"{row.current_version}) and this document names no version: "
+                            "export the stored plan (the export records its version), edit "
+                            "that file and import it", file=plan.id, key="version")
+                    if plan.version != row.current_version:
+                        raise StaleVersionError(
+                            f"this document is based on version {plan.version or 'none'}, "
+                            f"but the stored plan is at version {row.current_version} "
+                            "(someone saved a change in between): export the current "
+                            "version and apply your change to it", file=plan.id, key="version")
+                    current = session.get(PlanVersionRow, (plan.id, row.current_version))
+                    if current is not None and current.document == document:
+                        return self._with_version(plan, row.current_version)
+                    number = row.current_version + 1
+                row.title, row.area_name = plan.title, plan.area.name
+                row.start_year, row.end_year = plan.start, plan.end
+                row.current_version, row.updated_at = number, now
+                session.add(PlanVersionRow(plan_id=plan.id, version=number, author=author,
+                                           created_at=now, document=document,
+                                           message=message or ("aangemaakt" if number == 1
+                                                               else "gewijzigd")))
+                session.flush()
+                # the flattened current goals and measures are replaced wholesale
+                session.execute(delete(GoalRow).where(GoalRow.plan_id == plan.id))
+                session.execute(delete(MeasureRow).where(MeasureRow.plan_id == plan.id))
+                session.add_all(GoalRow(plan_id=plan.id, goal_id=g.id, pillar=g.pillar,
+                                        title=g.title, indicator=g.indicator,
+                                        baseline_period=g.baseline.period,
+                                        target_year=g.target.year) for g in plan.goals)
+                session.add_all(MeasureRow(plan_id=plan.id, measure_id=m.id, pillar=m.pillar,
+                                           title=m.title, lead=m.lead, status=m.status,
+                                           start_year=m.start, end_year=m.end,
+                                           total_budget=m.total_budget) for m in plan.measures)
+        except IntegrityError as exc:
+            if "plan_versions" in str(exc.orig):   # the (plan_id, version) key: a race
+                raise StaleVersionError(f"another writer saved plan {plan.id!r} at the same "
+                                        f"time; reload and try again ({exc.orig})",
+                                        file=plan.id, key="version") from exc
+            raise PlanError(f"could not save plan {plan.id!r}: {exc.orig}",
+                            file=plan.id) from exc
+        except SQLAlchemyError as exc:
+            raise PlanError(f"could not save plan {plan.id!r}: {exc}", file=plan.id) from exc
+        return self._with_version(plan, number)
+
+    @staticmethod
+    def _with_version(plan: Plan, number: int) -> Plan:
+        from dataclasses import replace
+        return replace(plan, version=number)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # a second process waits for a writer instead of failing at once
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

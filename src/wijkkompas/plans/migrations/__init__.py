@@ -1,0 +1,1 @@
+"""Alembic migrations of the plans database, run programmatically by ``PlanStore``."""

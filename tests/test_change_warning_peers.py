@@ -1,0 +1,73 @@
+"""Early warning and peers on the bundled national health panel."""
+import numpy as np
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def panel(demo_store, catalog):
+    from wijkkompas.change.panel import score_panel
+
+    return score_panel(demo_store, catalog, level="wijk")
+
+
+@pytest.fixture(scope="module")
+def warnings_wijk(demo_store, catalog, panel):
+    from wijkkompas.change.warning import early_warning
+
+    return early_warning(demo_store, catalog, level="wijk", panel=panel, spatial=True)
+
+
+def test_warning_lists_only_acceptable_areas(warnings_wijk):
+    t = warnings_wijk.table
+    assert len(t) > 50
+    assert (t["class"].astype(int) < 9).all()
+    assert (t["signals"] >= 1).all()
+    assert t["priority"].is_monotonic_decreasing
+    assert t["neighbours"].any()
+
+
+def test_warning_reasons_state_the_figures(warnings_wijk, demo_store, catalog):
+    t = warnings_wijk.table
+    checked = 0
+    for indicator in ("moeite_met_rondkomen", "ernstig_eenzaam", "hoog_risico_angst_depressie"):
+        label = catalog[indicator].label("nl")
+        label = label[0].lower() + label[1:]
+        rows = t[t["reasons_nl"].str.contains(f"{label} steeg van", regex=False)]
+        if rows.empty:
+            continue
+        code = rows.iloc[0]["code"]
+        reason = [r for r in warnings_wijk.reasons(code) if r.startswith(f"{label} steeg")][0]
+        figures = demo_store.observations(codes=[code], indicators=[indicator],
+                                          vintage=2020).set_index("period")["value"]
+        first = f"{figures['2012']:.1f}".replace(".", ",")
+        last = f"{figures['2020']:.1f}".replace(".", ",")
+        assert f"van {first}% (2012) naar {last}% (2020), sneller dan" in reason
+        assert reason.endswith("van de wijken")
+        english = warnings_wijk.reasons(code, "en")
+        assert any(" rose from " in r and "% of wijken" in r for r in english)
+        checked += 1
+    assert checked >= 2
+
+
+def test_peers_of_moerwijk(demo_store, catalog, panel):
+    from wijkkompas.change.peers import peers
+
+    result = peers(demo_store, catalog, "WK051836", k=5, same_urbanity=True, panel=panel)
+    p = result.peers
+    assert len(p) == 5 and "WK051836" not in set(p["code"])
+    assert p["distance"].is_monotonic_increasing
+    assert (p["stedelijkheid"] == 1).all()
+    assert np.allclose(p["divergence"], p["distance_later"] - p["distance"])
+    d = result.decomposition
+    assert d.attrs["exact"]
+    assert d["change"].sum() == pytest.approx(d.attrs["total"])
+
+
+def test_decompose_every_area_is_exact(panel):
+    from wijkkompas.change.peers import decompose
+
+    for code in panel.table["code"].drop_duplicates().sample(20, random_state=1):
+        d = decompose(panel, code)
+        if np.isfinite(d.attrs["total"]):
+            assert d["change"].sum() == pytest.approx(d.attrs["total"], abs=1e-9)
