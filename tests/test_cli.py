@@ -26,9 +26,9 @@ def run(*args: str) -> str:
 
 
 def test_demo_loads_everything_once(tmp_path):
-    first = run("demo", "--store", tmp_path / "s")
+    first = run("demo", "--no-serve", "--store", tmp_path / "s")
     assert "cbs-50090NED" in first and "1.369.939" in first  # Dutch thousands separator
-    again = run("demo", "--store", tmp_path / "s")
+    again = run("demo", "--no-serve", "--store", tmp_path / "s")
     assert "0 figures added" in again
 
 

@@ -301,8 +301,12 @@ def explain(
 
 
 @app.command()
-def demo(store: StoreOption = None) -> None:
-    """Load the bundled real data into a store and print an overview."""
+def demo(store: StoreOption = None,
+         no_serve: Annotated[bool, typer.Option(
+             "--no-serve", help="Only load and print the overview; do not start the web app.")] = False,
+         host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
+         port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000) -> None:
+    """Load the bundled real data into a store, print an overview and start the web app."""
     from .demo import bundled_files, load_bundled
 
     st = Store(store)
@@ -325,6 +329,453 @@ def demo(store: StoreOption = None) -> None:
                       f"{r.title}", highlight=False, soft_wrap=True)
     console.print("next: wijkkompas areas Moerwijk | wijkkompas show GM0518 | "
                   "wijkkompas indicators", highlight=False)
+    if not no_serve:
+        _serve(st.directory, host, port)
+
+
+# -- change over time and space (issue 4): thin wrappers around wijkkompas.change ---------
+
+FormatOption = Annotated[str, typer.Option(help="csv, json or parquet.")]
+OutputOption = Annotated[Optional[Path], typer.Option(
+    help="File to write (default: print CSV or JSON; parquet needs a file).")]
+PlotOption = Annotated[Optional[Path], typer.Option(
+    "--plot", help="Also draw a picture to this file (.png or .svg).")]
+
+
+def _emit(frame: pd.DataFrame, output: Optional[Path], format: str, what: str) -> None:
+    from .change._common import write_table
+
+    if output is None:
+        if format == "json":
+            sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+        elif format == "csv":
+            frame.to_csv(sys.stdout, index=False)
+        else:
+            _fail(WijkkompasError(f"--format {format} needs --output FILE"))
+        return
+    write_table(frame, output, format)
+    console.print(f"wrote {len(frame)} {what} to {output}", highlight=False)
+
+
+def _notes(notes) -> None:
+    for note in notes:
+        errors.print(f"note: {note}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def harmonise(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")],
+    from_vintage: Annotated[int, typer.Option("--from", help="Boundary vintage of the figures.")],
+    to_vintage: Annotated[int, typer.Option("--to", help="Boundary vintage to convert to.")],
+    crosswalk: Annotated[Optional[Path], typer.Option(help="Crosswalk CSV (from_code, to_code, weight); default: overlay the stored boundaries by area.")] = None,
+    from_col: Annotated[str, typer.Option(help="Crosswalk column with the old codes.")] = "from_code",
+    to_col: Annotated[str, typer.Option(help="Crosswalk column with the new codes.")] = "to_code",
+    weight_col: Annotated[str, typer.Option(help="Crosswalk column with the weights (addresses or residents); absent = split evenly.")] = "weight",
+    indicator: Annotated[Optional[list[str]], typer.Option(help="Indicator(s) to convert (default: all).")] = None,
+    ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Write the converted figures into the store (status estimated).")] = False,
+    format: FormatOption = "csv",
+    output: OutputOption = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Convert figures from one boundary vintage to another (counts split, rates averaged)."""
+    from .change.harmonise import harmonise_store, read_crosswalk
+
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        cw = (read_crosswalk(crosswalk, from_vintage=from_vintage, to_vintage=to_vintage,
+                             from_col=from_col, to_col=to_col, weight_col=weight_col)
+              if crosswalk else None)
+        result = harmonise_store(st, cat, level=level, from_vintage=from_vintage,
+                                 to_vintage=to_vintage, crosswalk=cw, indicators=indicator)
+        if ingest:
+            report = st.ingest([result.result], on_conflict="keep")
+            console.print(f"stored {report.added} figures as {result.result.source.id}",
+                          highlight=False)
+        _emit(result.observations if output or not ingest else result.report, output,
+              format, "figures")
+    except WijkkompasError as exc:
+        _fail(exc)
+    _notes(result.notes)
+
+
+@app.command()
+def trends(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "wijk",
+    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage (default: the longest panel).")] = None,
+    indicator: Annotated[Optional[list[str]], typer.Option(help="Indicator(s); default all. 'scores' = composite and domain scores.")] = None,
+    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level of the slope test.")] = 0.05,
+    quality: Annotated[bool, typer.Option("--quality", help="Print the data problems found (identical series, all-zero periods) instead.")] = False,
+    format: FormatOption = "csv",
+    output: OutputOption = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Change, slope with confidence interval, acceleration and trend class per area and indicator."""
+    from .change.panel import score_panel
+    from .change.trends import trends as run
+
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        if indicator == ["scores"]:
+            data = score_panel(st, cat, level=level, vintage=vintage, within=within).long()
+            result = run(data, cat, alpha=alpha)
+        else:
+            result = run(st, cat, indicators=indicator, level=level, vintage=vintage,
+                         within=within, alpha=alpha)
+        _emit(result.quality if quality else result.table, output, format,
+              "rows")
+    except WijkkompasError as exc:
+        _fail(exc)
+    _notes(result.notes)
+
+
+@app.command()
+def transitions(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "wijk",
+    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage (default: the longest score panel).")] = None,
+    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    spatial: Annotated[bool, typer.Option("--spatial", help="Add a spatial Markov conditioned on the neighbours' class.")] = False,
+    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    table: Annotated[str, typer.Option(help="What to write: probabilities, counts, summary, tau or mobility.")] = "probabilities",
+    format: FormatOption = "csv",
+    output: OutputOption = None,
+    plot: PlotOption = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Markov transitions between classes, mobility indices, sojourn times, Kendall's tau."""
+    from .change.transitions import transitions as run
+    from .schemes import load_scheme
+
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        result = run(st, cat, load_scheme(scheme, cat), level=level, vintage=vintage,
+                     within=within, spatial=spatial)
+        frames = {"probabilities": result.markov.probabilities.reset_index(names="class"),
+                  "counts": result.markov.transitions.reset_index(names="class"),
+                  "summary": result.summary(), "tau": result.tau,
+                  "mobility": pd.DataFrame([result.markov.mobility])}
+        if table not in frames:
+            raise WijkkompasError(f"--table must be one of {', '.join(frames)}")
+        _emit(frames[table], output, format, "rows")
+        if plot:
+            from .change.plots import transition_heatmap
+            transition_heatmap(result, plot)
+        if result.spatial is not None:
+            errors.print(f"spatial Markov homogeneity: {result.spatial.homogeneity}",
+                         highlight=False)
+    except WijkkompasError as exc:
+        _fail(exc)
+    _notes(result.notes)
+
+
+@app.command()
+def warn(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
+    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage.")] = None,
+    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    spatial: Annotated[bool, typer.Option("--spatial", help="Also signal areas whose neighbours decline.")] = False,
+    language: Annotated[str, typer.Option(help="nl or en (the reasons).")] = "nl",
+    top: Annotated[int, typer.Option(help="How many areas (0 = all).")] = 20,
+    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    format: FormatOption = "csv",
+    output: OutputOption = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Early warning: acceptable areas with a significant or accelerating decline, with reasons."""
+    from .change.warning import early_warning
+    from .schemes import load_scheme
+
+    try:
+        cat = load_catalog(catalog)
+        result = early_warning(Store(store), cat, load_scheme(scheme, cat), level=level,
+                               vintage=vintage, within=within, spatial=spatial)
+        frame = result.table.head(top) if top else result.table
+        other = "reasons_en" if language == "nl" else "reasons_nl"
+        _emit(frame.drop(columns=[other]), output, format, "areas")
+    except WijkkompasError as exc:
+        _fail(exc)
+    _notes(result.notes)
+
+
+@app.command()
+def peers(
+    area: Annotated[str, typer.Argument(help="Area code or name.")],
+    k: Annotated[int, typer.Option(help="How many peers.")] = 10,
+    base_period: Annotated[Optional[str], typer.Option(help="Period in which similarity is measured (default: the first).")] = None,
+    later_period: Annotated[Optional[str], typer.Option(help="Period to compare with (default: the last).")] = None,
+    same_urbanity: Annotated[bool, typer.Option("--same-urbanity", help="Only peers of the same urbanity class (stedelijkheid).")] = False,
+    decomposition: Annotated[bool, typer.Option("--decomposition", help="Write the indicators that drove the change in composite instead.")] = False,
+    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    format: FormatOption = "csv",
+    output: OutputOption = None,
+    plot: PlotOption = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """The areas most like AREA in a base period, how they diverged, and what drove AREA's change."""
+    from .change.panel import score_panel
+    from .change.peers import peers as run
+    from .schemes import load_scheme
+
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        sch = load_scheme(scheme, cat)
+        found = st.resolve_area(area)
+        panel = score_panel(st, cat, sch, level=found["level"])
+        result = run(st, cat, found["code"], scheme=sch, k=k, base_period=base_period,
+                     later_period=later_period, same_urbanity=same_urbanity, panel=panel)
+        if decomposition:
+            if result.decomposition is None:
+                raise WijkkompasError("no composite for this area in both periods")
+            _emit(result.decomposition, output, format, "indicators")
+        else:
+            _emit(result.peers, output, format, "peers")
+        if plot:
+            from .change.plots import peer_trajectories
+            peer_trajectories(result, panel, plot)
+    except WijkkompasError as exc:
+        _fail(exc)
+    _notes(result.notes)
+
+
+@app.command()
+def hotspots(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
+    period: Annotated[Optional[str], typer.Option(help="Period (default: the latest).")] = None,
+    indicator: Annotated[Optional[str], typer.Option(help="An indicator instead of the composite vulnerability.")] = None,
+    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    permutations: Annotated[int, typer.Option(help="Permutations for the pseudo p-values.")] = 999,
+    seed: Annotated[int, typer.Option(help="Random seed (results are reproducible).")] = 12345,
+    workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
+    serial: Annotated[bool, typer.Option("--serial", help="Run in this process, no pool.")] = False,
+    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    format: FormatOption = "csv",
+    output: OutputOption = None,
+    plot: PlotOption = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Local Moran hot and cold spots (batch step; stored as Parquet next to the store)."""
+    from .change.spatial import hotspots as run
+    from .schemes import load_scheme
+
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        result = run(st, cat, load_scheme(scheme, cat), level=level, period=period,
+                     indicator=indicator, within=within, permutations=permutations,
+                     seed=seed, workers=workers, executor="serial" if serial else "process")
+        errors.print(f"Moran's I = {result.moran['I']:.3f} (p = {result.moran['p_sim']:.3f}, "
+                     f"n = {result.moran['n']}); stored in {result.path}", highlight=False)
+        _emit(result.table, output, format, "areas")
+        if plot:
+            from .change.plots import hotspot_map
+            from .change.spatial import weights_for
+            hotspot_map(result, weights_for(st, level, result.table["code"],
+                                            vintage=result.boundary_vintage).geometry, plot)
+    except WijkkompasError as exc:
+        _fail(exc)
+    _notes(result.notes)
+
+
+def _serve(directory, host: str, port: int) -> None:
+    """Run the web app with uvicorn (one worker: DuckDB has one writer, caches are per process)."""
+    import uvicorn
+
+    from .web import create_app
+
+    try:
+        web_app = create_app(directory, warm=True)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"web app: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs; "
+                  "stop with Ctrl+C)", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(store: StoreOption = None,
+          host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this "
+                                                 "computer only).")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
+    """Start the web application (map, area profiles, rankings, compare, early warning)."""
+    _serve(Store(store).directory, host, port)
+
+
+# -- plans (issue 6): `wijkkompas plan ...` ---------------------------------------------
+
+plan_app = typer.Typer(help="Integrated multi-year area plans: goals, milestones, measures, "
+                            "progress and reports.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+PlansDbOption = Annotated[Optional[str], typer.Option(
+    "--db", help="Plans database: SQLAlchemy URL or SQLite file (default: $WIJKKOMPAS_PLANS_DB "
+                 "or plans.sqlite in the store).")]
+PlanArg = Annotated[str, typer.Argument(help="Plan id in the database, or a plan file (.yaml/.json).")]
+
+
+def _plans_db(db, store):
+    from .plans import PlanStore
+
+    return PlanStore(db, store_dir=Store(store).directory, catalog=load_catalog())
+
+
+def _plan_of(plan: str, db, store, catalog=None, version: Optional[int] = None):
+    from .plans import load_plan
+
+    if Path(plan).suffix.lower() in (".yaml", ".yml", ".json") or Path(plan).is_file():
+        return load_plan(plan, catalog=load_catalog(catalog))
+    return _plans_db(db, store).get(plan, version=version)
+
+
+def _plan_import(file: Path, store, db, catalog, author, message, create_only: bool) -> None:
+    from .plans import import_plan
+
+    try:
+        saved = import_plan(file, _plans_db(db, store), Store(store), load_catalog(catalog),
+                            author=author, message=message or "", create_only=create_only)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"plan {saved.id} saved as version {saved.version}", highlight=False)
+
+
+@plan_app.command("create")
+def plan_create(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .json).")],
+                store: StoreOption = None, db: PlansDbOption = None, catalog: CatalogOption = None,
+                author: Annotated[Optional[str], typer.Option(help="Who makes the change.")] = None,
+                message: Annotated[Optional[str], typer.Option(help="What changed.")] = None) -> None:
+    """Store a new plan from a file (refuses an id that exists)."""
+    _plan_import(file, store, db, catalog, author, message, True)
+
+
+@plan_app.command("import")
+def plan_import(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .json).")],
+                store: StoreOption = None, db: PlansDbOption = None, catalog: CatalogOption = None,
+                author: Annotated[Optional[str], typer.Option(help="Who makes the change.")] = None,
+                message: Annotated[Optional[str], typer.Option(help="What changed.")] = None) -> None:
+    """Create or update a plan from a file; an update must name the current version."""
+    _plan_import(file, store, db, catalog, author, message, False)
+
+
+@plan_app.command("export")
+def plan_export(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                output: Annotated[Path, typer.Argument(help="File to write (.yaml or .json).")],
+                version: Annotated[Optional[int], typer.Option(help="An older version.")] = None,
+                store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Write a stored plan (with its version number) to YAML or JSON."""
+    from .plans import dump_plan
+
+    try:
+        dump_plan(_plans_db(db, store).get(plan_id, version=version), output)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"wrote {plan_id} to {output}", highlight=False)
+
+
+@plan_app.command("list")
+def plan_list(store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """List the stored plans."""
+    try:
+        plans = _plans_db(db, store).list()
+    except WijkkompasError as exc:
+        _fail(exc)
+    table = Table("id", "title", "area", "horizon", "version")
+    for p in plans:
+        table.add_row(p["id"], p["title"], p["area"], f"{p['start']}-{p['end']}", str(p["version"]))
+    console.print(table)
+
+
+@plan_app.command("show")
+def plan_show(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = None,
+              catalog: CatalogOption = None) -> None:
+    """A plan's area, horizon, pillars, goals, measures and (stored plans) its versions."""
+    try:
+        found = _plan_of(plan, db, store, catalog)
+        versions = [] if Path(plan).is_file() else _plans_db(db, store).versions(found.id)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"[bold]{found.title}[/] ({found.id}, version {found.version or '-'})",
+                  highlight=False)
+    console.print(f"area: {found.area.name}: {', '.join(found.area.codes)} (indeling "
+                  f"{found.area.vintage}); horizon {found.start}-{found.end}", highlight=False)
+    for pillar in found.pillars:
+        console.print(f"[bold]{pillar.label}[/]", highlight=False)
+        for g in (g for g in found.goals if g.pillar == pillar.id):
+            console.print(f"  goal {g.id}: {g.title} [{g.indicator}] -> {g.target.year}: "
+                          f"{g.target.describe()}", highlight=False)
+        for m in (m for m in found.measures if m.pillar == pillar.id):
+            console.print(f"  measure {m.id}: {m.title} ({m.status}, {_number(m.total_budget, 0)} euro)",
+                          highlight=False)
+    for v in versions:
+        console.print(f"version {v.version}: {v.created_at:%Y-%m-%d %H:%M} {v.author}: {v.message}",
+                      highlight=False)
+
+
+@plan_app.command("progress")
+def plan_progress(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = None,
+                  catalog: CatalogOption = None,
+                  json_out: Annotated[bool, typer.Option("--json", help="Print JSON (plan_summary).")] = False) -> None:
+    """Progress per goal and milestone (on track, behind, met ...) and the headline."""
+    import json
+
+    from .plans import plan_summary, progress
+
+    try:
+        found = _plan_of(plan, db, store, catalog)
+        if json_out:
+            sys.stdout.write(json.dumps(plan_summary(found, Store(store), load_catalog(catalog)),
+                                        ensure_ascii=False, indent=2, default=str) + "\n")
+            return
+        result = progress(found, Store(store), load_catalog(catalog))
+    except WijkkompasError as exc:
+        _fail(exc)
+    table = Table("goal", "target", "year", "target value", "value", "status", "note",
+                  title=f"{found.title}: {result.headline()}", title_justify="left")
+    for g in result.goals:
+        for t in (*g.milestones, g.end):
+            table.add_row(g.goal.id, t.written_as, str(t.year), _number(t.target_value, 2),
+                          _number(t.value, 2), t.status.replace("_", " "), t.reason)
+    console.print(table)
+    for note in result.notes:
+        errors.print(f"note: {note}", highlight=False)
+
+
+@plan_app.command("report")
+def plan_report(plan: PlanArg,
+                output: Annotated[Path, typer.Argument(help="File to write (.pdf or .html).")],
+                store: StoreOption = None, db: PlansDbOption = None, catalog: CatalogOption = None,
+                evaluation: Annotated[bool, typer.Option("--evaluation/--no-evaluation", help="Compare with similar areas (difference-in-differences).")] = True) -> None:
+    """The plan's progress report as PDF or HTML (Dutch)."""
+    from .reports import render_plan_report, write_report
+
+    try:
+        found = _plan_of(plan, db, store, catalog)
+        write_report(render_plan_report(found, Store(store), load_catalog(catalog),
+                                        evaluation=evaluation), output)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"wrote {output}", highlight=False)
+
+
+@plan_app.command("area-report")
+def plan_area_report(area: Annotated[str, typer.Argument(help="Area code or name.")],
+                     output: Annotated[Path, typer.Argument(help="File to write (.pdf or .html).")],
+                     store: StoreOption = None, catalog: CatalogOption = None) -> None:
+    """An area's profile report (figures, trends, map) as PDF or HTML (Dutch)."""
+    from .reports import render_area_report, write_report
+
+    try:
+        write_report(render_area_report(Store(store), load_catalog(catalog), area), output)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"wrote {output}", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

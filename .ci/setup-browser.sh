@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install Debian's chromium for the browser tests (tests/test_web_browser.py), which
+# drive it with Python playwright through executable_path=/usr/bin/chromium. Never runs
+# `playwright install` (that downloads a browser from outside the package registries).
+# Idempotent: does nothing when /usr/bin/chromium is already there. Needs root (or sudo).
+set -eu
+if [ -x /usr/bin/chromium ]; then
+    echo "setup-browser: $(/usr/bin/chromium --version 2>/dev/null || echo chromium) already installed"
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "setup-browser: need root to install chromium; browser tests will be skipped" >&2
+        exit 0
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+echo "setup-browser: $(/usr/bin/chromium --version)"

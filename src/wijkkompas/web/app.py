@@ -1,0 +1,129 @@
+"""The FastAPI app factory: middleware, error pages, static files, routers."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import UnknownAreaError, WijkkompasError
+from .deps import render
+from .state import BadRequest, NotFound, WebData
+
+HERE = Path(__file__).parent
+
+API_DESCRIPTION = """
+Everything the wijkkompas pages show, as JSON: areas, area profiles, indicators, map data
+(boundary geometry per level and vintage, cached apart from the values), scores,
+rankings, comparisons, early warning and sources.
+
+Conventions: codes are CBS codes (`GM0518`, `WK051836`, `BU05183620`, `NL01`); periods are
+years as text (`"2020"`); every figure carries its `period` and boundary `vintage`;
+suppressed figures are `null` with status `suppressed`, never zero. Scores: higher =
+more vulnerable. Unknown codes, periods or indicators give 404, unusable parameters 422,
+both with a `detail` message.
+"""
+
+
+class StaticCached(StaticFiles):
+    """Static files with a long cache: vendored files carry their version in the name,
+    our own CSS/JS are linked with ``?v=<version>``."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
+               scheme_file: Path | str | None = None) -> FastAPI:
+    """Build the web app over the store in ``store_dir`` (see :class:`WebData`).
+
+    ``warm`` starts a background thread that fills the caches (scores of every level,
+    boundary layers), so that the first visitors do not wait for them.
+    """
+    data = WebData(store_dir, scheme_file=scheme_file)
+    app = FastAPI(title="wijkkompas API", version=__version__, description=API_DESCRIPTION,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.data = data
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["version"] = __version__
+    app.state.templates = templates
+    app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
+
+    from .routes import about, api, areas, compare, maps, rankings, warning
+
+    app.include_router(api.router)
+    for module in (maps, areas, rankings, compare, warning, about):
+        app.include_router(module.router)
+    _errors(app)
+    if warm:
+        threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
+    return app
+
+
+def warm_caches(data: WebData) -> None:
+    """Compute what the first page views need: scores and boundary layers per level."""
+    from . import views
+
+    try:
+        data.availability()
+        data.areas_index()
+        for level in ("gemeente", "wijk", "buurt"):
+            data.default_score_period(level)  # scores every period of the level
+            for vintage in sorted(data.boundary_index().get(level, {})):
+                data.layer(level, vintage)
+        for level in ("gemeente", "wijk", "buurt"):
+            views.warning_result(data, level)
+    except Exception:  # pragma: no cover - warming is best effort, requests still work
+        pass
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error(request: Request, status: int, message: str, errors: list | None = None):
+    if _is_api(request):
+        body = {"detail": message}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, status_code=status)
+    title = {404: "not_found", 422: "bad_request"}.get(status, "error")
+    return render(request, "error.html", {"status": status, "title_key": title,
+                                          "message": message, "errors": errors or []},
+                  status_code=status)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    @app.exception_handler(UnknownAreaError)
+    async def not_found(request: Request, exc: Exception):
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(BadRequest)
+    @app.exception_handler(WijkkompasError)
+    async def bad_request(request: Request, exc: Exception):
+        return _error(request, 422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        errors = [{"parameter": ".".join(str(p) for p in e.get("loc", ())[1:]) or "?",
+                   "message": e.get("msg", "")} for e in exc.errors()]
+        text = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
+        return _error(request, 422, f"invalid parameters: {text}", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no page at {request.url.path}"
+        return _error(request, exc.status_code, message)

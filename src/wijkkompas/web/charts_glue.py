@@ -1,0 +1,63 @@
+"""Turn the pages' data into Vega-Lite specs with :mod:`wijkkompas.charts`.
+
+One chart definition serves the web page and the PDF reports: the functions live in
+``wijkkompas/charts.py`` (section "Web application charts"); this module only picks the
+rows and the texts (legend names the reference areas and years).
+"""
+from __future__ import annotations
+
+from .. import charts
+from .i18n import translate
+
+
+def _spec(chart) -> dict:
+    spec = chart.to_dict()
+    spec.setdefault("config", {}).update({
+        "font": "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif",
+        "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1e1e1e",
+                 "titleColor": "#1e1e1e"},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 320},
+        "title": {"fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#404040"},
+        "view": {"stroke": None}})
+    return spec
+
+
+def trend_spec(s: dict | None, language: str) -> dict | None:
+    if not s or not s["rows"]:
+        return None
+    years = sorted({r["year"] for r in s["rows"]})
+    areas = list(dict.fromkeys(r["area"] for r in s["rows"]))
+    note = (("Referentie: " if language == "nl" else "Reference: ")
+            + ", ".join(areas[1:]) + f" ({years[0]}–{years[-1]})") if len(areas) > 1 else ""
+    return _spec(charts.web_trend_chart(s["rows"], title=s["label"], unit=s["unit"],
+                                        language=language, reference_note=note))
+
+
+def domain_spec(p: dict, language: str) -> dict | None:
+    sc = p.get("scores")
+    if not sc or not sc.get("available"):
+        return None
+    gm = next((x["name"] for x in p["area"]["parents"] if x["level"] == "gemeente"), None)
+    rows = []
+    for d in sc["domains"]:
+        rows.append({"domain": d["label"], "area": p["area"]["name"], "value": d["value"]})
+        if gm and d["gemeente_value"] is not None:
+            rows.append({"domain": d["label"], "area": f"{translate('gemeente', language)} {gm}",
+                         "value": d["gemeente_value"]})
+    note = ((f"Peiljaar {sc['period']}; 0 = gemiddelde van alle {sc['level']}gebieden in "
+             f"Nederland (stippellijn)") if language == "nl" else
+            (f"Reference year {sc['period']}; 0 = the average of all {sc['level']} areas in the "
+             "Netherlands (dashed line)"))
+    return _spec(charts.web_domain_chart(rows, title=translate("domain_scores", language),
+                                         language=language, reference_note=note))
+
+
+def compare_spec(c: dict, language: str) -> dict | None:
+    t = c.get("trend")
+    if not t or not t["rows"]:
+        return None
+    years = sorted({r["year"] for r in t["rows"]})
+    note = (f"{years[0]}–{years[-1]}; " + ("elk gebied met zijn eigen cijfers"
+                                            if language == "nl" else "each area's own figures"))
+    return _spec(charts.web_trend_chart(t["rows"], title=t["label"], unit=t["unit"],
+                                        language=language, reference_note=note))

@@ -1,0 +1,79 @@
+"""Typed dependencies for the routes: the app's data facade, the language, rendering.
+
+Routes never build stores or caches; they take ``DataDep`` and ``LangDep`` and call the
+functions in :mod:`wijkkompas.web.views`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from .i18n import LANGUAGES, fmt_number, pick_language, translate
+from .state import WebData
+
+
+async def get_data(request: Request) -> WebData:
+    # async: a sync dependency would cost a thread hop on every request
+    data: WebData = request.app.state.data
+    data.check_fresh()
+    return data
+
+
+async def get_language(request: Request,
+                 lang: Annotated[str | None, Query(
+                     description="Interface language: nl (default) or en; remembered in a "
+                                 "cookie", pattern="^(nl|en)$")] = None) -> str:
+    return pick_language(lang, request.cookies.get("lang"))
+
+
+DataDep = Annotated[WebData, Depends(get_data)]
+LangDep = Annotated[str, Depends(get_language)]
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true" and \
+        request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def url_with(request: Request, **changes) -> str:
+    """The current URL with some query parameters changed (None removes one)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    for k, v in changes.items():
+        if v is None:
+            continue
+        if isinstance(v, (list, tuple)):
+            params += [(k, x) for x in v]
+        else:
+            params.append((k, v))
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def render(request: Request, template: str, context: dict, *, status_code: int = 200,
+           language: str | None = None) -> HTMLResponse:
+    """Render a template with the helpers every page needs (t, fmt, lang, url_with)."""
+    language = language or pick_language(request.query_params.get("lang"),
+                                         request.cookies.get("lang"))
+    templates = request.app.state.templates
+    other = "en" if language == "nl" else "nl"
+    ctx = {"request": request, "lang": language, "other_lang": other,
+           "lang_url": url_with(request, lang=other),
+           "t": lambda key: translate(key, language),
+           "fmt": lambda v, d=1: fmt_number(v, language, d),
+           "url_with": lambda **kw: url_with(request, **kw),
+           "tojson": lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/"),
+           "path": request.url.path, "languages": LANGUAGES}
+    ctx.update(context)
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    remember_language(request, response)
+    return response
+
+
+def remember_language(request: Request, response: Response) -> None:
+    lang = request.query_params.get("lang")
+    if lang in LANGUAGES and request.cookies.get("lang") != lang:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")

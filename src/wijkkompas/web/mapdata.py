@@ -1,0 +1,211 @@
+"""Values for one choropleth: an indicator, a domain score or the composite, per level.
+
+The answer is small JSON (codes and values, class breaks, legend text) that the page
+joins onto boundary layers fetched separately (:meth:`WebData.layer`), so that the heavy
+geometry is downloaded once per level and vintage and cached by the browser.
+
+Assumptions
+-----------
+- Class breaks come from :mod:`mapclassify` over the areas shown (national, or within
+  one gemeente or wijk): a map of one gemeente shows contrasts within it. The legend
+  says so, and names the period, the method and the reference area.
+- For a period with figures on several boundary vintages (a source republished on new
+  codes) the vintage with the most figures is shown; the others are not mixed in.
+- Darker is always less favourable when the indicator has a direction (the palette is
+  flipped for higher-is-better indicators), darker is higher for neutral ones.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..geo.codes import COUNTRY
+from .i18n import fmt_number, translate
+from .state import CLASSIFICATIONS, MAP_LEVELS, BadRequest, NotFound, WebData, score_label
+
+# ColorBrewer "Blues" (sequential, colour-blind safe), light to dark, per number of classes
+PALETTES = {
+    3: ["#deebf7", "#9ecae1", "#3182bd"],
+    4: ["#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"],
+    5: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+    6: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"],
+    7: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"],
+}
+NO_DATA = "#d9d9d9"
+SUPPRESSED = "#fdd0a2"
+
+
+def breaks(values: np.ndarray, classification: str, k: int) -> list[float]:
+    """Upper bounds of the classes (mapclassify), fewer when there are few distinct values."""
+    import mapclassify
+
+    values = values[np.isfinite(values)]
+    distinct = np.unique(values)
+    if len(distinct) == 0:
+        return []
+    if len(distinct) <= k:
+        return [float(v) for v in distinct]
+    if classification == "quantiles":
+        bins = mapclassify.Quantiles(values, k=k).bins
+    elif classification == "fisher_jenks":
+        # exact Fisher-Jenks is quadratic in n: sample on national buurt maps
+        if len(values) > 3000:
+            bins = mapclassify.FisherJenksSampled(values, k=k, pct=0.2,
+                                                  truncate=False).bins
+        else:
+            bins = mapclassify.FisherJenks(values, k=k).bins
+    elif classification == "equal_interval":
+        bins = mapclassify.EqualInterval(values, k=k).bins
+    else:
+        raise BadRequest(f"classification must be one of {', '.join(CLASSIFICATIONS)}")
+    out = sorted({float(b) for b in bins})
+    out[-1] = max(out[-1], float(values.max()))
+    return out
+
+
+def map_values(data: WebData, *, level: str, indicator: str, period: str | None = None,
+               within: str | None = None, classification: str = "quantiles", k: int = 5,
+               language: str = "nl") -> dict:
+    """Everything one choropleth needs except the geometry (see the module docstring)."""
+    if level not in MAP_LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
+    if classification not in CLASSIFICATIONS:
+        raise BadRequest(f"classification must be one of {', '.join(CLASSIFICATIONS)}")
+    if not 3 <= k <= 7:
+        raise BadRequest("k (number of classes) must be between 3 and 7")
+    data.check_indicator(indicator)
+    within = within.strip().upper() if within else None
+    if within:
+        area = data.area(within)
+        if area["level"] not in ("gemeente", "wijk"):
+            raise BadRequest(f"within must be a gemeente or wijk code, not a {area['level']}")
+        within = area["code"]
+    periods = data.indicator_periods(indicator, level)
+    if not periods:
+        raise NotFound(f"no figures for {indicator} at level {level}")
+    if period is None:
+        period = (data.default_score_period(level)
+                  if indicator == "vulnerability" or indicator.startswith("domain_")
+                  else periods[-1])
+    period = str(period)
+    if period not in periods:
+        raise NotFound(f"no figures for {indicator} at level {level} in period {period}; "
+                       f"periods with figures: {', '.join(periods)}")
+
+    is_score = indicator == "vulnerability" or indicator.startswith("domain_")
+    reference_values: dict[str, float | None] = {}
+    if is_score:
+        result = data.scores(level, period)
+        table = result.table
+        if within:
+            table = table[(table["gemeente_code"] == within) | (table["wijk_code"] == within)]
+        frame = pd.DataFrame({"code": table["code"], "value": table[indicator],
+                              "status": "observed"})
+        vintage = int(result.vintage)
+        label = score_label(indicator, language)
+        unit = "z" if result.method == "zscore" else result.method
+        direction = "higher_is_worse"
+        reference = translate("higher_more_vulnerable", language) if result.method == "zscore" \
+            else (f"score method {result.method}, against all {level} areas of the Netherlands"
+                  if language == "en" else
+                  f"scoremethode {result.method}, ten opzichte van alle gebieden van dit niveau")
+    else:
+        obs = data.store.observations(indicators=[indicator], level=level, periods=[period],
+                                      within=within)
+        obs = obs[obs["status"] != "missing"]
+        if obs.empty:
+            raise NotFound(f"no figures for {indicator} at level {level} in period {period}"
+                           + (f" within {within}" if within else ""))
+        counts = obs.groupby("vintage")["value"].count()
+        vintage = int(counts.idxmax())
+        obs = obs[obs["vintage"] == vintage]
+        frame = pd.DataFrame({"code": obs["area_code"], "value": obs["value"],
+                              "status": obs["status"]})
+        meta = data.catalog[indicator]
+        label, unit, direction = meta.label(language), meta.unit, meta.direction
+        refs = data.store.observations(codes=[c for c in (COUNTRY, within) if c],
+                                       indicators=[indicator], periods=[period])
+        refs = refs[refs["vintage"] == vintage] if (refs["vintage"] == vintage).any() else refs
+        for row in refs.itertuples():
+            reference_values[row.area_code] = (None if pd.isna(row.value)
+                                               else float(row.value))
+        parts = []
+        for code in (COUNTRY, within):
+            if code and reference_values.get(code) is not None:
+                parts.append(f"{data.name_of(code) if code != COUNTRY else translate('land', language)}"
+                             f" {fmt_number(reference_values[code], language)}"
+                             f"{' ' + unit if unit and unit != '%' else unit} ({period})")
+        reference = ", ".join(parts) if parts else (
+            "geen referentiewaarde gepubliceerd" if language == "nl"
+            else "no reference value published")
+
+    frame = frame.drop_duplicates("code")
+    values = frame["value"].to_numpy(dtype=float)
+    cuts = breaks(values, classification, k)
+    n_classes = len(cuts)
+    colours = PALETTES.get(max(3, n_classes), PALETTES[5])[:max(n_classes, 1)]
+    if n_classes and n_classes < 3:
+        colours = PALETTES[3][-n_classes:]
+    flip = direction == "higher_is_better"
+    if flip:
+        colours = list(reversed(colours))
+    matched = data.match_boundaries(level, vintage, frame["code"])
+    n_matched = sum(len(v) for v in matched.values())
+    primary = max(matched, key=lambda v: len(matched[v])) if matched else None
+    if primary is None:
+        available = sorted(data.boundary_index().get(level, {}))
+        primary = min(available, key=lambda v: abs(v - vintage)) if available else None
+    layers = [{"vintage": v, "url": f"/api/geometry/{level}/{v}.geojson", "n": len(matched.get(v, [])),
+               "primary": v == primary}
+              for v in sorted(matched, key=lambda v: (v != primary, v))]
+    if primary is not None and primary not in matched:
+        layers.insert(0, {"vintage": primary, "url": f"/api/geometry/{level}/{primary}.geojson",
+                          "n": 0, "primary": True})
+    classes = []
+    low = float(np.nanmin(values)) if np.isfinite(values).any() else None
+    for i, upper in enumerate(cuts):
+        lower = low if i == 0 else cuts[i - 1]
+        classes.append({"lower": lower, "upper": upper, "colour": colours[i],
+                        "label": (f"{fmt_number(lower, language, None)} – "
+                                  f"{fmt_number(upper, language, None)}")})
+    class_of = np.searchsorted(np.asarray(cuts), values, side="left") if cuts else values
+    level_plural = translate(level + "en" if level != "buurt" else "buurten", language)
+    boundary_text = ", ".join(f"{l['vintage']} ({fmt_number(l['n'], language, 0)})"
+                              for l in layers)
+    legend = {
+        "title": label,
+        "unit": unit,
+        "period": period,
+        "figure_vintage": vintage,
+        "reference": reference,
+        "method": translate(classification, language) + (
+            f", {n_classes} " + ("klassen over de getoonde gebieden" if language == "nl"
+                                 else "classes over the areas shown")),
+        "boundaries": (f"{translate('boundaries', language)}: {level_plural.lower()} "
+                       f"{boundary_text}; {translate('figures_on', language)} {vintage}"
+                       + ("" if all(l["vintage"] == vintage for l in layers) else
+                          (" (codes gekoppeld aan de dichtstbijzijnde indeling met dezelfde code)"
+                           if language == "nl" else
+                           " (codes matched to the nearest boundary vintage with the same code)"))),
+        "coverage": (f"{fmt_number(n_matched, language, 0)} / "
+                     f"{fmt_number(len(frame), language, 0)} {translate('matched', language)}"),
+        "direction": translate("darker_higher" if direction == "neutral" else "darker_worse",
+                               language),
+        "within": within, "within_name": data.name_of(within) if within else None,
+        "no_data": {"colour": NO_DATA, "label": translate("no_value", language)},
+        "suppressed": {"colour": SUPPRESSED, "label": translate("suppressed", language)},
+    }
+    out_values = {}
+    for code, value, status, cls in zip(frame["code"], values, frame["status"], class_of):
+        if np.isfinite(value):
+            out_values[code] = [round(float(value), 4), int(cls)]
+        else:
+            out_values[code] = [None, -1 if status != "suppressed" else -2]
+    return {
+        "level": level, "indicator": indicator, "label": label, "period": period,
+        "periods": periods, "vintage": vintage, "within": within,
+        "classification": classification, "k": k, "breaks": cuts, "classes": classes,
+        "layers": layers, "values": out_values, "legend": legend,
+        "reference_values": reference_values,
+        "child_level": {"gemeente": "wijk", "wijk": "buurt"}.get(level),
+    }

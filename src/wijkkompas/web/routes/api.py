@@ -1,0 +1,163 @@
+"""The JSON API under ``/api``: thin over :mod:`wijkkompas.web.views` (same data as the pages)."""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ...geo.codes import level_of
+from .. import views
+from ..deps import DataDep, LangDep
+from ..mapdata import map_values
+from ..state import BadRequest
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Level = Literal["gemeente", "wijk", "buurt"]
+Method = Literal["zscore", "robust_z", "percentile", "imd", "index"]
+Classification = Literal["quantiles", "fisher_jenks", "equal_interval"]
+Period = Annotated[str | None, Query(description="Reference year, e.g. 2020; default: the "
+                                     "latest (indicators) or the period covering the most "
+                                     "domains (scores)", pattern=r"^\d{4}[A-Z0-9]*$")]
+
+
+def _json(payload, *, max_age: int = 60) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, media_type="application/json",
+                    headers={"Cache-Control": f"public, max-age={max_age}"})
+
+
+@router.get("/areas", summary="Search areas by name or code")
+def areas(data: DataDep,
+          q: Annotated[str | None, Query(description="Code prefix or part of the name")] = None,
+          level: Level | Literal["land"] | None = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 20):
+    frame = data.store.areas(q, level=level, limit=limit * 3)
+    frame = frame.drop_duplicates("code").head(limit)
+    return _json({"areas": views.records(frame)})
+
+
+@router.get("/areas/{code}", summary="Area profile: figures, references, scores, neighbours")
+async def area(code: str, data: DataDep, lang: LangDep, period: Period = None):
+    """The profile page's data. ``figures``: the latest figure per indicator with the
+    gemeente's and the country's value for the same period and vintage; ``reliable`` is
+    false below the indicator's minimum population. ``scores``: composite and domain
+    scores (higher = more vulnerable) for ``period``."""
+    # async with the serialised answer cached: a hit costs no thread hop; a miss
+    # computes in the thread pool so the event loop never blocks on DuckDB
+    key = ("api-profile", code.upper(), lang, period)
+    body = data.profiles.get(key)
+    if body is None:
+        body = await run_in_threadpool(data.profiles.get_or, key, lambda: json.dumps(
+            views.profile(data, code, lang, period), ensure_ascii=False,
+            separators=(",", ":")).encode())
+    return Response(body, media_type="application/json",
+                    headers={"Cache-Control": "public, max-age=60"})
+
+
+@router.get("/areas/{code}/series", summary="An indicator over the years for an area, "
+                                             "its gemeente and the country")
+def area_series(code: str, data: DataDep, lang: LangDep,
+                indicator: Annotated[str, Query(description="Indicator id (see /api/indicators)")]):
+    return _json(views.series(data, code, indicator, lang))
+
+
+@router.get("/indicators", summary="The indicator catalog with what the store holds")
+def indicators(data: DataDep, lang: LangDep):
+    return _json({"indicators": views.about(data, lang)["indicators"]})
+
+
+@router.get("/geometry/{level}/{vintage}.geojson",
+            summary="Simplified WGS84 boundaries of one level and vintage (GeoJSON)",
+            response_class=Response)
+def geometry(level: Level, vintage: int, request: Request, data: DataDep):
+    """Geometry only (id = code; properties name, gm, wk): join values from ``/api/map``.
+    Served once per level and vintage with a long cache and an ETag."""
+    layer = data.layer(level, vintage)
+    headers = {"ETag": layer.etag, "Cache-Control": "public, max-age=604800",
+               "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == layer.etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(layer.gzipped, media_type="application/geo+json", headers=headers)
+    return Response(layer.raw, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/map", summary="Values, class breaks and legend for one choropleth")
+def map_data(data: DataDep, lang: LangDep, level: Level = "gemeente",
+             indicator: Annotated[str, Query(description="Indicator id, 'vulnerability' or "
+                                             "'domain_<id>'")] = "vulnerability",
+             period: Period = None,
+             within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None,
+             classification: Classification = "quantiles",
+             k: Annotated[int, Query(ge=3, le=7, description="Number of classes")] = 5):
+    """``values``: code -> [value, class index] (class -1 = no figure, -2 = suppressed).
+    ``layers``: boundary layers to draw (``/api/geometry/...``); codes are matched to the
+    nearest boundary vintage that has them, and the legend says so."""
+    return _json(map_values(data, level=level, indicator=indicator, period=period,
+                            within=within, classification=classification, k=k,
+                            language=lang), max_age=300)
+
+
+@router.get("/scores", summary="Composite and domain scores of every area of a level")
+def scores(data: DataDep, level: Level = "wijk", period: Period = None,
+           method: Method | None = None,
+           within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None):
+    if period is not None and period not in data.score_periods(level):
+        raise views.NotFound(f"no scores at level {level} for period {period}; periods: "
+                             + ", ".join(data.score_periods(level)))
+    result = data.scores(level, period, method)
+    table = result.table
+    if within:
+        w = within.upper()
+        if level_of(w) not in ("gemeente", "wijk"):
+            raise BadRequest(f"within must be a gemeente or wijk code, not {within!r}")
+        table = table[(table["gemeente_code"] == w) | (table["wijk_code"] == w)]
+    return _json({"level": level, "period": result.period, "vintage": int(result.vintage),
+                  "method": result.method, "notes": result.notes,
+                  "areas": views.records(table)})
+
+
+@router.get("/rankings", summary="Scores filtered, searched, sorted and paged")
+def rankings(data: DataDep, lang: LangDep, level: Level = "wijk", period: Period = None,
+             gemeente: Annotated[str | None, Query(description="Gemeente code")] = None,
+             domain: Annotated[str | None, Query(description="Sort by this domain")] = None,
+             q: Annotated[str | None, Query(description="Name or code")] = None,
+             sort: str = "rank", order: Literal["asc", "desc"] = "asc",
+             page: Annotated[int, Query(ge=1)] = 1,
+             per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+             method: Method | None = None):
+    return _json(views.rankings(data, level=level, period=period, gemeente=gemeente,
+                                domain=domain, q=q, sort=sort, order=order, page=page,
+                                per_page=per_page, method=method, language=lang))
+
+
+@router.get("/compare", summary="Two to five areas side by side")
+def compare(data: DataDep, lang: LangDep,
+            area: Annotated[list[str], Query(description="Area codes (repeat, 1 to 5)")],
+            indicator: str | None = None):
+    if not 1 <= len(area) <= 5:
+        raise BadRequest("give one to five areas (area=...)")
+    return _json(views.compare(data, area, lang, indicator))
+
+
+@router.get("/warning", summary="Early warning: areas that still look fine but decline")
+def warning(data: DataDep, lang: LangDep, level: Level = "wijk",
+            within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None):
+    try:
+        table = views.warning_table(data, level, lang, within)
+    except ImportError:
+        raise views.NotFound("early warning is not available in this version "
+                             "(wijkkompas.change.warning is missing)") from None
+    if table is None:
+        raise views.NotFound("early warning is not available in this version")
+    return _json({"level": level, **table})
+
+
+@router.get("/sources", summary="Sources, licences, boundary vintages and indicator definitions")
+def sources(data: DataDep, lang: LangDep):
+    return _json(views.about(data, lang))

@@ -1,0 +1,91 @@
+"""Area pages: the profile (``/gebied/{code}``), its CSV, its trend chart, and search."""
+from __future__ import annotations
+
+import io
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ...errors import UnknownAreaError
+from .. import charts_glue, views
+from ..deps import DataDep, LangDep, is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/zoek")
+def search(request: Request, data: DataDep, lang: LangDep,
+           q: Annotated[str, Query(max_length=100)] = ""):
+    """One match goes straight to its profile; several are listed (HTMX: suggestions)."""
+    q = q.strip()
+    found = data.store.areas(q, limit=60).drop_duplicates("code") if q else None
+    if found is not None and not is_htmx(request):
+        try:
+            area = data.store.resolve_area(q)
+            return RedirectResponse(f"/gebied/{area['code']}", status_code=303)
+        except UnknownAreaError:
+            pass
+    rows = views.records(found.head(30)) if found is not None else []
+    template = "_search_results.html" if is_htmx(request) else "search.html"
+    return render(request, template, {"q": q, "rows": rows}, language=lang)
+
+
+@router.get("/gebied/{code}.csv")
+def profile_csv(code: str, data: DataDep, lang: LangDep):
+    p = views.profile(data, code, lang)
+    frame = pd.DataFrame(p["figures"]).drop(columns=["domain_label"], errors="ignore")
+    frame.insert(0, "area_code", p["area"]["code"])
+    frame.insert(1, "area_name", p["area"]["name"])
+    buffer = io.StringIO()
+    # semicolon and decimal comma: what Dutch spreadsheet software opens directly
+    frame.to_csv(buffer, index=False, sep=";", decimal=",")
+    return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="wijkkompas-{p["area"]["code"]}.csv"'})
+
+
+@router.get("/gebied/{code}/trend")
+def trend(request: Request, code: str, data: DataDep, lang: LangDep,
+          indicator: Annotated[str, Query(max_length=80)]):
+    s = views.series(data, code, indicator, lang)
+    context = {"s": s, "chart": charts_glue.trend_spec(s, lang), "code": code}
+    if is_htmx(request):
+        return render(request, "_trend.html", context, language=lang)
+    return RedirectResponse(f"/gebied/{code}?indicator={indicator}#trend", status_code=303)
+
+
+@router.get("/gebied/{code}")
+def profile_page(request: Request, code: str, data: DataDep, lang: LangDep,
+                 period: Annotated[str | None, Query(pattern=r"^\d{4}[A-Z0-9]*$")] = None,
+                 indicator: Annotated[str | None, Query(max_length=80)] = None):
+    area = data.area(code)
+    if area["code"] != code:
+        return RedirectResponse(f"/gebied/{area['code']}", status_code=307)
+    if period is not None and area["level"] in ("gemeente", "wijk", "buurt") \
+            and period not in data.score_periods(area["level"]):
+        raise views.NotFound(f"no scores for period {period}; periods with scores: "
+                             + ", ".join(data.score_periods(area["level"])))
+    p = views.profile(data, code, lang, period)
+    trend_ids = [t["id"] for t in p["trend_indicators"]]
+    if indicator is not None and indicator not in trend_ids:
+        data.check_indicator(indicator)
+        raise views.NotFound(f"{code} has no figures for {indicator} over several years")
+    chosen = indicator or _default_trend(trend_ids)
+    s = views.series(data, code, chosen, lang) if chosen else None
+    groups: dict[str, list] = {}
+    for f in p["figures"]:
+        groups.setdefault(f["domain_label"], []).append(f)
+    context = {"p": p, "groups": groups, "s": s, "chosen": chosen,
+               "chart": charts_glue.trend_spec(s, lang) if s else None,
+               "domain_chart": charts_glue.domain_spec(p, lang), "code": code,
+               "area_name": p["area"]["name"]}
+    return render(request, "profile.html", context, language=lang)
+
+
+def _default_trend(ids: list[str]) -> str | None:
+    for preferred in ("ervaren_gezondheid_goed", "moeite_met_rondkomen", "inwoners"):
+        if preferred in ids:
+            return preferred
+    return ids[0] if ids else None

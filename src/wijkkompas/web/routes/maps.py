@@ -1,0 +1,86 @@
+"""The map page (``/``): a choropleth per level, indicator or score, and period.
+
+Without JavaScript the page is a form and a table of the same figures; with it, Leaflet
+draws the boundary layers (no tile server: the boundaries are the map) and HTMX swaps the
+form, legend and table when an option changes.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from urllib.parse import urlencode
+
+from ..deps import DataDep, LangDep, is_htmx, render
+from ..mapdata import map_values
+from ..state import CLASSIFICATIONS, MAP_LEVELS, NotFound, WebData
+
+router = APIRouter(include_in_schema=False)
+TABLE_ROWS = 60
+
+
+@router.get("/")
+def map_page(request: Request, data: DataDep, lang: LangDep,
+             level: Literal["gemeente", "wijk", "buurt"] = "gemeente",
+             indicator: str = "vulnerability",
+             period: Annotated[str | None, Query(pattern=r"^\d{4}[A-Z0-9]*$")] = None,
+             within: Annotated[str | None, Query(max_length=12)] = None,
+             classification: Literal["quantiles", "fisher_jenks", "equal_interval"] = "quantiles",
+             k: Annotated[int, Query(ge=3, le=7)] = 5):
+    within = within or None
+    if within and level == "gemeente":
+        within = None  # a gemeente map of one gemeente is one polygon: show them all
+    data.check_indicator(indicator)
+    if is_htmx(request):
+        # a form change may combine options that do not exist together: fall back
+        # to what does instead of an error page (a typed URL still gets the 404)
+        if not data.indicator_periods(indicator, level):
+            indicator = "vulnerability"
+        if period not in data.indicator_periods(indicator, level):
+            period = None
+        if within and level == "wijk" and not within.upper().startswith("GM"):
+            within = "GM" + within[2:6]
+    m = map_values(data, level=level, indicator=indicator, period=period, within=within,
+                   classification=classification, k=k, language=lang)
+    params = {"level": level, "indicator": indicator, "period": m["period"],
+              "classification": classification, "k": k, "lang": lang}
+    if m["within"]:
+        params["within"] = m["within"]
+    values_url = "/api/map?" + urlencode(params)
+    rows = table_rows(data, m)
+    context = {"m": m, "values_url": values_url, "rows": rows[:TABLE_ROWS],
+               "n_rows": len(rows), "levels": MAP_LEVELS,
+               "indicator_groups": data.map_indicators(level, lang),
+               "classifications": CLASSIFICATIONS, "crumbs": crumbs(data, m),
+               "title_area": m["legend"]["within_name"]}
+    if is_htmx(request):
+        return render(request, "_map_panel.html", context, language=lang)
+    return render(request, "map.html", context, language=lang)
+
+
+def table_rows(data: WebData, m: dict) -> list[dict]:
+    """The map's figures as rows, least favourable first (the map's darkest classes)."""
+    index = data.areas_index()
+    rows = []
+    for code, (value, cls) in m["values"].items():
+        name = index.at[code, "name"] if code in index.index else code
+        rows.append({"code": code, "name": name, "value": value, "class": cls})
+    reverse = data.catalog.indicators.get(m["indicator"])
+    higher_better = reverse is not None and reverse.direction == "higher_is_better"
+    rows.sort(key=lambda r: (r["value"] is None,
+                             (r["value"] if higher_better else -r["value"])
+                             if r["value"] is not None else 0))
+    return rows
+
+
+def crumbs(data: WebData, m: dict) -> list[dict]:
+    """Breadcrumbs up the hierarchy from the map's ``within``."""
+    out = [{"label": "Nederland", "level": "gemeente", "within": None}]
+    w = m["within"]
+    if w:
+        area = data.area(w)
+        if area["level"] == "wijk" and area["gemeente_code"]:
+            out.append({"label": data.name_of(area["gemeente_code"]), "level": "wijk",
+                        "within": area["gemeente_code"]})
+        out.append({"label": area["name"], "level": m["level"], "within": w})
+    return out

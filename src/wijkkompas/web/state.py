@@ -1,0 +1,377 @@
+"""The web application's facade over the Python API: one object per app, with caches.
+
+Assumptions
+-----------
+- The store is read-only while the app serves it; DuckDB allows one writer, so every
+  query opens a read-only connection (the :class:`~wijkkompas.store.Store` does) and a
+  ``wijkkompas ingest`` can run beside the server. When the store file changes (its
+  modification time), every cache is dropped, checked at most once a second.
+- Scoring a level takes about a second from scratch, scoring one more period of the same
+  inputs about 0.1 s: the inputs are read once and each (level, period, method) result
+  is kept, so no request in a hot path scores anything twice.
+- Geometry is cached per (level, vintage) as gzipped GeoJSON with an ETag; values are
+  served apart from it, so a browser downloads a boundary layer once.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import DOMAINS, load_catalog
+from ..errors import WijkkompasError
+from ..geo.codes import COUNTRY, gemeente_of, wijk_of
+from ..store import Store
+
+MAP_LEVELS = ("gemeente", "wijk", "buurt")
+SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
+CLASSIFICATIONS = ("quantiles", "fisher_jenks", "equal_interval")
+# 5 decimals of a degree are about 1 m: far below what a simplified boundary shows
+COORD_DIGITS = 5
+
+
+class NotFound(WijkkompasError):
+    """Something the user asked for does not exist (404)."""
+
+
+class BadRequest(WijkkompasError):
+    """A parameter the app cannot use (422)."""
+
+
+@dataclass
+class Layer:
+    """One boundary layer served as GeoJSON."""
+
+    level: str
+    vintage: int
+    raw: bytes
+    gzipped: bytes
+    etag: str
+    codes: frozenset
+
+
+class LRU(OrderedDict):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+        self.lock = threading.Lock()
+
+    def get_or(self, key, make):
+        with self.lock:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
+        value = make()
+        with self.lock:
+            self[key] = value
+            while len(self) > self.size:
+                self.popitem(last=False)
+        return value
+
+
+class WebData:
+    """Everything the pages and the API read, with caches (one instance per app)."""
+
+    def __init__(self, store_dir: Path | str | None = None, *, scheme_file=None):
+        self.store = Store(store_dir)
+        if not self.store.exists:
+            raise WijkkompasError(
+                f"no store at {self.store.directory}: load data first (wijkkompas demo "
+                "--no-serve, or wijkkompas ingest PATH)")
+        self.catalog = load_catalog()
+        from ..schemes import load_scheme
+
+        self.scheme = load_scheme(scheme_file, self.catalog)
+        self._lock = threading.RLock()
+        self._stamp = None
+        self._checked = 0.0
+        self._reset()
+
+    # -- cache lifetime -----------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self._inputs = None
+        self._scores: dict = {}
+        self._layers: dict = {}
+        self._trees: dict = {}
+        self._availability = None
+        self._boundary_index = None
+        self._areas_index = None
+        self.profiles = LRU(4096)
+        self.misc = LRU(256)
+
+    def check_fresh(self) -> None:
+        """Drop every cache when the store file changed (at most one stat a second)."""
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return
+        self._checked = now
+        try:
+            stamp = self.store.path.stat().st_mtime_ns
+        except OSError:
+            return
+        if self._stamp is None:
+            self._stamp = stamp
+        elif stamp != self._stamp:
+            with self._lock:
+                self._stamp = stamp
+                self._reset()
+
+    @property
+    def generation(self) -> str:
+        return str(self._stamp or 0)
+
+    # -- what exists --------------------------------------------------------------------
+
+    def availability(self) -> pd.DataFrame:
+        """Per indicator, level, period and vintage: the number of figures with a value."""
+        with self._lock:
+            if self._availability is None:
+                self._availability = self.store.query("""
+                    SELECT o.indicator, a.level, o.period, o.vintage, count(*) AS n
+                    FROM observations o JOIN areas a
+                      ON a.code = o.area_code AND a.vintage = o.vintage
+                    WHERE o.status IN ('observed', 'estimated')
+                    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""")
+            return self._availability
+
+    def indicator_periods(self, indicator: str, level: str) -> list[str]:
+        if indicator == "vulnerability" or indicator.startswith("domain_"):
+            return self.score_periods(level)
+        a = self.availability()
+        return sorted(a.loc[(a["indicator"] == indicator) & (a["level"] == level),
+                            "period"].unique().tolist())
+
+    def map_indicators(self, level: str, language: str) -> list[dict]:
+        """Indicators with figures at ``level``, grouped by domain, scores first."""
+        a = self.availability()
+        present = set(a.loc[a["level"] == level, "indicator"])
+        groups = [{"domain": "scores", "label": "Scores" if language == "en" else "Scores",
+                   "items": [{"id": "vulnerability",
+                              "label": _score_label("vulnerability", language)}]
+                   + [{"id": f"domain_{d}", "label": _score_label(f"domain_{d}", language)}
+                      for d in self.scheme.domains]}]
+        for domain, labels in DOMAINS.items():
+            items = sorted(({"id": i.id, "label": i.label(language)} for i in self.catalog
+                            if i.domain == domain and i.id in present),
+                           key=lambda x: x["label"].lower())
+            if items:
+                groups.append({"domain": domain, "label": labels[language], "items": items})
+        return groups
+
+    def check_indicator(self, indicator: str) -> None:
+        if indicator == "vulnerability":
+            return
+        if indicator.startswith("domain_"):
+            if indicator[len("domain_"):] not in self.scheme.domains:
+                raise NotFound(f"unknown domain score {indicator!r}; the scheme has "
+                               + ", ".join(f"domain_{d}" for d in self.scheme.domains))
+            return
+        if indicator not in self.catalog:
+            raise NotFound(f"unknown indicator {indicator!r} (see /api/indicators)")
+
+    # -- scores -------------------------------------------------------------------------
+
+    def _score_inputs(self):
+        from ..analysis.scores import Inputs, load_inputs
+
+        with self._lock:
+            if self._inputs is None:
+                self._inputs = Inputs(*load_inputs(self.store, self.scheme))
+            return self._inputs
+
+    def score_periods(self, level: str) -> list[str]:
+        """Periods with at least one scored area at ``level``."""
+        def make():
+            inputs = self._score_inputs()
+            out = []
+            for period in sorted(inputs.obs["period"].unique()):
+                try:
+                    table = self.scores(level, period).table
+                except WijkkompasError:
+                    continue
+                if table["vulnerability"].notna().any():
+                    out.append(str(period))
+            return out
+        return self.misc.get_or(("score_periods", level), make)
+
+    def default_score_period(self, level: str) -> str:
+        """The period whose scores cover the most domains (later periods win ties).
+
+        Assumption: a composite over more domains is the better first view; periods
+        with a single domain (crime only) are still offered.
+        """
+        def make():
+            best, best_key = None, None
+            for period in self.score_periods(level):
+                table = self.scores(level, period).table
+                key = (round(float(table["n_domains"].mean()), 1), period)
+                if best_key is None or key > best_key:
+                    best, best_key = period, key
+            if best is None:
+                raise NotFound(f"no scores at level {level}")
+            return best
+        return self.misc.get_or(("default_period", level), make)
+
+    def scores(self, level: str, period: str | None = None, method: str | None = None):
+        """The :class:`ScoreResult` for every area of a level (cached)."""
+        from ..analysis.scores import score_frame
+
+        if level not in MAP_LEVELS:
+            raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
+        if method is not None and method not in SCORE_METHODS:
+            raise BadRequest(f"method must be one of {', '.join(SCORE_METHODS)}")
+        if period is None:
+            period = self.default_score_period(level)
+        key = (level, str(period), method)
+        with self._lock:
+            if key in self._scores:
+                return self._scores[key]
+        inputs = self._score_inputs()
+        if str(period) not in set(inputs.obs["period"].astype(str)):
+            raise NotFound(f"no figures of the scheme for period {period!r}")
+        result = score_frame(inputs, None, self.catalog, self.scheme, level=level,
+                             period=str(period), method=method)
+        with self._lock:
+            self._scores[key] = result
+        return result
+
+    # -- areas --------------------------------------------------------------------------
+
+    def area(self, code_or_name: str) -> pd.Series:
+        from ..errors import UnknownAreaError
+
+        try:
+            return self.misc.get_or(("area", code_or_name.upper()),
+                                    lambda: self.store.resolve_area(code_or_name))
+        except UnknownAreaError as exc:
+            raise NotFound(str(exc)) from None
+
+    def areas_index(self) -> pd.DataFrame:
+        """All areas (newest vintage per code) with names: for pickers and names."""
+        with self._lock:
+            if self._areas_index is None:
+                frame = self.store.areas()
+                frame = frame.sort_values("vintage").drop_duplicates("code", keep="last")
+                self._areas_index = frame.set_index("code", drop=False)
+            return self._areas_index
+
+    def name_of(self, code: str | None) -> str:
+        if not code:
+            return ""
+        if code == COUNTRY:
+            return "Nederland"
+        index = self.areas_index()
+        return str(index.at[code, "name"]) if code in index.index else code
+
+    def gemeenten(self) -> list[tuple[str, str]]:
+        index = self.areas_index()
+        g = index[index["level"] == "gemeente"].sort_values("name")
+        return list(zip(g["code"], g["name"]))
+
+    # -- boundaries ---------------------------------------------------------------------
+
+    def boundary_index(self) -> dict[str, dict[int, frozenset]]:
+        """Level -> boundary vintage -> the codes it has."""
+        with self._lock:
+            if self._boundary_index is None:
+                frame = self.store.query("SELECT level, vintage, code FROM boundaries")
+                index: dict = {}
+                for (level, vintage), part in frame.groupby(["level", "vintage"]):
+                    index.setdefault(level, {})[int(vintage)] = frozenset(part["code"])
+                self._boundary_index = index
+            return self._boundary_index
+
+    def layer(self, level: str, vintage: int) -> Layer:
+        """Simplified WGS84 boundaries of one level and vintage as cached GeoJSON."""
+        import shapely
+
+        if vintage not in self.boundary_index().get(level, {}):
+            raise NotFound(f"no {level} boundaries of {vintage} in the store; there are: "
+                           + ", ".join(map(str, sorted(self.boundary_index().get(level, {})))))
+        key = (level, vintage)
+        with self._lock:
+            if key in self._layers:
+                return self._layers[key]
+        frame = self.store.boundaries(level, vintage, display=True)
+        geoms = shapely.transform(frame.geometry.values,
+                                  lambda c: np.round(c, COORD_DIGITS))
+        texts = shapely.to_geojson(geoms)
+        parts = []
+        for code, name, text in zip(frame["code"], frame["name"].fillna(""), texts):
+            props = {"name": name or code, "gm": gemeente_of(code) or "",
+                     "wk": wijk_of(code) or ""}
+            parts.append('{"type":"Feature","id":%s,"properties":%s,"geometry":%s}'
+                         % (json.dumps(code), json.dumps(props, ensure_ascii=False), text))
+        raw = ('{"type":"FeatureCollection","level":%s,"vintage":%d,"features":[%s]}'
+               % (json.dumps(level), vintage, ",".join(parts))).encode()
+        layer = Layer(level, vintage, raw, gzip.compress(raw, 6),
+                      '"' + hashlib.sha1(raw).hexdigest()[:20] + '"', frozenset(frame["code"]))
+        with self._lock:
+            self._layers[key] = layer
+        return layer
+
+    def geometry_rd(self, level: str, vintage: int):
+        """RD New boundaries with a spatial index, for neighbours (cached)."""
+        import shapely
+
+        key = (level, vintage)
+        with self._lock:
+            if key in self._trees:
+                return self._trees[key]
+        frame = self.store.boundaries(level, vintage, display=True).to_crs(28992)
+        tree = shapely.STRtree(frame.geometry.values)
+        with self._lock:
+            self._trees[key] = (frame.reset_index(drop=True), tree)
+        return self._trees[key]
+
+    def match_boundaries(self, level: str, vintage: int, codes) -> dict[int, list[str]]:
+        """Assign each code to the nearest boundary vintage that has it (newer wins ties).
+
+        Health figures are on the 2020 indeling, for which no boundary file exists: a
+        code keeps its area across vintages (CBS gives a redrawn area a new code), so the
+        nearest vintage with the same code draws it. The legend says which were used.
+        """
+        layers = self.boundary_index().get(level, {})
+        order = sorted(layers, key=lambda v: (abs(v - vintage), -v))
+        out: dict[int, list[str]] = {}
+        for code in codes:
+            for v in order:
+                if code in layers[v]:
+                    out.setdefault(v, []).append(code)
+                    break
+        return out
+
+    def neighbours(self, code: str, level: str, vintage: int | None = None) -> list[str]:
+        """Codes of the areas of the same level whose boundaries touch this one."""
+        layers = self.boundary_index().get(level, {})
+        candidates = [v for v in layers if code in layers[v]]
+        if not candidates:
+            return []
+        v = min(candidates, key=lambda x: (abs(x - (vintage or x)), -x))
+        frame, tree = self.geometry_rd(level, v)
+        me = frame.index[frame["code"] == code]
+        if not len(me):
+            return []
+        geom = frame.geometry.iloc[me[0]]
+        # a 1 m buffer: simplified shared edges need not touch exactly
+        hits = tree.query(geom.buffer(1.0), predicate="intersects")
+        return [c for c in frame["code"].iloc[sorted(hits)] if c != code]
+
+
+def _score_label(indicator: str, language: str) -> str:
+    if indicator == "vulnerability":
+        return "Kwetsbaarheid (samengesteld)" if language == "nl" else "Vulnerability (composite)"
+    domain = DOMAINS[indicator[len("domain_"):]][language]
+    return ("Domeinscore " if language == "nl" else "Domain score ") + domain.lower()
+
+
+score_label = _score_label

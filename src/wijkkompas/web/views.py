@@ -1,0 +1,426 @@
+"""What each page shows, as plain data: the JSON API returns it, the templates render it.
+
+Every function takes the app's :class:`~wijkkompas.web.state.WebData` and returns dicts
+and lists of JSON-safe values (NaN becomes None), so that the page and the API always show
+the same figures. Assumptions are stated per function.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import DOMAINS
+from ..errors import WijkkompasError
+from ..geo.codes import COUNTRY
+from ..profile import area_profile
+from .i18n import translate
+from .state import MAP_LEVELS, BadRequest, NotFound, WebData, score_label
+
+RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
+
+
+def clean(value):
+    """JSON-safe scalar: NaN/NA -> None, numpy -> Python."""
+    if value is None:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+# -- area profile ---------------------------------------------------------------------
+
+def area_summary(data: WebData, code: str) -> dict:
+    area = data.area(code)
+    out = {k: clean(area[k]) for k in ("code", "name", "level", "vintage", "wijk_code",
+                                        "gemeente_code")}
+    parents = [{"code": COUNTRY, "name": "Nederland", "level": "land"}]
+    for key, level in (("gemeente_code", "gemeente"), ("wijk_code", "wijk")):
+        c = out.get(key)
+        if c and c != out["code"]:
+            parents.append({"code": c, "name": data.name_of(c), "level": level})
+    out["parents"] = parents if out["code"] != COUNTRY else []
+    return out
+
+
+def score_row(data: WebData, level: str, code: str, period: str | None):
+    try:
+        result = data.scores(level, period)
+    except (NotFound, BadRequest, WijkkompasError):
+        return None, None
+    rows = result.table[result.table["code"] == code]
+    return (rows.iloc[0] if len(rows) else None), result
+
+
+def domain_scores(data: WebData, area: dict, period: str | None, language: str) -> dict | None:
+    """The area's composite and domain scores with its gemeente's beside them.
+
+    Assumption: the country's reference is the mean of all areas of the level (0 for
+    z-scores), because every score is standardised against the whole country.
+    """
+    level = area["level"]
+    if level not in MAP_LEVELS:
+        return None
+    row, result = score_row(data, level, area["code"], period)
+    if result is None:
+        return None
+    periods = data.score_periods(level)
+    base = {"period": result.period, "periods": periods, "method": result.method,
+            "vintage": int(result.vintage), "level": level, "notes": list(result.notes)}
+    if row is None:
+        base["available"] = False
+        base["message"] = (f"{area['code']} komt niet voor bij de {level}-scores van "
+                           f"{result.period} (indeling {result.vintage})"
+                           if language == "nl" else
+                           f"{area['code']} is not among the {level} scores of "
+                           f"{result.period} ({result.vintage} boundaries)")
+        return base
+    gm_row = None
+    if area.get("gemeente_code") and level != "gemeente":
+        gm_row, _ = score_row(data, "gemeente", area["gemeente_code"], result.period)
+    flagged = set((row["flagged_domains"] or "").split(",")) - {""}
+    domains = []
+    for d in data.scheme.domains:
+        domains.append({
+            "domain": d, "label": DOMAINS[d][language],
+            "value": clean(row[f"domain_{d}"]),
+            "gemeente_value": clean(gm_row[f"domain_{d}"]) if gm_row is not None else None,
+            "country_value": 0.0 if result.method == "zscore" else None,
+            "flagged": d in flagged,
+            "percentile_flag": data.scheme.flag_threshold})
+    absent = [DOMAINS[d][language] for d in DOMAINS if d not in data.scheme.domains
+              and d != "context"]
+    base.update({
+        "available": True,
+        "vulnerability": clean(row["vulnerability"]),
+        "gemeente_vulnerability": clean(gm_row["vulnerability"]) if gm_row is not None else None,
+        "rank_national": clean(row["rank_national"]),
+        "n_national": int(result.table["vulnerability"].notna().sum()),
+        "percentile_national": clean(row["percentile_national"]),
+        "rank_gemeente": clean(row["rank_gemeente"]),
+        "class": clean(row["class"]), "flags": clean(row["flags"]),
+        "flagged_domains": [DOMAINS[d][language] for d in sorted(flagged) if d in DOMAINS],
+        "n_domains": clean(row["n_domains"]), "population": clean(row["population"]),
+        "domains": domains, "absent_domains": absent,
+    })
+    return base
+
+
+def profile(data: WebData, code: str, language: str = "nl", period: str | None = None) -> dict:
+    """An area's whole profile page as data (cached per area, language and period)."""
+    key = ("profile", code.upper(), language, period)
+
+    def make():
+        area = area_summary(data, code)
+        found, figures = area_profile(data.store, data.catalog, area["code"], language=language)
+        figures = figures.copy()
+        figures["domain_label"] = [DOMAINS.get(d, {}).get(language, d) for d in figures["domain"]]
+        population = figures.loc[figures["indicator"] == "inwoners", "value"]
+        area["population"] = clean(population.iloc[0]) if len(population) else None
+        out = {"area": area, "figures": records(figures),
+               "scores": domain_scores(data, area, period, language)}
+        level = area["level"]
+        if level in MAP_LEVELS:
+            neighbours = data.neighbours(area["code"], level, int(area["vintage"]))
+            out["neighbours"] = [{"code": c, "name": data.name_of(c)} for c in neighbours]
+        else:
+            out["neighbours"] = []
+        out["change"] = change_signals(data, area, language)
+        out["trend_indicators"] = trend_indicators(data, area["code"], language)
+        return out
+    return data.profiles.get_or(key, make)
+
+
+def trend_indicators(data: WebData, code: str, language: str) -> list[dict]:
+    """Indicators with figures for at least two years for this area."""
+    obs = data.store.query(
+        "SELECT indicator, count(DISTINCT year) AS years FROM observations "
+        "WHERE area_code = ? AND status IN ('observed', 'estimated') GROUP BY indicator "
+        "HAVING count(DISTINCT year) >= 2", [code])
+    out = []
+    for row in obs.itertuples():
+        meta = data.catalog.indicators.get(row.indicator)
+        out.append({"id": row.indicator, "label": meta.label(language) if meta else row.indicator,
+                    "years": int(row.years),
+                    "domain": meta.domain if meta else "context"})
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    return sorted(out, key=lambda r: (order.get(r["domain"], 99), r["label"].lower()))
+
+
+def series(data: WebData, code: str, indicator: str, language: str = "nl") -> dict:
+    """An indicator over the years for an area, its gemeente and the country.
+
+    Assumption: one value per area and year; when a year has figures on several
+    boundary vintages, the newest vintage is shown (and named in the rows).
+    """
+    area = area_summary(data, code)
+    data.check_indicator(indicator)
+    codes = [c for c in dict.fromkeys([area["code"], area.get("gemeente_code"), COUNTRY]) if c]
+    obs = data.store.observations(codes=codes, indicators=[indicator])
+    obs = obs[obs["status"].isin(["observed", "estimated"])]
+    obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(
+        ["area_code", "year"], keep="last")
+    # the area first, then its gemeente, then the country: charts colour the first series
+    obs = obs.assign(_o=obs["area_code"].map({c: i for i, c in enumerate(codes)})) \
+             .sort_values(["_o", "year"])
+    meta = data.catalog[indicator]
+    names = {c: (translate("land", language) if c == COUNTRY else data.name_of(c)) for c in codes}
+    rows = [{"code": r.area_code, "area": names.get(r.area_code, r.area_code),
+             "year": int(r.year), "period": r.period, "vintage": int(r.vintage),
+             "value": clean(r.value), "status": r.status} for r in obs.itertuples()]
+    return {"area": area, "indicator": indicator, "label": meta.label(language),
+            "unit": meta.unit, "direction": meta.direction, "rows": rows,
+            "source": meta.source}
+
+
+# -- change (issue 4): shown when its API exists --------------------------------------
+
+def change_signals(data: WebData, area: dict, language: str) -> dict:
+    """Early-warning reasons, the area's path through the classes, hot-spot membership and
+    peers from :mod:`wijkkompas.change`.
+
+    The change package is developed beside the web app; each part is shown when its
+    module and function exist, and listed in ``missing`` otherwise.
+    """
+    out: dict = {"missing": [], "warning": [], "path": [], "hotspots": [], "peers": None}
+    level = area["level"]
+    if level not in MAP_LEVELS:
+        return out
+    try:
+        result = warning_result(data, level)
+        out["warning"] = result.reasons(area["code"], language)
+        panel = result.panel.table
+        mine = panel[panel["code"] == area["code"]].sort_values("period")
+        out["path"] = [{"period": str(r["period"]), "class": clean(r["class"]),
+                        "vulnerability": clean(r["vulnerability"])}
+                       for r in mine.to_dict("records")]
+        out["path_vintage"] = int(result.panel.vintage)
+    except ImportError:
+        out["missing"].append("warning")
+    except WijkkompasError as exc:
+        out["warning_error"] = str(exc)
+    try:
+        from ..change.spatial import read_hotspots
+
+        spots = data.misc.get_or(("hotspots", level),
+                                 lambda: read_hotspots(data.store, level=level))
+        if len(spots) and "code" in spots:
+            mine = spots[spots["code"] == area["code"]]
+            out["hotspots"] = records(mine.drop(columns=[c for c in ("geometry",) if c in mine]))
+    except ImportError:
+        out["missing"].append("hotspots")
+    try:
+        from ..change import peers as peers_module
+
+        function = getattr(peers_module, "peers", None)
+        if function is not None:
+            result = function(data.store, data.catalog, area["code"])
+            frame = getattr(result, "table", result)
+            if isinstance(frame, pd.DataFrame):
+                out["peers"] = records(frame.head(10))
+    except ImportError:
+        out["missing"].append("peers")
+    except (WijkkompasError, TypeError, ValueError, KeyError) as exc:
+        out["peers_error"] = str(exc)
+    return out
+
+
+def warning_result(data: WebData, level: str):
+    """The :class:`~wijkkompas.change.warning.WarningResult` of a level (cached)."""
+    from ..change.warning import early_warning
+
+    return data.misc.get_or(("warning", level), lambda: early_warning(
+        data.store, data.catalog, data.scheme, level=level))
+
+
+def warning_table(data: WebData, level: str, language: str = "nl",
+                  within: str | None = None) -> dict | None:
+    """The early-warning list of a level, most urgent first, optionally in one gemeente."""
+    if level not in MAP_LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
+    result = warning_result(data, level)
+    frame = result.table.copy()
+    if within:
+        w = within.strip().upper()
+        from ..geo.codes import gemeente_of, wijk_of
+        keep = [w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]]
+        frame = frame[keep]
+    frame["reasons"] = [[x for x in str(r).split(" | ") if x]
+                        for r in frame[f"reasons_{language}"]]
+    frame = frame.drop(columns=["reasons_nl", "reasons_en"])
+    return {"rows": records(frame), "columns": list(frame.columns),
+            "notes": list(result.notes), "period": str(result.panel.periods[-1]),
+            "periods": [str(p) for p in result.panel.periods],
+            "vintage": int(result.panel.vintage)}
+
+
+# -- rankings -------------------------------------------------------------------------
+
+def rankings(data: WebData, *, level: str = "wijk", period: str | None = None,
+             gemeente: str | None = None, domain: str | None = None, q: str | None = None,
+             sort: str = "rank", order: str = "asc", page: int = 1, per_page: int = 50,
+             method: str | None = None, language: str = "nl") -> dict:
+    """Score table filtered and sorted for the rankings page.
+
+    ``domain`` sorts by that domain's score (most vulnerable first) and shows it; ``q``
+    matches name or code; ``rank`` is the national rank of the level.
+    """
+    if level not in MAP_LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
+    if domain and domain not in data.scheme.domains:
+        raise NotFound(f"unknown domain {domain!r}; the scheme has "
+                       + ", ".join(data.scheme.domains))
+    if sort not in RANK_SORTS and not (sort.startswith("domain_")
+                                       and sort[7:] in data.scheme.domains):
+        raise BadRequest(f"sort must be one of {', '.join(RANK_SORTS)} or domain_<id>")
+    if order not in ("asc", "desc"):
+        raise BadRequest("order must be asc or desc")
+    if page < 1 or not 1 <= per_page <= 500:
+        raise BadRequest("page must be 1 or more and per_page between 1 and 500")
+    if period is not None and period not in data.score_periods(level):
+        raise NotFound(f"no scores at level {level} for period {period}; periods with "
+                       f"scores: {', '.join(data.score_periods(level))}")
+    result = data.scores(level, period, method)
+    table = result.table
+    if gemeente:
+        gemeente = gemeente.strip().upper()
+        if level == "gemeente":
+            table = table[table["code"] == gemeente]
+        else:
+            table = table[table["gemeente_code"] == gemeente]
+        if table.empty and gemeente not in set(result.table["gemeente_code"]) \
+                and gemeente not in set(result.table["code"]):
+            raise NotFound(f"no {level} scores within {gemeente} for {result.period}")
+    if q:
+        text = q.strip()
+        table = table[table["code"].str.upper().str.startswith(text.upper())
+                      | table["name"].str.contains(text, case=False, regex=False, na=False)]
+    if domain and sort == "rank":
+        sort, order = f"domain_{domain}", "desc"
+    key = {"rank": "rank_national"}.get(sort, sort)
+    table = table.sort_values(key, ascending=order == "asc", na_position="last",
+                              kind="stable")
+    total = len(table)
+    shown = table.iloc[(page - 1) * per_page: page * per_page]
+    rows = []
+    for r in shown.to_dict("records"):
+        rows.append({
+            "code": r["code"], "name": r["name"], "rank": clean(r["rank_national"]),
+            "vulnerability": clean(r["vulnerability"]), "class": clean(r["class"]),
+            "flags": clean(r["flags"]),
+            "flagged_domains": [DOMAINS[d][language] for d in (r["flagged_domains"] or "").split(",")
+                                if d in DOMAINS],
+            "population": clean(r["population"]),
+            "gemeente_code": r["gemeente_code"], "gemeente": data.name_of(r["gemeente_code"]),
+            "domains": {d: clean(r[f"domain_{d}"]) for d in data.scheme.domains}})
+    return {"level": level, "period": result.period, "periods": data.score_periods(level),
+            "vintage": int(result.vintage), "method": result.method, "gemeente": gemeente,
+            "gemeente_name": data.name_of(gemeente) if gemeente else None,
+            "domain": domain, "q": q or "", "sort": sort, "order": order, "page": page,
+            "per_page": per_page, "total": total, "pages": max(1, math.ceil(total / per_page)),
+            "rows": rows, "n_national": int(result.table["vulnerability"].notna().sum()),
+            "domains": [{"id": d, "label": DOMAINS[d][language]} for d in data.scheme.domains],
+            "notes": list(result.notes)}
+
+
+# -- compare --------------------------------------------------------------------------
+
+def compare(data: WebData, codes: list[str], language: str = "nl",
+            indicator: str | None = None) -> dict:
+    """Two to five areas side by side: latest figures, domain scores, one indicator's trend.
+
+    Assumption: the latest figure per area may come from different periods (a source
+    updates levels at different times); every cell carries its own period.
+    """
+    codes = [c for c in dict.fromkeys(c.strip() for c in codes if c and c.strip())]
+    if len(codes) > 5:
+        raise BadRequest("compare at most five areas")
+    areas = [area_summary(data, c) for c in codes]
+    profiles = [profile(data, a["code"], language) for a in areas]
+    table: dict[str, dict] = {}
+    for i, p in enumerate(profiles):
+        for f in p["figures"]:
+            row = table.setdefault(f["indicator"], {
+                "indicator": f["indicator"], "label": f["label"], "unit": f["unit"],
+                "domain": f["domain"], "domain_label": f["domain_label"],
+                "cells": [None] * len(areas)})
+            row["cells"][i] = {"value": f["value"], "period": f["period"],
+                               "status": f["status"], "reliable": f["reliable"]}
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    rows = sorted(table.values(), key=lambda r: (order.get(r["domain"], 99), r["label"].lower()))
+    common = [r["indicator"] for r in rows if all(c is not None and c["value"] is not None
+                                                  for c in r["cells"])]
+    trend = None
+    if areas:
+        if indicator is None:
+            multi = [t["id"] for t in profiles[0]["trend_indicators"] if t["id"] in common]
+            indicator = multi[0] if multi else (common[0] if common else None)
+        if indicator is not None:
+            data.check_indicator(indicator)
+            meta = data.catalog.indicators.get(indicator)
+            obs = data.store.observations(codes=[a["code"] for a in areas],
+                                          indicators=[indicator])
+            obs = obs[obs["status"].isin(["observed", "estimated"])]
+            obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(
+                ["area_code", "year"], keep="last")
+            order = {a["code"]: i for i, a in enumerate(areas)}
+            obs = obs.assign(_o=obs["area_code"].map(order)).sort_values(["_o", "year"])
+            names = {a["code"]: a["name"] for a in areas}
+            trend = {"indicator": indicator, "label": meta.label(language) if meta else indicator,
+                     "unit": meta.unit if meta else "",
+                     "rows": [{"code": r.area_code, "area": names.get(r.area_code, r.area_code),
+                               "year": int(r.year), "period": r.period,
+                               "vintage": int(r.vintage), "value": clean(r.value)}
+                              for r in obs.itertuples()]}
+    return {"areas": areas, "scores": [p["scores"] for p in profiles], "rows": rows,
+            "trend": trend, "indicator": indicator,
+            "indicators": [{"id": r["indicator"], "label": r["label"]} for r in rows]}
+
+
+# -- about ----------------------------------------------------------------------------
+
+def about(data: WebData, language: str = "nl") -> dict:
+    def make():
+        sources = records(data.store.sources())
+        overview = {r["source"]: r for r in records(data.store.overview())}
+        for s in sources:
+            s.update({k: overview.get(s["id"], {}).get(k) for k in
+                      ("figures", "areas", "first_year", "last_year", "vintages", "suppressed")})
+        summary = {r["indicator"]: r for r in records(data.store.indicator_summary())}
+        indicators = []
+        for ind in data.catalog:
+            s = summary.get(ind.id, {})
+            indicators.append({
+                "id": ind.id, "label": ind.label(language), "unit": ind.unit,
+                "definition": ind.definition, "source": ind.source, "domain": ind.domain,
+                "domain_label": DOMAINS.get(ind.domain, {}).get(language, ind.domain),
+                "direction": ind.direction, "perspective": ind.perspective,
+                "min_population": ind.min_population, "figures": s.get("figures") or 0,
+                "first_year": s.get("first_year"), "last_year": s.get("last_year"),
+                "levels": s.get("levels")})
+        order = {d: i for i, d in enumerate(DOMAINS)}
+        indicators.sort(key=lambda r: (order.get(r["domain"], 99), r["label"].lower()))
+        bounds = data.boundary_index()
+        boundaries = [{"level": lvl, "vintage": v, "areas": len(c)}
+                      for lvl, vs in sorted(bounds.items()) for v, c in sorted(vs.items())]
+        return {"sources": sources, "indicators": indicators, "boundaries": boundaries,
+                "scheme": {"name": data.scheme.name, "method": data.scheme.method,
+                           "description": data.scheme.description,
+                           "domains": [{"id": d, "label": DOMAINS[d][language]}
+                                       for d in data.scheme.domains]}}
+    return data.misc.get_or(("about", language), make)

@@ -1,0 +1,75 @@
+"""Bad input to the web app gives 404 or 422 with a clear message, never a 500."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def web(demo_store):
+    from wijkkompas.web import create_app
+
+    with TestClient(create_app(demo_store.directory), raise_server_exceptions=False) as c:
+        yield c
+
+
+API = [
+    ("/api/areas/XX123", 404, "no area"),
+    ("/api/areas/BU99999999", 404, "no area"),
+    ("/api/areas/WK051836/series?indicator=nope", 404, "unknown indicator"),
+    ("/api/areas/WK051836/series", 422, "indicator"),
+    ("/api/map?indicator=nope", 404, "unknown indicator"),
+    ("/api/map?indicator=domain_nope", 404, "unknown domain"),
+    ("/api/map?level=land", 422, "level"),
+    ("/api/map?period=1800", 404, "period 1800"),
+    ("/api/map?period=abc", 422, "period"),
+    ("/api/map?k=99", 422, "k"),
+    ("/api/map?classification=magic", 422, "classification"),
+    ("/api/map?level=wijk&within=GM0001", 404, "GM0001"),
+    ("/api/map?level=wijk&within=BU05183620", 422, "within"),
+    ("/api/geometry/wijk/1999.geojson", 404, "no wijk boundaries of 1999"),
+    ("/api/geometry/land/2024.geojson", 422, "level"),
+    ("/api/geometry/wijk/abc.geojson", 422, "vintage"),
+    ("/api/scores?level=wijk&period=1900", 404, "period 1900"),
+    ("/api/scores?method=magic", 422, "method"),
+    ("/api/scores?within=XX", 422, "within"),
+    ("/api/rankings?domain=nope", 404, "unknown domain"),
+    ("/api/rankings?sort=evil", 422, "sort"),
+    ("/api/rankings?page=0", 422, "page"),
+    ("/api/rankings?gemeente=GM0001", 404, "GM0001"),
+    ("/api/compare?area=XX1", 404, "no area"),
+    ("/api/compare", 422, "area"),
+    ("/api/compare?area=GM0518&area=GM0599&area=GM0363&area=GM0344&area=GM0014&area=GM0034",
+     422, "five"),
+    ("/api/warning?level=land", 422, "level"),
+    ("/api/nothing", 404, "no page"),
+    ("/api/areas/WK051836?lang=fr", 422, "lang"),
+]
+PAGES = [
+    ("/gebied/XX999", 404), ("/gebied/WK051836?period=1900", 404),
+    ("/gebied/WK051836?indicator=nope", 404), ("/gebied/WK051836/trend?indicator=nope", 404),
+    ("/?indicator=nope", 404), ("/?level=land", 422), ("/?period=1800", 404),
+    ("/?k=2", 422), ("/?level=wijk&within=GM0001", 404), ("/ranglijst?level=x", 422),
+    ("/ranglijst?domain=nope", 404), ("/ranglijst?period=1900", 404),
+    ("/ranglijst?page=-1", 422), ("/vergelijk?gebied=XX1", 404),
+    ("/vergelijk?add=zzzzqqq", 404), ("/signalen?level=x", 422), ("/nergens", 404),
+    ("/gebied/WK051836.csv?lang=xx", 422),
+]
+
+
+@pytest.mark.parametrize("url,status,words", API)
+def test_api_errors_are_clear(web, url, status, words):
+    r = web.get(url)
+    assert r.status_code == status, (url, r.status_code, r.text[:300])
+    detail = r.json()["detail"]
+    assert words.lower() in detail.lower(), detail
+
+
+@pytest.mark.parametrize("url,status", PAGES)
+def test_page_errors_are_pages(web, url, status):
+    r = web.get(url)
+    assert r.status_code == status, (url, r.status_code, r.text[:300])
+    assert "text/html" in r.headers["content-type"]
+    assert 'role="alert"' in r.text and "<main" in r.text

@@ -1,0 +1,199 @@
+"""End to end in real headless Chromium (Debian's /usr/bin/chromium driven by Python
+playwright; never ``playwright install``) against uvicorn on 127.0.0.1: the map, a
+drill-down into a gemeente and a wijk, a profile checked against the API, screenshots,
+and axe-core (vendored) with zero serious or critical WCAG 2.1 AA violations.
+
+Screenshots are written to ``$WIJKKOMPAS_SCREENSHOTS`` or a pytest temporary folder.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = (Path(__file__).resolve().parents[1] / "src" / "wijkkompas" / "web" / "static" /
+       "vendor" / "axe-core-4.14.1.min.js")
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_store):
+    pytest.importorskip("uvicorn")
+    import uvicorn
+
+    from wijkkompas.web import create_app
+    from wijkkompas.web.app import warm_caches
+
+    app = create_app(demo_store.directory)
+    warm_caches(app.state.data)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found: run .ci/setup-browser.sh (Debian chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.js_errors = errors
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = os.environ.get("WIJKKOMPAS_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def wait_map(page, within: str = ""):
+    page.wait_for_function(
+        "w => { const s = document.getElementById('map-state');"
+        " const m = document.getElementById('map');"
+        " return s && s.dataset.within === w && m.dataset.ready === '1'"
+        " && m.dataset.drawn === s.dataset.valuesUrl; }",
+        arg=within, timeout=30000)
+
+
+def axe(page) -> list[dict]:
+    """Serious and critical WCAG 2.0/2.1 A and AA violations on the page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def click_at(page, lat: float, lon: float):
+    point = page.evaluate("([lat, lon]) => { const p = window.wkMap.latLngToContainerPoint([lat, lon]);"
+                          " const r = document.getElementById('map').getBoundingClientRect();"
+                          " return [r.left + p.x, r.top + p.y]; }", [lat, lon])
+    page.mouse.click(point[0], point[1])
+
+
+def test_map_drill_down_to_profile(server, page, shots):
+    page.goto(server + "/")
+    wait_map(page)
+    assert page.locator("#legend").inner_text().count("Referentiegebied") == 1
+    page.screenshot(path=str(shots / "01-map-gemeenten.png"), full_page=False)
+    # click on Den Haag (Laakkwartier, inside GM0518): the wijken of Den Haag appear
+    click_at(page, 52.0705, 4.3007)
+    wait_map(page, "GM0518")
+    assert "within=GM0518" in page.url and "level=wijk" in page.url
+    features = int(page.locator("#map").get_attribute("data-features"))
+    assert features > 30
+    page.screenshot(path=str(shots / "02-map-wijken-den-haag.png"))
+    # click on Moerwijk (WK051836): its buurten
+    click_at(page, 52.0510, 4.2987)
+    page.wait_for_function("() => { const s = document.getElementById('map-state');"
+                           " const m = document.getElementById('map');"
+                           " return s.dataset.within === 'WK051836' && m.dataset.ready === '1'"
+                           " && m.dataset.drawn === s.dataset.valuesUrl; }", timeout=30000)
+    page.screenshot(path=str(shots / "03-map-buurten.png"))
+    assert not page.js_errors, page.js_errors
+
+
+def test_profile_matches_api(server, page, shots):
+    import httpx
+
+    api = httpx.get(server + "/api/areas/WK051836").json()
+    page.goto(server + "/gebied/WK051836")
+    page.wait_for_selector("#domain-chart svg", timeout=20000)
+    page.wait_for_selector("#trend-chart svg", timeout=20000)
+    page.screenshot(path=str(shots / "04-profile-moerwijk.png"), full_page=True)
+    assert page.locator("h1").inner_text() == api["area"]["name"]
+    from wijkkompas.web.i18n import fmt_number
+
+    key = page.locator(".key-figures dd").first.inner_text()
+    assert key == fmt_number(api["scores"]["vulnerability"], "nl", 2)
+    rows = page.locator("table.figures tbody tr")
+    assert rows.count() == len(api["figures"])
+    # every shown value is the API's figure in Dutch format
+    shown = {}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        shown[row.get_attribute("data-indicator")] = row.locator("td").first.inner_text()
+    checked = 0
+    for f in api["figures"]:
+        if f["value"] is None or f["status"] != "observed":
+            continue
+        text = fmt_number(f["value"], "nl", 1) + ("%" if f["unit"] == "%" else "")
+        assert shown[f["indicator"]].startswith(text), (f["indicator"], shown[f["indicator"]], text)
+        checked += 1
+    assert checked > 20
+    # HTMX swaps the trend chart for another indicator
+    page.select_option("#trend-indicator", "inwoners")
+    page.wait_for_function("() => document.querySelector('#trend-body figcaption')"
+                           ".textContent.includes('nwoners')", timeout=20000)
+    page.wait_for_selector("#trend-chart svg", timeout=20000)
+    assert not page.js_errors, page.js_errors
+
+
+@pytest.mark.parametrize("path,name", [
+    ("/", "map"), ("/?level=wijk&within=GM0518&lang=en", "map-en"),
+    ("/gebied/WK051836", "profile"), ("/gebied/GM0518?lang=en", "profile-en"),
+    ("/ranglijst?level=wijk&gemeente=GM0518", "rankings"),
+    ("/vergelijk?gebied=GM0518&gebied=GM0599&gebied=GM0363", "compare"),
+    ("/signalen?level=gemeente", "warning"), ("/over", "about"),
+    ("/gebied/XX1", "error")])
+def test_axe_no_serious_violations(server, page, shots, path, name):
+    page.goto(server + path)
+    if path.startswith("/?") or path == "/":
+        wait_map(page, "GM0518" if "within" in path else "")
+    else:
+        page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(shots / f"axe-{name}.png"), full_page=True)
+    violations = axe(page)
+    assert not violations, violations
+    assert not page.js_errors, page.js_errors
+
+
+def test_pages_read_without_javascript(server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(server + "/?level=wijk&within=GM0518")
+    assert pg.locator("#map-table table tbody tr").count() > 30
+    pg.goto(server + "/gebied/WK051836")
+    assert pg.locator("details.chart-table[open] table").count() >= 2
+    context.close()
