@@ -225,14 +225,13 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
     except ImportError:
         out["missing"].append("hotspots")
     try:
-        from ..change import peers as peers_module
+        from ..change.peers import peers
 
-        function = getattr(peers_module, "peers", None)
-        if function is not None:
-            result = function(data.store, data.catalog, area["code"])
-            frame = getattr(result, "table", result)
-            if isinstance(frame, pd.DataFrame):
-                out["peers"] = records(frame.head(10))
+        # the early-warning panel (cached per level) saves scoring every period again
+        result = peers(data.store, data.catalog, area["code"], level=level,
+                                    panel=warning_result(data, level).panel)
+        out["peers"] = records(result.peers.head(10))
+        out["peers_base"] = (result.base_period, result.later_period)
     except ImportError:
         out["missing"].append("peers")
     except (WijkkompasError, TypeError, ValueError, KeyError) as exc:
