@@ -152,7 +152,7 @@ def test_sources_indicators_areas_warning(web):
     "/", "/?level=wijk&within=GM0518", "/?level=buurt&indicator=woz_waarde&period=2024",
     "/gebied/WK051836", "/gebied/GM0518", "/gebied/BU05183620", "/gebied/NL01",
     "/ranglijst", "/ranglijst?level=buurt&gemeente=GM0518&domain=gezondheid&sort=name",
-    "/vergelijk", "/vergelijk?gebied=GM0518&gebied=GM0599", "/signalen", "/over",
+    "/vergelijk", "/vergelijk?gebied=GM0518&gebied=GM0599", "/signalen", "/over", "/plannen",
     "/zoek?q=Moer", "/gebied/WK051836/trend?indicator=inwoners"])
 def test_pages_render(web, url):
     r = web.get(url, follow_redirects=True)

@@ -175,7 +175,7 @@ def test_profile_matches_api(server, page, shots):
     ("/gebied/WK051836", "profile"), ("/gebied/GM0518?lang=en", "profile-en"),
     ("/ranglijst?level=wijk&gemeente=GM0518", "rankings"),
     ("/vergelijk?gebied=GM0518&gebied=GM0599&gebied=GM0363", "compare"),
-    ("/signalen?level=gemeente", "warning"), ("/over", "about"),
+    ("/signalen?level=gemeente", "warning"), ("/over", "about"), ("/plannen", "plans"),
     ("/gebied/XX1", "error")])
 def test_axe_no_serious_violations(server, page, shots, path, name):
     page.goto(server + path)

@@ -59,10 +59,10 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
-    from .routes import about, api, areas, compare, maps, rankings, warning
+    from .routes import about, api, areas, compare, maps, plans, rankings, warning
 
     app.include_router(api.router)
-    for module in (maps, areas, rankings, compare, warning, about):
+    for module in (maps, areas, rankings, compare, warning, plans, about):
         app.include_router(module.router)
     _errors(app)
     if warm:

@@ -24,6 +24,7 @@ TEXT: dict[str, dict[str, str]] = {
     "rankings": {"nl": "Ranglijst", "en": "Rankings"},
     "compare": {"nl": "Vergelijken", "en": "Compare"},
     "warning": {"nl": "Vroegsignalering", "en": "Early warning"},
+    "plans": {"nl": "Plannen", "en": "Plans"},
     "about": {"nl": "Over de cijfers", "en": "About the data"},
     "language": {"nl": "Taal", "en": "Language"},
     "search": {"nl": "Zoeken", "en": "Search"},

@@ -423,3 +423,51 @@ def about(data: WebData, language: str = "nl") -> dict:
                            "domains": [{"id": d, "label": DOMAINS[d][language]}
                                        for d in data.scheme.domains]}}
     return data.misc.get_or(("about", language), make)
+
+
+# -- plans (issue 6; read-only until accounts arrive) ------------------------------------
+
+def plan_store(data: WebData):
+    """The plans database next to the store (or ``$WIJKKOMPAS_PLANS_DB``), opened once."""
+    from ..plans import PlanStore
+
+    return data.misc.get_or(("plans",), lambda: PlanStore(store_dir=data.store.directory,
+                                                          catalog=data.catalog))
+
+
+def plans_list(data: WebData) -> list[dict]:
+    return [{k: clean(v) if not hasattr(v, "isoformat") else v.isoformat()
+             for k, v in row.items()} for row in plan_store(data).list()]
+
+
+def plan_detail(data: WebData, plan_id: str) -> dict:
+    """A plan with its progress summary (:func:`wijkkompas.plans.plan_summary`), cached per
+    version; unknown plans raise NotFound."""
+    from ..errors import PlanError
+    from ..plans import plan_summary
+
+    plans = plan_store(data)
+    if not plans.exists(plan_id):
+        raise NotFound(f"no plan with id {plan_id!r}")
+    try:
+        plan = plans.get(plan_id)
+    except PlanError as exc:
+        raise NotFound(str(exc)) from None
+
+    def make() -> dict:
+        summary = plan_summary(plan, data.store, data.catalog)
+        return {"plan": plan.to_dict(), "summary": summary,
+                "versions": [{"version": v.version, "author": v.author,
+                              "created_at": v.created_at.isoformat(), "message": v.message}
+                             for v in plans.versions(plan_id)]}
+
+    return data.misc.get_or(("plan", plan_id, plan.version), make)
+
+
+def plan_report(data: WebData, plan_id: str) -> str:
+    """The full progress report (the PDF's HTML), from the reports' own templates."""
+    from ..reports import render_plan_report
+
+    plan = plan_store(data).get(plan_detail(data, plan_id)["plan"]["id"])
+    return data.misc.get_or(("plan-report", plan_id, plan.version),
+                            lambda: render_plan_report(plan, data.store, data.catalog))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -161,3 +161,25 @@ def warning(data: DataDep, lang: LangDep, level: Level = "wijk",
 @router.get("/sources", summary="Sources, licences, boundary vintages and indicator definitions")
 def sources(data: DataDep, lang: LangDep):
     return _json(views.about(data, lang))
+
+
+PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$",
+                             description="Plan id, as in `wijkkompas plan list`")]
+
+
+@router.get("/plans", summary="The integrated area plans in the plans database")
+def plans(data: DataDep):
+    return _json({"plans": views.plans_list(data)})
+
+
+@router.get("/plans/{plan_id}", summary="A plan's full document (current version) and versions")
+def plan(data: DataDep, plan_id: PlanId):
+    detail = views.plan_detail(data, plan_id)
+    return _json({"plan": detail["plan"], "versions": detail["versions"]})
+
+
+@router.get("/plans/{plan_id}/progress",
+            summary="Progress per goal and milestone, and the summary ('11 van 20 tussendoelen "
+                    "gehaald')")
+def plan_progress(data: DataDep, plan_id: PlanId):
+    return _json(views.plan_detail(data, plan_id)["summary"])
