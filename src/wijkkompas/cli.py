@@ -343,18 +343,13 @@ PlotOption = Annotated[Optional[Path], typer.Option(
 
 
 def _emit(frame: pd.DataFrame, output: Optional[Path], format: str, what: str) -> None:
-    from .change._common import write_table
+    from .export import write_table
 
-    if output is None:
-        if format == "json":
-            sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
-        elif format == "csv":
-            frame.to_csv(sys.stdout, index=False)
-        else:
-            _fail(WijkkompasError(f"--format {format} needs --output FILE"))
-        return
-    write_table(frame, output, format)
-    console.print(f"wrote {len(frame)} {what} to {output}", highlight=False)
+    text = write_table(frame, output, format)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        console.print(f"wrote {len(frame)} {what} to {output}", highlight=False)
 
 
 def _notes(notes) -> None:

@@ -139,20 +139,3 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
     rank = pd.Series(x[ok]).rank(method="max").to_numpy()
     out[ok] = (rank - 1) / (n - 1)
     return out
-
-
-def write_table(frame: pd.DataFrame, path, fmt: str | None = None) -> str:
-    """Write a table as CSV, JSON (records) or Parquet; the format from ``fmt`` or the suffix."""
-    from pathlib import Path
-    path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".") or "csv").lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        frame.to_csv(path, index=False)
-    elif fmt == "json":
-        frame.to_json(path, orient="records", force_ascii=False, indent=1)
-    elif fmt == "parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        raise WijkkompasError(f"unknown format {fmt!r}: choose csv, json or parquet")
-    return fmt
