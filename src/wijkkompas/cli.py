@@ -1,6 +1,7 @@
 """The ``wijkkompas`` command: parses, calls the Python API, prints. No logic lives here."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -586,7 +587,17 @@ def _serve(directory, host: str, port: int) -> None:
     import uvicorn
 
     from .web import create_app
+    from .web.auth import SECRET_ENV
 
+    if not os.environ.get(SECRET_ENV):
+        # a random key is safe on this computer only: sessions end with the process, and
+        # several processes would not accept each other's cookies
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            _fail(WijkkompasError(f"set ${SECRET_ENV} (a long random string, e.g. `python -c "
+                                  "'import secrets; print(secrets.token_urlsafe(48))'`) to "
+                                  f"serve on {host}; see docs/deploy.md"))
+        errors.print(f"warning: ${SECRET_ENV} is not set; using a random key for this "
+                     "process (logins end when it stops)", highlight=False)
     try:
         web_app = create_app(directory, warm=True)
     except WijkkompasError as exc:
@@ -771,6 +782,160 @@ def plan_area_report(area: Annotated[str, typer.Argument(help="Area code or name
     except WijkkompasError as exc:
         _fail(exc)
     console.print(f"wrote {output}", highlight=False)
+
+
+# -- accounts, restore and backups (issue 7) --------------------------------------------
+
+user_app = typer.Typer(help="Accounts for the web app: users, passwords and plan roles "
+                            "(kept in the plans database).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _accounts(db, store):
+    from .plans.accounts import Accounts
+
+    return Accounts(_plans_db(db, store))
+
+
+def _read_password(password_stdin: bool) -> str:
+    # never an option value (it would sit in the shell history and `ps`); never echoed
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+PasswordStdin = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password from the first line of standard input "
+                             "(for scripts) instead of a hidden prompt.")]
+
+
+@user_app.command("add")
+def user_add(username: Annotated[str, typer.Argument(help="Login name (case-insensitive).")],
+             name: Annotated[str, typer.Option(help="Display name.")] = "",
+             organisation: Annotated[str, typer.Option(help="Organisation (gemeente, "
+                                                            "corporatie, ...).")] = "",
+             admin: Annotated[bool, typer.Option(help="May see and change every plan.")] = False,
+             password_stdin: PasswordStdin = False,
+             store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Create a user; asks for the password (at least 10 characters)."""
+    password = _read_password(password_stdin)
+    try:
+        user = _accounts(db, store).create_user(username, password, display_name=name,
+                                                organisation=organisation, is_admin=admin)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"user {user.username} created" + (" (admin)" if user.is_admin else ""),
+                  highlight=False)
+
+
+@user_app.command("list")
+def user_list(store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """List the users (never their password hashes)."""
+    try:
+        users = _accounts(db, store).list_users()
+    except WijkkompasError as exc:
+        _fail(exc)
+    table = Table("username", "name", "organisation", "admin", "active")
+    for u in users:
+        table.add_row(u.username, u.display_name, u.organisation, "yes" if u.is_admin else "",
+                      "yes" if u.active else "no")
+    console.print(table)
+
+
+@user_app.command("password")
+def user_password(username: Annotated[str, typer.Argument(help="Login name.")],
+                  password_stdin: PasswordStdin = False,
+                  store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Set or reset a user's password (an administrator's reset)."""
+    password = _read_password(password_stdin)
+    try:
+        _accounts(db, store).set_password(username, password)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"password of {username} set", highlight=False)
+
+
+@user_app.command("grant")
+def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
+               plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+               role: Annotated[str, typer.Argument(help="editor or viewer.")],
+               store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Give a user a role on a plan (replaces the role it had)."""
+    try:
+        _accounts(db, store).grant(username, plan_id, role)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"{username} is {role} of {plan_id}", highlight=False)
+
+
+@user_app.command("revoke")
+def user_revoke(username: Annotated[str, typer.Argument(help="Login name.")],
+                plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Take a user's role on a plan away."""
+    try:
+        removed = _accounts(db, store).revoke(username, plan_id)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"{username} has no role on {plan_id}" + ("" if removed else
+                                                            " (had none)"), highlight=False)
+
+
+@plan_app.command("visibility")
+def plan_visibility(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                    visibility: Annotated[str, typer.Argument(help="public or private.")],
+                    store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Make a plan public (everyone) or private (its viewers, editors and admins)."""
+    try:
+        _accounts(db, store).set_visibility(plan_id, visibility)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"plan {plan_id} is {visibility}", highlight=False)
+
+
+@plan_app.command("restore")
+def plan_restore(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                 version: Annotated[int, typer.Argument(help="The version to bring back.")],
+                 author: Annotated[Optional[str], typer.Option(help="Who restores.")] = None,
+                 store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Make an earlier version current again, saved as a new version (nothing is lost)."""
+    try:
+        saved = _plans_db(db, store).restore(plan_id, version, author=author)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"plan {plan_id}: version {version} restored as version {saved.version}",
+                  highlight=False)
+
+
+@app.command("plans-backup")
+def plans_backup(output: Annotated[Path, typer.Argument(help="JSON file to write.")],
+                 with_accounts: Annotated[bool, typer.Option(
+                     help="Include password hashes (keep the file as secret as the "
+                          "database).")] = False,
+                 store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Write every plan with all its versions, and the users and roles, to one JSON file."""
+    from .plans.backup import write_backup
+
+    try:
+        counts = write_backup(_plans_db(db, store), output, with_accounts=with_accounts)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"wrote {output}: {counts['plans']} plans, {counts['plan_versions']} "
+                  f"versions, {counts['users']} users", highlight=False)
+
+
+@app.command("plans-restore")
+def plans_restore(file: Annotated[Path, typer.Argument(help="A plans-backup JSON file.")],
+                  store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Load a plans backup into an empty plans database (refuses a non-empty one)."""
+    from .plans.backup import read_backup
+
+    try:
+        counts = read_backup(_plans_db(db, store), file)
+    except WijkkompasError as exc:
+        _fail(exc)
+    console.print(f"restored {counts['plans']} plans, {counts['plan_versions']} versions, "
+                  f"{counts['users']} users", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

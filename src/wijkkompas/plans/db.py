@@ -247,6 +247,20 @@ class PlanStore:
             raise PlanError(f"could not save plan {plan.id!r}: {exc}", file=plan.id) from exc
         return self._with_version(plan, number)
 
+    def restore(self, plan_id: str, version: int, author: str | None = None) -> Plan:
+        """Make an earlier version current again by saving its document as a *new*
+        version (nothing is lost: the versions in between stay in the history).
+
+        The new version's message says which version was restored. Restoring the current
+        version adds nothing (the document is unchanged).
+        """
+        from dataclasses import replace
+
+        old = self.get(plan_id, version=version)
+        current = self.get(plan_id)
+        return self.save(replace(old, version=current.version), author=author,
+                         message=f"versie {version} teruggezet")
+
     @staticmethod
     def _with_version(plan: Plan, number: int) -> Plan:
         from dataclasses import replace

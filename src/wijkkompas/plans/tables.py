@@ -8,6 +8,9 @@
   flattened so that the web app can list them across plans (all measures of a partner,
   the budget per year) without parsing documents. Rewritten on every save, in the same
   transaction as the new version.
+- ``users`` and ``plan_roles`` (migration 0002): accounts and who may edit or view which
+  plan; ``plans.visibility`` is ``public`` (anyone, also without login) or ``private``
+  (its viewers, editors and admins). See :mod:`wijkkompas.plans.accounts`.
 
 The schema is created and upgraded by the Alembic migrations in ``migrations/``; these
 classes must match the newest migration (a test compares them).
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -34,6 +37,8 @@ class PlanRow(Base):
     current_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    visibility: Mapped[str] = mapped_column(String(10), default="public",
+                                            server_default="public")
 
 
 class PlanVersionRow(Base):
@@ -68,3 +73,22 @@ class MeasureRow(Base):
     start_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     total_budget: Mapped[float] = mapped_column(Float)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str] = mapped_column(Text)
+    # None = no password set yet (cannot log in until an admin sets one)
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanRoleRow(Base):
+    __tablename__ = "plan_roles"
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))  # editor | viewer

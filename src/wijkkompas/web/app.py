@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
+from .auth import LoginLimiter, SessionMiddleware, csrf_guard, get_current_user, secret_key
 from .deps import render
 from .state import BadRequest, NotFound, WebData
 
@@ -43,26 +44,34 @@ class StaticCached(StaticFiles):
 
 
 def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
-               scheme_file: Path | str | None = None) -> FastAPI:
+               scheme_file: Path | str | None = None, secret: str | None = None) -> FastAPI:
     """Build the web app over the store in ``store_dir`` (see :class:`WebData`).
 
     ``warm`` starts a background thread that fills the caches (scores of every level,
-    boundary layers), so that the first visitors do not wait for them.
+    boundary layers), so that the first visitors do not wait for them. ``secret`` signs
+    the session cookie (default ``$WIJKKOMPAS_SECRET_KEY``, else random for this process;
+    ``app.state.secret_configured`` says which). Every non-GET request must carry the
+    session's CSRF token (:mod:`wijkkompas.web.auth`).
     """
     data = WebData(store_dir, scheme_file=scheme_file)
+    key, configured = secret_key(secret)
     app = FastAPI(title="wijkkompas API", version=__version__, description=API_DESCRIPTION,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  dependencies=[Depends(csrf_guard), Depends(get_current_user)])
     app.state.data = data
+    app.state.secret_configured = configured
+    app.state.login_limiter = LoginLimiter(attempts=5, window=300)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.add_middleware(SessionMiddleware, secret=key)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
-    from .routes import about, api, areas, compare, maps, plans, rankings, warning
+    from .routes import about, account, api, areas, compare, maps, plans, rankings, warning
 
     app.include_router(api.router)
-    for module in (maps, areas, rankings, compare, warning, plans, about):
+    for module in (maps, areas, rankings, compare, warning, plans, about, account):
         app.include_router(module.router)
     _errors(app)
     if warm:
@@ -98,6 +107,8 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
             body["errors"] = errors
         return JSONResponse(body, status_code=status)
     title = {404: "not_found", 422: "bad_request"}.get(status, "error")
+    # the error page is rendered outside the route: give it the user for the nav
+    request.scope.setdefault("wk_user", None)
     return render(request, "error.html", {"status": status, "title_key": title,
                                           "message": message, "errors": errors or []},
                   status_code=status)

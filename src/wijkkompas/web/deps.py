@@ -1,6 +1,7 @@
 """Typed dependencies for the routes: the app's data facade, the language, rendering.
 
-Routes never build stores or caches; they take ``DataDep`` and ``LangDep`` and call the
+Routes never build stores or caches; they take ``DataDep`` and ``LangDep`` (and
+``CurrentUser``, the logged-in user or None, from :mod:`wijkkompas.web.auth`) and call the
 functions in :mod:`wijkkompas.web.views`.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from .auth import CurrentUser, csrf_token  # noqa: F401 - CurrentUser re-exported for routes
 from .i18n import LANGUAGES, fmt_number, pick_language, translate
 from .state import WebData
 
@@ -66,7 +68,10 @@ def render(request: Request, template: str, context: dict, *, status_code: int =
            "fmt": lambda v, d=1: fmt_number(v, language, d),
            "url_with": lambda **kw: url_with(request, **kw),
            "tojson": lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/"),
-           "path": request.url.path, "languages": LANGUAGES}
+           "path": request.url.path, "languages": LANGUAGES,
+           # lazily: an anonymous page that shows no form sets no session cookie
+           "csrf_token": lambda: csrf_token(request),
+           "current_user": request.scope.get("wk_user")}
     ctx.update(context)
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
     remember_language(request, response)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...geo.codes import level_of
 from .. import views
+from ..auth import CurrentUser, require_plan, visible
 from ..deps import DataDep, LangDep
 from ..mapdata import map_values
 from ..state import BadRequest
@@ -167,19 +168,31 @@ PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$",
                              description="Plan id, as in `wijkkompas plan list`")]
 
 
-@router.get("/plans", summary="The integrated area plans in the plans database")
-def plans(data: DataDep):
-    return _json({"plans": views.plans_list(data)})
+def _private(payload) -> Response:
+    # answers that depend on who asks must not sit in a shared cache
+    response = _json(payload)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+@router.get("/plans", summary="The integrated area plans the caller may see (public plans, "
+                              "and private ones for their viewers, editors and admins)")
+def plans(request: Request, data: DataDep, user: CurrentUser):
+    return _private({"plans": visible(request, user, views.plans_list(data))})
 
 
 @router.get("/plans/{plan_id}", summary="A plan's full document (current version) and versions")
-def plan(data: DataDep, plan_id: PlanId):
+def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
+    """404 for an unknown plan and for a private plan the caller may not see."""
+    require_plan(request, user, plan_id)
     detail = views.plan_detail(data, plan_id)
-    return _json({"plan": detail["plan"], "versions": detail["versions"]})
+    return _private({"plan": detail["plan"], "versions": detail["versions"]})
 
 
 @router.get("/plans/{plan_id}/progress",
             summary="Progress per goal and milestone, and the summary ('11 van 20 tussendoelen "
                     "gehaald')")
-def plan_progress(data: DataDep, plan_id: PlanId):
-    return _json(views.plan_detail(data, plan_id)["summary"])
+def plan_progress(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
+    require_plan(request, user, plan_id)
+    return _private(views.plan_detail(data, plan_id)["summary"])

@@ -1,7 +1,8 @@
 """Plan pages (``/plannen``): the integrated area plans and their progress, read-only.
 
-Editing in the browser comes with accounts (issue 7); until then plans are written with
-``wijkkompas plan import`` and shown here to everyone.
+Plans are written with ``wijkkompas plan import``. Public plans are shown to everyone;
+a private plan only to its viewers, editors and admins, and to anyone else it is a 404
+exactly like a plan that does not exist (:func:`wijkkompas.web.auth.require_plan`).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import views
+from ..auth import CurrentUser, require_plan, visible
 from ..deps import DataDep, LangDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -19,25 +21,31 @@ PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
 @router.get("/plannen")
-def plans_page(request: Request, data: DataDep, lang: LangDep):
-    return render(request, "plans.html", {"plans": views.plans_list(data)}, language=lang)
+def plans_page(request: Request, data: DataDep, lang: LangDep, user: CurrentUser):
+    return render(request, "plans.html",
+                  {"plans": visible(request, user, views.plans_list(data))}, language=lang)
 
 
 @router.get("/plannen/{plan_id}")
-def plan_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId):
+def plan_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
+              user: CurrentUser):
+    require_plan(request, user, plan_id)
     detail = views.plan_detail(data, plan_id)
     return render(request, "plan.html", detail, language=lang)
 
 
 @router.get("/plannen/{plan_id}/rapport", response_class=HTMLResponse)
-def plan_report_page(data: DataDep, plan_id: PlanId):
+def plan_report_page(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
+    require_plan(request, user, plan_id)
     return HTMLResponse(views.plan_report(data, plan_id))
 
 
 @router.get("/plannen/{plan_id}/rapport.pdf")
-async def plan_report_pdf(data: DataDep, plan_id: PlanId):
+async def plan_report_pdf(request: Request, data: DataDep, plan_id: PlanId,
+                          user: CurrentUser):
     from weasyprint import HTML
 
+    await run_in_threadpool(require_plan, request, user, plan_id)
     html = await run_in_threadpool(views.plan_report, data, plan_id)
     pdf = await run_in_threadpool(lambda: HTML(string=html).write_pdf())
     return Response(pdf, media_type="application/pdf", headers={

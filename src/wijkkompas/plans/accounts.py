@@ -1,0 +1,236 @@
+"""Accounts in the plans database: users, plan roles, plan visibility (issue 7).
+
+Rules
+-----
+- A user has a username (the key, compared case-insensitively: stored lower-case), a
+  display name, an organisation, an argon2id password hash, ``is_admin`` and ``active``.
+- Roles are per plan: ``editor`` (may change the plan) or ``viewer`` (may read it).
+  Admins may read and change every plan; an inactive user may do nothing.
+- A plan is ``public`` (anyone, also without login, may read it; nobody without a role
+  may change it) or ``private`` (only its viewers, editors and admins see it). Existing
+  plans became public with the migration, so nothing changed for their readers.
+
+Security choices
+----------------
+- Passwords are hashed with argon2-cffi's :class:`~argon2.PasswordHasher` (argon2id with
+  the library's current defaults); a hash made with older parameters is replaced at the
+  next successful login. Hashes never leave this module except in a backup made with
+  ``--with-accounts``.
+- :meth:`Accounts.authenticate` spends the same argon2 work for an unknown user as for a
+  known one, so that response times do not reveal which usernames exist.
+- Minimum password length 10; no other composition rules (NIST SP 800-63B).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..errors import PlanError
+from .tables import PlanRoleRow, PlanRow, UserRow
+
+ROLES = ("editor", "viewer")
+VISIBILITIES = ("public", "private")
+MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()
+# verified against when the user does not exist: equal work, no username oracle
+_DUMMY_HASH = _HASHER.hash("wijkkompas-no-such-user")
+
+
+class AccountError(PlanError):
+    """An account operation is not possible (unknown user, weak password, bad role)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    organisation: str
+    is_admin: bool = False
+    active: bool = True
+
+    def to_dict(self) -> dict:
+        return {"username": self.username, "display_name": self.display_name,
+                "organisation": self.organisation, "is_admin": self.is_admin,
+                "active": self.active}
+
+
+def _user(row: UserRow) -> User:
+    return User(row.username, row.display_name, row.organisation, bool(row.is_admin),
+                bool(row.active))
+
+
+def _norm(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not name or len(name) > 100 or any(c.isspace() for c in name):
+        raise AccountError(f"invalid username {username!r} (1-100 characters, no spaces)")
+    return name
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+class Accounts:
+    """Users and roles in the database of a :class:`~wijkkompas.plans.PlanStore`."""
+
+    def __init__(self, plans) -> None:
+        self.engine = plans.engine
+
+    # -- users --------------------------------------------------------------------------
+
+    def create_user(self, username: str, password: str | None = None, *,
+                    display_name: str = "", organisation: str = "",
+                    is_admin: bool = False) -> User:
+        """A new active user; without ``password`` the user cannot log in until one is set."""
+        name = _norm(username)
+        if password is not None:
+            _check_password(password)
+        with Session(self.engine) as session, session.begin():
+            if session.get(UserRow, name) is not None:
+                raise AccountError(f"a user {name!r} already exists")
+            session.add(UserRow(username=name, display_name=display_name or name,
+                                organisation=organisation,
+                                password_hash=_HASHER.hash(password) if password else None,
+                                is_admin=is_admin, active=True,
+                                created_at=datetime.now(timezone.utc)))
+        return self.get_user(name)
+
+    def get_user(self, username: str) -> User | None:
+        try:
+            name = _norm(username)
+        except AccountError:
+            return None
+        with Session(self.engine) as session:
+            row = session.get(UserRow, name)
+            return _user(row) if row is not None else None
+
+    def list_users(self) -> list[User]:
+        with Session(self.engine) as session:
+            return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+    def set_password(self, username: str, password: str) -> None:
+        """Set or reset a password (an admin's reset; the old one need not be known)."""
+        _check_password(password)
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, username)
+            row.password_hash = _HASHER.hash(password)
+
+    def set_active(self, username: str, active: bool) -> None:
+        with Session(self.engine) as session, session.begin():
+            self._row(session, username).active = active
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user when the password is right and the account active, else None."""
+        try:
+            name = _norm(username)
+        except AccountError:
+            name = None
+        with Session(self.engine) as session, session.begin():
+            row = session.get(UserRow, name) if name else None
+            stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+            try:
+                _HASHER.verify(stored, password or "")
+            except (VerificationError, InvalidHashError):
+                return None
+            if row is None or not row.password_hash or not row.active:
+                return None
+            if _HASHER.check_needs_rehash(row.password_hash):
+                row.password_hash = _HASHER.hash(password)
+            return _user(row)
+
+    @staticmethod
+    def _row(session: Session, username: str) -> UserRow:
+        row = session.get(UserRow, _norm(username))
+        if row is None:
+            raise AccountError(f"no user {username!r}")
+        return row
+
+    # -- roles and visibility -----------------------------------------------------------
+
+    def grant(self, username: str, plan_id: str, role: str) -> None:
+        """Give ``username`` the role on the plan (replacing a role it had)."""
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        with Session(self.engine) as session, session.begin():
+            user = self._row(session, username)
+            if session.get(PlanRow, plan_id) is None:
+                raise AccountError(f"no plan with id {plan_id!r}")
+            existing = session.get(PlanRoleRow, (user.username, plan_id))
+            if existing is None:
+                session.add(PlanRoleRow(username=user.username, plan_id=plan_id, role=role))
+            else:
+                existing.role = role
+
+    def revoke(self, username: str, plan_id: str) -> bool:
+        """Remove the user's role on the plan; False when there was none."""
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(delete(PlanRoleRow).where(
+                PlanRoleRow.username == _norm(username), PlanRoleRow.plan_id == plan_id))
+            return result.rowcount > 0
+
+    def roles(self, plan_id: str) -> dict[str, str]:
+        with Session(self.engine) as session:
+            return {r.username: r.role for r in session.scalars(
+                select(PlanRoleRow).where(PlanRoleRow.plan_id == plan_id))}
+
+    def set_visibility(self, plan_id: str, visibility: str) -> None:
+        if visibility not in VISIBILITIES:
+            raise AccountError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+        with Session(self.engine) as session, session.begin():
+            row = session.get(PlanRow, plan_id)
+            if row is None:
+                raise AccountError(f"no plan with id {plan_id!r}")
+            row.visibility = visibility
+
+    def _role(self, session: Session, user: User | None, plan_id: str) -> str | None:
+        if user is None:
+            return None
+        row = session.get(PlanRoleRow, (user.username, plan_id))
+        return row.role if row is not None else None
+
+    def _live(self, session: Session, user: User | None) -> User | None:
+        # re-read the user: a deactivation or demotion counts at once, not at next login
+        if user is None:
+            return None
+        row = session.get(UserRow, user.username)
+        return _user(row) if row is not None and row.active else None
+
+    def can_view(self, user: User | None, plan_id: str) -> bool:
+        """Public plans: everyone. Private plans: viewers, editors, admins. Unknown: no."""
+        with Session(self.engine) as session:
+            plan = session.get(PlanRow, plan_id)
+            if plan is None:
+                return False
+            if plan.visibility == "public":
+                return True
+            user = self._live(session, user)
+            return user is not None and (user.is_admin or
+                                         self._role(session, user, plan_id) is not None)
+
+    def can_edit(self, user: User | None, plan_id: str) -> bool:
+        """Editors and admins (active ones), whatever the visibility."""
+        with Session(self.engine) as session:
+            if session.get(PlanRow, plan_id) is None:
+                return False
+            user = self._live(session, user)
+            return user is not None and (user.is_admin or
+                                         self._role(session, user, plan_id) == "editor")
+
+    def visible_plan_ids(self, user: User | None) -> set[str]:
+        """Every plan id the user may see (one query each, not one per plan)."""
+        with Session(self.engine) as session:
+            public = set(session.scalars(select(PlanRow.id).where(
+                PlanRow.visibility == "public")))
+            user = self._live(session, user)
+            if user is None:
+                return public
+            if user.is_admin:
+                return set(session.scalars(select(PlanRow.id)))
+            return public | set(session.scalars(select(PlanRoleRow.plan_id).where(
+                PlanRoleRow.username == user.username)))

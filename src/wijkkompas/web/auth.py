@@ -1,0 +1,226 @@
+"""Sessions, CSRF protection, login rate limiting and plan authorisation for the web app.
+
+Security choices
+----------------
+- **Session**: one cookie ``wk_session`` holding ``{"u": username, "csrf": token}``,
+  signed (not encrypted: it holds nothing secret) with itsdangerous and the app's secret
+  key, valid for 8 hours. Flags: ``HttpOnly`` (no script can read it), ``SameSite=Lax``
+  (not sent on cross-site POSTs), ``Secure`` when the request came over https (behind a
+  reverse proxy run uvicorn with ``--proxy-headers`` so that the scheme is known; see
+  docs/deploy.md). The user is re-read from the database on every request, so that
+  deactivating an account takes effect at once.
+- **CSRF**: a random token per session (synchronizer token), put in every form as
+  ``csrf_token`` and checked on *every* non-GET request by an app-wide dependency
+  (:func:`csrf_guard`); a header ``X-CSRF-Token`` is accepted too (HTMX, scripts). A
+  missing or wrong token is 403. Logging in rotates the token (no session fixation).
+- **Rate limiting**: at most 5 failed logins per username+client address in 5 minutes
+  (:class:`LoginLimiter`). The counts live in memory, *per process*: with several
+  worker processes each counts on its own (docs/deploy.md says so).
+- **Secret key**: ``$WIJKKOMPAS_SECRET_KEY``; without it a random key per process is made
+  (sessions end when the process stops) — ``wijkkompas serve`` refuses that except on a
+  loopback address.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..plans.accounts import Accounts, User
+from .state import NotFound
+
+SECRET_ENV = "WIJKKOMPAS_SECRET_KEY"
+COOKIE = "wk_session"
+MAX_AGE = 8 * 3600
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def secret_key(explicit: str | None = None) -> tuple[str, bool]:
+    """The secret key and whether it was configured (False: random for this process)."""
+    value = explicit or os.environ.get(SECRET_ENV)
+    if value:
+        return value, True
+    return secrets.token_urlsafe(32), False
+
+
+class SessionMiddleware:
+    """Pure ASGI middleware: loads the signed session into ``scope["wk_session"]`` and
+    writes the cookie back only when a route changed it (no Set-Cookie on every answer,
+    which would defeat HTTP caches of the statistics pages)."""
+
+    def __init__(self, app, secret: str) -> None:
+        self.app = app
+        self.signer = URLSafeTimedSerializer(secret, salt="wijkkompas-session")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        session = Session(self._load(scope))
+        scope["wk_session"] = session
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start" and session.modified:
+                headers = list(message.get("headers", []))
+                headers.append((b"set-cookie", self._cookie(scope, session).encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    def _load(self, scope) -> dict:
+        for key, value in scope.get("headers", []):
+            if key != b"cookie":
+                continue
+            for part in value.decode("latin-1").split(";"):
+                name, _, token = part.strip().partition("=")
+                if name == COOKIE and token:
+                    try:
+                        data = self.signer.loads(token, max_age=MAX_AGE)
+                    except BadSignature:  # tampered, expired or an old secret key
+                        return {}
+                    return data if isinstance(data, dict) else {}
+        return {}
+
+    def _cookie(self, scope, session: "Session") -> str:
+        secure = "; Secure" if scope.get("scheme") == "https" else ""
+        if not session:
+            return f"{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+        token = self.signer.dumps(dict(session))
+        return f"{COOKIE}={token}; Path=/; Max-Age={MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
+
+
+class Session(dict):
+    """A dict that remembers whether it was changed."""
+
+    modified = False
+
+    def __setitem__(self, key, value):
+        self.modified = True
+        super().__setitem__(key, value)
+
+    def clear(self):
+        self.modified = True
+        super().clear()
+
+
+def session_of(request: Request) -> Session:
+    session = request.scope.get("wk_session")
+    if session is None:  # app built without the middleware (never in create_app)
+        session = request.scope["wk_session"] = Session()
+    return session
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made (and the cookie set) on first use."""
+    session = session_of(request)
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def csrf_guard(request: Request) -> None:
+    """App-wide dependency: every non-GET request must carry the session's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = session_of(request).get("csrf")
+    given = request.headers.get("x-csrf-token")
+    if not given and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        given = (await request.form()).get("csrf_token")
+    if not expected or not given or not hmac.compare_digest(str(given), str(expected)):
+        raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+
+
+def accounts_of(request: Request) -> Accounts:
+    from .views import plan_store
+
+    data = request.app.state.data
+    return data.misc.get_or(("accounts",), lambda: Accounts(plan_store(data)))
+
+
+async def get_current_user(request: Request) -> User | None:
+    """The logged-in, active user, or None (anonymous)."""
+    if "wk_user" in request.scope:
+        return request.scope["wk_user"]
+    username = session_of(request).get("u")
+    user = None
+    if username:
+        from starlette.concurrency import run_in_threadpool
+
+        user = await run_in_threadpool(accounts_of(request).get_user, username)
+        if user is not None and not user.active:
+            user = None
+    request.scope["wk_user"] = user
+    return user
+
+
+CurrentUser = Annotated[User | None, Depends(get_current_user)]
+
+
+def log_in(request: Request, user: User) -> None:
+    session = session_of(request)
+    session.clear()  # a new session: the pre-login token is not reused (fixation)
+    session["u"] = user.username
+    session["csrf"] = secrets.token_urlsafe(32)
+    request.scope["wk_user"] = user
+
+
+def log_out(request: Request) -> None:
+    session_of(request).clear()
+    request.scope["wk_user"] = None
+
+
+class LoginLimiter:
+    """At most ``attempts`` failed logins per key (username + client address) within
+    ``window`` seconds. In memory, per process; thread-safe."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
+        self.attempts, self.window = attempts, window
+        self._failures: dict[tuple[str, str], deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key, now: float) -> deque:
+        failures = self._failures.get(key, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= self.attempts
+
+    def failed(self, key: tuple[str, str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent(key, now)
+            failures.append(now)
+            self._failures[key] = failures
+            if len(self._failures) > 100_000:  # bound memory under a spray of usernames
+                self._failures = {k: v for k, v in self._failures.items()
+                                  if self._recent(k, now)}
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+# -- plan authorisation -------------------------------------------------------------------
+
+def require_plan(request: Request, user: User | None, plan_id: str) -> None:
+    """NotFound (404) unless the user may see the plan. The message is the same as for a
+    plan that does not exist, so that a private plan's existence is not revealed."""
+    if not accounts_of(request).can_view(user, plan_id):
+        raise NotFound(f"no plan with id {plan_id!r}")
+
+
+def visible(request: Request, user: User | None, plans: list[dict]) -> list[dict]:
+    allowed = accounts_of(request).visible_plan_ids(user)
+    return [p for p in plans if p["id"] in allowed]
