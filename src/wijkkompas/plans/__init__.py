@@ -59,8 +59,24 @@ def import_plan(path, plans: PlanStore, store, catalog, *, author: str | None = 
                       create_only=create_only)
 
 
+def save_document(document, plans: PlanStore, store, catalog, *, author: str | None = None,
+                  message: str = "", create_only: bool = False, **create) -> Plan:
+    """Validate a plan document (a dict as ``Plan.to_dict`` gives it, with the
+    ``version`` it was based on), check it against the store and save it (all or nothing).
+
+    The web app and the HTTP API write through this, so that a browser edit is checked
+    exactly like an imported file. A stale ``version`` raises StaleVersionError.
+    ``create`` passes ``visibility`` and ``owner`` on to :meth:`PlanStore.save`.
+    """
+    plan = Plan.from_dict(document, file=document.get("id") if isinstance(document, dict)
+                          else None, catalog=catalog)
+    check_plan(plan, store, catalog)
+    return plans.save(plan, author=author, message=message, create_only=create_only,
+                      **create)
+
+
 __all__ = ["Baseline", "Evaluation", "G4", "Goal", "GoalProgress", "Measure", "PARTNER_KINDS",
            "PILLARS", "Partner", "Plan", "PlanArea", "PlanFigures", "PlanProgress",
            "PlanStore", "Target", "TargetProgress", "VersionInfo", "check_plan",
            "dump_plan", "dumps_plan", "evaluate", "example_path", "import_plan", "load_plan",
-           "parse_document", "plan_summary", "plans_url", "progress"]
+           "parse_document", "plan_summary", "plans_url", "progress", "save_document"]

@@ -40,7 +40,7 @@ from .. import config
 from ..catalog import Catalog
 from ..errors import PlanError, StaleVersionError
 from .model import Plan
-from .tables import GoalRow, MeasureRow, PlanRow, PlanVersionRow
+from .tables import GoalRow, MeasureRow, PlanRoleRow, PlanRow, PlanVersionRow
 
 ENV_VAR = "WIJKKOMPAS_PLANS_DB"
 FILE_NAME = "plans.sqlite"
@@ -159,6 +159,12 @@ class PlanStore:
         document["version"] = number
         return Plan.from_dict(document, file=f"{plan_id} v{number}", catalog=self.catalog)
 
+    def current_version(self, plan_id: str) -> int | None:
+        """The stored plan's current version number (None: no such plan)."""
+        with Session(self.engine) as session:
+            row = session.get(PlanRow, plan_id)
+            return row.current_version if row is not None else None
+
     def versions(self, plan_id: str) -> list[VersionInfo]:
         with Session(self.engine) as session:
             rows = session.scalars(select(PlanVersionRow).where(
@@ -169,12 +175,16 @@ class PlanStore:
     # -- writing ------------------------------------------------------------------------
 
     def save(self, plan: Plan, *, author: str | None = None, message: str = "",
-             create_only: bool = False) -> Plan:
+             create_only: bool = False, visibility: str | None = None,
+             owner: str | None = None) -> Plan:
         """Create the plan or add a version; returns the plan with its new version.
 
         A new plan must not carry a version. An existing plan is updated only when
         ``plan.version`` equals the stored current version (else StaleVersionError);
-        ``create_only`` refuses to touch an existing plan.
+        ``create_only`` refuses to touch an existing plan. When the plan is created,
+        ``visibility`` (default public) and ``owner`` (a username made its editor) are
+        written in the same transaction, so a plan made in the browser is never briefly
+        public or without an editor.
         """
         author = author or default_author()
         # as JSON will give it back (budget years become text keys), so that an unchanged
@@ -194,7 +204,8 @@ class PlanStore:
                             f"has no plan {plan.id!r}; remove 'version' to create it",
                             file=plan.id, key="version")
                     number = 1
-                    row = PlanRow(id=plan.id, created_at=now)
+                    row = PlanRow(id=plan.id, created_at=now,
+                                  visibility=visibility or "public")
                     session.add(row)
                 else:
                     if create_only:
@@ -225,6 +236,8 @@ class PlanStore:
                                            message=message or ("aangemaakt" if number == 1
                                                                else "gewijzigd")))
                 session.flush()
+                if number == 1 and owner:
+                    session.add(PlanRoleRow(username=owner, plan_id=plan.id, role="editor"))
                 # the flattened current goals and measures are replaced wholesale
                 session.execute(delete(GoalRow).where(GoalRow.plan_id == plan.id))
                 session.execute(delete(MeasureRow).where(MeasureRow.plan_id == plan.id))

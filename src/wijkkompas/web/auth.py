@@ -224,3 +224,21 @@ def require_plan(request: Request, user: User | None, plan_id: str) -> None:
 def visible(request: Request, user: User | None, plans: list[dict]) -> list[dict]:
     allowed = accounts_of(request).visible_plan_ids(user)
     return [p for p in plans if p["id"] in allowed]
+
+
+def require_login(user: User | None) -> User:
+    """401 for anonymous callers of a write (the pages send them to /inloggen)."""
+    if user is None:
+        raise HTTPException(401, "log in to change plans")
+    return user
+
+
+def require_editor(request: Request, user: User | None, plan_id: str) -> User:
+    """The user when they may change the plan: 401 anonymous, 404 when they may not even
+    see it (as for a plan that does not exist), 403 when they may see but not edit it."""
+    require_login(user)
+    require_plan(request, user, plan_id)
+    if not accounts_of(request).can_edit(user, plan_id):
+        raise HTTPException(403, f"you may read plan {plan_id!r} but not change it; ask its "
+                                 "editors or an administrator for the editor role")
+    return user

@@ -464,6 +464,21 @@ def plan_detail(data: WebData, plan_id: str) -> dict:
     return data.misc.get_or(("plan", plan_id, plan.version), make)
 
 
+def save_plan(data: WebData, document: dict, author: str, *, create: bool,
+              message: str = "") -> dict:
+    """Save a plan document from the browser or the API (see
+    :func:`wijkkompas.plans.save_document`); a new plan starts private with its author as
+    editor. Returns the plan's id and new version."""
+    from ..plans import save_document
+
+    extra = {"visibility": "private", "owner": author} if create else {}
+    saved = save_document(document, plan_store(data), data.store, data.catalog,
+                          author=author, message=message or ("aangemaakt in de webapp"
+                                                             if create else ""),
+                          create_only=create, **extra)
+    return {"id": saved.id, "version": saved.version}
+
+
 def plan_report(data: WebData, plan_id: str) -> str:
     """The full progress report (the PDF's HTML), from the reports' own templates."""
     from ..reports import render_plan_report

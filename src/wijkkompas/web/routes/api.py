@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...geo.codes import level_of
 from .. import views
-from ..auth import CurrentUser, require_plan, visible
+from ...errors import StaleVersionError
+from ..auth import (CurrentUser, csrf_token, require_editor, require_login, require_plan,
+                    visible)
 from ..deps import DataDep, LangDep
 from ..mapdata import map_values
 from ..state import BadRequest
@@ -196,3 +198,61 @@ def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
 def plan_progress(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
     require_plan(request, user, plan_id)
     return _private(views.plan_detail(data, plan_id)["summary"])
+
+
+@router.get("/session", summary="Who is logged in, and the CSRF token that every write "
+                                "must send in the X-CSRF-Token header")
+def session_info(request: Request, user: CurrentUser):
+    return _private({"user": user.to_dict() if user else None,
+                     "csrf_token": csrf_token(request)})
+
+
+PlanDocument = Annotated[dict, Body(description=(
+    "The whole plan document, as GET /api/plans/{id} returns it under `plan` (and as "
+    "`wijkkompas plan export` writes it). An update carries the `version` it was based "
+    "on; a new plan carries none."))]
+Message = Annotated[str, Query(max_length=500, description="What changed, for the "
+                                                           "audit trail")]
+
+
+def _saved(data, plan_id: str, save) -> Response:
+    """Run a save; a stale version is 409 with the version the database is at."""
+    try:
+        result = save()
+    except StaleVersionError as exc:
+        return JSONResponse({"detail": str(exc), "current_version":
+                             views.plan_store(data).current_version(plan_id)},
+                            status_code=409, headers={"Cache-Control": "no-store"})
+    return _private(result)
+
+
+@router.post("/plans", status_code=201,
+             summary="Create a plan (logged in; the plan starts private, the author is its "
+                     "editor)", responses={409: {"description": "A plan with this id exists"}})
+async def create_plan(data: DataDep, user: CurrentUser, document: PlanDocument,
+                      message: Message = ""):
+    require_login(user)
+    plan_id = str(document.get("id", ""))
+    if views.plan_store(data).exists(plan_id):
+        return JSONResponse({"detail": f"a plan with id {plan_id!r} already exists",
+                             "current_version": views.plan_store(data).current_version(
+                                 plan_id)}, status_code=409)
+    response = await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
+        data, document, user.username, create=True, message=message))
+    if response.status_code == 200:
+        response.status_code = 201
+    return response
+
+
+@router.put("/plans/{plan_id}",
+            summary="Change a plan (its editors and admins): the document names the version "
+                    "it was based on; a stale one is refused with 409, nothing is lost",
+            responses={409: {"description": "The plan moved on since `version`"}})
+async def update_plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser,
+                      document: PlanDocument, message: Message = ""):
+    await run_in_threadpool(require_editor, request, user, plan_id)
+    if document.get("id", plan_id) != plan_id:
+        raise BadRequest(f"the document's id {document.get('id')!r} is not {plan_id!r} "
+                         "(a plan cannot be renamed)")
+    return await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
+        data, {**document, "id": plan_id}, user.username, create=False, message=message))
