@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
-from .auth import LoginLimiter, SessionMiddleware, csrf_guard, get_current_user, secret_key
+from .auth import (LoginLimiter, LoginRequired, SessionMiddleware, accounts_for, csrf_guard,
+                   get_current_user, secret_key)
 from .deps import render
 from .state import BadRequest, NotFound, WebData
 
@@ -60,7 +62,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
                   dependencies=[Depends(csrf_guard), Depends(get_current_user)])
     app.state.data = data
     app.state.secret_configured = configured
-    app.state.login_limiter = LoginLimiter(attempts=5, window=300)
+    app.state.login_limiter = LoginLimiter(lambda: accounts_for(data), attempts=5, window=300)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -115,6 +117,15 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
 
 
 def _errors(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        # back to the page after logging in; a form's target cannot be fetched with GET
+        query = ""
+        if request.method == "GET":
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            query = "?" + urlencode({"next": here})
+        return RedirectResponse("/inloggen" + query, status_code=303)
+
     @app.exception_handler(NotFound)
     @app.exception_handler(UnknownAreaError)
     async def not_found(request: Request, exc: Exception):
