@@ -52,7 +52,13 @@ _DUMMY_HASH = _HASHER.hash("wijkkompas-no-such-user")
 
 
 class AccountError(PlanError):
-    """An account operation is not possible (unknown user, weak password, bad role)."""
+    """An account operation is not possible (unknown user, weak password, bad role).
+    ``code`` says which (``user_exists``, ``password_short``, ...), for the web app's
+    messages in the user's language."""
+
+    def __init__(self, message: str, *, code: str = "account") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class WrongPasswordError(AccountError):
@@ -88,13 +94,14 @@ def _strongest(roles) -> str | None:
 def _organisation(organisation: str) -> str:
     name = (organisation or "").strip()
     if not name or len(name) > 200:
-        raise AccountError(f"invalid organisation {organisation!r} (1-200 characters)")
+        raise AccountError(f"invalid organisation {organisation!r} (1-200 characters)",
+                           code="organisation_invalid")
     return name
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}", code="role_invalid")
 
 
 def _end_sessions(row: UserRow) -> int:
@@ -105,13 +112,15 @@ def _end_sessions(row: UserRow) -> int:
 def _norm(username: str) -> str:
     name = (username or "").strip().lower()
     if not name or len(name) > 100 or any(c.isspace() for c in name):
-        raise AccountError(f"invalid username {username!r} (1-100 characters, no spaces)")
+        raise AccountError(f"invalid username {username!r} (1-100 characters, no spaces)",
+                           code="username_invalid")
     return name
 
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+                           code="password_short")
 
 
 class Accounts:
@@ -131,7 +140,7 @@ class Accounts:
             _check_password(password)
         with Session(self.engine) as session, session.begin():
             if session.get(UserRow, name) is not None:
-                raise AccountError(f"a user {name!r} already exists")
+                raise AccountError(f"a user {name!r} already exists", code="user_exists")
             session.add(UserRow(username=name, display_name=display_name or name,
                                 organisation=organisation,
                                 password_hash=_HASHER.hash(password) if password else None,
@@ -169,10 +178,11 @@ class Accounts:
             row = self._row(session, username)
             try:
                 _HASHER.verify(row.password_hash or _DUMMY_HASH, old or "")
+                right = row.password_hash is not None  # not when the dummy hash matched
             except (VerificationError, InvalidHashError):
-                raise WrongPasswordError("the current password is wrong") from None
-            if row.password_hash is None:  # the dummy hash matched: still no password
-                raise WrongPasswordError("the current password is wrong")
+                right = False
+            if not right:
+                raise WrongPasswordError("the current password is wrong", code="password_wrong")
             row.password_hash = _HASHER.hash(new)
             return _end_sessions(row)
 
@@ -206,7 +216,7 @@ class Accounts:
             except (AccountError, IntegrityError):  # made by a parallel first login
                 user = self.get_user(name)
         if user is None or not user.active:
-            raise AccountError(f"the account {name!r} is deactivated")
+            raise AccountError(f"the account {name!r} is deactivated", code="deactivated")
         return user
 
     def organisations(self) -> list[str]:
@@ -238,7 +248,7 @@ class Accounts:
     def _row(session: Session, username: str) -> UserRow:
         row = session.get(UserRow, _norm(username))
         if row is None:
-            raise AccountError(f"no user {username!r}")
+            raise AccountError(f"no user {username!r}", code="unknown_user")
         return row
 
     # -- roles and visibility -----------------------------------------------------------
@@ -260,7 +270,7 @@ class Accounts:
     @staticmethod
     def _put_role(session: Session, model, holder: dict, plan_id: str, role: str) -> None:
         if session.get(PlanRow, plan_id) is None:
-            raise AccountError(f"no plan with id {plan_id!r}")
+            raise AccountError(f"no plan with id {plan_id!r}", code="unknown_plan")
         existing = session.get(model, (*holder.values(), plan_id))
         if existing is None:
             session.add(model(**holder, plan_id=plan_id, role=role))
@@ -295,6 +305,17 @@ class Accounts:
                 select(PlanOrganisationRoleRow).where(
                     PlanOrganisationRoleRow.plan_id == plan_id))}
 
+    def personal_roles(self, username: str) -> dict[str, str]:
+        """The user's own roles (not those through the organisation): plan id -> role."""
+        with Session(self.engine) as session:
+            return {r.plan_id: r.role for r in session.scalars(
+                select(PlanRoleRow).where(PlanRoleRow.username == _norm(username)))}
+
+    def visibilities(self) -> dict[str, str]:
+        """plan id -> public | private, for every plan."""
+        with Session(self.engine) as session:
+            return dict(session.execute(select(PlanRow.id, PlanRow.visibility)).all())
+
     def roles_of(self, user: User | None) -> dict[str, str]:
         """plan id -> the user's strongest role, personal or through the organisation
         (admins: only the roles they were given; they may do everything anyway)."""
@@ -323,11 +344,12 @@ class Accounts:
 
     def set_visibility(self, plan_id: str, visibility: str) -> None:
         if visibility not in VISIBILITIES:
-            raise AccountError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+            raise AccountError(f"visibility must be one of {', '.join(VISIBILITIES)}",
+                               code="visibility_invalid")
         with Session(self.engine) as session, session.begin():
             row = session.get(PlanRow, plan_id)
             if row is None:
-                raise AccountError(f"no plan with id {plan_id!r}")
+                raise AccountError(f"no plan with id {plan_id!r}", code="unknown_plan")
             row.visibility = visibility
 
     def _role(self, session: Session, user: User | None, plan_id: str) -> str | None:

@@ -233,12 +233,16 @@ TEXT: dict[str, dict[str, str]] = {
     "private": {"nl": "Besloten (alleen met een rol)", "en": "Private (only with a role)"},
     "unknown_user": {"nl": "Die gebruiker bestaat niet.", "en": "That user does not exist."},
     "unknown_plan": {"nl": "Dat plan bestaat niet.", "en": "That plan does not exist."},
+    "organisation_invalid": {"nl": "Vul een organisatie in (hoogstens 200 tekens).",
+                             "en": "Fill in an organisation (at most 200 characters)."},
+    "role_invalid": {"nl": "Kies de rol bewerker of lezer.", "en": "Choose the role editor or viewer."},
+    "visibility_invalid": {"nl": "Kies openbaar of besloten.", "en": "Choose public or private."},
     "choose": {"nl": "Kies", "en": "Choose"},
     "back_to_users": {"nl": "Terug naar de gebruikers", "en": "Back to the users"},
     "login_via": {"nl": "Inloggen via", "en": "Log in with"},
     "oidc_failed": {"nl": "Inloggen via de identiteitsprovider is mislukt", "en":
                     "Logging in with the identity provider failed"},
-    "oidc_deactivated": {"nl": "Uw account is gedeactiveerd. Neem contact op met de "
+    "deactivated": {"nl": "Uw account is gedeactiveerd. Neem contact op met de "
                                "beheerder.",
                          "en": "Your account has been deactivated. Contact the "
                                "administrator."},
