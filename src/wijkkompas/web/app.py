@@ -63,6 +63,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.state.data = data
     app.state.secret_configured = configured
     app.state.login_limiter = LoginLimiter(lambda: accounts_for(data), attempts=5, window=300)
+    app.state.oidc = _oidc_login()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -80,6 +81,20 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     if warm:
         threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
     return app
+
+
+def _oidc_login():
+    """The OpenID Connect login when the environment configures one (web/oidc.py)."""
+    from .oidc import OIDCConfig, OIDCLogin
+
+    config = OIDCConfig.from_env()
+    if config is None:
+        return None
+    try:
+        return OIDCLogin(config)
+    except ImportError as exc:
+        raise WijkkompasError("WIJKKOMPAS_OIDC_ISSUER is set, but Authlib is not installed: "
+                              "pip install 'wijkkompas[oidc]'") from exc
 
 
 def warm_caches(data: WebData) -> None:

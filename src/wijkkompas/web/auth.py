@@ -69,7 +69,8 @@ class SessionMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         session = Session(self._load(scope))
-        scope["wk_session"] = session
+        # also as Starlette's request.session, where Authlib keeps the OIDC state
+        scope["wk_session"] = scope["session"] = session
 
         async def send_with_cookie(message):
             if message["type"] == "http.response.start" and session.modified:

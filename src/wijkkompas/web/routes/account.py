@@ -1,6 +1,7 @@
-"""Log in (``/inloggen``), log out (``/uitloggen``) and the user's own account page
-(``/account``: their plans and roles, changing the password, logging out everywhere);
-see :mod:`wijkkompas.web.auth`.
+"""Log in (``/inloggen``, or through an OpenID Connect provider: ``/inloggen/oidc`` and
+its callback, see :mod:`wijkkompas.web.oidc`), log out (``/uitloggen``) and the user's
+own account page (``/account``: their plans and roles, changing the password, logging
+out everywhere); see :mod:`wijkkompas.web.auth`.
 
 A failed login says only "wrong username or password" (never which of the two), and the
 6th failure within 5 minutes for one username and address is refused with 429 before
@@ -15,11 +16,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...plans.accounts import MIN_PASSWORD_LENGTH, WrongPasswordError
+from ...plans.accounts import MIN_PASSWORD_LENGTH, AccountError, WrongPasswordError
 from .. import views
-from ..auth import CurrentUser, LoggedIn, accounts_of, keep_session, log_in, log_out
+from ..auth import CurrentUser, LoggedIn, accounts_of, keep_session, log_in, log_out, session_of
 from ..deps import DataDep, LangDep, render
-from ..i18n import translate
+from ..i18n import TEXT, translate
+from ..oidc import OIDCRefused
+from ..state import NotFound
 
 router = APIRouter(include_in_schema=False)
 Password = Annotated[str, Form(max_length=1000)]
@@ -32,6 +35,11 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/plannen"
+
+
+def message_of(exc: AccountError, lang: str) -> str:
+    """The reason an account change was refused, in the user's language when known."""
+    return translate(exc.code, lang) if exc.code in TEXT else str(exc)
 
 
 def limiter_key(request: Request, username: str) -> tuple[str, str]:
@@ -67,6 +75,46 @@ async def login(request: Request, lang: LangDep,
     await run_in_threadpool(limiter.succeeded, key)
     log_in(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _oidc(request: Request):
+    oidc = request.app.state.oidc
+    if oidc is None:
+        raise NotFound("no OpenID Connect login is configured")
+    return oidc
+
+
+def _refused(request: Request, lang: str, message: str, status_code: int = 400):
+    return render(request, "login.html", {"next": "/plannen", "user": None, "error": message},
+                  status_code=status_code, language=lang)
+
+
+@router.get("/inloggen/oidc")
+async def oidc_login(request: Request, lang: LangDep, next: str | None = None):
+    oidc = _oidc(request)
+    try:
+        response = await oidc.redirect(request, str(request.url_for("oidc_callback")))
+    except OIDCRefused as exc:
+        return _refused(request, lang, f"{translate('oidc_failed', lang)}: {exc}")
+    session_of(request)["oidc_next"] = _safe_next(next)
+    return response
+
+
+@router.get("/inloggen/oidc/callback", name="oidc_callback")
+async def oidc_callback(request: Request, lang: LangDep):
+    oidc = _oidc(request)
+    target = _safe_next(session_of(request).get("oidc_next"))
+    try:
+        claims = await oidc.claims(request)
+        user = await run_in_threadpool(accounts_of(request).external_login,
+                                       **oidc.account(claims))
+    except OIDCRefused as exc:
+        return _refused(request, lang, f"{translate('oidc_failed', lang)}: {exc}")
+    except AccountError as exc:
+        return _refused(request, lang, message_of(exc, lang),
+                        403 if exc.code == "deactivated" else 400)
+    log_in(request, user)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/uitloggen")

@@ -24,7 +24,8 @@ from .. import views
 from ..state import NotFound
 from ..auth import Admin, accounts_of
 from ..deps import DataDep, LangDep, render
-from ..i18n import TEXT, translate
+from ..i18n import translate
+from .account import message_of
 from .plans import PlanId
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +34,6 @@ Field = Annotated[str, Form(max_length=200)]
 DONE = {"aangemaakt": "user_created", "wachtwoord": "password_reset", "opgeslagen": "saved"}
 USERS = "/beheer/gebruikers"
 PLANS = "/beheer/plannen"
-
-
-def _message(exc: AccountError, lang: str) -> str:
-    return translate(exc.code, lang) if exc.code in TEXT else str(exc)
 
 
 def _done(gedaan: str | None, lang: str) -> str | None:
@@ -54,7 +51,7 @@ async def _change(request: Request, lang: str, change: Callable, done_url: str,
     try:
         await run_in_threadpool(change, accounts_of(request))
     except AccountError as exc:
-        return await run_in_threadpool(page, [_message(exc, lang)])
+        return await run_in_threadpool(page, [message_of(exc, lang)])
     return RedirectResponse(done_url, status_code=303)
 
 
