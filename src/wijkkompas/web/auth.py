@@ -8,7 +8,9 @@ Security choices
   ``SameSite=Lax`` (not sent on cross-site POSTs), ``Secure`` when the request came over
   https (behind a reverse proxy run uvicorn with ``--proxy-headers`` so that the scheme
   is known; see docs/deploy.md). The user is re-read from the database on every request,
-  so that deactivating an account takes effect at once.
+  so that deactivating an account takes effect at once. During an OpenID Connect login
+  the session also holds Authlib's state, nonce and PKCE verifier (as Starlette's
+  ``request.session``) until the callback has used them (:mod:`wijkkompas.web.oidc`).
 - **Revocation**: a signed cookie cannot be taken back, so the session carries the
   user's ``session_epoch`` and is anonymous once the epoch in the database has moved on
   (password set or changed, account deactivated, "log out everywhere"; see
@@ -19,8 +21,8 @@ Security choices
   missing or wrong token is 403. Logging in rotates the token (no session fixation).
 - **Rate limiting**: at most 5 failed logins per username+client address in 5 minutes
   (:class:`LoginLimiter`). The failures are rows in the plans database (table
-  ``login_failures``), so that all worker processes of ``serve --workers N`` count the
-  same attempts. Two processes checking at the same instant may each let one more
+  ``login_failures``), so that all worker processes serving one plans database count
+  the same attempts. Two processes checking at the same instant may each let one more
   attempt through; the limit is about guessing speed, not an exact count.
 - **Pages for logged-in users and admins**: :data:`LoggedIn` sends an anonymous visitor
   to the login page (:class:`LoginRequired`), :data:`Admin` answers 403 to a logged-in
