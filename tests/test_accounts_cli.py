@@ -1,4 +1,5 @@
-"""`wijkkompas user ...` (also grant-org, revoke-org), `plan restore|visibility`, `plans-backup`, `plans-restore`."""
+"""`wijkkompas user ...` (also grant-org, revoke-org), `plan restore|visibility`,
+`plans-backup`, `plans-restore`."""
 from __future__ import annotations
 
 import json

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,12 +101,17 @@ def _organisation(organisation: str) -> str:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}", code="role_invalid")
+        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}",
+                           code="role_invalid")
 
 
-def _end_sessions(row: UserRow) -> int:
-    row.session_epoch = (row.session_epoch or 0) + 1
-    return row.session_epoch
+def _end_sessions(session: Session, row: UserRow) -> int:
+    # one UPDATE ... + 1 in the database, not read-add-write here: two changes at the
+    # same time (an admin's reset, the user's own change) must both move the epoch on
+    return session.execute(
+        update(UserRow).where(UserRow.username == row.username)
+        .values(session_epoch=UserRow.session_epoch + 1).returning(UserRow.session_epoch)
+        .execution_options(synchronize_session=False)).scalar_one()
 
 
 def _norm(username: str) -> str:
@@ -168,7 +173,7 @@ class Accounts:
         with Session(self.engine) as session, session.begin():
             row = self._row(session, username)
             row.password_hash = _HASHER.hash(password)
-            return _end_sessions(row)
+            return _end_sessions(session, row)
 
     def change_password(self, username: str, old: str, new: str) -> int:
         """The user's own change: :class:`WrongPasswordError` unless ``old`` is right.
@@ -184,7 +189,7 @@ class Accounts:
             if not right:
                 raise WrongPasswordError("the current password is wrong", code="password_wrong")
             row.password_hash = _HASHER.hash(new)
-            return _end_sessions(row)
+            return _end_sessions(session, row)
 
     def set_active(self, username: str, active: bool) -> None:
         """(De)activate; deactivating also ends the user's sessions."""
@@ -192,7 +197,7 @@ class Accounts:
             row = self._row(session, username)
             row.active = active
             if not active:
-                _end_sessions(row)
+                _end_sessions(session, row)
 
     def set_admin(self, username: str, is_admin: bool) -> None:
         with Session(self.engine) as session, session.begin():
@@ -201,7 +206,7 @@ class Accounts:
     def end_sessions(self, username: str) -> int:
         """Log the user out everywhere; returns the new session epoch."""
         with Session(self.engine) as session, session.begin():
-            return _end_sessions(self._row(session, username))
+            return _end_sessions(session, self._row(session, username))
 
     def external_login(self, username: str, *, display_name: str = "",
                        organisation: str = "") -> User:
