@@ -3,21 +3,20 @@
 server-side end of sessions (session epoch)."""
 from __future__ import annotations
 
-import re
+import os
 
 import pytest
 from fastapi.testclient import TestClient
 
 from test_accounts_web import (PASSWORD, USERS, client_for, login, monkeypatch_module,  # noqa: F401
                                site, token_of)
-from wijkkompas.plans.accounts import Accounts
 from wijkkompas.plans import PlanStore
+from wijkkompas.plans.accounts import Accounts
 
 
 @pytest.fixture(scope="module")
 def accounts(site):
-    import os
-
+    # the plans database the site fixture made (it set the variable for this module)
     return Accounts(PlanStore(os.environ["WIJKKOMPAS_PLANS_DB"]))
 
 
