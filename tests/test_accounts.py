@@ -252,6 +252,8 @@ def test_organisation_roles(plans, accounts, example):
     assert accounts.visible_plan_ids(bert) == {pid, other.id}
     assert accounts.visible_plan_ids(stranger) == {other.id}  # the public one
     assert accounts.organisations() == ["Gemeente", "Haag Wonen"]
+    assert accounts.roles_of_organisation("Haag Wonen") == {pid: "viewer", other.id: "editor"}
+    assert accounts.personal_roles("anna") == {pid: "editor"}
     accounts.set_active("bert", False)
     assert not accounts.can_view(bert, pid) and accounts.roles_of(bert) == {}
     assert accounts.revoke_organisation("Haag Wonen", pid)

@@ -269,6 +269,8 @@ def test_admin_sets_visibility_and_organisation_roles(site, accounts):
     assert accounts.can_edit(accounts.get_user("corporatie"), private)
     assert member.get(f"/plannen/{private}").status_code == 200
     assert "Woonstad" in admin.get("/beheer/plannen").text
+    member_page = admin.get("/beheer/gebruikers/corporatie").text  # the role and its source
+    assert "Bewerker" in member_page and f'href="/plannen/{private}"' in member_page
     bad = post(admin, f"{base}/organisaties", {"organisation": " ", "role": "editor"},
                page="/beheer/plannen")
     assert bad.status_code == 422 and "Vul een organisatie in" in bad.text

@@ -316,6 +316,13 @@ class Accounts:
             return {r.plan_id: r.role for r in session.scalars(
                 select(PlanRoleRow).where(PlanRoleRow.username == _norm(username)))}
 
+    def roles_of_organisation(self, organisation: str) -> dict[str, str]:
+        """The organisation's roles: plan id -> role."""
+        with Session(self.engine) as session:
+            return {r.plan_id: r.role for r in session.scalars(
+                select(PlanOrganisationRoleRow).where(
+                    PlanOrganisationRoleRow.organisation == (organisation or "").strip()))}
+
     def visibilities(self) -> dict[str, str]:
         """plan id -> public | private, for every plan."""
         with Session(self.engine) as session:

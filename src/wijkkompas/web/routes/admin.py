@@ -96,11 +96,10 @@ def _user_page(request: Request, data, lang: str, username: str, *, errors=(), d
     plans = views.plans_list(data)
     titles = {p["id"]: p["title"] for p in plans}
     personal = accounts.personal_roles(user.username)
-    combined = accounts.roles_of(user) if user.active else {}
+    through = accounts.roles_of_organisation(user.organisation) if user.organisation else {}
     rows = [{"id": plan_id, "title": titles.get(plan_id, plan_id),
-             "personal": personal.get(plan_id),
-             "through": role if personal.get(plan_id) != role else None}
-            for plan_id, role in {**combined, **personal}.items()]
+             "personal": personal.get(plan_id), "through": through.get(plan_id)}
+            for plan_id in personal.keys() | through.keys()]
     return render(request, "admin_user.html", {
         "person": user, "roles": sorted(rows, key=lambda r: r["title"]), "plans": plans,
         "role_names": ROLES, "errors": list(errors), "done": done,
