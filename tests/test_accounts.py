@@ -165,20 +165,147 @@ def test_restore_into_this_backend_from_sqlite(plans, example, tmp_path, catalog
         restore(plans, {"tables": {}})
 
 
-def test_upgrade_from_0001_makes_existing_plans_public(tmp_path, example, catalog):
+def _downgrade(store, revision: str, *statements: str) -> None:
+    """Take the schema back to ``revision``, then run ``statements`` on it."""
     from alembic import command
     from alembic.config import Config
     from importlib import resources
 
-    store = PlanStore(tmp_path / "old.sqlite", catalog=catalog)
-    store.save(example)
     cfg = Config()
     cfg.set_main_option("script_location",
                         str(resources.files("wijkkompas.plans") / "migrations"))
     with store.engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0001")
+        command.downgrade(cfg, revision)
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def test_upgrade_from_0001_makes_existing_plans_public(tmp_path, example, catalog):
+    store = PlanStore(tmp_path / "old.sqlite", catalog=catalog)
+    store.save(example)
+    _downgrade(store, "0001")
     reopened = PlanStore(tmp_path / "old.sqlite", catalog=catalog)  # migrates to head
     with reopened.engine.connect() as con:
         assert con.execute(text("SELECT visibility FROM plans")).scalar() == "public"
     assert Accounts(reopened).can_view(None, example.id)
+
+
+def test_upgrade_from_0002_keeps_sessions_valid(tmp_path, catalog):
+    store = PlanStore(tmp_path / "old.sqlite", catalog=catalog)
+    _downgrade(store, "0002",
+               "INSERT INTO users (username, display_name, organisation, is_admin, active, "
+               "created_at) VALUES ('oud', 'Oud', '', false, true, '2026-01-01 00:00:00')")
+    reopened = PlanStore(tmp_path / "old.sqlite", catalog=catalog)
+    # epoch 0 is what a session from before the upgrade (without an epoch) counts as
+    assert Accounts(reopened).get_user("oud").session_epoch == 0
+
+
+def test_password_changes_deactivation_and_logout_everywhere_end_sessions(accounts):
+    from wijkkompas.plans.accounts import WrongPasswordError
+
+    assert accounts.create_user("erik", PASSWORD).session_epoch == 0
+    assert accounts.set_password("erik", "tweede wachtwoord") == 1
+    with pytest.raises(WrongPasswordError):
+        accounts.change_password("erik", PASSWORD, "derde wachtwoord")
+    with pytest.raises(AccountError, match="at least 10"):
+        accounts.change_password("erik", "tweede wachtwoord", "kort")
+    assert accounts.get_user("erik").session_epoch == 1  # refused changes bump nothing
+    assert accounts.change_password("erik", "tweede wachtwoord", "derde wachtwoord") == 2
+    assert accounts.authenticate("erik", "derde wachtwoord").session_epoch == 2
+    assert accounts.end_sessions("erik") == 3
+    accounts.set_active("erik", False)
+    assert accounts.get_user("erik").session_epoch == 4
+    accounts.set_active("erik", True)  # reactivating brings no old session back
+    assert accounts.get_user("erik").session_epoch == 4
+    # a user without a password cannot "change" it with an empty old one
+    accounts.create_user("fien")
+    assert not accounts.get_user("fien").has_password
+    with pytest.raises(WrongPasswordError):
+        accounts.change_password("fien", "", "nieuw wachtwoord!")
+    accounts.set_admin("fien", True)
+    assert accounts.get_user("fien").is_admin
+
+
+def test_organisation_roles(plans, accounts, example):
+    plans.save(example)
+    pid = example.id
+    other = plans.save(replace(example, id="ander-plan"))
+    accounts.set_visibility(pid, "private")
+    anna = accounts.create_user("anna", PASSWORD, organisation="Haag Wonen")
+    bert = accounts.create_user("bert", PASSWORD, organisation="Haag Wonen")
+    loner = accounts.create_user("loner", PASSWORD)  # no organisation
+    stranger = accounts.create_user("stranger", PASSWORD, organisation="Gemeente")
+    accounts.grant_organisation(" Haag Wonen ", pid, "viewer")
+    assert accounts.organisation_roles(pid) == {"Haag Wonen": "viewer"}
+    assert [accounts.can_view(u, pid) for u in (anna, bert, loner, stranger)] == [
+        True, True, False, False]
+    assert not accounts.can_edit(anna, pid)
+    accounts.grant("anna", pid, "editor")  # the stronger role wins, either way round
+    accounts.grant_organisation("Haag Wonen", other.id, "editor")
+    accounts.grant("bert", other.id, "viewer")
+    assert accounts.can_edit(anna, pid) and not accounts.can_edit(bert, pid)
+    assert accounts.can_edit(bert, other.id)
+    assert accounts.roles_of(anna) == {pid: "editor", other.id: "editor"}
+    assert accounts.roles_of(bert) == {pid: "viewer", other.id: "editor"}
+    assert accounts.roles_of(loner) == {} and accounts.roles_of(None) == {}
+    assert accounts.visible_plan_ids(bert) == {pid, other.id}
+    assert accounts.visible_plan_ids(stranger) == {other.id}  # the public one
+    assert accounts.organisations() == ["Gemeente", "Haag Wonen"]
+    assert accounts.roles_of_organisation("Haag Wonen") == {pid: "viewer", other.id: "editor"}
+    assert accounts.personal_roles("anna") == {pid: "editor"}
+    accounts.set_active("bert", False)
+    assert not accounts.can_view(bert, pid) and accounts.roles_of(bert) == {}
+    assert accounts.revoke_organisation("Haag Wonen", pid)
+    assert not accounts.revoke_organisation("Haag Wonen", pid)
+    assert not accounts.can_view(accounts.get_user("bert"), pid)
+    with pytest.raises(AccountError, match="invalid organisation"):
+        accounts.grant_organisation("  ", pid, "viewer")
+    with pytest.raises(AccountError, match="unknown role"):
+        accounts.grant_organisation("Gemeente", pid, "owner")
+    with pytest.raises(AccountError, match="no plan"):
+        accounts.grant_organisation("Gemeente", "bestaat-niet", "viewer")
+
+
+def test_failed_logins_are_counted_in_the_database_and_pruned(plans, accounts):
+    from sqlalchemy import func, select
+
+    from wijkkompas.plans.tables import LoginFailureRow
+
+    for _ in range(3):
+        accounts.record_failure("anna\n10.0.0.1", window=300)
+    accounts.record_failure("bert\n10.0.0.1", window=300)
+    # a second Accounts on the same database (another worker process) sees the same counts
+    assert Accounts(plans).recent_failures("anna\n10.0.0.1", window=300) == 3
+    assert accounts.recent_failures("anna\n10.0.0.2", window=300) == 0
+    accounts.clear_failures("anna\n10.0.0.1")
+    assert accounts.recent_failures("anna\n10.0.0.1", window=300) == 0
+    assert accounts.recent_failures("bert\n10.0.0.1", window=300) == 1
+    # a zero window: everything before now is old and removed by the next failure
+    accounts.record_failure("carl\n10.0.0.1", window=0)
+    with plans.engine.connect() as con:
+        keys = con.execute(select(LoginFailureRow.key)).scalars().all()
+        assert keys == ["carl\n10.0.0.1"]
+        assert con.execute(select(func.count()).select_from(LoginFailureRow)).scalar() == 1
+
+
+def test_external_login_makes_a_user_without_password_once(accounts):
+    made = accounts.external_login("Gerda", display_name="Gerda G", organisation="Gemeente")
+    assert (made.username, made.organisation, made.is_admin, made.has_password) == (
+        "gerda", "Gemeente", False, False)
+    assert accounts.external_login("gerda", display_name="Anders") == made  # not changed
+    assert accounts.authenticate("gerda", "") is None
+    accounts.set_active("gerda", False)
+    with pytest.raises(AccountError, match="deactivated"):
+        accounts.external_login("gerda")
+    with pytest.raises(AccountError, match="invalid username"):
+        accounts.external_login("twee woorden")
+
+
+def test_backup_keeps_organisation_roles(plans, accounts, example, tmp_path, catalog):
+    plans.save(example)
+    accounts.grant_organisation("Haag Wonen", example.id, "editor")
+    target = PlanStore(tmp_path / "restored.sqlite", catalog=catalog)
+    counts = restore(target, json.loads(json.dumps(backup(plans))))
+    assert counts["plan_organisation_roles"] == 1
+    assert Accounts(target).organisation_roles(example.id) == {"Haag Wonen": "editor"}

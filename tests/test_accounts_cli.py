@@ -1,4 +1,5 @@
-"""`wijkkompas user ...`, `plan restore|visibility`, `plans-backup`, `plans-restore`."""
+"""`wijkkompas user ...` (also grant-org, revoke-org), `plan restore|visibility`,
+`plans-backup`, `plans-restore`."""
 from __future__ import annotations
 
 import json
@@ -43,6 +44,14 @@ def test_users_roles_restore_and_backup(tmp_path, demo_store, catalog):
     assert accounts.can_view(accounts.get_user("anna"), "den-haag-zuidwest")
     assert "had none" not in run("user", "revoke", "anna", "den-haag-zuidwest", *common)
     assert "had none" in run("user", "revoke", "anna", "den-haag-zuidwest", *common)
+    out = run("user", "grant-org", "Gemeente", "den-haag-zuidwest", "editor", *common)
+    assert "everyone of Gemeente is editor of den-haag-zuidwest" in out
+    assert accounts.can_edit(accounts.get_user("anna"), "den-haag-zuidwest")
+    run("user", "grant-org", "Gemeente", "bestaat-niet", "editor", *common, code=1)
+    run("user", "grant-org", "Gemeente", "den-haag-zuidwest", "owner", *common, code=1)
+    assert "had none" not in run("user", "revoke-org", "Gemeente", "den-haag-zuidwest", *common)
+    assert "had none" in run("user", "revoke-org", "Gemeente", "den-haag-zuidwest", *common)
+    assert not accounts.can_view(accounts.get_user("anna"), "den-haag-zuidwest")
 
     # a second version, then back to the first: saved as version 3
     exported = tmp_path / "plan.yaml"

@@ -136,6 +136,16 @@ def test_sixth_attempt_is_rate_limited_even_with_the_right_password(site):
     site[0].state.login_limiter.succeeded(("editor", "testclient"))  # for other tests
 
 
+def test_rate_limit_is_shared_by_worker_processes(site, demo_store):
+    # a second app on the same plans database stands for a second worker process
+    other = create_app(demo_store.directory, secret="test-secret")
+    for app in (site[0], other, site[0], other, site[0]):
+        assert login(TestClient(app), "viewer", "fout wachtwoord!").status_code == 401
+    assert login(TestClient(other), "viewer", PASSWORD).status_code == 429
+    other.state.login_limiter.succeeded(("viewer", "testclient"))
+    assert login(TestClient(site[0]), "viewer", PASSWORD).status_code == 303
+
+
 def test_a_tampered_session_cookie_is_anonymous(site):
     import base64
     import json

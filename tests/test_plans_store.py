@@ -177,7 +177,7 @@ def test_migrations_match_the_models(plans):
         diff = compare_metadata(MigrationContext.configure(con), Base.metadata)
         version = con.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     assert diff == []
-    assert version == "0002"
+    assert version == "0003"
 
 
 def test_reopening_runs_no_migration_twice(plans, catalog):

@@ -797,6 +797,14 @@ def _accounts(db, store):
     return Accounts(_plans_db(db, store))
 
 
+def _on_accounts(db, store, change):
+    """``change(accounts)``, a refused change ends the command with its message."""
+    try:
+        return change(_accounts(db, store))
+    except WijkkompasError as exc:
+        _fail(exc)
+
+
 def _read_password(password_stdin: bool) -> str:
     # never an option value (it would sit in the shell history and `ps`); never echoed
     if password_stdin:
@@ -861,10 +869,7 @@ def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
                role: Annotated[str, typer.Argument(help="editor or viewer.")],
                store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Give a user a role on a plan (replaces the role it had)."""
-    try:
-        _accounts(db, store).grant(username, plan_id, role)
-    except WijkkompasError as exc:
-        _fail(exc)
+    _on_accounts(db, store, lambda accounts: accounts.grant(username, plan_id, role))
     console.print(f"{username} is {role} of {plan_id}", highlight=False)
 
 
@@ -873,12 +878,32 @@ def user_revoke(username: Annotated[str, typer.Argument(help="Login name.")],
                 plan_id: Annotated[str, typer.Argument(help="Plan id.")],
                 store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Take a user's role on a plan away."""
-    try:
-        removed = _accounts(db, store).revoke(username, plan_id)
-    except WijkkompasError as exc:
-        _fail(exc)
+    removed = _on_accounts(db, store, lambda accounts: accounts.revoke(username, plan_id))
     console.print(f"{username} has no role on {plan_id}" + ("" if removed else
                                                             " (had none)"), highlight=False)
+
+
+@user_app.command("grant-org")
+def user_grant_org(organisation: Annotated[str, typer.Argument(
+                       help="Organisation, exactly as in the users' --organisation.")],
+                   plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                   role: Annotated[str, typer.Argument(help="editor or viewer.")],
+                   store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Give every user of an organisation a role on a plan (replaces the role it had)."""
+    _on_accounts(db, store, lambda accounts: accounts.grant_organisation(organisation, plan_id,
+                                                                         role))
+    console.print(f"everyone of {organisation} is {role} of {plan_id}", highlight=False)
+
+
+@user_app.command("revoke-org")
+def user_revoke_org(organisation: Annotated[str, typer.Argument(help="Organisation.")],
+                    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                    store: StoreOption = None, db: PlansDbOption = None) -> None:
+    """Take an organisation's role on a plan away (personal roles stay)."""
+    removed = _on_accounts(db, store, lambda accounts: accounts.revoke_organisation(
+        organisation, plan_id))
+    console.print(f"{organisation} has no role on {plan_id}" + ("" if removed else
+                                                                " (had none)"), highlight=False)
 
 
 @plan_app.command("visibility")
@@ -886,10 +911,7 @@ def plan_visibility(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
                     visibility: Annotated[str, typer.Argument(help="public or private.")],
                     store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Make a plan public (everyone) or private (its viewers, editors and admins)."""
-    try:
-        _accounts(db, store).set_visibility(plan_id, visibility)
-    except WijkkompasError as exc:
-        _fail(exc)
+    _on_accounts(db, store, lambda accounts: accounts.set_visibility(plan_id, visibility))
     console.print(f"plan {plan_id} is {visibility}", highlight=False)
 
 

@@ -2,8 +2,9 @@
 
 The document holds every row of every plans table (``plans``, ``plan_versions`` — all
 versions, so the full history — ``plan_goals``, ``plan_measures``, ``users``,
-``plan_roles``), column by column, with times in ISO 8601. It is independent of the
-backend: a SQLite backup restores into PostgreSQL and back.
+``plan_roles``, ``plan_organisation_roles``; not the short-lived ``login_failures``),
+column by column, with times in ISO 8601. It is independent of the backend: a SQLite
+backup restores into PostgreSQL and back.
 
 Security choice: password hashes are left out unless ``with_accounts`` is asked for;
 users restored without a hash exist, keep their roles, and cannot log in until an admin
@@ -23,12 +24,15 @@ from sqlalchemy import DateTime, func, insert, select
 
 from .. import __version__
 from ..errors import PlanError
-from .tables import GoalRow, MeasureRow, PlanRoleRow, PlanRow, PlanVersionRow, UserRow
+from .tables import (GoalRow, MeasureRow, PlanOrganisationRoleRow, PlanRoleRow, PlanRow,
+                     PlanVersionRow, UserRow)
 
 FORMAT = "wijkkompas-plans-backup"
 FORMAT_VERSION = 1
-# in foreign-key order: parents before children
-TABLES = (PlanRow, PlanVersionRow, GoalRow, MeasureRow, UserRow, PlanRoleRow)
+# in foreign-key order: parents before children. Not ``login_failures``: counts that
+# expire within minutes are no part of what must survive.
+TABLES = (PlanRow, PlanVersionRow, GoalRow, MeasureRow, UserRow, PlanRoleRow,
+          PlanOrganisationRoleRow)
 
 
 def _encode(value):

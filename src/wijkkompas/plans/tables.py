@@ -11,6 +11,9 @@
 - ``users`` and ``plan_roles`` (migration 0002): accounts and who may edit or view which
   plan; ``plans.visibility`` is ``public`` (anyone, also without login) or ``private``
   (its viewers, editors and admins). See :mod:`wijkkompas.plans.accounts`.
+- ``users.session_epoch``, ``login_failures`` and ``plan_organisation_roles`` (migration
+  0003): ending all sessions of a user, the login rate limit shared by all worker
+  processes, and roles given to every user of an organisation.
 
 The schema is created and upgraded by the Alembic migrations in ``migrations/``; these
 classes must match the newest migration (a test compares them).
@@ -19,7 +22,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,6 +89,8 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # a session made with a smaller epoch is no longer valid
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PlanRoleRow(Base):
@@ -92,3 +98,19 @@ class PlanRoleRow(Base):
     username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(10))  # editor | viewer
+
+
+class PlanOrganisationRoleRow(Base):
+    __tablename__ = "plan_organisation_roles"
+    # no foreign key: an organisation is only the text in users.organisation
+    organisation: Mapped[str] = mapped_column(String(200), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))  # editor | viewer
+
+
+class LoginFailureRow(Base):
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_failed_at", "key", "failed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))  # username + "\n" + client address
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
-from .auth import LoginLimiter, SessionMiddleware, csrf_guard, get_current_user, secret_key
+from .auth import (LoginLimiter, LoginRequired, SessionMiddleware, accounts_for, csrf_guard,
+                   get_current_user, secret_key)
 from .deps import render
 from .state import BadRequest, NotFound, WebData
 
@@ -60,7 +62,8 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
                   dependencies=[Depends(csrf_guard), Depends(get_current_user)])
     app.state.data = data
     app.state.secret_configured = configured
-    app.state.login_limiter = LoginLimiter(attempts=5, window=300)
+    app.state.login_limiter = LoginLimiter(lambda: accounts_for(data), attempts=5, window=300)
+    app.state.oidc = _oidc_login()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     app.state.templates = templates
@@ -68,15 +71,30 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.add_middleware(SessionMiddleware, secret=key)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
-    from .routes import about, account, api, areas, compare, maps, plans, rankings, warning
+    from .routes import (about, account, admin, api, areas, compare, maps, plans, rankings,
+                         warning)
 
     app.include_router(api.router)
-    for module in (maps, areas, rankings, compare, warning, plans, about, account):
+    for module in (maps, areas, rankings, compare, warning, plans, about, account, admin):
         app.include_router(module.router)
     _errors(app)
     if warm:
         threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
     return app
+
+
+def _oidc_login():
+    """The OpenID Connect login when the environment configures one (web/oidc.py)."""
+    from .oidc import OIDCConfig, OIDCLogin
+
+    config = OIDCConfig.from_env()
+    if config is None:
+        return None
+    try:
+        return OIDCLogin(config)
+    except ImportError as exc:
+        raise WijkkompasError("WIJKKOMPAS_OIDC_ISSUER is set, but Authlib is not installed: "
+                              "pip install 'wijkkompas[oidc]'") from exc
 
 
 def warm_caches(data: WebData) -> None:
@@ -115,6 +133,15 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
 
 
 def _errors(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        # back to the page after logging in; a form's target cannot be fetched with GET
+        query = ""
+        if request.method == "GET":
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            query = "?" + urlencode({"next": here})
+        return RedirectResponse("/inloggen" + query, status_code=303)
+
     @app.exception_handler(NotFound)
     @app.exception_handler(UnknownAreaError)
     async def not_found(request: Request, exc: Exception):

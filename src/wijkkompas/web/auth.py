@@ -1,21 +1,32 @@
-"""Sessions, CSRF protection, login rate limiting and plan authorisation for the web app.
+"""Sessions, CSRF protection, login rate limiting and authorisation for the web app.
 
 Security choices
 ----------------
-- **Session**: one cookie ``wk_session`` holding ``{"u": username, "csrf": token}``,
-  signed (not encrypted: it holds nothing secret) with itsdangerous and the app's secret
-  key, valid for 8 hours. Flags: ``HttpOnly`` (no script can read it), ``SameSite=Lax``
-  (not sent on cross-site POSTs), ``Secure`` when the request came over https (behind a
-  reverse proxy run uvicorn with ``--proxy-headers`` so that the scheme is known; see
-  docs/deploy.md). The user is re-read from the database on every request, so that
-  deactivating an account takes effect at once.
+- **Session**: one cookie ``wk_session`` holding ``{"u": username, "e": session epoch,
+  "csrf": token}``, signed (not encrypted: it holds nothing secret) with itsdangerous and
+  the app's secret key, valid for 8 hours. Flags: ``HttpOnly`` (no script can read it),
+  ``SameSite=Lax`` (not sent on cross-site POSTs), ``Secure`` when the request came over
+  https (behind a reverse proxy run uvicorn with ``--proxy-headers`` so that the scheme
+  is known; see docs/deploy.md). The user is re-read from the database on every request,
+  so that deactivating an account takes effect at once. During an OpenID Connect login
+  the session also holds Authlib's state, nonce and PKCE verifier (as Starlette's
+  ``request.session``) until the callback has used them (:mod:`wijkkompas.web.oidc`).
+- **Revocation**: a signed cookie cannot be taken back, so the session carries the
+  user's ``session_epoch`` and is anonymous once the epoch in the database has moved on
+  (password set or changed, account deactivated, "log out everywhere"; see
+  :mod:`wijkkompas.plans.accounts`). A session without an epoch counts as epoch 0.
 - **CSRF**: a random token per session (synchronizer token), put in every form as
   ``csrf_token`` and checked on *every* non-GET request by an app-wide dependency
   (:func:`csrf_guard`); a header ``X-CSRF-Token`` is accepted too (HTMX, scripts). A
   missing or wrong token is 403. Logging in rotates the token (no session fixation).
 - **Rate limiting**: at most 5 failed logins per username+client address in 5 minutes
-  (:class:`LoginLimiter`). The counts live in memory, *per process*: with several
-  worker processes each counts on its own (docs/deploy.md says so).
+  (:class:`LoginLimiter`). The failures are rows in the plans database (table
+  ``login_failures``), so that all worker processes serving one plans database count
+  the same attempts. Two processes checking at the same instant may each let one more
+  attempt through; the limit is about guessing speed, not an exact count.
+- **Pages for logged-in users and admins**: :data:`LoggedIn` sends an anonymous visitor
+  to the login page (:class:`LoginRequired`), :data:`Admin` answers 403 to a logged-in
+  user who is not an admin.
 - **Secret key**: ``$WIJKKOMPAS_SECRET_KEY``; without it a random key per process is made
   (sessions end when the process stops) — ``wijkkompas serve`` refuses that except on a
   loopback address.
@@ -25,10 +36,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import deque
-from typing import Annotated
+from typing import Annotated, Callable
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -63,7 +71,8 @@ class SessionMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         session = Session(self._load(scope))
-        scope["wk_session"] = session
+        # also as Starlette's request.session, where Authlib keeps the OIDC state
+        scope["wk_session"] = scope["session"] = session
 
         async def send_with_cookie(message):
             if message["type"] == "http.response.start" and session.modified:
@@ -105,6 +114,15 @@ class Session(dict):
         self.modified = True
         super().__setitem__(key, value)
 
+    def __delitem__(self, key):
+        self.modified = True
+        super().__delitem__(key)
+
+    def pop(self, key, *default):
+        if key in self:
+            self.modified = True
+        return super().pop(key, *default)
+
     def clear(self):
         self.modified = True
         super().clear()
@@ -139,24 +157,30 @@ async def csrf_guard(request: Request) -> None:
         raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
 
 
-def accounts_of(request: Request) -> Accounts:
+def accounts_for(data) -> Accounts:
+    """The accounts in the plans database of the app's data, opened once."""
     from .views import plan_store
 
-    data = request.app.state.data
     return data.misc.get_or(("accounts",), lambda: Accounts(plan_store(data)))
 
 
+def accounts_of(request: Request) -> Accounts:
+    return accounts_for(request.app.state.data)
+
+
 async def get_current_user(request: Request) -> User | None:
-    """The logged-in, active user, or None (anonymous)."""
+    """The logged-in, active user whose session is still valid, or None (anonymous)."""
     if "wk_user" in request.scope:
         return request.scope["wk_user"]
-    username = session_of(request).get("u")
+    session = session_of(request)
+    username = session.get("u")
     user = None
     if username:
         from starlette.concurrency import run_in_threadpool
 
         user = await run_in_threadpool(accounts_of(request).get_user, username)
-        if user is not None and not user.active:
+        if user is not None and (not user.active or
+                                 session.get("e", 0) != user.session_epoch):
             user = None
     request.scope["wk_user"] = user
     return user
@@ -165,12 +189,41 @@ async def get_current_user(request: Request) -> User | None:
 CurrentUser = Annotated[User | None, Depends(get_current_user)]
 
 
+class LoginRequired(Exception):
+    """An anonymous visitor asked for a page that needs a login (app.py redirects)."""
+
+
+async def require_login(user: CurrentUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+LoggedIn = Annotated[User, Depends(require_login)]
+
+
+async def require_admin(user: LoggedIn) -> User:
+    if not user.is_admin:
+        raise HTTPException(403, "Alleen voor beheerders. / Administrators only.")
+    return user
+
+
+Admin = Annotated[User, Depends(require_admin)]
+
+
 def log_in(request: Request, user: User) -> None:
     session = session_of(request)
     session.clear()  # a new session: the pre-login token is not reused (fixation)
     session["u"] = user.username
+    session["e"] = user.session_epoch
     session["csrf"] = secrets.token_urlsafe(32)
     request.scope["wk_user"] = user
+
+
+def keep_session(request: Request, epoch: int) -> None:
+    """After the user moved their own epoch on (password change): this session stays
+    valid, every other one ends."""
+    session_of(request)["e"] = epoch
 
 
 def log_out(request: Request) -> None:
@@ -179,37 +232,27 @@ def log_out(request: Request) -> None:
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per key (username + client address) within
-    ``window`` seconds. In memory, per process; thread-safe."""
+    """At most ``attempts`` failed logins per key (username, client address) within
+    ``window`` seconds, counted in the plans database (shared by all worker processes).
+    The methods do database work: call them off the event loop."""
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[tuple[str, str], deque] = {}
-        self._lock = threading.Lock()
+    def __init__(self, accounts: Callable[[], Accounts], attempts: int = 5,
+                 window: float = 300.0) -> None:
+        self.accounts, self.attempts, self.window = accounts, attempts, window
 
-    def _recent(self, key, now: float) -> deque:
-        failures = self._failures.get(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+    @staticmethod
+    def _key(key: tuple[str, str]) -> str:
+        # usernames hold no whitespace: the newline cannot make two keys collide
+        return "\n".join(key)[:400]
 
     def blocked(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.attempts
+        return self.accounts().recent_failures(self._key(key), self.window) >= self.attempts
 
     def failed(self, key: tuple[str, str]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            failures = self._recent(key, now)
-            failures.append(now)
-            self._failures[key] = failures
-            if len(self._failures) > 100_000:  # bound memory under a spray of usernames
-                self._failures = {k: v for k, v in self._failures.items()
-                                  if self._recent(k, now)}
+        self.accounts().record_failure(self._key(key), self.window)
 
     def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        self.accounts().clear_failures(self._key(key))
 
 
 # -- plan authorisation -------------------------------------------------------------------

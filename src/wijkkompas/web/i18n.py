@@ -144,6 +144,108 @@ TEXT: dict[str, dict[str, str]] = {
     "areas": {"nl": "Gebieden", "en": "Areas"},
     "open_profile": {"nl": "Open het profiel", "en": "Open the profile"},
     "drill_down": {"nl": "Zoom in", "en": "Drill down"},
+    # accounts (issue 7): own account, administration, OpenID Connect
+    "account": {"nl": "Account", "en": "Account"},
+    "my_account": {"nl": "Mijn account", "en": "My account"},
+    "admin": {"nl": "Beheer", "en": "Administration"},
+    "users": {"nl": "Gebruikers", "en": "Users"},
+    "username": {"nl": "Gebruikersnaam", "en": "Username"},
+    "display_name": {"nl": "Naam", "en": "Name"},
+    "organisation": {"nl": "Organisatie", "en": "Organisation"},
+    "role": {"nl": "Rol", "en": "Role"},
+    "editor": {"nl": "Bewerker", "en": "Editor"},
+    "viewer": {"nl": "Lezer", "en": "Viewer"},
+    "administrator": {"nl": "Beheerder", "en": "Administrator"},
+    "active": {"nl": "Actief", "en": "Active"},
+    "inactive": {"nl": "Gedeactiveerd", "en": "Deactivated"},
+    "yes": {"nl": "ja", "en": "yes"},
+    "no": {"nl": "nee", "en": "no"},
+    "plan": {"nl": "Plan", "en": "Plan"},
+    "my_plans": {"nl": "Mijn plannen", "en": "My plans"},
+    "no_roles": {"nl": "U heeft nog geen rol bij een plan. Openbare plannen kunt u wel lezen.",
+                 "en": "You have no role on any plan yet. You can read public plans."},
+    "admin_all_plans": {"nl": "Als beheerder mag u alle plannen lezen en wijzigen.",
+                        "en": "As an administrator you may read and change every plan."},
+    "change_password": {"nl": "Wachtwoord wijzigen", "en": "Change password"},
+    "current_password": {"nl": "Huidig wachtwoord", "en": "Current password"},
+    "new_password": {"nl": "Nieuw wachtwoord", "en": "New password"},
+    "repeat_password": {"nl": "Nieuw wachtwoord nogmaals", "en": "New password again"},
+    "password": {"nl": "Wachtwoord", "en": "Password"},
+    "password_hint": {"nl": "Minstens 10 tekens. Een zin van een paar woorden is sterk en "
+                            "goed te onthouden.",
+                      "en": "At least 10 characters. A sentence of a few words is strong and "
+                            "easy to remember."},
+    "password_short": {"nl": "Het nieuwe wachtwoord is korter dan 10 tekens.",
+                       "en": "The new password is shorter than 10 characters."},
+    "password_mismatch": {"nl": "De twee nieuwe wachtwoorden zijn niet gelijk.",
+                          "en": "The two new passwords are not the same."},
+    "password_wrong": {"nl": "Het huidige wachtwoord klopt niet.",
+                       "en": "The current password is not right."},
+    "password_changed": {"nl": "Uw wachtwoord is gewijzigd. Op andere apparaten bent u "
+                               "uitgelogd.",
+                         "en": "Your password has been changed. You have been logged out on "
+                               "other devices."},
+    "no_password_oidc": {"nl": "U logt in via uw organisatie; u heeft hier geen wachtwoord.",
+                         "en": "You log in through your organisation; you have no password "
+                               "here."},
+    "too_many_attempts": {"nl": "Te veel mislukte pogingen; probeer het over enkele minuten "
+                                "opnieuw.",
+                          "en": "Too many failed attempts; try again in a few minutes."},
+    "logout_everywhere": {"nl": "Overal uitloggen", "en": "Log out everywhere"},
+    "logout_everywhere_text": {"nl": "Beëindigt al uw sessies, op elk apparaat, ook deze. "
+                                     "Doe dit als u uw wachtwoord op een gedeelde computer "
+                                     "heeft gebruikt of een apparaat kwijt bent.",
+                               "en": "Ends all your sessions, on every device, this one "
+                                     "too. Do this if you used your password on a shared "
+                                     "computer or lost a device."},
+    "new_user": {"nl": "Nieuwe gebruiker", "en": "New user"},
+    "initial_password": {"nl": "Eerste wachtwoord", "en": "Initial password"},
+    "create": {"nl": "Aanmaken", "en": "Create"},
+    "user_created": {"nl": "De gebruiker is aangemaakt.", "en": "The user has been created."},
+    "user_exists": {"nl": "Die gebruikersnaam bestaat al.", "en": "That username exists already."},
+    "username_invalid": {"nl": "Een gebruikersnaam heeft 1 tot 100 tekens en geen spaties.",
+                         "en": "A username has 1 to 100 characters and no spaces."},
+    "reset_password": {"nl": "Wachtwoord opnieuw instellen", "en": "Reset password"},
+    "password_reset": {"nl": "Het wachtwoord is ingesteld; de gebruiker is overal "
+                             "uitgelogd.",
+                       "en": "The password has been set; the user has been logged out "
+                             "everywhere."},
+    "deactivate": {"nl": "Deactiveren", "en": "Deactivate"},
+    "activate": {"nl": "Activeren", "en": "Activate"},
+    "make_admin": {"nl": "Beheerder maken", "en": "Make administrator"},
+    "unmake_admin": {"nl": "Beheerrecht intrekken", "en": "Remove administrator right"},
+    "saved": {"nl": "Opgeslagen.", "en": "Saved."},
+    "not_yourself": {"nl": "U kunt uw eigen beheerrecht niet intrekken en uzelf niet "
+                           "deactiveren; laat een andere beheerder dat doen.",
+                     "en": "You cannot remove your own administrator right or deactivate "
+                           "yourself; ask another administrator."},
+    "plan_roles": {"nl": "Rollen bij plannen", "en": "Roles on plans"},
+    "grant": {"nl": "Rol geven", "en": "Grant role"},
+    "revoke": {"nl": "Intrekken", "en": "Revoke"},
+    "through_organisation": {"nl": "via de organisatie", "en": "through the organisation"},
+    "organisation_roles": {"nl": "Rollen van organisaties", "en": "Roles of organisations"},
+    "organisation_hint": {"nl": "Precies zoals bij de gebruikers ingevuld; elke actieve "
+                                "gebruiker van die organisatie krijgt de rol.",
+                          "en": "Exactly as filled in for the users; every active user of "
+                                "that organisation gets the role."},
+    "visibility": {"nl": "Zichtbaarheid", "en": "Visibility"},
+    "public": {"nl": "Openbaar (iedereen)", "en": "Public (everyone)"},
+    "private": {"nl": "Besloten (alleen met een rol)", "en": "Private (only with a role)"},
+    "unknown_user": {"nl": "Die gebruiker bestaat niet.", "en": "That user does not exist."},
+    "unknown_plan": {"nl": "Dat plan bestaat niet.", "en": "That plan does not exist."},
+    "organisation_invalid": {"nl": "Vul een organisatie in (hoogstens 200 tekens).",
+                             "en": "Fill in an organisation (at most 200 characters)."},
+    "role_invalid": {"nl": "Kies de rol bewerker of lezer.", "en": "Choose the role editor or viewer."},
+    "visibility_invalid": {"nl": "Kies openbaar of besloten.", "en": "Choose public or private."},
+    "choose": {"nl": "Kies", "en": "Choose"},
+    "back_to_users": {"nl": "Terug naar de gebruikers", "en": "Back to the users"},
+    "login_via": {"nl": "Inloggen via", "en": "Log in with"},
+    "oidc_failed": {"nl": "Inloggen via de identiteitsprovider is mislukt", "en":
+                    "Logging in with the identity provider failed"},
+    "deactivated": {"nl": "Uw account is gedeactiveerd. Neem contact op met de "
+                               "beheerder.",
+                         "en": "Your account has been deactivated. Contact the "
+                               "administrator."},
 }
 
 

@@ -1,8 +1,12 @@
-"""Log in (``/inloggen``) and log out (``/uitloggen``); see :mod:`wijkkompas.web.auth`.
+"""Log in (``/inloggen``, or through an OpenID Connect provider: ``/inloggen/oidc`` and
+its callback, see :mod:`wijkkompas.web.oidc`), log out (``/uitloggen``) and the user's
+own account page (``/account``: their plans and roles, changing the password, logging
+out everywhere); see :mod:`wijkkompas.web.auth`.
 
 A failed login says only "wrong username or password" (never which of the two), and the
 6th failure within 5 minutes for one username and address is refused with 429 before
-the password is even checked.
+the password is even checked. A wrong current password when changing it counts as a
+failed login too: a session left open must not become a way to guess the password.
 """
 from __future__ import annotations
 
@@ -12,10 +16,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..auth import CurrentUser, accounts_of, log_in, log_out
-from ..deps import LangDep, render
+from ...plans.accounts import MIN_PASSWORD_LENGTH, AccountError, WrongPasswordError
+from .. import views
+from ..auth import CurrentUser, LoggedIn, accounts_of, keep_session, log_in, log_out, session_of
+from ..deps import DataDep, LangDep, render
+from ..i18n import TEXT, translate
+from ..oidc import OIDCRefused
+from ..state import NotFound
 
 router = APIRouter(include_in_schema=False)
+Password = Annotated[str, Form(max_length=1000)]
+# what a POST-redirect-GET may announce: a fixed set, so no text is reflected from the URL
+DONE = {"wachtwoord": "password_changed"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -23,6 +35,15 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/plannen"
+
+
+def message_of(exc: AccountError, lang: str) -> str:
+    """The reason an account change was refused, in the user's language when known."""
+    return translate(exc.code, lang) if exc.code in TEXT else str(exc)
+
+
+def limiter_key(request: Request, username: str) -> tuple[str, str]:
+    return username.strip().lower(), request.client.host if request.client else "?"
 
 
 @router.get("/inloggen")
@@ -34,30 +55,121 @@ def login_page(request: Request, lang: LangDep, user: CurrentUser, next: str | N
 @router.post("/inloggen")
 async def login(request: Request, lang: LangDep,
                 username: Annotated[str, Form(max_length=100)],
-                password: Annotated[str, Form(max_length=1000)],
+                password: Password,
                 next: Annotated[str | None, Form(max_length=500)] = None):
     limiter = request.app.state.login_limiter
-    key = (username.strip().lower(), request.client.host if request.client else "?")
+    key = limiter_key(request, username)
     context = {"next": _safe_next(next), "user": None, "username": username}
-    if limiter.blocked(key):
-        message = ("Te veel mislukte pogingen; probeer het over enkele minuten opnieuw."
-                   if lang == "nl" else "Too many failed attempts; try again in a few minutes.")
-        return render(request, "login.html", {**context, "error": message},
+    if await run_in_threadpool(limiter.blocked, key):
+        return render(request, "login.html",
+                      {**context, "error": translate("too_many_attempts", lang)},
                       status_code=429, language=lang)
     # argon2 takes tens of milliseconds: off the event loop
     user = await run_in_threadpool(accounts_of(request).authenticate, username, password)
     if user is None:
-        limiter.failed(key)
+        await run_in_threadpool(limiter.failed, key)
         message = ("Onjuiste gebruikersnaam of wachtwoord." if lang == "nl"
                    else "Wrong username or password.")
         return render(request, "login.html", {**context, "error": message},
                       status_code=401, language=lang)
-    limiter.succeeded(key)
+    await run_in_threadpool(limiter.succeeded, key)
     log_in(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _oidc(request: Request):
+    oidc = request.app.state.oidc
+    if oidc is None:
+        raise NotFound("no OpenID Connect login is configured")
+    return oidc
+
+
+def _refused(request: Request, lang: str, message: str, status_code: int = 400):
+    return render(request, "login.html", {"next": "/plannen", "user": None, "error": message},
+                  status_code=status_code, language=lang)
+
+
+@router.get("/inloggen/oidc")
+async def oidc_login(request: Request, lang: LangDep, next: str | None = None):
+    oidc = _oidc(request)
+    try:
+        response = await oidc.redirect(request, str(request.url_for("oidc_callback")))
+    except OIDCRefused as exc:
+        return _refused(request, lang, f"{translate('oidc_failed', lang)}: {exc}")
+    session_of(request)["oidc_next"] = _safe_next(next)
+    return response
+
+
+@router.get("/inloggen/oidc/callback", name="oidc_callback")
+async def oidc_callback(request: Request, lang: LangDep):
+    oidc = _oidc(request)
+    target = _safe_next(session_of(request).get("oidc_next"))
+    try:
+        claims = await oidc.claims(request)
+        user = await run_in_threadpool(accounts_of(request).external_login,
+                                       **oidc.account(claims))
+    except OIDCRefused as exc:
+        return _refused(request, lang, f"{translate('oidc_failed', lang)}: {exc}")
+    except AccountError as exc:
+        return _refused(request, lang, message_of(exc, lang),
+                        403 if exc.code == "deactivated" else 400)
+    log_in(request, user)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/uitloggen")
 def logout(request: Request):
     log_out(request)
     return RedirectResponse("/", status_code=303)
+
+
+def _account_page(request: Request, data, lang: str, user, *, errors=(), done=None,
+                  status_code: int = 200):
+    titles = {p["id"]: p["title"] for p in views.plans_list(data)}
+    roles = [{"id": plan_id, "title": titles.get(plan_id, plan_id), "role": role}
+             for plan_id, role in accounts_of(request).roles_of(user).items()]
+    return render(request, "account.html", {
+        "user": user, "roles": roles, "errors": list(errors), "done": done,
+        "min_length": MIN_PASSWORD_LENGTH}, status_code=status_code, language=lang)
+
+
+@router.get("/account")
+def account_page(request: Request, data: DataDep, lang: LangDep, user: LoggedIn,
+                 gedaan: str | None = None):
+    done = translate(DONE[gedaan], lang) if gedaan in DONE else None
+    return _account_page(request, data, lang, user, done=done)
+
+
+@router.post("/account/wachtwoord")
+async def change_password(request: Request, data: DataDep, lang: LangDep, user: LoggedIn,
+                          current: Password, new: Password, repeat: Password):
+    errors = []
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors.append("password_short")
+    if new != repeat:
+        errors.append("password_mismatch")
+    limiter = request.app.state.login_limiter
+    key = limiter_key(request, user.username)
+    status = 422
+    if not errors and await run_in_threadpool(limiter.blocked, key):
+        errors, status = ["too_many_attempts"], 429
+    if not errors:
+        try:
+            epoch = await run_in_threadpool(accounts_of(request).change_password,
+                                            user.username, current, new)
+        except WrongPasswordError:
+            await run_in_threadpool(limiter.failed, key)
+            errors = ["password_wrong"]
+        else:
+            keep_session(request, epoch)
+            return RedirectResponse("/account?gedaan=wachtwoord", status_code=303)
+    return await run_in_threadpool(
+        _account_page, request, data, lang, user,
+        errors=[translate(e, lang) for e in errors], status_code=status)
+
+
+@router.post("/account/overal-uitloggen")
+def logout_everywhere(request: Request, user: LoggedIn):
+    accounts_of(request).end_sessions(user.username)
+    log_out(request)
+    return RedirectResponse("/inloggen", status_code=303)
