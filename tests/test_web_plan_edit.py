@@ -319,3 +319,12 @@ def test_versions_page_shows_diffs_and_editors_restore(site):
                        headers={"X-CSRF-Token": viewer_token}).status_code == 403
     assert client.post(f"/api/plans/{plan}/restore", headers={"X-CSRF-Token": token}
                        ).status_code == 422
+
+
+def test_plan_page_has_the_headline_and_a_chart_per_goal(site):
+    client = client_for(site, "editor")
+    page = client.get(f"/plannen/{site[1]}").text
+    assert re.search(r"\d+ van \d+ tussendoelen gehaald", page)
+    for goal in document(client, site[1])["goals"]:
+        assert f'id="chart-{goal["id"]}"' in page and f'id="chart-{goal["id"]}-caption"' in page
+    assert "/static/vendor/vega-embed" in page
