@@ -25,6 +25,13 @@ def submit(client: TestClient, path: str, form_page: str, **fields):
     return client.post(path, data=data, follow_redirects=False)
 
 
+def area_fields(page: str) -> dict:
+    """The area picker's fields as the browser sends them: ticked codes and the rest."""
+    return {"codes": re.findall(r'name="codes" value="([^"]+)" checked', page),
+            **{name: hidden(page, name) for name in ("gemeente", "level", "vintage",
+                                                     "more_codes")}}
+
+
 def document(client: TestClient, plan_id: str) -> dict:
     return client.get(f"/api/plans/{plan_id}").json()["plan"]
 
@@ -135,6 +142,9 @@ def test_edit_the_general_part(site):
     plan = copy_of(site, "editor", "algemeen-test")
     client = client_for(site, "editor")
     page = client.get(f"/plannen/{plan}/bewerken").text
+    # the picker opens on the plan's gemeente, level and vintage with its areas ticked
+    assert sorted(area_fields(page)["codes"]) == sorted(document(client, plan)["area"]["codes"])
+    assert area_fields(page)["vintage"] == "2022" and 'id="pick-map"' in page
     version = int(hidden(page, "version"))
     response = submit(client, f"/plannen/{plan}/bewerken", page, title="Nieuwe titel",
                       vision="Een visie", area_name="Zuidwest",
@@ -274,8 +284,8 @@ def test_script_text_is_stored_intact_and_escaped_on_every_page(site):
     evil = '<script>alert("x")</script> & "quotes"'
     page = client.get(f"/plannen/{plan}/bewerken").text
     assert submit(client, f"/plannen/{plan}/bewerken", page, title=evil, vision=evil,
-                  area_name="Zuidwest", more_codes=hidden(page, "more_codes"),
-                  horizon_start="2015", horizon_end="2030").status_code == 303
+                  area_name="Zuidwest", horizon_start="2015", horizon_end="2030",
+                  **area_fields(page)).status_code == 303
     assert document(client, plan)["title"] == evil
     for path in (f"/plannen/{plan}", f"/plannen/{plan}/bewerken", f"/plannen/{plan}/versies"):
         text = client.get(path).text
@@ -289,8 +299,8 @@ def test_versions_page_shows_diffs_and_editors_restore(site):
     original = document(client, plan)["title"]
     page = client.get(f"/plannen/{plan}/bewerken").text
     submit(client, f"/plannen/{plan}/bewerken", page, title="Tweede titel",
-           area_name=hidden(page, "area_name"), more_codes=hidden(page, "more_codes"),
-           horizon_start="2015", horizon_end="2030", vision="")
+           area_name=hidden(page, "area_name"), horizon_start="2015", horizon_end="2030",
+           vision="", **area_fields(page))
     versions = client.get(f"/plannen/{plan}/versies")
     assert versions.status_code == 200
     text = html.unescape(versions.text)

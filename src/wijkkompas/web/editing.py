@@ -75,11 +75,16 @@ def new_document(values: dict) -> dict:
                         "end": _text(values, "horizon_end")}}
 
 
-def general_values(doc: dict) -> dict:
+def general_values(doc: dict, picker: dict) -> dict:
+    """The general form of a stored plan: its codes ticked in the picker's list, the
+    codes the list does not show in the text field."""
+    shown = {a["code"] for a in picker["areas"]}
+    codes = doc["area"]["codes"]
     return {"title": doc["title"], "vision": doc.get("vision", ""),
             "horizon_start": str(doc["horizon"]["start"]),
             "horizon_end": str(doc["horizon"]["end"]), "area_name": doc["area"]["name"],
-            "more_codes": " ".join(doc["area"]["codes"])}
+            "codes": [c for c in codes if c in shown],
+            "more_codes": " ".join(c for c in codes if c not in shown)}
 
 
 def apply_general(doc: dict, values: dict) -> None:
@@ -87,8 +92,8 @@ def apply_general(doc: dict, values: dict) -> None:
     doc["vision"] = _text(values, "vision")
     doc["horizon"] = {"start": _text(values, "horizon_start"),
                       "end": _text(values, "horizon_end")}
-    doc["area"] = {**doc["area"], "name": _text(values, "area_name"),
-                   "codes": codes_of(values)}
+    doc["area"] = {"name": _text(values, "area_name"), "codes": codes_of(values),
+                   "vintage": _text(values, "vintage") or doc["area"]["vintage"]}
 
 
 def _target_values(target: dict | None, prefix: str) -> dict:
@@ -379,6 +384,19 @@ def choices(data, doc: dict, language: str) -> dict:
             "partners": doc.get("partners", []), "goals": doc.get("goals", []),
             "partner_kinds": PARTNER_KINDS, "statuses": MEASURE_STATUS,
             "budget_years": list(range(start, end + 1))}
+
+
+def plan_picker(data, doc: dict, values: dict) -> dict:
+    """The picker of the edit page: what the form asked for, else the plan's own
+    gemeente, level and vintage."""
+    area = doc["area"]
+    level = values.get("level") or ("buurt" if all(c.startswith("BU") for c in area["codes"])
+                                    else "wijk")
+    vintage = str(values.get("vintage") or area["vintage"])
+    gemeente = values.get("gemeente") or next(
+        (f"GM{c[2:6]}" for c in area["codes"]), None)
+    return area_picker(data, gemeente, level if level in PICK_LEVELS else "wijk",
+                       int(vintage) if vintage.isdigit() else None)
 
 
 def area_picker(data, gemeente: str | None, level: str, vintage: int | None) -> dict:

@@ -35,12 +35,15 @@ def _to_login(request: Request) -> RedirectResponse:
 
 def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: int = 200,
                outcome: editing.Outcome | None = None):
-    """The edit page: the general form (with ``outcome``'s input when it was refused)
-    and the lists of goals, measures, partners and participation."""
+    """The edit page: the general form with the area picker (with ``outcome``'s input
+    when it was refused) and the lists of goals, measures, partners and participation."""
     doc = plan_store(data).get(plan_id).to_dict()
-    values = (outcome.values if outcome else None) or editing.general_values(doc)
+    asked = outcome.values if outcome and outcome.values else dict(request.query_params)
+    picker = editing.plan_picker(data, doc, asked)
+    values = (outcome.values if outcome else None) or editing.general_values(doc, picker)
     return render(request, "plan_edit.html", {
-        "plan": doc, "values": values, "errors": outcome.errors if outcome else {},
+        "plan": doc, "values": values, "picker": picker,
+        "errors": outcome.errors if outcome else {},
         "conflict": outcome.conflict if outcome else None,
         "saved": request.query_params.get("opgeslagen"),
         "parts": {v: k for k, v in editing.PARTS.items()}}, status_code=status_code,
