@@ -338,3 +338,33 @@ def test_plan_page_has_the_headline_and_a_chart_per_goal(site):
     for goal in document(client, site[1])["goals"]:
         assert f'id="chart-{goal["id"]}"' in page and f'id="chart-{goal["id"]}-caption"' in page
     assert "/static/vendor/vega-embed" in page
+
+
+def test_the_editing_pages_speak_english_too(site):
+    client = client_for(site, "editor")
+    page = client.get(f"/plannen/{site[1]}/bewerken/doelen/nieuw?lang=en").text
+    assert "<h1>Add a goal</h1>" in page and "Kind of target" in page
+    assert "Close part of the gap to the reference group (%)" in page
+    page = client.get(f"/plannen/{site[1]}/bewerken?lang=en").text
+    assert "Edit plan" in page and "How residents take part" in page
+
+
+def test_a_stale_delete_is_409_and_deletes_nothing(site):
+    plan = copy_of(site, "editor", "verwijder-test")
+    client = client_for(site, "editor")
+    page = client.get(f"/plannen/{plan}/bewerken").text
+    before = document(client, plan)["participation"]
+    assert len(before) >= 2
+    first = submit(client, f"/plannen/{plan}/bewerken/deelname/0/verwijderen", page)
+    assert first.status_code == 303
+    stale = submit(client, f"/plannen/{plan}/bewerken/deelname/0/verwijderen", page)
+    assert stale.status_code == 409 and 'id="conflict"' in stale.text
+    assert document(client, plan)["participation"] == before[1:]
+    # a goal that a measure names cannot be deleted: the model says so, nothing changes
+    goals = document(client, plan)["goals"]
+    used = {g for m in document(client, plan)["measures"] for g in m.get("goals", [])}
+    named = next(g["id"] for g in goals if g["id"] in used)
+    page = client.get(f"/plannen/{plan}/bewerken").text
+    refused = submit(client, f"/plannen/{plan}/bewerken/doelen/{named}/verwijderen", page)
+    assert refused.status_code == 422 and "unknown goal" in html.unescape(refused.text)
+    assert document(client, plan)["goals"] == goals

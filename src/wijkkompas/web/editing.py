@@ -24,8 +24,9 @@ from ..plans.model import TARGET_KINDS
 # URL segment -> document key; participation has no ids, its items are numbered
 PARTS = {"doelen": "goals", "maatregelen": "measures", "partners": "partners",
          "deelname": "participation"}
-PART_LABELS = {"goals": ("doel", "goal"), "measures": ("maatregel", "measure"),
-               "partners": ("partner", "partner"), "participation": ("deelname", "participation")}
+# the audit trail's messages are Dutch, as the CLI's ("aangemaakt", "gewijzigd")
+PART_WORDS = {"goals": "doel", "measures": "maatregel", "partners": "partner",
+              "participation": "deelname"}
 NEW = "nieuw"
 EXTRA_MILESTONES = 2      # empty milestone rows under the filled ones
 _CODES = re.compile(r"[\s,;]+")
@@ -266,7 +267,6 @@ class Outcome:
     saved: dict | None = None
     errors: dict = field(default_factory=dict)     # field (or "" above the form) -> text
     conflict: dict | None = None                   # the version that overtook the form
-    index: int | None = None
 
     @property
     def status_code(self) -> int:
@@ -287,11 +287,11 @@ def conflict_info(plans, plan_id: str) -> dict:
 
 
 def save(data, document: dict, author: str, values: dict, *, prefix: str, create: bool,
-         message: str, index: int | None = None) -> Outcome:
+         message: str) -> Outcome:
     """Save a document built from a form; a PlanError becomes a message on its field."""
     from .views import plan_store, save_plan
 
-    outcome = Outcome(values=values, index=index)
+    outcome = Outcome(values=values)
     try:
         outcome.saved = save_plan(data, document, author, create=create, message=message)
     except StaleVersionError:
@@ -311,21 +311,18 @@ def edit(data, plan_id: str, author: str, values: dict, *, part: str | None = No
 
     doc = plan_store(data).get(plan_id).to_dict()
     doc["version"] = _based_on(values)
-    index = None
     if part is None:
         apply_general(doc, values)
         prefix, message = "", "algemeen deel gewijzigd"
     elif delete:
         remove_item(doc, part, item)
-        prefix, message = part, f"{PART_LABELS[part][0]} {item} verwijderd"
+        prefix, message = part, f"{PART_WORDS[part]} {item} verwijderd"
     else:
-        index = put_item(doc, part, item, values)
-        prefix = f"{part}[{index}]"
+        prefix = f"{part}[{put_item(doc, part, item, values)}]"
         what = (values.get("id") or values.get("form") or item).strip()
-        message = f"{PART_LABELS[part][0]} {what} " + ("toegevoegd" if item == NEW
+        message = f"{PART_WORDS[part]} {what} " + ("toegevoegd" if item == NEW
                                                       else "gewijzigd")
-    return save(data, doc, author, values, prefix=prefix, create=False, message=message,
-                index=index)
+    return save(data, doc, author, values, prefix=prefix, create=False, message=message)
 
 
 def create(data, author: str, values: dict) -> Outcome:
