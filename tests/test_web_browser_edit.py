@@ -146,7 +146,7 @@ def test_axe_no_serious_violations_on_the_editing_pages(edit_server, browser, sh
     context.close()
 
 
-def test_axe_on_a_form_with_errors(edit_server, browser):  # noqa: F811
+def test_axe_on_a_form_with_errors(edit_server, browser, shots):  # noqa: F811
     context, page = logged_in(browser, edit_server, "editor")
     page.goto(edit_server + f"/plannen/{PLAN}/bewerken/doelen/nieuw")
     page.fill("#f-title", "Zonder jaar")
@@ -154,6 +154,7 @@ def test_axe_on_a_form_with_errors(edit_server, browser):  # noqa: F811
     page.click("form.edit-form button[type=submit]")
     page.wait_for_selector("#form-errors")
     assert page.locator("[aria-invalid=true]").count() >= 1
+    page.screenshot(path=str(shots / "edit-03-goal-errors.png"), full_page=True)
     violations = axe(page)
     assert not violations, violations
     context.close()

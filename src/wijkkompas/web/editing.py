@@ -265,7 +265,7 @@ class Outcome:
     """What a submit did: saved (id and version), or why not with the input kept."""
     values: dict
     saved: dict | None = None
-    errors: dict = field(default_factory=dict)     # field (or "" above the form) -> text
+    errors: dict = field(default_factory=dict)     # field -> reason; "" -> the message
     conflict: dict | None = None                   # the version that overtook the form
 
     @property
@@ -299,7 +299,12 @@ def save(data, document: dict, author: str, values: dict, *, prefix: str, create
         # the re-shown form applies the same input to the current version when sent
         outcome.values = {**values, "version": str(outcome.conflict["version"])}
     except PlanError as exc:
-        outcome.errors[field_for(exc.key, prefix) or ""] = exc.reason
+        # above the form the whole message (plan and key, as the CLI says it); at the
+        # field only the reason
+        outcome.errors[""] = str(exc)
+        field_name = field_for(exc.key, prefix)
+        if field_name:
+            outcome.errors[field_name] = exc.reason
     return outcome
 
 

@@ -282,6 +282,7 @@ TEXT: dict[str, dict[str, str]] = {
     "diff_against": {"nl": "Wijzigingen ten opzichte van versie",
                      "en": "Changes against version"},
     "lines_changed": {"nl": "regels gewijzigd", "en": "lines changed"},
+    "to_field": {"nl": "Naar het veld met de fout", "en": "Go to the field with the error"},
     "confirm_remove": {"nl": "Verwijderen", "en": "Remove"},
     "goal_charts": {"nl": "Voortgang per doel", "en": "Progress per goal"},
 }
