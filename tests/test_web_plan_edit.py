@@ -134,6 +134,11 @@ def test_a_refused_new_plan_keeps_the_input_and_names_the_field(site):
     assert re.search(r'id="f-id"[^>]*aria-describedby="f-id-hint f-id-error"', text)
     assert 'value="Mijn titel"' in text and 'value="WK051833"' in text
     assert re.search(r'value="WK051836" checked', text)
+    taken = submit(client, "/plannen/nieuw", page, id=site[1], title="Dubbel",
+                   area_name="Ergens", horizon_start="2024", horizon_end="2030",
+                   codes=["WK051836"], vintage=hidden(page, "vintage"))
+    assert taken.status_code == 422 and 'id="f-id-error"' in taken.text
+    assert "already exists" in html.unescape(taken.text)
 
 
 # -- editing each part ----------------------------------------------------------------------
