@@ -30,16 +30,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_store):
+def serve(app):
+    """Run ``app`` under uvicorn on a free local port; yields its base URL."""
     pytest.importorskip("uvicorn")
     import uvicorn
 
-    from wijkkompas.web import create_app
-    from wijkkompas.web.app import warm_caches
-
-    app = create_app(demo_store.directory)
-    warm_caches(app.state.data)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -52,6 +47,16 @@ def server(demo_store):
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(demo_store):
+    from wijkkompas.web import create_app
+    from wijkkompas.web.app import warm_caches
+
+    app = create_app(demo_store.directory)
+    warm_caches(app.state.data)
+    yield from serve(app)
 
 
 @pytest.fixture(scope="module")

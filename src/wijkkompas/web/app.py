@@ -71,11 +71,12 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.add_middleware(SessionMiddleware, secret=key)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
-    from .routes import (about, account, admin, api, areas, compare, maps, plans, rankings,
-                         warning)
+    from .routes import (about, account, admin, api, areas, compare, edit, maps, plans,
+                         rankings, warning)
 
     app.include_router(api.router)
-    for module in (maps, areas, rankings, compare, warning, plans, about, account, admin):
+    # edit before plans: /plannen/nieuw is not the plan with id "nieuw"
+    for module in (maps, areas, rankings, compare, warning, edit, plans, about, account, admin):
         app.include_router(module.router)
     _errors(app)
     if warm:

@@ -61,3 +61,20 @@ def compare_spec(c: dict, language: str) -> dict | None:
                                             if language == "nl" else "each area's own figures"))
     return _spec(charts.web_trend_chart(t["rows"], title=t["label"], unit=t["unit"],
                                         language=language, reference_note=note))
+
+
+def goal_charts(summary: dict, language: str) -> dict:
+    """Per goal (by id) the trajectory chart the progress report draws (plan area,
+    reference group, planned path, targets by status) and the same figures as rows."""
+    out = {}
+    for g in summary["goals"]:
+        goal = {**g, "area_label": summary["area"]["name"]}
+        targets = {t["year"]: t["target_value"] for t in [*g["milestones"], g["end_target"]]}
+        reference = (g.get("reference") or {}).get("values") or {}
+        years = sorted({*map(int, g["series"]), *targets})
+        rows = [{"year": y, "value": g["series"].get(y), "reference": reference.get(y),
+                 "target": targets.get(y)} for y in years]
+        out[g["goal"]] = {"spec": _spec(charts.goal_chart(goal, language=language,
+                                                          width=420, height=180)),
+                          "rows": rows}
+    return out

@@ -425,7 +425,7 @@ def about(data: WebData, language: str = "nl") -> dict:
     return data.misc.get_or(("about", language), make)
 
 
-# -- plans (issue 6; read-only until accounts arrive) ------------------------------------
+# -- plans (issue 6; written by editors since issue 7: save_plan, web/editing.py) --------
 
 def plan_store(data: WebData):
     """The plans database next to the store (or ``$WIJKKOMPAS_PLANS_DB``), opened once."""

@@ -256,3 +256,20 @@ async def update_plan(request: Request, data: DataDep, plan_id: PlanId, user: Cu
                          "(a plan cannot be renamed)")
     return await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
         data, {**document, "id": plan_id}, user.username, create=False, message=message))
+
+
+@router.post("/plans/{plan_id}/restore",
+             summary="Make an earlier version current again (its editors and admins): saved "
+                     "as a new version, the versions in between stay in the history")
+async def restore_plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser,
+                       version: Annotated[int | None, Query(ge=1, description="The version "
+                                                            "to restore")] = None,
+                       body: Annotated[dict | None, Body(description='Or {"version": n}')]
+                       = None):
+    await run_in_threadpool(require_editor, request, user, plan_id)
+    number = version or (body or {}).get("version")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise BadRequest("give the version to restore: ?version=n or {\"version\": n}")
+    restored = await run_in_threadpool(views.plan_store(data).restore, plan_id, number,
+                                       user.username)
+    return _private({"id": restored.id, "version": restored.version, "restored": number})

@@ -1,6 +1,7 @@
-"""Plan pages (``/plannen``): the integrated area plans and their progress, read-only.
+"""Plan pages (``/plannen``): the integrated area plans and their progress.
 
-Plans are written with ``wijkkompas plan import``. Public plans are shown to everyone;
+Plans are written with ``wijkkompas plan import``, the API, or the edit pages
+(:mod:`wijkkompas.web.routes.edit`). Public plans are shown to everyone;
 a private plan only to its viewers, editors and admins, and to anyone else it is a 404
 exactly like a plan that does not exist (:func:`wijkkompas.web.auth.require_plan`).
 """
@@ -12,8 +13,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from .. import views
-from ..auth import CurrentUser, require_plan, visible
+from .. import charts_glue, views
+from ..auth import CurrentUser, accounts_of, require_plan, visible
 from ..deps import DataDep, LangDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,11 @@ def plan_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
               user: CurrentUser):
     require_plan(request, user, plan_id)
     detail = views.plan_detail(data, plan_id)
-    return render(request, "plan.html", detail, language=lang)
+    charts = data.misc.get_or(("plan-charts", plan_id, detail["summary"]["version"], lang),
+                              lambda: charts_glue.goal_charts(detail["summary"], lang))
+    return render(request, "plan.html", {**detail, "charts": charts,
+                                         "can_edit": accounts_of(request).can_edit(
+                                             user, plan_id)}, language=lang)
 
 
 @router.get("/plannen/{plan_id}/rapport", response_class=HTMLResponse)

@@ -1,0 +1,185 @@
+"""Plan editing pages: a new plan (``/plannen/nieuw``), the edit forms
+(``/plannen/{id}/bewerken``...) and the audit trail (``/plannen/{id}/versies``).
+
+Plain HTML forms, POST-redirect-GET: a saved form redirects (303) to the edit page; a
+refused one is shown again with the input kept, 422 for an invalid plan, 409 when the
+plan moved on since the form's version (see :mod:`wijkkompas.web.editing`). Anonymous
+visitors are sent to the login page; the rest of the authorisation is
+:func:`~wijkkompas.web.auth.require_editor`'s (404 for a plan they may not see, 403
+for one they may only read).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from .. import editing
+from ..auth import CurrentUser, accounts_of, require_editor, require_plan
+from ..deps import DataDep, LangDep, render
+from ..state import NotFound
+from ..views import plan_store
+
+router = APIRouter(include_in_schema=False)
+PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
+Part = Literal[tuple(editing.PARTS)]
+Item = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse("/inloggen?next=" + quote(request.url.path), status_code=303)
+
+
+def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: int = 200,
+               outcome: editing.Outcome | None = None):
+    """The edit page: the general form with the area picker (with ``outcome``'s input
+    when it was refused) and the lists of goals, measures, partners and participation."""
+    doc = plan_store(data).get(plan_id).to_dict()
+    asked = outcome.values if outcome and outcome.values else dict(request.query_params)
+    picker = editing.plan_picker(data, doc, asked)
+    values = (outcome.values if outcome else None) or editing.general_values(doc, picker)
+    return render(request, "plan_edit.html", {
+        "plan": doc, "values": values, "picker": picker,
+        "errors": outcome.errors if outcome else {},
+        "conflict": outcome.conflict if outcome else None,
+        "saved": request.query_params.get("opgeslagen"),
+        "parts": {v: k for k, v in editing.PARTS.items()}}, status_code=status_code,
+        language=lang)
+
+
+def _item_page(request: Request, data, lang: str, plan_id: str, part: str, item: str,
+               values: dict, *, status_code: int = 200, outcome=None):
+    doc = plan_store(data).get(plan_id).to_dict()
+    key = editing.PARTS[part]
+    return render(request, "plan_edit_item.html", {
+        "plan": doc, "part": part, "key": key, "item": item, "values": values,
+        "errors": outcome.errors if outcome else {},
+        "conflict": outcome.conflict if outcome else None,
+        "milestone_rows": editing.milestone_rows(values),
+        **editing.choices(data, doc, lang)}, status_code=status_code, language=lang)
+
+
+async def _submit(request: Request, data, user, plan_id: str, **part) -> editing.Outcome:
+    """Check the editor, read the form and apply it (see :func:`editing.edit`)."""
+    await run_in_threadpool(require_editor, request, user, plan_id)
+    values = editing.form_values(await request.form())
+    return await run_in_threadpool(lambda: editing.edit(data, plan_id, user.username, values,
+                                                        **part))
+
+
+def _done(plan_id: str, outcome: editing.Outcome, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/plannen/{plan_id}/bewerken?opgeslagen="
+                            f"{outcome.saved['version']}{anchor}", status_code=303)
+
+
+# -- a new plan ----------------------------------------------------------------------------
+
+@router.get("/plannen/nieuw")
+def new_plan_page(request: Request, data: DataDep, lang: LangDep, user: CurrentUser,
+                  gemeente: Annotated[str | None, Query(max_length=12)] = None,
+                  level: Literal["wijk", "buurt"] = "wijk",
+                  vintage: Annotated[int | None, Query(ge=1900, le=2200)] = None):
+    if user is None:
+        return _to_login(request)
+    picker = editing.area_picker(data, gemeente, level, vintage)
+    return render(request, "plan_new.html", {"picker": picker, "values": {"codes": []},
+                                             "errors": {}}, language=lang)
+
+
+@router.post("/plannen/nieuw")
+async def new_plan(request: Request, data: DataDep, lang: LangDep, user: CurrentUser):
+    if user is None:
+        return _to_login(request)
+    values = editing.form_values(await request.form())
+    outcome = await run_in_threadpool(editing.create, data, user.username, values)
+    if outcome.saved:
+        return RedirectResponse(f"/plannen/{outcome.saved['id']}/bewerken", status_code=303)
+    picker = await run_in_threadpool(editing.area_picker, data, values.get("gemeente"),
+                                     values.get("level") or "wijk",
+                                     int(values["vintage"]) if str(values.get(
+                                         "vintage", "")).isdigit() else None)
+    return render(request, "plan_new.html", {"picker": picker, "values": values,
+                                             "errors": outcome.errors},
+                  status_code=outcome.status_code, language=lang)
+
+
+# -- editing -------------------------------------------------------------------------------
+
+@router.get("/plannen/{plan_id}/bewerken")
+def edit_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
+              user: CurrentUser):
+    if user is None:
+        return _to_login(request)
+    require_editor(request, user, plan_id)
+    return _edit_page(request, data, lang, plan_id)
+
+
+@router.post("/plannen/{plan_id}/bewerken")
+async def edit_general(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
+                       user: CurrentUser):
+    outcome = await _submit(request, data, user, plan_id)
+    if outcome.saved:
+        return _done(plan_id, outcome)
+    return await run_in_threadpool(lambda: _edit_page(
+        request, data, lang, plan_id, status_code=outcome.status_code, outcome=outcome))
+
+
+@router.get("/plannen/{plan_id}/bewerken/{part}/{item}")
+def item_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId, part: Part,
+              item: Item, user: CurrentUser):
+    if user is None:
+        return _to_login(request)
+    require_editor(request, user, plan_id)
+    doc = plan_store(data).get(plan_id).to_dict()
+    values = editing.item_values(doc, editing.PARTS[part], item)
+    if values is None:
+        raise NotFound(f"plan {plan_id!r} has no {part} {item!r}")
+    return _item_page(request, data, lang, plan_id, part, item,
+                      {**values, "version": str(doc["version"])})
+
+
+@router.post("/plannen/{plan_id}/bewerken/{part}/{item}")
+async def edit_item(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
+                    part: Part, item: Item, user: CurrentUser):
+    outcome = await _submit(request, data, user, plan_id, part=editing.PARTS[part], item=item)
+    if outcome.saved:
+        return _done(plan_id, outcome, f"#{part}")
+    return await run_in_threadpool(lambda: _item_page(
+        request, data, lang, plan_id, part, item, outcome.values,
+        status_code=outcome.status_code, outcome=outcome))
+
+
+@router.post("/plannen/{plan_id}/bewerken/{part}/{item}/verwijderen")
+async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
+                      part: Part, item: Item, user: CurrentUser):
+    outcome = await _submit(request, data, user, plan_id, part=editing.PARTS[part], item=item,
+                            delete=True)
+    if outcome.saved:
+        return _done(plan_id, outcome, f"#{part}")
+    # the page is shown again at the current version: deleting once more applies it there
+    outcome.values = {}
+    return await run_in_threadpool(lambda: _edit_page(
+        request, data, lang, plan_id, status_code=outcome.status_code, outcome=outcome))
+
+
+# -- the audit trail -------------------------------------------------------------------------
+
+@router.get("/plannen/{plan_id}/versies")
+def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
+                  user: CurrentUser):
+    require_plan(request, user, plan_id)
+    plans = plan_store(data)
+    return render(request, "plan_versions.html", {
+        "plan": plans.get(plan_id).to_dict(), "versions": editing.history(plans, plan_id),
+        "can_edit": accounts_of(request).can_edit(user, plan_id)}, language=lang)
+
+
+@router.post("/plannen/{plan_id}/versies/{version}/terugzetten")
+def restore_version(request: Request, data: DataDep, plan_id: PlanId,
+                    version: Annotated[int, Path(ge=1)], user: CurrentUser):
+    require_editor(request, user, plan_id)
+    plan_store(data).restore(plan_id, version, author=user.username)
+    return RedirectResponse(f"/plannen/{plan_id}/versies", status_code=303)

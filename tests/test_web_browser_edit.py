@@ -1,0 +1,160 @@
+"""Plan editing end to end in real headless Chromium (the fixtures of test_web_browser):
+log in, create a plan by clicking two wijken on the map, add a goal and see it on the
+plan page; two browsers editing one plan, the second one gets the conflict with its input
+kept; axe-core finds no serious or critical violations on the editing pages."""
+from __future__ import annotations
+
+import pytest
+from test_web_browser import axe, browser, serve, shots  # noqa: F401
+
+from wijkkompas.catalog import load_catalog
+from wijkkompas.plans import PlanStore, example_path, import_plan, load_plan
+from wijkkompas.plans.accounts import Accounts
+
+pytestmark = pytest.mark.browser
+PASSWORD = "lang genoeg wachtwoord"
+PLAN = "den-haag-zuidwest"
+# the Haaglanden panel's wijken are on the 2022 indeling, as the example plan
+PICKER = "/plannen/nieuw?gemeente=GM0518&level=wijk&vintage=2022"
+
+
+@pytest.fixture(scope="module")
+def edit_server(demo_store, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        database = tmp_path_factory.mktemp("plans") / "plans.sqlite"
+        patch.setenv("WIJKKOMPAS_PLANS_DB", str(database))
+        catalog = load_catalog()
+        store = PlanStore(database, catalog=catalog)
+        import_plan(example_path(), store, demo_store, catalog, author="test")
+        accounts = Accounts(store)
+        for name in ("editor", "admin"):
+            accounts.create_user(name, PASSWORD, display_name=name.title(),
+                                 is_admin=name == "admin")
+        accounts.grant("editor", PLAN, "editor")
+        from wijkkompas.web import create_app
+
+        yield from serve(create_app(demo_store.directory, secret="browser-test"))
+
+
+def logged_in(browser, server: str, user: str):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page.goto(server + "/inloggen")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url("**/plannen")
+    return context, page
+
+
+def wait_picker(page, vintage: str = "2022"):
+    page.wait_for_function("v => { const m = document.getElementById('pick-map');"
+                           " const h = document.querySelector('#area-picker [name=vintage]');"
+                           " return m && m.dataset.ready === '1' && h.value === v; }",
+                           arg=vintage, timeout=30000)
+
+
+def click_map(page, lat: float, lon: float):
+    point = page.evaluate(
+        "([lat, lon]) => { const p = window.wkPickMap.latLngToContainerPoint([lat, lon]);"
+        " const r = document.getElementById('pick-map').getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }", [lat, lon])
+    page.mouse.click(point[0], point[1])
+
+
+def test_create_a_plan_on_the_map_and_add_a_goal(edit_server, browser, shots):  # noqa: F811
+    context, page = logged_in(browser, edit_server, "editor")
+    page.click("a[href='/plannen/nieuw']")
+    page.select_option("#pick-gemeente", "GM0518")  # HTMX swaps in the picker
+    page.select_option("#pick-vintage", "2022")
+    wait_picker(page)
+    click_map(page, 52.0510, 4.2987)   # Moerwijk
+    click_map(page, 52.0705, 4.3007)   # Laakkwartier
+    checked = page.eval_on_selector_all("input[name=codes]:checked", "els => els.map(e => e.value)")
+    assert len(checked) == 2 and "WK051836" in checked, checked
+    page.screenshot(path=str(shots / "edit-01-picker.png"))
+    page.fill("#f-id", "browserplan")
+    page.fill("#f-title", "Plan uit de browser")
+    page.fill("#f-area_name", "Moerwijk en Laak")
+    page.fill("#f-horizon_start", "2015")
+    page.fill("#f-horizon_end", "2030")
+    page.click("#plan-form button[type=submit]")
+    page.wait_for_url("**/plannen/browserplan/bewerken")
+    page.click("a[href='/plannen/browserplan/bewerken/doelen/nieuw']")
+    page.fill("#f-title", "Minder mensen zonder werk")
+    page.fill("#f-id", "werk")
+    page.select_option("#f-pillar", "sociale_stijging")
+    page.select_option("#f-indicator", load_plan(example_path()).goals[0].indicator)
+    page.fill("#f-baseline_period", "2015")
+    page.fill("#f-target_year", "2030")
+    page.select_option("#f-target_kind", "change_pct")
+    page.fill("#f-target_amount", "-20")
+    page.click("form.edit-form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#form-errors").count() == 0, page.locator("#form-errors").inner_text()
+    page.wait_for_url("**/plannen/browserplan/bewerken?opgeslagen=2#doelen")
+    page.goto(edit_server + "/plannen/browserplan")
+    assert page.locator("h1").inner_text() == "Plan uit de browser"
+    assert page.get_by_role("heading", name="Minder mensen zonder werk").count() == 1
+    page.screenshot(path=str(shots / "edit-02-plan.png"), full_page=True)
+    assert not page.js_errors, page.js_errors
+    context.close()
+
+
+def test_the_second_editor_gets_the_conflict_with_the_input_kept(edit_server, browser):  # noqa: F811
+    path = edit_server + f"/plannen/{PLAN}/bewerken/partners/nieuw"
+    first, alice = logged_in(browser, edit_server, "editor")
+    second, bob = logged_in(browser, edit_server, "admin")
+    alice.goto(path)
+    bob.goto(path)
+    for page, who in ((alice, "alice"), (bob, "bob")):
+        page.fill("#f-name", f"Partner van {who}")
+        page.fill("#f-id", who)
+        page.fill("#f-role", f"De rol van {who}")
+    alice.click("form.edit-form button[type=submit]")
+    alice.wait_for_url("**/bewerken?opgeslagen=*")
+    bob.click("form.edit-form button[type=submit]")
+    bob.wait_for_selector("#conflict")
+    assert "Iemand anders heeft het plan intussen gewijzigd" in bob.locator("#conflict").inner_text()
+    assert bob.input_value("#f-name") == "Partner van bob"
+    assert bob.input_value("#f-role") == "De rol van bob"
+    # applying it to the current version keeps both partners
+    bob.click("form.edit-form button[type=submit]")
+    bob.wait_for_url("**/bewerken?opgeslagen=*")
+    text = bob.locator("#partners").inner_text()
+    assert "Partner van alice" in text and "Partner van bob" in text
+    first.close()
+    second.close()
+
+
+@pytest.mark.parametrize("path", [
+    PICKER, f"/plannen/{PLAN}/bewerken", f"/plannen/{PLAN}/bewerken/doelen/nieuw",
+    f"/plannen/{PLAN}/bewerken/maatregelen/nieuw", f"/plannen/{PLAN}/versies",
+    f"/plannen/{PLAN}"])
+def test_axe_no_serious_violations_on_the_editing_pages(edit_server, browser, shots,  # noqa: F811
+                                                        path):
+    context, page = logged_in(browser, edit_server, "editor")
+    page.goto(edit_server + path)
+    if path == PICKER:
+        wait_picker(page)
+    page.wait_for_load_state("networkidle")
+    violations = axe(page)
+    assert not violations, violations
+    assert not page.js_errors, page.js_errors
+    context.close()
+
+
+def test_axe_on_a_form_with_errors(edit_server, browser, shots):  # noqa: F811
+    context, page = logged_in(browser, edit_server, "editor")
+    page.goto(edit_server + f"/plannen/{PLAN}/bewerken/doelen/nieuw")
+    page.fill("#f-title", "Zonder jaar")
+    page.fill("#f-id", "zonder-jaar")
+    page.click("form.edit-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    assert page.locator("[aria-invalid=true]").count() >= 1
+    page.screenshot(path=str(shots / "edit-03-goal-errors.png"), full_page=True)
+    violations = axe(page)
+    assert not violations, violations
+    context.close()
