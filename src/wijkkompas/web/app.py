@@ -1,6 +1,7 @@
 """The FastAPI app factory: middleware, error pages, static files, routers."""
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -77,6 +78,20 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     if warm:
         threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
     return app
+
+
+SCHEME_ENV = "WIJKKOMPAS_SCHEME"
+
+
+def app_from_env() -> FastAPI:
+    """The app as ``wijkkompas serve --workers N`` starts it in each worker process.
+
+    uvicorn can only start several workers from an import string, so the settings travel
+    in the environment: the store (``$WIJKKOMPAS_STORE``), the scoring scheme
+    (``$WIJKKOMPAS_SCHEME``), the plans database (``$WIJKKOMPAS_PLANS_DB``) and the
+    secret key (``$WIJKKOMPAS_SECRET_KEY``), which every worker must share.
+    """
+    return create_app(None, warm=True, scheme_file=os.environ.get(SCHEME_ENV) or None)
 
 
 def warm_caches(data: WebData) -> None:
