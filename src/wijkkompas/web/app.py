@@ -75,6 +75,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     for module in (maps, areas, rankings, compare, warning, plans, about, account):
         app.include_router(module.router)
     _errors(app)
+    _document_errors(app)
     if warm:
         threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
     return app
@@ -127,6 +128,31 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
     return render(request, "error.html", {"status": status, "title_key": title,
                                           "message": message, "errors": errors or []},
                   status_code=status)
+
+
+ERROR_BODY = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "What is wrong, in words"},
+        "errors": {"type": "array", "description": "Per unusable parameter",
+                   "items": {"type": "object", "properties": {
+                       "parameter": {"type": "string"}, "message": {"type": "string"}}}}}}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make the spec's 422 body the one :func:`_error` sends (FastAPI documents its own,
+    with ``detail`` a list), so that clients generated from the spec can read it."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ERROR_BODY
+                schemas.pop("ValidationError", None)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _errors(app: FastAPI) -> None:
