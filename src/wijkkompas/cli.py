@@ -628,15 +628,14 @@ def _serve(directory, host: str, port: int, workers: int = 1,
         uvicorn.run(web_app, host=host, port=port, log_level="warning")
         return
     from .plans import PlanStore
+    from .web.state import require_store
 
     if plans_url(store_dir=directory).startswith("sqlite"):
         errors.print(f"warning: the plans database is SQLite; with {workers} workers writes "
                      f"queue on one file lock. Use PostgreSQL (${PLANS_DB_ENV} or --db); see "
                      "docs/deploy.md", highlight=False)
-    if not Store(directory).exists:
-        _fail(WijkkompasError(f"no store at {directory}: load data first (wijkkompas demo "
-                              "--no-serve, or wijkkompas ingest PATH)"))
     try:
+        require_store(Store(directory))
         # migrate once here: workers opening a fresh database together would race
         PlanStore(store_dir=directory).close()
     except WijkkompasError as exc:
