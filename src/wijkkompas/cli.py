@@ -25,6 +25,9 @@ errors = Console(stderr=True)
 
 StoreOption = Annotated[Optional[Path], typer.Option(
     "--store", help="Store directory (default: $WIJKKOMPAS_STORE or ~/.local/share/wijkkompas).")]
+PlansDbOption = Annotated[Optional[str], typer.Option(
+    "--db", "--plans-db", help="Plans database: SQLAlchemy URL or SQLite file (default: "
+                               "$WIJKKOMPAS_PLANS_DB or plans.sqlite in the store).")]
 CatalogOption = Annotated[Optional[list[Path]], typer.Option(
     "--catalog", help="Extra indicator catalog file (YAML); may be repeated.")]
 
@@ -582,13 +585,29 @@ def hotspots(
     _notes(result.notes)
 
 
-def _serve(directory, host: str, port: int) -> None:
-    """Run the web app with uvicorn (one worker: DuckDB has one writer, caches are per process)."""
+def _serve(directory, host: str, port: int, workers: int = 1,
+           plans_db: str | None = None) -> None:
+    """Run the web app with uvicorn: one process, or ``workers`` processes that share the
+    plans database (DuckDB is only read; caches are per process)."""
     import uvicorn
 
+    from .config import STORE_ENV
+    from .plans.db import ENV_VAR as PLANS_DB_ENV
+    from .plans.db import plans_url
     from .web import create_app
     from .web.auth import SECRET_ENV
 
+    if plans_db:
+        # the environment, not an argument: worker processes read it (app_from_env)
+        os.environ[PLANS_DB_ENV] = plans_db
+    if workers < 1:
+        _fail(WijkkompasError("--workers must be 1 or more"))
+    if workers > 1 and not os.environ.get(SECRET_ENV):
+        # a random key per process: each worker would reject the others' session cookies
+        _fail(WijkkompasError(f"--workers {workers} needs ${SECRET_ENV}, shared by all "
+                              "workers (a long random string, e.g. `python -c 'import "
+                              "secrets; print(secrets.token_urlsafe(48))'`); see "
+                              "docs/deploy.md"))
     if not os.environ.get(SECRET_ENV):
         # a random key is safe on this computer only: sessions end with the process, and
         # several processes would not accept each other's cookies
@@ -598,22 +617,46 @@ def _serve(directory, host: str, port: int) -> None:
                                   f"serve on {host}; see docs/deploy.md"))
         errors.print(f"warning: ${SECRET_ENV} is not set; using a random key for this "
                      "process (logins end when it stops)", highlight=False)
+    console_url = (f"web app: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs; "
+                   "stop with Ctrl+C)")
+    if workers == 1:
+        try:
+            web_app = create_app(directory, warm=True)
+        except WijkkompasError as exc:
+            _fail(exc)
+        console.print(console_url, highlight=False)
+        uvicorn.run(web_app, host=host, port=port, log_level="warning")
+        return
+    from .plans import PlanStore
+    from .web.state import require_store
+
+    if plans_url(store_dir=directory).startswith("sqlite"):
+        errors.print(f"warning: the plans database is SQLite; with {workers} workers writes "
+                     f"queue on one file lock. Use PostgreSQL (${PLANS_DB_ENV} or --db); see "
+                     "docs/deploy.md", highlight=False)
     try:
-        web_app = create_app(directory, warm=True)
+        require_store(Store(directory))
+        # migrate once here: workers opening a fresh database together would race
+        PlanStore(store_dir=directory).close()
     except WijkkompasError as exc:
         _fail(exc)
-    console.print(f"web app: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs; "
-                  "stop with Ctrl+C)", highlight=False)
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    os.environ[STORE_ENV] = str(directory)
+    console.print(f"{console_url}; {workers} workers", highlight=False)
+    uvicorn.run("wijkkompas.web.app:app_from_env", factory=True, workers=workers, host=host,
+                port=port, log_level="warning")
 
 
 @app.command()
 def serve(store: StoreOption = None,
           host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this "
                                                  "computer only).")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          workers: Annotated[int, typer.Option(
+              help="Worker processes; more than 1 needs $WIJKKOMPAS_SECRET_KEY and wants "
+                   "PostgreSQL for the plans (docs/deploy.md).")] = 1,
+          db: PlansDbOption = None) -> None:
     """Start the web application (map, area profiles, rankings, compare, early warning)."""
-    _serve(Store(store).directory, host, port)
+    _serve(Store(store).directory, host, port, workers=workers, plans_db=db)
 
 
 # -- plans (issue 6): `wijkkompas plan ...` ---------------------------------------------
@@ -621,9 +664,6 @@ def serve(store: StoreOption = None,
 plan_app = typer.Typer(help="Integrated multi-year area plans: goals, milestones, measures, "
                             "progress and reports.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
-PlansDbOption = Annotated[Optional[str], typer.Option(
-    "--db", help="Plans database: SQLAlchemy URL or SQLite file (default: $WIJKKOMPAS_PLANS_DB "
-                 "or plans.sqlite in the store).")]
 PlanArg = Annotated[str, typer.Argument(help="Plan id in the database, or a plan file (.yaml/.json).")]
 
 

@@ -312,6 +312,9 @@ def _nl(value: float) -> str:
 
 # -- validation ------------------------------------------------------------------------
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Parser:
     """Walks a document; every check raises PlanError(file, key)."""
 
@@ -340,7 +343,12 @@ class _Parser:
             return ""
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             self.fail(key, f"expected text, got {type(value).__name__}")
-        return str(value).strip() if not isinstance(value, str) else value.strip()
+        text = str(value).strip() if not isinstance(value, str) else value.strip()
+        if CONTROL_CHARACTERS.search(text):
+            # PostgreSQL cannot store NUL, and a NUL in a chart title aborts vl-convert
+            # (the whole web worker with it)
+            self.fail(key, "contains a control character (such as NUL); remove it")
+        return text
 
     def year(self, value, key) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():

@@ -235,11 +235,13 @@ class Store:
     def observations(self, *, codes: list[str] | None = None,
                      indicators: list[str] | None = None, level: str | None = None,
                      periods: list[str] | None = None, vintage: int | None = None,
-                     within: str | None = None) -> pd.DataFrame:
+                     within: str | None = None, with_names: bool = True) -> pd.DataFrame:
         """Figures in the long layout, with each area's name and level.
 
         ``within`` keeps the areas of one gemeente or wijk (by code prefix rules of
-        :mod:`wijkkompas.geo.codes`).
+        :mod:`wijkkompas.geo.codes`). ``with_names=False`` leaves out ``name`` and
+        ``level`` (and the join with the areas that finds them, most of the query's time)
+        when neither ``level`` nor ``within`` needs it.
         """
         where, params = ["TRUE"], []
         for column, values in (("o.area_code", codes), ("o.indicator", indicators),
@@ -256,11 +258,13 @@ class Store:
         if within:
             where.append("(a.gemeente_code = ? OR a.wijk_code = ? OR o.area_code = ?)")
             params += [within.upper()] * 3
+        join = with_names or level or within
         sql = f"""
-            SELECT o.area_code, a.name, a.level, o.vintage, o.period, o.year, o.indicator,
-                   o.value, o.status, o.source
+            SELECT o.area_code, {'a.name, a.level, ' if join else ''}o.vintage, o.period,
+                   o.year, o.indicator, o.value, o.status, o.source
             FROM observations o
-            LEFT JOIN {AREAS_SQL} a ON a.code = o.area_code AND a.vintage = o.vintage
+            {f'LEFT JOIN {AREAS_SQL} a ON a.code = o.area_code AND a.vintage = o.vintage'
+             if join else ''}
             WHERE {' AND '.join(where)}
             ORDER BY o.area_code, o.indicator, o.year, o.period, o.vintage"""
         return self.query(sql, params)

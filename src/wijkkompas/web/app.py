@@ -1,6 +1,7 @@
 """The FastAPI app factory: middleware, error pages, static files, routers."""
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -79,6 +80,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     for module in (maps, areas, rankings, compare, warning, edit, plans, about, account, admin):
         app.include_router(module.router)
     _errors(app)
+    _document_errors(app)
     if warm:
         threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
     return app
@@ -96,6 +98,20 @@ def _oidc_login():
     except ImportError as exc:
         raise WijkkompasError("WIJKKOMPAS_OIDC_ISSUER is set, but Authlib is not installed: "
                               "pip install 'wijkkompas[oidc]'") from exc
+
+
+SCHEME_ENV = "WIJKKOMPAS_SCHEME"
+
+
+def app_from_env() -> FastAPI:
+    """The app as ``wijkkompas serve --workers N`` starts it in each worker process.
+
+    uvicorn can only start several workers from an import string, so the settings travel
+    in the environment: the store (``$WIJKKOMPAS_STORE``), the scoring scheme
+    (``$WIJKKOMPAS_SCHEME``), the plans database (``$WIJKKOMPAS_PLANS_DB``) and the
+    secret key (``$WIJKKOMPAS_SECRET_KEY``), which every worker must share.
+    """
+    return create_app(None, warm=True, scheme_file=os.environ.get(SCHEME_ENV) or None)
 
 
 def warm_caches(data: WebData) -> None:
@@ -131,6 +147,31 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
     return render(request, "error.html", {"status": status, "title_key": title,
                                           "message": message, "errors": errors or []},
                   status_code=status)
+
+
+ERROR_BODY = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "What is wrong, in words"},
+        "errors": {"type": "array", "description": "Per unusable parameter",
+                   "items": {"type": "object", "properties": {
+                       "parameter": {"type": "string"}, "message": {"type": "string"}}}}}}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make the spec's 422 body the one :func:`_error` sends (FastAPI documents its own,
+    with ``detail`` a list), so that clients generated from the spec can read it."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ERROR_BODY
+                schemas.pop("ValidationError", None)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _errors(app: FastAPI) -> None:

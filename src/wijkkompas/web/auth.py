@@ -193,13 +193,14 @@ class LoginRequired(Exception):
     """An anonymous visitor asked for a page that needs a login (app.py redirects)."""
 
 
-async def require_login(user: CurrentUser) -> User:
+async def login_or_redirect(user: CurrentUser) -> User:
+    """The user of a page that needs a login; anonymous visitors go to /inloggen."""
     if user is None:
         raise LoginRequired()
     return user
 
 
-LoggedIn = Annotated[User, Depends(require_login)]
+LoggedIn = Annotated[User, Depends(login_or_redirect)]
 
 
 async def require_admin(user: LoggedIn) -> User:

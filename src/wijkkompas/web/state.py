@@ -77,15 +77,18 @@ class LRU(OrderedDict):
         return value
 
 
+def require_store(store: Store) -> Store:
+    if not store.exists:
+        raise WijkkompasError(f"no store at {store.directory}: load data first (wijkkompas "
+                              "demo --no-serve, or wijkkompas ingest PATH)")
+    return store
+
+
 class WebData:
     """Everything the pages and the API read, with caches (one instance per app)."""
 
     def __init__(self, store_dir: Path | str | None = None, *, scheme_file=None):
-        self.store = Store(store_dir)
-        if not self.store.exists:
-            raise WijkkompasError(
-                f"no store at {self.store.directory}: load data first (wijkkompas demo "
-                "--no-serve, or wijkkompas ingest PATH)")
+        self.store = require_store(Store(store_dir))
         self.catalog = load_catalog()
         from ..schemes import load_scheme
 

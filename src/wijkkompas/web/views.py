@@ -440,11 +440,12 @@ def plans_list(data: WebData) -> list[dict]:
              for k, v in row.items()} for row in plan_store(data).list()]
 
 
-def plan_detail(data: WebData, plan_id: str) -> dict:
-    """A plan with its progress summary (:func:`wijkkompas.plans.plan_summary`), cached per
-    version; unknown plans raise NotFound."""
+def plan_record(data: WebData, plan_id: str) -> dict:
+    """A plan's current document and its versions, cached per version; unknown plans
+    raise NotFound. Without the progress summary: that takes about a second per new
+    version, and the API's plan document (what editors read before every change) does
+    not show it."""
     from ..errors import PlanError
-    from ..plans import plan_summary
 
     plans = plan_store(data)
     if not plans.exists(plan_id):
@@ -453,15 +454,23 @@ def plan_detail(data: WebData, plan_id: str) -> dict:
         plan = plans.get(plan_id)
     except PlanError as exc:
         raise NotFound(str(exc)) from None
+    return data.misc.get_or(("plan", plan_id, plan.version), lambda: {
+        "plan": plan.to_dict(), "object": plan,
+        "versions": [{"version": v.version, "author": v.author,
+                      "created_at": v.created_at.isoformat(), "message": v.message}
+                     for v in plans.versions(plan_id)]})
 
-    def make() -> dict:
-        summary = plan_summary(plan, data.store, data.catalog)
-        return {"plan": plan.to_dict(), "summary": summary,
-                "versions": [{"version": v.version, "author": v.author,
-                              "created_at": v.created_at.isoformat(), "message": v.message}
-                             for v in plans.versions(plan_id)]}
 
-    return data.misc.get_or(("plan", plan_id, plan.version), make)
+def plan_detail(data: WebData, plan_id: str) -> dict:
+    """:func:`plan_record` with the progress summary (:func:`wijkkompas.plans.plan_summary`),
+    cached per version."""
+    from ..plans import plan_summary
+
+    record = plan_record(data, plan_id)
+    plan = record["object"]
+    summary = data.misc.get_or(("plan-summary", plan_id, plan.version),
+                               lambda: plan_summary(plan, data.store, data.catalog))
+    return {"plan": record["plan"], "summary": summary, "versions": record["versions"]}
 
 
 def save_plan(data: WebData, document: dict, author: str, *, create: bool,
@@ -483,6 +492,6 @@ def plan_report(data: WebData, plan_id: str) -> str:
     """The full progress report (the PDF's HTML), from the reports' own templates."""
     from ..reports import render_plan_report
 
-    plan = plan_store(data).get(plan_detail(data, plan_id)["plan"]["id"])
+    plan = plan_record(data, plan_id)["object"]
     return data.misc.get_or(("plan-report", plan_id, plan.version),
                             lambda: render_plan_report(plan, data.store, data.catalog))

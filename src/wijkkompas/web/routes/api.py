@@ -188,8 +188,8 @@ def plans(request: Request, data: DataDep, user: CurrentUser):
 def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
     """404 for an unknown plan and for a private plan the caller may not see."""
     require_plan(request, user, plan_id)
-    detail = views.plan_detail(data, plan_id)
-    return _private({"plan": detail["plan"], "versions": detail["versions"]})
+    record = views.plan_record(data, plan_id)
+    return _private({"plan": record["plan"], "versions": record["versions"]})
 
 
 @router.get("/plans/{plan_id}/progress",

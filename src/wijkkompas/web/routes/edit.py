@@ -11,14 +11,13 @@ for one they may only read).
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from .. import editing
-from ..auth import CurrentUser, accounts_of, require_editor, require_plan
+from ..auth import CurrentUser, LoggedIn, accounts_of, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
 from ..state import NotFound
 from ..views import plan_store
@@ -27,10 +26,6 @@ router = APIRouter(include_in_schema=False)
 PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
 Part = Literal[tuple(editing.PARTS)]
 Item = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse("/inloggen?next=" + quote(request.url.path), status_code=303)
 
 
 def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: int = 200,
@@ -78,21 +73,17 @@ def _done(plan_id: str, outcome: editing.Outcome, anchor: str = "") -> RedirectR
 # -- a new plan ----------------------------------------------------------------------------
 
 @router.get("/plannen/nieuw")
-def new_plan_page(request: Request, data: DataDep, lang: LangDep, user: CurrentUser,
+def new_plan_page(request: Request, data: DataDep, lang: LangDep, user: LoggedIn,
                   gemeente: Annotated[str | None, Query(max_length=12)] = None,
                   level: Literal["wijk", "buurt"] = "wijk",
                   vintage: Annotated[int | None, Query(ge=1900, le=2200)] = None):
-    if user is None:
-        return _to_login(request)
     picker = editing.area_picker(data, gemeente, level, vintage)
     return render(request, "plan_new.html", {"picker": picker, "values": {"codes": []},
                                              "errors": {}}, language=lang)
 
 
 @router.post("/plannen/nieuw")
-async def new_plan(request: Request, data: DataDep, lang: LangDep, user: CurrentUser):
-    if user is None:
-        return _to_login(request)
+async def new_plan(request: Request, data: DataDep, lang: LangDep, user: LoggedIn):
     values = editing.form_values(await request.form())
     outcome = await run_in_threadpool(editing.create, data, user.username, values)
     if outcome.saved:
@@ -110,16 +101,14 @@ async def new_plan(request: Request, data: DataDep, lang: LangDep, user: Current
 
 @router.get("/plannen/{plan_id}/bewerken")
 def edit_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
-              user: CurrentUser):
-    if user is None:
-        return _to_login(request)
+              user: LoggedIn):
     require_editor(request, user, plan_id)
     return _edit_page(request, data, lang, plan_id)
 
 
 @router.post("/plannen/{plan_id}/bewerken")
 async def edit_general(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
-                       user: CurrentUser):
+                       user: LoggedIn):
     outcome = await _submit(request, data, user, plan_id)
     if outcome.saved:
         return _done(plan_id, outcome)
@@ -129,9 +118,7 @@ async def edit_general(request: Request, data: DataDep, lang: LangDep, plan_id: 
 
 @router.get("/plannen/{plan_id}/bewerken/{part}/{item}")
 def item_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId, part: Part,
-              item: Item, user: CurrentUser):
-    if user is None:
-        return _to_login(request)
+              item: Item, user: LoggedIn):
     require_editor(request, user, plan_id)
     doc = plan_store(data).get(plan_id).to_dict()
     values = editing.item_values(doc, editing.PARTS[part], item)
@@ -143,7 +130,7 @@ def item_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId, p
 
 @router.post("/plannen/{plan_id}/bewerken/{part}/{item}")
 async def edit_item(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
-                    part: Part, item: Item, user: CurrentUser):
+                    part: Part, item: Item, user: LoggedIn):
     outcome = await _submit(request, data, user, plan_id, part=editing.PARTS[part], item=item)
     if outcome.saved:
         return _done(plan_id, outcome, f"#{part}")
@@ -154,7 +141,7 @@ async def edit_item(request: Request, data: DataDep, lang: LangDep, plan_id: Pla
 
 @router.post("/plannen/{plan_id}/bewerken/{part}/{item}/verwijderen")
 async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
-                      part: Part, item: Item, user: CurrentUser):
+                      part: Part, item: Item, user: LoggedIn):
     outcome = await _submit(request, data, user, plan_id, part=editing.PARTS[part], item=item,
                             delete=True)
     if outcome.saved:
@@ -179,7 +166,7 @@ def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanI
 
 @router.post("/plannen/{plan_id}/versies/{version}/terugzetten")
 def restore_version(request: Request, data: DataDep, plan_id: PlanId,
-                    version: Annotated[int, Path(ge=1)], user: CurrentUser):
+                    version: Annotated[int, Path(ge=1)], user: LoggedIn):
     require_editor(request, user, plan_id)
     plan_store(data).restore(plan_id, version, author=user.username)
     return RedirectResponse(f"/plannen/{plan_id}/versies", status_code=303)

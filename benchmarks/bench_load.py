@@ -1,0 +1,237 @@
+"""Load test: concurrent plan editors and readers against ``wijkkompas serve --workers N``
+on PostgreSQL, on loopback, and a count that proves no edit was lost.
+
+    python benchmarks/bench_load.py [--store DIR] [--workers 2] [--editors 50]
+                                    [--readers 200] [--plans 10] [--duration 60]
+
+Set-up: a throwaway PostgreSQL (TempCluster), ``--plans`` public copies of the worked
+example plan, one user per editor with the editor role on one plan (editors spread evenly
+over the plans), the server started as ``wijkkompas serve --workers N``.
+
+Editors loop: GET the plan, append a unique token to the description of one of its
+measures, PUT it with the version it read. A 409 is the optimistic locking refusing a
+stale copy: counted as a conflict (not an error), and the editor re-reads and applies the
+same token again. Readers loop over the area-profile API, map data, plan pages, the plan
+API and rankings. After the run the database is checked: per plan, the number of
+versions is 1 + the edits acknowledged with 200, and every acknowledged token is in the
+final document. Any 5xx, other unexpected status or connection error is an error.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import replace
+
+import httpx
+from bench_web import CODES_SQL
+
+PASSWORD = "belasting-test-wachtwoord"
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+        self.conflicts = 0
+        self.acknowledged: dict[str, list[str]] = defaultdict(list)
+
+    async def call(self, kind: str, client: httpx.AsyncClient, method: str, url: str,
+                   expected=(200,), **kwargs) -> httpx.Response | None:
+        start = time.perf_counter()
+        try:
+            response = await client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            self.errors.append(f"{kind} {url}: {type(exc).__name__} {exc}")
+            return None
+        self.latencies[kind].append(time.perf_counter() - start)
+        if response.status_code not in expected:
+            self.errors.append(f"{kind} {url}: {response.status_code} {response.text[:200]}")
+            return None
+        return response
+
+
+def prepare(store_dir: str, url: str, plans: int, editors: int) -> dict[str, str]:
+    """The plans and users in the database; returns editor username -> plan id."""
+    from wijkkompas.catalog import load_catalog
+    from wijkkompas.plans import PlanStore, example_path, load_plan
+    from wijkkompas.plans.accounts import Accounts
+
+    catalog = load_catalog()
+    database = PlanStore(url, catalog=catalog)
+    example = load_plan(example_path(), catalog=catalog)
+    accounts = Accounts(database)
+    for i in range(plans):
+        database.save(replace(example, id=f"last-{i}", version=None), author="bench",
+                      visibility="public")
+    assignment = {}
+    for j in range(editors):
+        name = f"redacteur-{j}"
+        accounts.create_user(name, PASSWORD, display_name=name)
+        accounts.grant(name, f"last-{j % plans}", "editor")
+        assignment[name] = f"last-{j % plans}"
+    return assignment
+
+
+async def logged_in(base: str, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=120)
+    token = (await client.get("/api/session")).json()["csrf_token"]
+    login = await client.post("/inloggen", data={"username": username, "password": PASSWORD},
+                              headers={"X-CSRF-Token": token})
+    if login.status_code != 303:
+        raise SystemExit(f"login of {username} failed: {login.status_code}")
+    client.headers["X-CSRF-Token"] = (await client.get("/api/session")).json()["csrf_token"]
+    return client
+
+
+async def editor(client: httpx.AsyncClient, username: str, plan_id: str, end: float,
+                 tally: Tally) -> None:
+    for n in itertools.count():
+        if time.monotonic() >= end:
+            return
+        token = f"<{username}:{n}>"
+        while time.monotonic() < end:
+            got = await tally.call("editor GET plan", client, "GET", f"/api/plans/{plan_id}")
+            if got is None:
+                break
+            document = got.json()["plan"]
+            measure = document["measures"][n % len(document["measures"])]
+            measure["description"] = (measure.get("description") or "") + " " + token
+            put = await tally.call("editor PUT plan", client, "PUT", f"/api/plans/{plan_id}",
+                                   expected=(200, 409), json=document)
+            if put is None:
+                break
+            if put.status_code == 200:
+                tally.acknowledged[plan_id].append(token)
+                break
+            tally.conflicts += 1
+
+
+async def reader(client: httpx.AsyncClient, urls: list[tuple[str, str]], start: int,
+                 end: float, tally: Tally) -> None:
+    for i in itertools.count(start):
+        if time.monotonic() >= end:
+            return
+        kind, url = urls[i % len(urls)]
+        await tally.call(kind, client, "GET", url)
+
+
+def reader_urls(codes: list[str], plans: int) -> list[tuple[str, str]]:
+    urls = []
+    for i, code in enumerate(codes):
+        plan = f"last-{i % plans}"
+        urls += [("profile API", f"/api/areas/{code}"),
+                 ("map data", "/api/map?level=wijk&indicator=vulnerability"),
+                 ("plan page", f"/plannen/{plan}"),
+                 ("plan API", f"/api/plans/{plan}"),
+                 ("rankings", f"/api/rankings?level=wijk&page={1 + i % 20}")]
+    return urls
+
+
+async def run(base: str, assignment: dict[str, str], codes: list[str], plans: int,
+              readers: int, duration: float) -> tuple[Tally, float]:
+    urls = reader_urls(codes, plans)
+    # warm-up: each worker computes profiles, scores and pages once, as after the first
+    # visitors; not measured
+    async with httpx.AsyncClient(base_url=base, timeout=300) as warm:
+        semaphore = asyncio.Semaphore(8)
+
+        async def fetch(url):
+            async with semaphore:
+                await warm.get(url, headers={"Connection": "close"})
+
+        await asyncio.gather(*[fetch(url) for _, url in urls * 3])
+    editors = {name: await logged_in(base, name) for name in assignment}
+    anonymous = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(readers)]
+    tally = Tally()
+    start = time.monotonic()
+    end = start + duration
+    await asyncio.gather(
+        *[editor(client, name, assignment[name], end, tally) for name, client in editors.items()],
+        *[reader(client, urls, k * 7, end, tally) for k, client in enumerate(anonymous)])
+    elapsed = time.monotonic() - start
+    for client in [*editors.values(), *anonymous]:
+        await client.aclose()
+    return tally, elapsed
+
+
+def verify(url: str, tally: Tally, plans: int) -> dict:
+    """Lost edits by counting: versions = 1 + acknowledged, every token in the document."""
+    from wijkkompas.plans import PlanStore
+
+    database = PlanStore(url)
+    lost, per_plan = [], {}
+    for i in range(plans):
+        plan_id = f"last-{i}"
+        acknowledged = tally.acknowledged[plan_id]
+        versions = len(database.versions(plan_id))
+        text = json.dumps(database.get(plan_id).to_dict(), ensure_ascii=False)
+        missing = [t for t in acknowledged if t not in text]
+        per_plan[plan_id] = {"acknowledged": len(acknowledged), "versions": versions}
+        if versions != 1 + len(acknowledged) or missing:
+            lost.append({"plan": plan_id, "versions": versions,
+                         "acknowledged": len(acknowledged), "missing_tokens": missing[:5]})
+    return {"lost": lost, "per_plan": per_plan}
+
+
+def summary(tally: Tally, elapsed: float) -> dict:
+    def q(values, p):
+        return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
+
+    kinds = {}
+    for kind, values in sorted(tally.latencies.items()):
+        values = sorted(values)
+        kinds[kind] = {"requests": len(values), "p50_ms": q(values, .50),
+                       "p95_ms": q(values, .95), "p99_ms": q(values, .99),
+                       "per_s": round(len(values) / elapsed, 1)}
+    total = sum(len(v) for v in tally.latencies.values())
+    return {"seconds": round(elapsed, 1), "requests": total,
+            "throughput_per_s": round(total / elapsed, 1),
+            "edits_acknowledged": sum(len(v) for v in tally.acknowledged.values()),
+            "conflicts_409": tally.conflicts, "errors": len(tally.errors),
+            "first_errors": tally.errors[:10], "kinds": kinds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", default=os.environ.get("WIJKKOMPAS_STORE"),
+                        help="store with the bundled data (default: load it into a "
+                             "temporary store)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--editors", type=int, default=50)
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--plans", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--areas", type=int, default=50, help="areas the readers visit")
+    args = parser.parse_args()
+
+    from wijkkompas.plans._pgcluster import TempCluster
+    from wijkkompas.store import Store
+    from wijkkompas.web._served import Served
+
+    with tempfile.TemporaryDirectory() as scratch, TempCluster() as cluster:
+        store = Store(args.store or os.path.join(scratch, "store"))
+        if not store.exists:
+            from wijkkompas.demo import load_bundled
+
+            load_bundled(store)
+        codes = list(store.query(CODES_SQL)["code"])[:args.areas]
+        assignment = prepare(str(store.directory), cluster.url, args.plans, args.editors)
+        with Served(store.directory, cluster.url, workers=args.workers) as server:
+            tally, elapsed = asyncio.run(run(server.url, assignment, codes, args.plans,
+                                             args.readers, args.duration))
+        result = {"workers": args.workers, "editors": args.editors, "readers": args.readers,
+                  "plans": args.plans, **summary(tally, elapsed),
+                  **verify(cluster.url, tally, args.plans)}
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if result["errors"] or result["lost"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
