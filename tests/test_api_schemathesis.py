@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (content_type_conformance, not_a_server_error,
                                  response_schema_conformance)
 from test_accounts_web import client_for, monkeypatch_module, site  # noqa: F401
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
-
-
-@pytest.fixture(scope="module")
-def api_schema(site):  # noqa: F811
-    return schemathesis.openapi.from_asgi("/api/openapi.json", site[0])
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +22,24 @@ def editor_session(site):  # noqa: F811
             "headers": {"X-CSRF-Token": token}}
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+def test_no_server_errors_and_answers_match_the_spec(site, editor_session):  # noqa: F811
+    # one hypothesis run per operation, driven here rather than by schemathesis' pytest
+    # plugin, which follows pytest's internals (it broke with pytest 9.2)
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", site[0])
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 15  # the spec lists the whole API
 
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=20, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def answers_well(case):
+            if "plan_id" in (case.path_parameters or {}):
+                # random ids are all 404 alike; the plans that exist are where the code
+                # paths are
+                case.path_parameters["plan_id"] = site[1] if len(
+                    case.path_parameters["plan_id"]) % 2 else site[2]
+            case.call_and_validate(headers=editor_session["headers"],
+                                   cookies=editor_session["cookies"], checks=CHECKS)
 
-@schema.parametrize()
-@settings(max_examples=20, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-def test_no_server_errors_and_answers_match_the_spec(case, site, editor_session):  # noqa: F811
-    if "plan_id" in (case.path_parameters or {}):
-        # random ids are all 404 alike; the plans that exist are where the code paths are
-        case.path_parameters["plan_id"] = site[1] if len(case.path_parameters["plan_id"]) % 2 \
-            else site[2]
-    case.call_and_validate(headers=editor_session["headers"],
-                           cookies=editor_session["cookies"], checks=CHECKS)
+        answers_well()

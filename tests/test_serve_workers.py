@@ -1,9 +1,13 @@
-"""`wijkkompas serve --workers 2` on PostgreSQL: a session made by one worker is accepted
-by the other, and plan writes over many connections keep the version history exact."""
+"""`wijkkompas serve --workers 2` on PostgreSQL: both workers answer, a session made by
+one worker is accepted by the other, and plan writes over many connections keep the
+version history exact."""
 from __future__ import annotations
+
+import os
 
 import httpx
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from wijkkompas.cli import app
@@ -46,6 +50,13 @@ def test_workers_share_sessions_and_lose_no_update(demo_store, postgres, catalog
             assert login.status_code == 303, login.text
             cookies = dict(anonymous.cookies)
         sessions = [client(cookies).get("/api/session").json() for _ in range(8)]
+        # which processes answered: each names its database connections after its pid
+        # (the kernel hands connections to the workers, so ask until both have answered)
+        for _ in range(100):
+            if len(worker_pids(plans, server)) >= 2:
+                break
+            sessions.append(client(cookies).get("/api/session").json())
+        assert len(worker_pids(plans, server)) == 2
         assert {s["user"]["username"] for s in sessions if s["user"]} == {"editor"}
         assert all(s["user"] for s in sessions)  # every worker accepts the cookie
         editor = client(cookies, sessions[0]["csrf_token"])
@@ -68,6 +79,17 @@ def test_workers_share_sessions_and_lose_no_update(demo_store, postgres, catalog
     assert [v.version for v in plans.versions("via-workers")] == list(range(1, 8))
     assert plans.get("via-workers").vision == "versie 5"
     assert {v.author for v in plans.versions(plan.id)[1:]} == {"editor"}
+
+
+def worker_pids(plans: PlanStore, server) -> set[int]:
+    """The processes other than this test and the server's parent (which only migrated)
+    that hold a connection to the plans database."""
+    with plans.engine.connect() as connection:
+        names = connection.execute(text(
+            "SELECT application_name FROM pg_stat_activity "
+            "WHERE application_name LIKE 'wijkkompas-%'")).scalars()
+        pids = {int(name.rsplit("-", 1)[1]) for name in names}
+    return pids - {os.getpid(), server.process.pid}
 
 
 def test_several_workers_need_a_shared_secret_key(demo_store, monkeypatch):

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
+
+from wijkkompas.web.views import plan_store
 from test_accounts_web import (PASSWORD, client_for, login, monkeypatch_module,  # noqa: F401
                                site)
 
@@ -333,6 +336,28 @@ def test_versions_page_shows_diffs_and_editors_restore(site):
                        headers={"X-CSRF-Token": viewer_token}).status_code == 403
     assert client.post(f"/api/plans/{plan}/restore", headers={"X-CSRF-Token": token}
                        ).status_code == 422
+
+
+def test_the_versions_page_pages_through_a_long_history(site):
+    plan = copy_of(site, "editor", "lange-geschiedenis")
+    plans = plan_store(site[0].state.data)
+    for n in range(2, 26):
+        current = plans.get(plan)
+        plans.save(replace(current, title=f"Titel {n}"), author="editor", message=f"stap {n}")
+    client = client_for(site, "editor")
+    first = client.get(f"/plannen/{plan}/versies")
+    numbers = [int(n) for n in re.findall(r'id="v(\d+)-title"', first.text)]
+    assert numbers == list(range(25, 5, -1))  # the 20 newest, newest first
+    assert "(huidige versie)" in first.text and "Pagina 1 / 2 (25 versies)" in first.text
+    assert f'href="/plannen/{plan}/versies?page=2">Oudere versies' in html.unescape(first.text)
+    second = client.get(f"/plannen/{plan}/versies?page=2").text
+    assert [int(n) for n in re.findall(r'id="v(\d+)-title"', second)] == [5, 4, 3, 2, 1]
+    assert "(huidige versie)" not in second and second.count("/terugzetten") == 5
+    # the oldest version on a page is compared with the one before it, on the other page
+    assert "<ins>+title: Titel 5</ins>" in html.unescape(second)
+    assert "<del>-title: Titel 4</del>" in html.unescape(second)
+    last = client.get(f"/plannen/{plan}/versies?page=99").text  # past the end: the last
+    assert re.findall(r'id="v(\d+)-title"', last) == re.findall(r'id="v(\d+)-title"', second)
 
 
 def test_plan_page_has_the_headline_and_a_chart_per_goal(site):

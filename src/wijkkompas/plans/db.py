@@ -114,6 +114,8 @@ class PlanStore:
             raise PlanError(f"cannot use the plans database {self._safe_url}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "do_connect", _application_name)
         try:
             migrate(self.engine)
         except OperationalError as exc:
@@ -278,6 +280,14 @@ class PlanStore:
     def _with_version(plan: Plan, number: int) -> Plan:
         from dataclasses import replace
         return replace(plan, version=number)
+
+
+def _application_name(_dialect, _record, _cargs, cparams) -> None:
+    """Name each PostgreSQL connection after the process that holds it
+    (``wijkkompas-<pid>``): ``pg_stat_activity`` then shows which worker of ``serve
+    --workers N`` holds which connection. At connect time, not at engine creation, so that
+    a forked worker names its own connections. A name in the URL wins."""
+    cparams.setdefault("application_name", f"wijkkompas-{os.getpid()}")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

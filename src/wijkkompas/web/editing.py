@@ -337,22 +337,38 @@ def create(data, author: str, values: dict) -> Outcome:
 
 # -- the audit trail -----------------------------------------------------------------------
 
-def history(plans, plan_id: str) -> list[dict]:
-    """Every version, newest first, with a line diff of its YAML against the one before."""
+VERSIONS_PER_PAGE = 20
+
+
+def history(plans, plan_id: str, page: int = 1, per_page: int = VERSIONS_PER_PAGE) -> dict:
+    """One page of the audit trail, newest first: each version with its author, time,
+    message and a line diff of its YAML against the version before. Only the page's
+    versions (and the one before the oldest of them) are read, so a plan with hundreds of
+    versions opens as fast as a new one. ``page`` beyond the last gives the last."""
     from ..plans import dumps_plan
 
-    out, previous = [], []
-    for info in plans.versions(plan_id):
-        text = dumps_plan(plans.get(plan_id, version=info.version),
-                          with_version=False).splitlines()
-        diff = list(difflib.unified_diff(previous, text, f"versie {info.version - 1}",
+    infos = plans.versions(plan_id)
+    pages = max(1, -(-len(infos) // per_page))
+    page = min(max(page, 1), pages)
+    shown = infos[::-1][(page - 1) * per_page: page * per_page][::-1]
+
+    def text(version: int) -> list[str]:
+        if version < 1:
+            return []
+        return dumps_plan(plans.get(plan_id, version=version), with_version=False).splitlines()
+
+    out, previous = [], text(shown[0].version - 1) if shown else []
+    for info in shown:
+        current = text(info.version)
+        diff = list(difflib.unified_diff(previous, current, f"versie {info.version - 1}",
                                          f"versie {info.version}", n=1, lineterm=""))
         out.append({"version": info.version, "author": info.author,
                     "created_at": info.created_at.isoformat()[:16].replace("T", " "),
                     "message": info.message,
                     "diff": [{"text": line, "kind": _diff_kind(line)} for line in diff[2:]]})
-        previous = text
-    return out[::-1]
+        previous = current
+    return {"versions": out[::-1], "page": page, "pages": pages, "total": len(infos),
+            "current": infos[-1].version if infos else None}
 
 
 def _diff_kind(line: str) -> str:

@@ -386,6 +386,9 @@ TEXT: dict[str, dict[str, str]] = {
     "to_field": {"nl": "Naar het veld met de fout", "en": "Go to the field with the error"},
     "confirm_remove": {"nl": "Verwijderen", "en": "Remove"},
     "goal_charts": {"nl": "Voortgang per doel", "en": "Progress per goal"},
+    "newer_versions": {"nl": "Nieuwere versies", "en": "Newer versions"},
+    "older_versions": {"nl": "Oudere versies", "en": "Older versions"},
+    "versions_count": {"nl": "versies", "en": "versions"},
 }
 
 

@@ -156,11 +156,11 @@ async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: P
 
 @router.get("/plannen/{plan_id}/versies")
 def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
-                  user: CurrentUser):
+                  user: CurrentUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
     require_plan(request, user, plan_id)
     plans = plan_store(data)
     return render(request, "plan_versions.html", {
-        "plan": plans.get(plan_id).to_dict(), "versions": editing.history(plans, plan_id),
+        "plan": plans.get(plan_id).to_dict(), "trail": editing.history(plans, plan_id, page),
         "can_edit": accounts_of(request).can_edit(user, plan_id)}, language=lang)
 
 
