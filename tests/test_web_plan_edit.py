@@ -140,7 +140,7 @@ def test_a_refused_new_plan_keeps_the_input_and_names_the_field(site):
                    area_name="Ergens", horizon_start="2024", horizon_end="2030",
                    codes=["WK051836"], vintage=hidden(page, "vintage"))
     assert taken.status_code == 422 and 'id="f-id-error"' in taken.text
-    assert "already exists" in html.unescape(taken.text)
+    assert "er bestaat al een plan met id" in html.unescape(taken.text)
 
 
 # -- editing each part ----------------------------------------------------------------------
@@ -191,13 +191,28 @@ def test_add_change_and_delete_a_goal(site):
     assert "leesvaardigheid" not in [g["id"] for g in document(client, plan)["goals"]]
 
 
-@pytest.mark.parametrize("change,field,words", [
-    ({"indicator": "bestaat_niet"}, "indicator", "unknown indicator"),
-    ({"target_year": "2040"}, "target_year", "outside the plan's horizon"),
-    ({"milestones-1-amount": "veel"}, "milestones-1-amount", "expected a number"),
-    ({"id": "DUPLICATE"}, "id", "duplicate id"),
+def field_error(page: str, field: str) -> str:
+    error = re.search(rf'<p id="f-{field}-error" class="field-error">([^<]*)</p>', page)
+    assert error, page[:3000]
+    return html.unescape(error.group(1))
+
+
+def error_summary(page: str) -> str:
+    return html.unescape(re.search(r'id="form-errors">.*?</h2>\s*<p>([^<]*)</p>', page,
+                                   re.S).group(1))
+
+
+@pytest.mark.parametrize("change,field,dutch,english", [
+    ({"indicator": "bestaat_niet"}, "indicator", "onbekende indicator 'bestaat_niet'",
+     "unknown indicator 'bestaat_niet'"),
+    ({"target_year": "2040"}, "target_year", "2040 valt buiten de planperiode",
+     "2040 is outside the plan's horizon"),
+    ({"milestones-1-amount": "veel"}, "milestones-1-amount",
+     "verwacht een getal, maar kreeg 'veel'", "expected a number, got 'veel'"),
+    ({"id": "DUPLICATE"}, "id", "is al in gebruik", "duplicate id"),
 ])
-def test_goal_errors_stand_at_their_field_with_the_input_kept(site, change, field, words):
+def test_goal_errors_stand_at_their_field_with_the_input_kept(site, change, field, dutch,
+                                                              english):
     client = client_for(site, "editor")
     plan = site[1]
     before = document(client, plan)
@@ -208,11 +223,18 @@ def test_goal_errors_stand_at_their_field_with_the_input_kept(site, change, fiel
     response = submit(client, f"/plannen/{plan}/bewerken/doelen/nieuw", page, **goal)
     assert response.status_code == 422
     text = response.text
-    error = re.search(rf'<p id="f-{field}-error" class="field-error">([^<]*)</p>', text)
-    assert error and words in html.unescape(error.group(1)), text[:3000]
+    # the Dutch page says it in Dutch, at the field and above the form (plan and key)
+    assert dutch in field_error(text, field)
+    assert dutch in error_summary(text) and "onderdeel 'goals[" in error_summary(text)
     assert re.search(rf'id="f-{field}"[^>]*aria-invalid="true"', text)
     assert f'href="#f-{field}"' in text  # the summary links to the field
     assert 'value="Meer werk"' in text  # what was typed is still there
+    assert document(client, plan) == before
+    # the English page (the language switch sets a cookie the form's POST carries)
+    page = client.get(f"/plannen/{plan}/bewerken/doelen/nieuw?lang=en").text
+    text = submit(client, f"/plannen/{plan}/bewerken/doelen/nieuw", page, **goal).text
+    assert english in field_error(text, field)
+    assert english in error_summary(text) and "key 'goals[" in error_summary(text)
     assert document(client, plan) == before
 
 
@@ -253,7 +275,8 @@ def test_measures_partners_and_participation(site):
     # a partner that a measure names cannot be removed: said above the page
     page = client.get(f"/plannen/{plan}/bewerken").text
     refused = submit(client, f"/plannen/{plan}/bewerken/partners/buurthuis/verwijderen", page)
-    assert refused.status_code == 422 and "unknown partner" in html.unescape(refused.text)
+    assert refused.status_code == 422 and "onbekende partner 'buurthuis'" in html.unescape(
+        refused.text)
 
 
 # -- the conflict ---------------------------------------------------------------------------
@@ -395,5 +418,5 @@ def test_a_stale_delete_is_409_and_deletes_nothing(site):
     named = next(g["id"] for g in goals if g["id"] in used)
     page = client.get(f"/plannen/{plan}/bewerken").text
     refused = submit(client, f"/plannen/{plan}/bewerken/doelen/{named}/verwijderen", page)
-    assert refused.status_code == 422 and "unknown goal" in html.unescape(refused.text)
+    assert refused.status_code == 422 and "onbekend doel" in html.unescape(refused.text)
     assert document(client, plan)["goals"] == goals

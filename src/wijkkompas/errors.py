@@ -45,12 +45,29 @@ class PlanError(WijkkompasError):
 
     ``file`` names the plan file (or the plan id when the plan came from the database),
     ``key`` the dotted path inside the document (``goals[2].target.year``).
+    ``nl`` is the reason in Dutch, for the web forms (the web app speaks Dutch first);
+    ``reason`` and ``str(exc)`` stay English, as the CLI and the HTTP API say them.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
-        self.file, self.key, self.reason = file, key, message
-        where = ", ".join(p for p in (file, f"key {key!r}" if key else None) if p)
-        super().__init__(f"{where}: {message}" if where else message)
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
+                 nl: str | None = None) -> None:
+        self.file, self.key, self.reason, self.nl = file, key, message, nl
+        super().__init__(self._located(message, "key"))
+
+    def reason_in(self, language: str) -> str:
+        """The reason in ``language`` (``nl`` or ``en``); English when there is no Dutch."""
+        return self.nl if language == "nl" and self.nl else self.reason
+
+    def message_in(self, language: str) -> str:
+        """``str(exc)`` in ``language``: the plan (or file) and the key before the reason."""
+        if language == "nl" and self.nl:
+            return self._located(self.nl, "onderdeel")
+        return str(self)
+
+    def _located(self, reason: str, key_word: str) -> str:
+        where = ", ".join(p for p in (self.file, f"{key_word} {self.key!r}" if self.key
+                                      else None) if p)
+        return f"{where}: {reason}" if where else reason
 
 
 class StaleVersionError(PlanError):

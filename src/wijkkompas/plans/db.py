@@ -111,7 +111,9 @@ class PlanStore:
         try:
             self.engine = create_engine(self.url, echo=echo, future=True)
         except Exception as exc:  # unknown dialect, missing driver
-            raise PlanError(f"cannot use the plans database {self._safe_url}: {exc}") from exc
+            raise PlanError(f"cannot use the plans database {self._safe_url}: {exc}",
+                            nl=f"de plannendatabase {self._safe_url} is niet te gebruiken: "
+                               f"{exc}") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         elif self.engine.dialect.name == "postgresql":
@@ -120,7 +122,8 @@ class PlanStore:
             migrate(self.engine)
         except OperationalError as exc:
             raise PlanError(f"cannot open the plans database {self._safe_url}: "
-                            f"{exc.orig}") from exc
+                            f"{exc.orig}", nl=f"de plannendatabase {self._safe_url} kan niet "
+                                              f"worden geopend: {exc.orig}") from exc
 
     @property
     def _safe_url(self) -> str:
@@ -151,12 +154,15 @@ class PlanStore:
         with Session(self.engine) as session:
             row = session.get(PlanRow, plan_id)
             if row is None:
-                raise PlanError(f"no plan with id {plan_id!r} in {self._safe_url}")
+                raise PlanError(f"no plan with id {plan_id!r} in {self._safe_url}",
+                                nl=f"geen plan met id {plan_id!r} in {self._safe_url}")
             number = version or row.current_version
             stored = session.get(PlanVersionRow, (plan_id, number))
             if stored is None:
                 raise PlanError(f"plan {plan_id!r} has no version {number} "
-                                f"(versions 1-{row.current_version})")
+                                f"(versions 1-{row.current_version})",
+                                nl=f"plan {plan_id!r} heeft geen versie {number} "
+                                   f"(versies 1-{row.current_version})")
             document = dict(stored.document)
         document["version"] = number
         return Plan.from_dict(document, file=f"{plan_id} v{number}", catalog=self.catalog)
@@ -204,7 +210,10 @@ class PlanStore:
                         raise StaleVersionError(
                             f"the document says version {plan.version} but the database "
                             f"has no plan {plan.id!r}; remove 'version' to create it",
-                            file=plan.id, key="version")
+                            file=plan.id, key="version",
+                            nl=f"het document noemt versie {plan.version}, maar de database "
+                               f"heeft geen plan {plan.id!r}; laat 'version' weg om het aan "
+                               "te maken")
                     number = 1
                     row = PlanRow(id=plan.id, created_at=now,
                                   visibility=visibility or "public")
@@ -213,19 +222,31 @@ class PlanStore:
                     if create_only:
                         raise PlanError(f"a plan with id {plan.id!r} already exists "
                                         f"(version {row.current_version}); export it, edit "
-                                        "and import to change it", file=plan.id, key="id")
+                                        "and import to change it", file=plan.id, key="id",
+                                        nl=f"er bestaat al een plan met id {plan.id!r} (versie "
+                                           f"{row.current_version}); kies een andere id, of "
+                                           "wijzig het bestaande plan")
                     if plan.version is None:
                         raise StaleVersionError(
                             f"a plan with id {plan.id!r} exists (version "
                             f"{row.current_version}) and this document names no version: "
                             "export the stored plan (the export records its version), edit "
-                            "that file and import it", file=plan.id, key="version")
+                            "that file and import it", file=plan.id, key="version",
+                            nl=f"er bestaat al een plan met id {plan.id!r} (versie "
+                               f"{row.current_version}) en dit document noemt geen versie: "
+                               "exporteer het opgeslagen plan (de export legt de versie vast), "
+                               "bewerk dat bestand en importeer het")
                     if plan.version != row.current_version:
                         raise StaleVersionError(
                             f"this document is based on version {plan.version or 'none'}, "
                             f"but the stored plan is at version {row.current_version} "
                             "(someone saved a change in between): export the current "
-                            "version and apply your change to it", file=plan.id, key="version")
+                            "version and apply your change to it", file=plan.id, key="version",
+                            nl=f"dit document is gebaseerd op versie {plan.version or 'geen'}, "
+                               f"maar het opgeslagen plan is al bij versie "
+                               f"{row.current_version} (iemand heeft intussen een wijziging "
+                               "opgeslagen): exporteer de huidige versie en breng uw wijziging "
+                               "daarin aan")
                     current = session.get(PlanVersionRow, (plan.id, row.current_version))
                     if current is not None and current.document == document:
                         return self._with_version(plan, row.current_version)
@@ -255,11 +276,13 @@ class PlanStore:
             if "plan_versions" in str(exc.orig):   # the (plan_id, version) key: a race
                 raise StaleVersionError(f"another writer saved plan {plan.id!r} at the same "
                                         f"time; reload and try again ({exc.orig})",
-                                        file=plan.id, key="version") from exc
-            raise PlanError(f"could not save plan {plan.id!r}: {exc.orig}",
-                            file=plan.id) from exc
+                                        file=plan.id, key="version",
+                                        nl=f"iemand anders heeft plan {plan.id!r} op hetzelfde "
+                                           "moment opgeslagen; laad het opnieuw en probeer het "
+                                           f"nog eens ({exc.orig})") from exc
+            raise _not_saved(plan.id, exc.orig) from exc
         except SQLAlchemyError as exc:
-            raise PlanError(f"could not save plan {plan.id!r}: {exc}", file=plan.id) from exc
+            raise _not_saved(plan.id, exc) from exc
         return self._with_version(plan, number)
 
     def restore(self, plan_id: str, version: int, author: str | None = None) -> Plan:
@@ -288,6 +311,11 @@ def _application_name(_dialect, _record, _cargs, cparams) -> None:
     --workers N`` holds which connection. At connect time, not at engine creation, so that
     a forked worker names its own connections. A name in the URL wins."""
     cparams.setdefault("application_name", f"wijkkompas-{os.getpid()}")
+
+
+def _not_saved(plan_id: str, problem) -> PlanError:
+    return PlanError(f"could not save plan {plan_id!r}: {problem}", file=plan_id,
+                     nl=f"plan {plan_id!r} kon niet worden opgeslagen: {problem}")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

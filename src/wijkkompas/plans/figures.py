@@ -113,11 +113,15 @@ class PlanFigures:
             vintages = sorted(known.loc[known["code"] == code, "vintage"].astype(int))
             if not vintages:
                 raise PlanError(f"area {code} does not exist in the store",
-                                file=self._file, key=f"area.codes[{i}]")
+                                file=self._file, key=f"area.codes[{i}]",
+                                nl=f"gebied {code} komt niet voor in de geladen cijfers")
             if area.vintage not in vintages:
                 raise PlanError(f"area {code} is not in the store for vintage {area.vintage} "
                                 f"(it is for {', '.join(map(str, vintages))})",
-                                file=self._file, key=f"area.codes[{i}]")
+                                file=self._file, key=f"area.codes[{i}]",
+                                nl=f"gebied {code} komt in de geladen cijfers niet voor in "
+                                   f"de indeling van {area.vintage} (wel in die van "
+                                   f"{', '.join(map(str, vintages))})")
 
     @property
     def _file(self) -> str:
@@ -158,7 +162,13 @@ class PlanFigures:
                     f"vintage(s) {', '.join(map(str, others))}, and the plan's codes are of "
                     f"vintage {self.plan.area.vintage}; no harmonisation between vintages is "
                     "available: load the figures in the plan's vintage, or write the plan "
-                    "area in the codes of the data", file=self._file, key=key)
+                    "area in the codes of the data", file=self._file, key=key,
+                    nl=f"indicator {indicator!r} heeft voor het plangebied alleen cijfers in "
+                       f"de gebiedsindeling(en) van {', '.join(map(str, others))}, en de codes "
+                       f"van het plan horen bij de indeling van {self.plan.area.vintage}; "
+                       "omrekenen tussen deze indelingen is niet mogelijk: laad de cijfers "
+                       "in de indeling van het plan, of geef het plangebied op in de codes "
+                       "van de cijfers")
             self.notes.append(f"{indicator}: omgerekend van indeling {others[-1]} naar "
                               f"{self.plan.area.vintage} (schatting)")
             return harmonised

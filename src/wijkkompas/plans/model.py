@@ -321,41 +321,50 @@ class _Parser:
     def __init__(self, file: str | None, catalog: Catalog | None) -> None:
         self.file, self.catalog = file, catalog
 
-    def fail(self, key: str | None, message: str):
-        raise PlanError(message, file=self.file, key=key)
+    def fail(self, key: str | None, message: str, nl: str):
+        """Refuse the document: ``message`` in English (CLI, API), ``nl`` the same in
+        Dutch (the web forms); both with the same values filled in."""
+        raise PlanError(message, file=self.file, key=key, nl=nl)
 
     def mapping(self, value, key, allowed, required=()):
         if not isinstance(value, dict):
-            self.fail(key, f"expected a mapping, got {type(value).__name__}")
+            self.fail(key, f"expected a mapping, got {type(value).__name__}",
+                      f"verwacht onderdelen met een waarde (naam: waarde), maar kreeg "
+                      f"{type(value).__name__}")
         for name in value:
             if name not in allowed:
                 self.fail(f"{key}.{name}" if key else str(name),
-                          f"unknown key (allowed: {', '.join(allowed)})")
+                          f"unknown key (allowed: {', '.join(allowed)})",
+                          f"onbekend onderdeel (toegestaan: {', '.join(allowed)})")
         for name in required:
             if value.get(name) in (None, ""):
-                self.fail(f"{key}.{name}" if key else name, "is required")
+                self.fail(f"{key}.{name}" if key else name, "is required", "is verplicht")
         return value
 
     def text(self, value, key, *, required=False) -> str:
         if value is None:
             if required:
-                self.fail(key, "is required")
+                self.fail(key, "is required", "is verplicht")
             return ""
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.fail(key, f"expected text, got {type(value).__name__}")
+            self.fail(key, f"expected text, got {type(value).__name__}",
+                      f"verwacht tekst, maar kreeg {type(value).__name__}")
         text = str(value).strip() if not isinstance(value, str) else value.strip()
         if CONTROL_CHARACTERS.search(text):
             # PostgreSQL cannot store NUL, and a NUL in a chart title aborts vl-convert
             # (the whole web worker with it)
-            self.fail(key, "contains a control character (such as NUL); remove it")
+            self.fail(key, "contains a control character (such as NUL); remove it",
+                      "bevat een stuurteken (zoals NUL); haal het weg")
         return text
 
     def year(self, value, key) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-            self.fail(key, f"expected a year such as 2030, got {value!r}")
+            self.fail(key, f"expected a year such as 2030, got {value!r}",
+                      f"verwacht een jaartal zoals 2030, maar kreeg {value!r}")
         year = int(value)
         if not 1900 <= year <= 2200:
-            self.fail(key, f"year {year} is out of range")
+            self.fail(key, f"year {year} is out of range",
+                      f"jaartal {year} valt buiten het mogelijke bereik (1900-2200)")
         return year
 
     def number(self, value, key) -> float:
@@ -363,34 +372,46 @@ class _Parser:
             try:
                 return float(str(value).replace(",", "."))
             except (TypeError, ValueError):
-                self.fail(key, f"expected a number, got {value!r}")
+                self.fail(key, f"expected a number, got {value!r}",
+                          f"verwacht een getal, maar kreeg {value!r}")
         return float(value)
 
     def slug(self, value, key) -> str:
         text = self.text(value, key, required=True)
         if not _SLUG.match(text):
-            self.fail(key, f"{text!r} is not a valid id (lower-case letters, digits, - and _)")
+            self.fail(key, f"{text!r} is not a valid id (lower-case letters, digits, - and _)",
+                      f"{text!r} is geen geldige id (kleine letters, cijfers, - en _)")
         return text
 
     def items(self, value, key) -> list:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(key, f"expected a list, got {type(value).__name__}")
+            self.fail(key, f"expected a list, got {type(value).__name__}",
+                      f"verwacht een lijst, maar kreeg {type(value).__name__}")
         return value
 
     def unique(self, ids, key):
         seen = set()
         for i, ident in enumerate(ids):
             if ident in seen:
-                self.fail(f"{key}[{i}].id", f"duplicate id {ident!r}")
+                self.fail(f"{key}[{i}].id", f"duplicate id {ident!r}",
+                          f"id {ident!r} is al in gebruik")
             seen.add(ident)
+
+    def outside_horizon(self, key, year):
+        self.fail(key, f"{year} is outside the plan's horizon ({self.start}-{self.end})",
+                  f"{year} valt buiten de planperiode ({self.start}-{self.end})")
+
+    def one_of(self, key, allowed):
+        self.fail(key, f"expected one of {', '.join(allowed)}",
+                  f"verwacht een van: {', '.join(allowed)}")
 
     # -- the parts ----------------------------------------------------------------------
 
     def plan(self, doc) -> Plan:
         if doc is None:
-            self.fail(None, "the plan document is empty")
+            self.fail(None, "the plan document is empty", "het plandocument is leeg")
         self.mapping(doc, "", ("id", "title", "version", "area", "horizon", "vision",
                                "pillars", "partners", "participation", "reference_groups",
                                "indicators", "goals", "measures", "meta"),
@@ -398,12 +419,14 @@ class _Parser:
         version = doc.get("version")
         if version is not None and (isinstance(version, bool) or not isinstance(version, int)
                                     or version < 1):
-            self.fail("version", f"expected a positive whole number, got {version!r}")
+            self.fail("version", f"expected a positive whole number, got {version!r}",
+                      f"verwacht een positief geheel getal, maar kreeg {version!r}")
         horizon = self.mapping(doc["horizon"], "horizon", ("start", "end"), ("start", "end"))
         start, end = self.year(horizon["start"], "horizon.start"), self.year(horizon["end"],
                                                                            "horizon.end")
         if end <= start:
-            self.fail("horizon.end", f"end {end} is not after start {start}")
+            self.fail("horizon.end", f"end {end} is not after start {start}",
+                      f"eindjaar {end} ligt niet na beginjaar {start}")
         self.start, self.end = start, end
         pillars = self.pillars(doc.get("pillars"))
         self.pillar_ids = [p.id for p in pillars]
@@ -413,11 +436,13 @@ class _Parser:
         self.partner_ids = {p.id for p in partners}
         groups = doc.get("reference_groups") or {}
         if not isinstance(groups, dict):
-            self.fail("reference_groups", "expected a mapping of name to a list of codes")
+            self.fail("reference_groups", "expected a mapping of name to a list of codes",
+                      "verwacht per referentiegroep een naam met een lijst van gebiedscodes")
         self.groups = {}
         for name, codes in groups.items():
             if not isinstance(codes, list) or not codes:
-                self.fail(f"reference_groups.{name}", "expected a non-empty list of codes")
+                self.fail(f"reference_groups.{name}", "expected a non-empty list of codes",
+                          "verwacht een lijst met minstens één gebiedscode")
             self.groups[str(name)] = [self.code(c, f"reference_groups.{name}[{i}]")
                                       for i, c in enumerate(codes)]
         indicators = [self.indicator(x, f"indicators[{i}]")
@@ -440,7 +465,8 @@ class _Parser:
                                                          f"{key}.description")))
         meta = doc.get("meta") or {}
         if not isinstance(meta, dict):
-            self.fail("meta", "expected a mapping")
+            self.fail("meta", "expected a mapping",
+                      "verwacht onderdelen met een waarde (naam: waarde)")
         return Plan(id=self.slug(doc["id"], "id"), title=self.text(doc["title"], "title",
                                                                     required=True),
                     area=self.area(doc["area"]), start=start, end=end,
@@ -452,22 +478,27 @@ class _Parser:
     def code(self, value, key) -> str:
         text = self.text(value, key, required=True).upper()
         if not _CODE.match(text):
-            self.fail(key, f"{text!r} is not a CBS area code (GM0518, WK051836, BU05183620)")
+            self.fail(key, f"{text!r} is not a CBS area code (GM0518, WK051836, BU05183620)",
+                      f"{text!r} is geen gebiedscode van het CBS (GM0518, WK051836, "
+                      "BU05183620)")
         return text
 
     def area(self, value) -> PlanArea:
         self.mapping(value, "area", ("name", "vintage", "codes"), ("name", "vintage", "codes"))
         codes = value["codes"]
         if not isinstance(codes, list) or not codes:
-            self.fail("area.codes", "expected a non-empty list of wijk or buurt codes")
+            self.fail("area.codes", "expected a non-empty list of wijk or buurt codes",
+                      "kies minstens één wijk of buurt voor het plangebied")
         parsed = []
         for i, c in enumerate(codes):
             code = self.code(c, f"area.codes[{i}]")
             if code[:2] not in ("WK", "BU"):
                 self.fail(f"area.codes[{i}]", f"{code}: a plan area is made of wijken or "
-                                              "buurten")
+                                              "buurten",
+                          f"{code}: een plangebied bestaat uit wijken of buurten")
             if code in parsed:
-                self.fail(f"area.codes[{i}]", f"{code} is listed twice")
+                self.fail(f"area.codes[{i}]", f"{code} is listed twice",
+                          f"{code} staat er twee keer in")
             parsed.append(code)
         return PlanArea(self.text(value["name"], "area.name", required=True), parsed,
                         self.year(value["vintage"], "area.vintage"))
@@ -481,7 +512,9 @@ class _Parser:
             if isinstance(p, str):   # a bare id of a known pillar
                 if p not in PILLARS:
                     self.fail(key, f"unknown pillar {p!r}: give id and label "
-                                   f"(known: {', '.join(PILLARS)})")
+                                   f"(known: {', '.join(PILLARS)})",
+                              f"onbekende pijler {p!r}: geef een id en een label "
+                              f"(bekende pijlers: {', '.join(PILLARS)})")
                 out.append(Pillar(p, PILLARS[p]["nl"], PILLARS[p]["description"]))
                 continue
             self.mapping(p, key, ("id", "label", "description"), ("id",))
@@ -489,11 +522,13 @@ class _Parser:
             known = PILLARS.get(ident, {})
             label = self.text(p.get("label"), f"{key}.label") or known.get("nl", "")
             if not label:
-                self.fail(f"{key}.label", "is required for a pillar of your own")
+                self.fail(f"{key}.label", "is required for a pillar of your own",
+                          "is verplicht bij een eigen pijler")
             out.append(Pillar(ident, label, self.text(p.get("description"),
                                                       f"{key}.description")))
         if not out:
-            self.fail("pillars", "a plan needs at least one pillar")
+            self.fail("pillars", "a plan needs at least one pillar",
+                      "een plan heeft minstens één pijler nodig")
         self.unique([p.id for p in out], "pillars")
         return out
 
@@ -501,7 +536,8 @@ class _Parser:
         self.mapping(value, key, ("id", "name", "kind", "role"), ("id", "name", "kind"))
         kind = self.text(value["kind"], f"{key}.kind")
         if kind not in PARTNER_KINDS:
-            self.fail(f"{key}.kind", f"unknown kind {kind!r} (one of {', '.join(PARTNER_KINDS)})")
+            self.fail(f"{key}.kind", f"unknown kind {kind!r} (one of {', '.join(PARTNER_KINDS)})",
+                      f"onbekende soort {kind!r} (een van: {', '.join(PARTNER_KINDS)})")
         return Partner(self.slug(value["id"], f"{key}.id"), self.text(value["name"],
                                                                       f"{key}.name"),
                        kind, self.text(value.get("role"), f"{key}.role"))
@@ -512,13 +548,16 @@ class _Parser:
         ident = self.slug(value["id"], f"{key}.id")
         if self.catalog is not None and ident in self.catalog:
             self.fail(f"{key}.id", f"{ident!r} is a catalog indicator; a plan-specific "
-                                   "indicator needs an id of its own")
+                                   "indicator needs an id of its own",
+                      f"{ident!r} is een indicator uit de catalogus; een eigen indicator van "
+                      "het plan heeft een eigen id nodig")
         direction = self.text(value["direction"], f"{key}.direction")
         if direction not in DIRECTIONS:
-            self.fail(f"{key}.direction", f"expected one of {', '.join(DIRECTIONS)}")
+            self.one_of(f"{key}.direction", DIRECTIONS)
         kind = self.text(value.get("kind") or "share", f"{key}.kind")
         if kind not in ("count", "share", "rate", "mean", "index"):
-            self.fail(f"{key}.kind", "expected count, share, rate, mean or index")
+            self.fail(f"{key}.kind", "expected count, share, rate, mean or index",
+                      "verwacht count, share, rate, mean of index")
         data = []
         for j, row in enumerate(self.items(value.get("data"), f"{key}.data")):
             rkey = f"{key}.data[{j}]"
@@ -540,7 +579,9 @@ class _Parser:
         if _CODE.match(name.upper()):
             return name.upper()
         self.fail(key, f"unknown reference {name!r} (g4, gemeente, land, a group of "
-                       "reference_groups, or an area code)")
+                       "reference_groups, or an area code)",
+                  f"onbekende referentiegroep {name!r} (g4, gemeente, land, een groep uit "
+                  "reference_groups, of een gebiedscode)")
 
     def target(self, value, key, *, milestone: bool) -> Target:
         allowed = ("year", "value", "change_pct", "close_gap", "reference", "note") + (
@@ -548,23 +589,28 @@ class _Parser:
         self.mapping(value, key, allowed, ("year",))
         year = self.year(value["year"], f"{key}.year")
         if not self.start < year <= self.end:
-            self.fail(f"{key}.year", f"{year} is outside the plan's horizon "
-                                     f"({self.start}-{self.end})")
+            self.outside_horizon(f"{key}.year", year)
         kinds = [k for k in TARGET_KINDS if k in value]
         if len(kinds) != 1:
             self.fail(key, "give exactly one of value, change_pct, close_gap"
-                           + (", way" if milestone else "") + f" (found: {kinds or 'none'})")
+                           + (", way" if milestone else "") + f" (found: {kinds or 'none'})",
+                      "geef precies één van value, change_pct, close_gap"
+                      + (", way" if milestone else "") + f" (gevonden: {kinds or 'geen'})")
         kind = kinds[0]
         amount = self.number(value[kind], f"{key}.{kind}")
         reference = None
         if kind == "close_gap":
             reference = self.reference(value.get("reference"), f"{key}.reference")
             if not 0 <= amount <= 100:
-                self.fail(f"{key}.close_gap", "is a percentage of the gap, 0 to 100")
+                self.fail(f"{key}.close_gap", "is a percentage of the gap, 0 to 100",
+                          "is een percentage van de achterstand, van 0 tot en met 100")
         elif "reference" in value:
-            self.fail(f"{key}.reference", "only a close_gap target has a reference")
+            self.fail(f"{key}.reference", "only a close_gap target has a reference",
+                      "alleen een doel dat een achterstand inloopt (close_gap) heeft een "
+                      "referentiegroep")
         if kind == "way" and not 0 <= amount <= 100:
-            self.fail(f"{key}.way", "is a percentage of the way, 0 to 100")
+            self.fail(f"{key}.way", "is a percentage of the way, 0 to 100",
+                      "is een percentage van de weg naar het einddoel, van 0 tot en met 100")
         return Target(year, kind, amount, reference, self.text(value.get("note"), f"{key}.note"))
 
     def goal(self, value, key) -> Goal:
@@ -574,12 +620,16 @@ class _Parser:
         pillar = self.text(value["pillar"], f"{key}.pillar")
         if pillar not in self.pillar_ids:
             self.fail(f"{key}.pillar", f"unknown pillar {pillar!r} "
-                                       f"(this plan's: {', '.join(self.pillar_ids)})")
+                                       f"(this plan's: {', '.join(self.pillar_ids)})",
+                      f"onbekende pijler {pillar!r} "
+                      f"(pijlers van dit plan: {', '.join(self.pillar_ids)})")
         indicator = self.text(value["indicator"], f"{key}.indicator")
         if indicator not in self.plan_indicators and self.catalog is not None \
                 and indicator not in self.catalog:
             self.fail(f"{key}.indicator", f"unknown indicator {indicator!r}: not in the "
-                                          "catalog nor among the plan's own indicators")
+                                          "catalog nor among the plan's own indicators",
+                      f"onbekende indicator {indicator!r}: niet in de catalogus en niet bij "
+                      "de eigen indicatoren van het plan")
         base = value["baseline"]
         if not isinstance(base, dict):  # baseline: 2015 is short for {period: 2015}
             base = {"period": base}
@@ -588,13 +638,16 @@ class _Parser:
         year = int(period[:4]) if period[:4].isdigit() else None
         if year is None or not self.start - 5 <= year <= self.end:
             self.fail(f"{key}.baseline.period", f"{period!r} is not a year near the "
-                                                f"horizon {self.start}-{self.end}")
+                                                f"horizon {self.start}-{self.end}",
+                      f"{period!r} is geen jaar in of kort voor de planperiode "
+                      f"{self.start}-{self.end}")
         baseline = Baseline(period, None if base.get("value") is None else
                             self.number(base["value"], f"{key}.baseline.value"),
                             self.text(base.get("note"), f"{key}.baseline.note"))
         target = self.target(value["target"], f"{key}.target", milestone=False)
         if target.year <= year:
-            self.fail(f"{key}.target.year", f"{target.year} is not after the baseline {period}")
+            self.fail(f"{key}.target.year", f"{target.year} is not after the baseline {period}",
+                      f"{target.year} ligt niet na de nulmeting ({period})")
         milestones = [self.target(m, f"{key}.milestones[{i}]", milestone=True)
                       for i, m in enumerate(self.items(value.get("milestones"),
                                                        f"{key}.milestones"))]
@@ -602,7 +655,9 @@ class _Parser:
             if not year < m.year <= target.year:
                 self.fail(f"{key}.milestones[{i}].year",
                           f"{m.year} is not between the baseline {period} and the end "
-                          f"target {target.year}")
+                          f"target {target.year}",
+                          f"{m.year} ligt niet tussen de nulmeting ({period}) en het einddoel "
+                          f"({target.year})")
         reference = value.get("reference")
         return Goal(self.slug(value["id"], f"{key}.id"), pillar,
                     self.text(value["title"], f"{key}.title"), indicator, baseline, target,
@@ -615,37 +670,41 @@ class _Parser:
                      ("id", "title", "pillar"))
         pillar = self.text(value["pillar"], f"{key}.pillar")
         if pillar not in self.pillar_ids:
-            self.fail(f"{key}.pillar", f"unknown pillar {pillar!r}")
+            self.fail(f"{key}.pillar", f"unknown pillar {pillar!r}",
+                      f"onbekende pijler {pillar!r}")
         lead = value.get("lead")
         if lead is not None and lead not in self.partner_ids:
-            self.fail(f"{key}.lead", f"unknown partner {lead!r} (add it to partners)")
+            self.fail(f"{key}.lead", f"unknown partner {lead!r} (add it to partners)",
+                      f"onbekende partner {lead!r} (voeg die eerst toe bij de partners)")
         partners = [self.text(p, f"{key}.partners[{i}]")
                     for i, p in enumerate(self.items(value.get("partners"), f"{key}.partners"))]
         for i, p in enumerate(partners):
             if p not in self.partner_ids:
-                self.fail(f"{key}.partners[{i}]", f"unknown partner {p!r}")
+                self.fail(f"{key}.partners[{i}]", f"unknown partner {p!r}",
+                          f"onbekende partner {p!r}")
         start = self.year(value["start"], f"{key}.start") if value.get("start") else None
         end = self.year(value["end"], f"{key}.end") if value.get("end") else None
         if start and end and end < start:
-            self.fail(f"{key}.end", f"{end} is before the start {start}")
+            self.fail(f"{key}.end", f"{end} is before the start {start}",
+                      f"{end} ligt voor het startjaar {start}")
         budget_doc = value.get("budget") or {}
         if not isinstance(budget_doc, dict):
-            self.fail(f"{key}.budget", "expected a mapping of year to euro")
+            self.fail(f"{key}.budget", "expected a mapping of year to euro",
+                      "verwacht per jaar een bedrag in euro")
         budget = {}
         for y, amount in budget_doc.items():
             year = self.year(y, f"{key}.budget.{y}")
             if not self.start <= year <= self.end:
-                self.fail(f"{key}.budget.{y}", f"{year} is outside the plan's horizon "
-                                               f"({self.start}-{self.end})")
+                self.outside_horizon(f"{key}.budget.{y}", year)
             budget[year] = self.number(amount, f"{key}.budget.{y}")
         status = self.text(value.get("status") or "gepland", f"{key}.status")
         if status not in MEASURE_STATUS:
-            self.fail(f"{key}.status", f"expected one of {', '.join(MEASURE_STATUS)}")
+            self.one_of(f"{key}.status", MEASURE_STATUS)
         goals = [self.text(g, f"{key}.goals[{i}]")
                  for i, g in enumerate(self.items(value.get("goals"), f"{key}.goals"))]
         for i, g in enumerate(goals):
             if g not in goal_ids:
-                self.fail(f"{key}.goals[{i}]", f"unknown goal {g!r}")
+                self.fail(f"{key}.goals[{i}]", f"unknown goal {g!r}", f"onbekend doel {g!r}")
         return Measure(self.slug(value["id"], f"{key}.id"),
                        self.text(value["title"], f"{key}.title"), pillar,
                        self.text(value.get("description"), f"{key}.description"), lead,

@@ -11,6 +11,8 @@ version applies it to the current document.
 Form values stay text until the model reads them: the model's own checks produce the
 messages, and the key of a :class:`~wijkkompas.errors.PlanError`
 (``goals[2].target.year``) maps to the form field (``target_year``) by :func:`field_for`.
+The message is shown in the page's language (every PlanError a form can meet carries
+its reason in Dutch too, see :meth:`PlanError.reason_in`).
 """
 from __future__ import annotations
 
@@ -287,8 +289,9 @@ def conflict_info(plans, plan_id: str) -> dict:
 
 
 def save(data, document: dict, author: str, values: dict, *, prefix: str, create: bool,
-         message: str) -> Outcome:
-    """Save a document built from a form; a PlanError becomes a message on its field."""
+         message: str, lang: str) -> Outcome:
+    """Save a document built from a form; a PlanError becomes a message on its field, in
+    the page's language ``lang``."""
     from .views import plan_store, save_plan
 
     outcome = Outcome(values=values)
@@ -299,17 +302,17 @@ def save(data, document: dict, author: str, values: dict, *, prefix: str, create
         # the re-shown form applies the same input to the current version when sent
         outcome.values = {**values, "version": str(outcome.conflict["version"])}
     except PlanError as exc:
-        # above the form the whole message (plan and key, as the CLI says it); at the
-        # field only the reason
-        outcome.errors[""] = str(exc)
+        # above the form the whole message (plan and key, as the CLI says it, in the
+        # page's language); at the field only the reason
+        outcome.errors[""] = exc.message_in(lang)
         field_name = field_for(exc.key, prefix)
         if field_name:
-            outcome.errors[field_name] = exc.reason
+            outcome.errors[field_name] = exc.reason_in(lang)
     return outcome
 
 
-def edit(data, plan_id: str, author: str, values: dict, *, part: str | None = None,
-         item: str = NEW, delete: bool = False) -> Outcome:
+def edit(data, plan_id: str, author: str, values: dict, *, lang: str,
+         part: str | None = None, item: str = NEW, delete: bool = False) -> Outcome:
     """Apply a form (the general part when ``part`` is None, else one item of ``part``,
     or delete it) to the current document and save it as based on ``values["version"]``."""
     from .views import plan_store
@@ -327,12 +330,13 @@ def edit(data, plan_id: str, author: str, values: dict, *, part: str | None = No
         what = (values.get("id") or values.get("form") or item).strip()
         message = f"{PART_WORDS[part]} {what} " + ("toegevoegd" if item == NEW
                                                       else "gewijzigd")
-    return save(data, doc, author, values, prefix=prefix, create=False, message=message)
+    return save(data, doc, author, values, prefix=prefix, create=False, message=message,
+                lang=lang)
 
 
-def create(data, author: str, values: dict) -> Outcome:
+def create(data, author: str, values: dict, *, lang: str) -> Outcome:
     return save(data, new_document(values), author, values, prefix="", create=True,
-                message="aangemaakt in de webapp")
+                message="aangemaakt in de webapp", lang=lang)
 
 
 # -- the audit trail -----------------------------------------------------------------------

@@ -57,12 +57,14 @@ def _item_page(request: Request, data, lang: str, plan_id: str, part: str, item:
         **editing.choices(data, doc, lang)}, status_code=status_code, language=lang)
 
 
-async def _submit(request: Request, data, user, plan_id: str, **part) -> editing.Outcome:
-    """Check the editor, read the form and apply it (see :func:`editing.edit`)."""
+async def _submit(request: Request, data, lang: str, user, plan_id: str,
+                  **part) -> editing.Outcome:
+    """Check the editor, read the form and apply it (see :func:`editing.edit`); the
+    model's messages come in the page's language ``lang``."""
     await run_in_threadpool(require_editor, request, user, plan_id)
     values = editing.form_values(await request.form())
     return await run_in_threadpool(lambda: editing.edit(data, plan_id, user.username, values,
-                                                        **part))
+                                                        lang=lang, **part))
 
 
 def _done(plan_id: str, outcome: editing.Outcome, anchor: str = "") -> RedirectResponse:
@@ -85,7 +87,8 @@ def new_plan_page(request: Request, data: DataDep, lang: LangDep, user: LoggedIn
 @router.post("/plannen/nieuw")
 async def new_plan(request: Request, data: DataDep, lang: LangDep, user: LoggedIn):
     values = editing.form_values(await request.form())
-    outcome = await run_in_threadpool(editing.create, data, user.username, values)
+    outcome = await run_in_threadpool(lambda: editing.create(data, user.username, values,
+                                                             lang=lang))
     if outcome.saved:
         return RedirectResponse(f"/plannen/{outcome.saved['id']}/bewerken", status_code=303)
     picker = await run_in_threadpool(editing.area_picker, data, values.get("gemeente"),
@@ -109,7 +112,7 @@ def edit_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
 @router.post("/plannen/{plan_id}/bewerken")
 async def edit_general(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
                        user: LoggedIn):
-    outcome = await _submit(request, data, user, plan_id)
+    outcome = await _submit(request, data, lang, user, plan_id)
     if outcome.saved:
         return _done(plan_id, outcome)
     return await run_in_threadpool(lambda: _edit_page(
@@ -131,7 +134,8 @@ def item_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId, p
 @router.post("/plannen/{plan_id}/bewerken/{part}/{item}")
 async def edit_item(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
                     part: Part, item: Item, user: LoggedIn):
-    outcome = await _submit(request, data, user, plan_id, part=editing.PARTS[part], item=item)
+    outcome = await _submit(request, data, lang, user, plan_id, part=editing.PARTS[part],
+                            item=item)
     if outcome.saved:
         return _done(plan_id, outcome, f"#{part}")
     return await run_in_threadpool(lambda: _item_page(
@@ -142,8 +146,8 @@ async def edit_item(request: Request, data: DataDep, lang: LangDep, plan_id: Pla
 @router.post("/plannen/{plan_id}/bewerken/{part}/{item}/verwijderen")
 async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
                       part: Part, item: Item, user: LoggedIn):
-    outcome = await _submit(request, data, user, plan_id, part=editing.PARTS[part], item=item,
-                            delete=True)
+    outcome = await _submit(request, data, lang, user, plan_id, part=editing.PARTS[part],
+                            item=item, delete=True)
     if outcome.saved:
         return _done(plan_id, outcome, f"#{part}")
     # the page is shown again at the current version: deleting once more applies it there
