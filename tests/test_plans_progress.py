@@ -121,6 +121,27 @@ def test_plan_summary_is_json_ready(example, demo_store, catalog):
     assert summary["budget_total"] > 0 and "method" in text
 
 
+def test_figures_serve_every_version_with_the_same_figures_key(example, demo_store, catalog):
+    from dataclasses import replace
+
+    from wijkkompas.plans.figures import PlanFigures, figures_key
+
+    figures = PlanFigures(example, demo_store, catalog)
+    plan_summary(example, demo_store, catalog, figures)
+    # a new title and measure text leave the figures as they are: the same key, and the
+    # summary from the figures read for the old version equals one read afresh
+    edited = replace(example, title="Nieuwe titel", measures=[
+        replace(example.measures[0], description="anders"), *example.measures[1:]])
+    assert figures_key(edited) == figures_key(example)
+    assert plan_summary(edited, demo_store, catalog, figures) == plan_summary(
+        edited, demo_store, catalog)
+    # another area or another indicator of a goal: other figures
+    other_area = replace(example, area=replace(example.area, codes=example.area.codes[:1]))
+    other_goal = replace(example, goals=[replace(example.goals[0], indicator="inwoners"),
+                                         *example.goals[1:]])
+    assert len({figures_key(p) for p in (example, other_area, other_goal)}) == 3
+
+
 def test_evaluation_difference_in_differences(example, demo_store, catalog):
     ev = evaluate(example, demo_store, catalog)
     assert len(ev.peers) == 10

@@ -38,6 +38,7 @@ newest other vintage is used and noted.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,8 +93,22 @@ def indicator_info(plan: Plan, indicator: str, catalog: Catalog) -> IndicatorInf
                          ind.definition)
 
 
+def figures_key(plan: Plan) -> str:
+    """Everything a plan's figures depend on: its area, reference groups, own indicators
+    and the indicators its goals follow. Two versions of a plan with the same key have the
+    same figures, so one :class:`PlanFigures` serves both (a changed measure or title does
+    not make the web app read the figures again)."""
+    document = plan.to_dict()
+    return json.dumps({"area": document.get("area"),
+                       "reference_groups": document.get("reference_groups"),
+                       "indicators": document.get("indicators"),
+                       "goals": sorted({g.indicator for g in plan.goals})},
+                      sort_keys=True, default=str)
+
+
 class PlanFigures:
-    """Reads and aggregates a plan's figures from a store, with a cache per indicator."""
+    """Reads and aggregates a plan's figures from a store, with a cache per indicator.
+    Also valid for another version of the plan with the same :func:`figures_key`."""
 
     def __init__(self, plan: Plan, store: Store, catalog: Catalog) -> None:
         self.plan, self.store, self.catalog = plan, store, catalog

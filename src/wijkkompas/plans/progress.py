@@ -306,9 +306,11 @@ def progress(plan: Plan, store: Store, catalog: Catalog,
     return PlanProgress(plan, goals, list(dict.fromkeys(figures.notes)), as_of)
 
 
-def plan_summary(plan: Plan, store: Store, catalog: Catalog) -> dict:
-    """A JSON-ready summary of a plan and its progress, for an HTTP route or a page."""
-    result = progress(plan, store, catalog)
+def plan_summary(plan: Plan, store: Store, catalog: Catalog,
+                 figures: PlanFigures | None = None) -> dict:
+    """A JSON-ready summary of a plan and its progress, for an HTTP route or a page
+    (``figures``: already read, see :func:`~wijkkompas.plans.figures.figures_key`)."""
+    result = progress(plan, store, catalog, figures)
     budget: dict[str, float] = {}
     for m in plan.measures:
         budget[m.pillar] = budget.get(m.pillar, 0.0) + m.total_budget

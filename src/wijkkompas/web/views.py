@@ -6,6 +6,8 @@ the same figures. Assumptions are stated per function.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 
 import numpy as np
@@ -463,14 +465,32 @@ def plan_record(data: WebData, plan_id: str) -> dict:
 
 def plan_detail(data: WebData, plan_id: str) -> dict:
     """:func:`plan_record` with the progress summary (:func:`wijkkompas.plans.plan_summary`),
-    cached per version."""
+    cached per version; the figures it is computed from are cached per
+    :func:`~wijkkompas.plans.figures.figures_key`."""
     from ..plans import plan_summary
+    from ..plans.figures import PlanFigures, figures_key
 
     record = plan_record(data, plan_id)
     plan = record["object"]
+    # the figures outlive versions that leave them as they are (most edits)
+    figures = data.misc.get_or(("plan-figures", plan_id, figures_key(plan)),
+                               lambda: PlanFigures(plan, data.store, data.catalog))
     summary = data.misc.get_or(("plan-summary", plan_id, plan.version),
-                               lambda: plan_summary(plan, data.store, data.catalog))
+                               lambda: plan_summary(plan, data.store, data.catalog, figures))
     return {"plan": record["plan"], "summary": summary, "versions": record["versions"]}
+
+
+def plan_charts(data: WebData, plan_id: str, summary: dict, language: str) -> dict:
+    """The plan page's chart per goal (:func:`charts_glue.goal_charts`), cached by what the
+    charts show rather than by version: a version that leaves the goals' figures as they
+    are (most edits) draws no charts again."""
+    from . import charts_glue
+
+    shown = json.dumps([summary["goals"], summary["area"]["name"]], sort_keys=True,
+                       default=str)
+    return data.misc.get_or(
+        ("plan-charts", plan_id, hashlib.sha256(shown.encode()).hexdigest(), language),
+        lambda: charts_glue.goal_charts(summary, language))
 
 
 def save_plan(data: WebData, document: dict, author: str, *, create: bool,

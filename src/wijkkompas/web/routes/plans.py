@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from .. import charts_glue, views
+from .. import views
 from ..auth import CurrentUser, accounts_of, require_plan, visible
 from ..deps import DataDep, LangDep, render
 
@@ -32,8 +32,7 @@ def plan_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
               user: CurrentUser):
     require_plan(request, user, plan_id)
     detail = views.plan_detail(data, plan_id)
-    charts = data.misc.get_or(("plan-charts", plan_id, detail["summary"]["version"], lang),
-                              lambda: charts_glue.goal_charts(detail["summary"], lang))
+    charts = views.plan_charts(data, plan_id, detail["summary"], lang)
     return render(request, "plan.html", {**detail, "charts": charts,
                                          "can_edit": accounts_of(request).can_edit(
                                              user, plan_id)}, language=lang)
