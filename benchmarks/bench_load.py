@@ -40,6 +40,7 @@ class Tally:
         self.errors: list[str] = []
         self.conflicts = 0
         self.acknowledged: dict[str, list[str]] = defaultdict(list)
+        self.generator_cpu = 0.0
 
     async def call(self, kind: str, client: httpx.AsyncClient, method: str, url: str,
                    expected=(200,), **kwargs) -> httpx.Response | None:
@@ -149,12 +150,14 @@ async def run(base: str, assignment: dict[str, str], codes: list[str], plans: in
     editors = {name: await logged_in(base, name) for name in assignment}
     anonymous = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(readers)]
     tally = Tally()
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     end = start + duration
     await asyncio.gather(
         *[editor(client, name, assignment[name], end, tally) for name, client in editors.items()],
         *[reader(client, urls, k * 7, end, tally) for k, client in enumerate(anonymous)])
     elapsed = time.monotonic() - start
+    # the generator shares the machine's cores with the server: how much it took
+    tally.generator_cpu = time.process_time() - cpu
     for client in [*editors.values(), *anonymous]:
         await client.aclose()
     return tally, elapsed
@@ -190,7 +193,8 @@ def summary(tally: Tally, elapsed: float) -> dict:
                        "p95_ms": q(values, .95), "p99_ms": q(values, .99),
                        "per_s": round(len(values) / elapsed, 1)}
     total = sum(len(v) for v in tally.latencies.values())
-    return {"seconds": round(elapsed, 1), "requests": total,
+    return {"seconds": round(elapsed, 1), "generator_cpu_s": round(tally.generator_cpu, 1),
+            "requests": total,
             "throughput_per_s": round(total / elapsed, 1),
             "edits_acknowledged": sum(len(v) for v in tally.acknowledged.values()),
             "conflicts_409": tally.conflicts, "errors": len(tally.errors),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from .db import PlanStore, VersionInfo, plans_url
 from .evaluation import Evaluation, evaluate
@@ -33,14 +34,14 @@ def example_path(name: str = "den-haag-zuidwest") -> Path:
     return Path(str(resources.files("wijkkompas.plans") / "examples" / f"{name}.yaml"))
 
 
-def check_plan(plan: Plan, store, catalog) -> list[str]:
+def check_plan(plan: Plan, store, catalog, figures: PlanFigures | None = None) -> list[str]:
     """Check a plan against a store: its areas exist in the plan's vintage, and every goal's
     catalog indicator has figures in that vintage (or can be harmonised).
 
     Raises PlanError naming the key (``area.codes[1]``, ``goals[0].indicator``); returns
     notes (for example duplicate series counted once).
     """
-    figures = PlanFigures(plan, store, catalog)
+    figures = figures or PlanFigures(plan, store, catalog)
     figures.check_area()
     notes: list[str] = []
     for i, goal in enumerate(plan.goals):
@@ -60,17 +61,21 @@ def import_plan(path, plans: PlanStore, store, catalog, *, author: str | None = 
 
 
 def save_document(document, plans: PlanStore, store, catalog, *, author: str | None = None,
-                  message: str = "", create_only: bool = False, **create) -> Plan:
+                  message: str = "", create_only: bool = False,
+                  figures: Callable[[Plan], PlanFigures] | None = None, **create) -> Plan:
     """Validate a plan document (a dict as ``Plan.to_dict`` gives it, with the
     ``version`` it was based on), check it against the store and save it (all or nothing).
 
     The web app and the HTTP API write through this, so that a browser edit is checked
     exactly like an imported file. A stale ``version`` raises StaleVersionError.
-    ``create`` passes ``visibility`` and ``owner`` on to :meth:`PlanStore.save`.
+    ``create`` passes ``visibility`` and ``owner`` on to :meth:`PlanStore.save`;
+    ``figures`` gives the plan's figures when the caller keeps them (the web app, per
+    :func:`~wijkkompas.plans.figures.figures_key`), so that a save that leaves them as
+    they are does not read them again.
     """
     plan = Plan.from_dict(document, file=document.get("id") if isinstance(document, dict)
                           else None, catalog=catalog)
-    check_plan(plan, store, catalog)
+    check_plan(plan, store, catalog, figures(plan) if figures else None)
     return plans.save(plan, author=author, message=message, create_only=create_only,
                       **create)
 

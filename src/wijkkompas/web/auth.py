@@ -161,7 +161,7 @@ def accounts_for(data) -> Accounts:
     """The accounts in the plans database of the app's data, opened once."""
     from .views import plan_store
 
-    return data.misc.get_or(("accounts",), lambda: Accounts(plan_store(data)))
+    return data.service("accounts", lambda: Accounts(plan_store(data)))
 
 
 def accounts_of(request: Request) -> Accounts:

@@ -94,6 +94,8 @@ class WebData:
 
         self.scheme = load_scheme(scheme_file, self.catalog)
         self._lock = threading.RLock()
+        self._services: dict = {}
+        self._services_lock = threading.RLock()  # not _lock: held while scores compute
         self._stamp = None
         self._checked = 0.0
         self._reset()
@@ -110,6 +112,19 @@ class WebData:
         self._areas_index = None
         self.profiles = LRU(4096)
         self.misc = LRU(256)
+        # per plan and version: a busy day of edits must not push the rest out of misc
+        self.plan_cache = LRU(1024)
+
+    def service(self, name: str, make):
+        """A long-lived object made once per app (the plans database, the accounts): kept
+        out of the LRU caches, where eviction would open the database again."""
+        found = self._services.get(name)
+        if found is None:
+            with self._services_lock:
+                if name not in self._services:
+                    self._services[name] = make()
+                found = self._services[name]
+        return found
 
     def check_fresh(self) -> None:
         """Drop every cache when the store file changed (at most one stat a second)."""

@@ -433,8 +433,8 @@ def plan_store(data: WebData):
     """The plans database next to the store (or ``$WIJKKOMPAS_PLANS_DB``), opened once."""
     from ..plans import PlanStore
 
-    return data.misc.get_or(("plans",), lambda: PlanStore(store_dir=data.store.directory,
-                                                          catalog=data.catalog))
+    return data.service("plans", lambda: PlanStore(store_dir=data.store.directory,
+                                                   catalog=data.catalog))
 
 
 def plans_list(data: WebData) -> list[dict]:
@@ -450,17 +450,33 @@ def plan_record(data: WebData, plan_id: str) -> dict:
     from ..errors import PlanError
 
     plans = plan_store(data)
-    if not plans.exists(plan_id):
+    # one light query per request; the document is read and validated once per version
+    version = plans.current_version(plan_id)
+    if version is None:
         raise NotFound(f"no plan with id {plan_id!r}")
-    try:
-        plan = plans.get(plan_id)
-    except PlanError as exc:
-        raise NotFound(str(exc)) from None
-    return data.misc.get_or(("plan", plan_id, plan.version), lambda: {
-        "plan": plan.to_dict(), "object": plan,
-        "versions": [{"version": v.version, "author": v.author,
-                      "created_at": v.created_at.isoformat(), "message": v.message}
-                     for v in plans.versions(plan_id)]})
+
+    def make() -> dict:
+        try:
+            plan = plans.get(plan_id, version=version)
+        except PlanError as exc:
+            raise NotFound(str(exc)) from None
+        return {"plan": plan.to_dict(), "object": plan,
+                "versions": [{"version": v.version, "author": v.author,
+                              "created_at": v.created_at.isoformat(), "message": v.message}
+                             for v in plans.versions(plan_id) if v.version <= version]}
+
+    return data.plan_cache.get_or(("plan", plan_id, version), make)
+
+
+def plan_figures(data: WebData, plan):
+    """The plan's figures (:class:`~wijkkompas.plans.PlanFigures`), kept per
+    :func:`~wijkkompas.plans.figures.figures_key`: they outlive the versions that leave
+    them as they are (most edits), for saving and for the plan page alike."""
+    from ..plans import PlanFigures
+    from ..plans.figures import figures_key
+
+    return data.plan_cache.get_or(("plan-figures", plan.id, figures_key(plan)),
+                                  lambda: PlanFigures(plan, data.store, data.catalog))
 
 
 def plan_detail(data: WebData, plan_id: str) -> dict:
@@ -468,15 +484,11 @@ def plan_detail(data: WebData, plan_id: str) -> dict:
     cached per version; the figures it is computed from are cached per
     :func:`~wijkkompas.plans.figures.figures_key`."""
     from ..plans import plan_summary
-    from ..plans.figures import PlanFigures, figures_key
 
     record = plan_record(data, plan_id)
     plan = record["object"]
-    # the figures outlive versions that leave them as they are (most edits)
-    figures = data.misc.get_or(("plan-figures", plan_id, figures_key(plan)),
-                               lambda: PlanFigures(plan, data.store, data.catalog))
-    summary = data.misc.get_or(("plan-summary", plan_id, plan.version),
-                               lambda: plan_summary(plan, data.store, data.catalog, figures))
+    summary = data.plan_cache.get_or(("plan-summary", plan_id, plan.version), lambda: (
+        plan_summary(plan, data.store, data.catalog, plan_figures(data, plan))))
     return {"plan": record["plan"], "summary": summary, "versions": record["versions"]}
 
 
@@ -488,7 +500,7 @@ def plan_charts(data: WebData, plan_id: str, summary: dict, language: str) -> di
 
     shown = json.dumps([summary["goals"], summary["area"]["name"]], sort_keys=True,
                        default=str)
-    return data.misc.get_or(
+    return data.plan_cache.get_or(
         ("plan-charts", plan_id, hashlib.sha256(shown.encode()).hexdigest(), language),
         lambda: charts_glue.goal_charts(summary, language))
 
@@ -504,7 +516,8 @@ def save_plan(data: WebData, document: dict, author: str, *, create: bool,
     saved = save_document(document, plan_store(data), data.store, data.catalog,
                           author=author, message=message or ("aangemaakt in de webapp"
                                                              if create else ""),
-                          create_only=create, **extra)
+                          create_only=create, figures=lambda plan: plan_figures(data, plan),
+                          **extra)
     return {"id": saved.id, "version": saved.version}
 
 
@@ -513,5 +526,5 @@ def plan_report(data: WebData, plan_id: str) -> str:
     from ..reports import render_plan_report
 
     plan = plan_record(data, plan_id)["object"]
-    return data.misc.get_or(("plan-report", plan_id, plan.version),
+    return data.plan_cache.get_or(("plan-report", plan_id, plan.version),
                             lambda: render_plan_report(plan, data.store, data.catalog))
