@@ -66,7 +66,14 @@ def breaks(values: np.ndarray, classification: str, k: int) -> list[float]:
 def map_values(data: WebData, *, level: str, indicator: str, period: str | None = None,
                within: str | None = None, classification: str = "quantiles", k: int = 5,
                language: str = "nl") -> dict:
-    """Everything one choropleth needs except the geometry (see the module docstring)."""
+    """Everything one choropleth needs except the geometry (see the module docstring);
+    kept per question, since the map page asks the same few ones all the time."""
+    question = (level, indicator, period, within, classification, k, language)
+    return data.misc.get_or(("map",) + question, lambda: _map_values(data, *question))
+
+
+def _map_values(data: WebData, level: str, indicator: str, period: str | None,
+                within: str | None, classification: str, k: int, language: str) -> dict:
     if level not in MAP_LEVELS:
         raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
     if classification not in CLASSIFICATIONS:
