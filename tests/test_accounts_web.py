@@ -111,12 +111,16 @@ def test_post_without_or_with_a_wrong_csrf_token_is_403(site):
     assert client.post("/inloggen", data=data).status_code == 403
     assert client.post("/inloggen", data={**data, "csrf_token": "verzonnen"}).status_code == 403
     assert TestClient(site[0]).post("/inloggen", data={**data, "csrf_token": "x"}).status_code == 403
-    # every POST route of the app is guarded, not only the login form
-    posts = [r.path for r in all_routes(site[0].routes) if "POST" in (getattr(r, "methods", None)
-                                                                       or ())]
-    assert set(posts) >= {"/inloggen", "/uitloggen"}
-    for path in posts:
-        assert TestClient(site[0]).post(path, data={}).status_code == 403, path
+    # every route that writes (POST, PUT) is guarded, not only the login form; the plan
+    # routes with the plans' real ids, so that the request reaches the guard's check
+    writes = [(m, r.path.format(plan_id=site[1], part="doelen", item="nieuw", version=1,
+                                username="viewer"))
+              for r in all_routes(site[0].routes)
+              for m in (getattr(r, "methods", None) or ()) if m not in ("GET", "HEAD")]
+    assert {p for _, p in writes} >= {"/inloggen", "/uitloggen", f"/api/plans/{site[1]}"}
+    for method, path in writes:
+        answer = TestClient(site[0]).request(method, path, data={})
+        assert answer.status_code == 403 and "CSRF" in answer.text, (method, path)
     # logging in rotates the token: the pre-login token is no longer valid
     before = token_of(client)
     assert login(client, "viewer", PASSWORD).status_code == 303
