@@ -24,13 +24,18 @@ ON_CONFLICT = ("error", "keep", "replace")
 # Areas with their names. A file may give codes without names (the CBS OData layout does);
 # then the name of the same code in the nearest vintage that has one is shown, because
 # CBS keeps a code for the same area across vintages (a redrawn area gets a new code).
-AREAS_SQL = """(
+def areas_sql(where: str = "TRUE") -> str:
+    """The areas with their names, as a subquery; ``where`` (SQL on ``a``) keeps some."""
+    return f"""(
     SELECT a.code, a.vintage,
            coalesce(nullif(a.name, ''), (
                SELECT n.name FROM areas n WHERE n.code = a.code AND n.name <> ''
                ORDER BY abs(n.vintage - a.vintage), n.vintage DESC LIMIT 1), '') AS name,
            a.level, a.wijk_code, a.gemeente_code
-    FROM areas a)"""
+    FROM areas a WHERE {where})"""
+
+
+AREAS_SQL = areas_sql()
 # Two figures are the same when they differ by less than this relative amount: sources
 # that republish a CBS figure store it as float and may differ in the last bit.
 REL_TOLERANCE = 1e-9
@@ -258,12 +263,17 @@ class Store:
         if within:
             where.append("(a.gemeente_code = ? OR a.wijk_code = ? OR o.area_code = ?)")
             params += [within.upper()] * 3
-        join = with_names or level or within
+        join, areas = with_names or level or within, AREAS_SQL
+        if join and codes:
+            # name only the asked areas: DuckDB does not push the filter into the
+            # subquery, and naming every area is most of the query's time
+            areas = areas_sql(f"a.code IN ({', '.join('?' * len(codes))})")
+            params = list(codes) + params
         sql = f"""
             SELECT o.area_code, {'a.name, a.level, ' if join else ''}o.vintage, o.period,
                    o.year, o.indicator, o.value, o.status, o.source
             FROM observations o
-            {f'LEFT JOIN {AREAS_SQL} a ON a.code = o.area_code AND a.vintage = o.vintage'
+            {f'LEFT JOIN {areas} a ON a.code = o.area_code AND a.vintage = o.vintage'
              if join else ''}
             WHERE {' AND '.join(where)}
             ORDER BY o.area_code, o.indicator, o.year, o.period, o.vintage"""
