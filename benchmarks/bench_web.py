@@ -22,21 +22,16 @@ import asyncio
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from wijkkompas.web._served import free_port
+
 CODES_SQL = ("SELECT DISTINCT code FROM areas WHERE level IN ('wijk', 'buurt') AND "
              "vintage = 2024 ORDER BY code LIMIT 200")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(store: str, port: int) -> subprocess.Popen:

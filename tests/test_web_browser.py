@@ -8,12 +8,13 @@ Screenshots are written to ``$WIJKKOMPAS_SCREENSHOTS`` or a pytest temporary fol
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from wijkkompas.web._served import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -22,12 +23,6 @@ AXE = (Path(__file__).resolve().parents[1] / "src" / "wijkkompas" / "web" / "sta
        "vendor" / "axe-core-4.14.1.min.js")
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(app):

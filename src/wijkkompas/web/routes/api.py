@@ -233,10 +233,10 @@ async def create_plan(data: DataDep, user: CurrentUser, document: PlanDocument,
                       message: Message = ""):
     require_login(user)
     plan_id = str(document.get("id", ""))
-    if views.plan_store(data).exists(plan_id):
+    existing = views.plan_store(data).current_version(plan_id)
+    if existing is not None:
         return JSONResponse({"detail": f"a plan with id {plan_id!r} already exists",
-                             "current_version": views.plan_store(data).current_version(
-                                 plan_id)}, status_code=409)
+                             "current_version": existing}, status_code=409)
     response = await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
         data, document, user.username, create=True, message=message))
     if response.status_code == 200:

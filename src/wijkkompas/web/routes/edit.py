@@ -20,7 +20,7 @@ from .. import editing
 from ..auth import CurrentUser, LoggedIn, accounts_of, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
 from ..state import NotFound
-from ..views import plan_store
+from ..views import plan_record, plan_store
 
 router = APIRouter(include_in_schema=False)
 PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -32,7 +32,7 @@ def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: 
                outcome: editing.Outcome | None = None):
     """The edit page: the general form with the area picker (with ``outcome``'s input
     when it was refused) and the lists of goals, measures, partners and participation."""
-    doc = plan_store(data).get(plan_id).to_dict()
+    doc = plan_record(data, plan_id)["plan"]  # read only: cached per version
     asked = outcome.values if outcome and outcome.values else dict(request.query_params)
     picker = editing.plan_picker(data, doc, asked)
     values = (outcome.values if outcome else None) or editing.general_values(doc, picker)
@@ -47,7 +47,7 @@ def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: 
 
 def _item_page(request: Request, data, lang: str, plan_id: str, part: str, item: str,
                values: dict, *, status_code: int = 200, outcome=None):
-    doc = plan_store(data).get(plan_id).to_dict()
+    doc = plan_record(data, plan_id)["plan"]  # read only: cached per version
     key = editing.PARTS[part]
     return render(request, "plan_edit_item.html", {
         "plan": doc, "part": part, "key": key, "item": item, "values": values,
@@ -123,7 +123,7 @@ async def edit_general(request: Request, data: DataDep, lang: LangDep, plan_id: 
 def item_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId, part: Part,
               item: Item, user: LoggedIn):
     require_editor(request, user, plan_id)
-    doc = plan_store(data).get(plan_id).to_dict()
+    doc = plan_record(data, plan_id)["plan"]  # read only: cached per version
     values = editing.item_values(doc, editing.PARTS[part], item)
     if values is None:
         raise NotFound(f"plan {plan_id!r} has no {part} {item!r}")
@@ -162,9 +162,9 @@ async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: P
 def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
                   user: CurrentUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
     require_plan(request, user, plan_id)
-    plans = plan_store(data)
     return render(request, "plan_versions.html", {
-        "plan": plans.get(plan_id).to_dict(), "trail": editing.history(plans, plan_id, page),
+        "plan": plan_record(data, plan_id)["plan"],
+        "trail": editing.history(plan_store(data), plan_id, page),
         "can_edit": accounts_of(request).can_edit(user, plan_id)}, language=lang)
 
 
