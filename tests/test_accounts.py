@@ -112,8 +112,9 @@ def test_restore_adds_a_version_and_loses_nothing(plans, example):
     assert [(v.version, v.author, v.message) for v in plans.versions(example.id)] == [
         (1, "alice", "aangemaakt"), (2, "bob", "titel"), (3, "carol", "versie 1 teruggezet")]
     assert plans.restore(example.id, 3).version == 3  # the current version: no new one
-    with pytest.raises(PlanError, match="no version 9"):
-        plans.restore(example.id, 9)
+    for number in (9, 2**31, 2**70):  # also beyond the database's integer types
+        with pytest.raises(PlanError, match=f"no version {number}"):
+            plans.restore(example.id, number)
 
 
 def test_backup_round_trip(plans, accounts, example, tmp_path, catalog):

@@ -20,9 +20,11 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def run(*args: str) -> str:
+    """What the command writes to standard output (notes and warnings go to standard error,
+    so that ``wijkkompas score > scores.csv`` is a clean CSV)."""
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def test_demo_loads_everything_once(tmp_path):
@@ -143,3 +145,21 @@ def test_score_geojson_and_explain(demo_store, tmp_path):
     assert len(features) > 30 and "vulnerability" in features[0]["properties"]
     text = run("explain", "WK051836", "--period", "2020", "--store", demo_store.directory)
     assert "Moerwijk" in text and "Moeite met rondkomen" in text
+
+
+@pytest.mark.parametrize("columns", [20, 80, 400])
+def test_messages_never_wrap_inside_a_line(tmp_path, monkeypatch, columns: int):
+    """A piped or logged message stays one line whatever the terminal width or the path's
+    length, and text from the user (a file name with brackets) is not read as markup."""
+    from wijkkompas import cli
+
+    monkeypatch.setattr(cli.errors, "width", columns)  # the width a terminal would set
+    folder = tmp_path / ("d" * 150) / "[bold]x"
+    folder.mkdir(parents=True)
+    bad = folder / "bad.csv"
+    bad.write_text("a;b\n1;2\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(bad), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.output
+    assert f"{bad}: unknown format" in lines[0] and lines[0].endswith("a wijkkompas export")

@@ -29,7 +29,8 @@ def _postgres_server_url() -> str:
 
         if find_bin() is None:
             pytest.skip("no PostgreSQL server binaries (initdb under /usr/lib/postgresql/*/bin "
-                        "or on PATH): install 'postgresql' (.ci/setup-postgres.sh) or set "
+                        "or on PATH): install Debian's 'postgresql' package (apt-get install "
+                        "postgresql, as .ci/setup-postgres.sh does) or set "
                         "WIJKKOMPAS_TEST_POSTGRES_URL")
         cluster = TempCluster().start()
         _CLUSTER.update(url=cluster.url, cluster=cluster)

@@ -22,7 +22,8 @@ def postgres():
     from wijkkompas.plans._pgcluster import TempCluster, find_bin
 
     if find_bin() is None:
-        pytest.skip("no PostgreSQL server binaries: install 'postgresql' (.ci/setup-postgres.sh)")
+        pytest.skip("no PostgreSQL server binaries (initdb): install Debian's 'postgresql' "
+                    "package (apt-get install postgresql, as .ci/setup-postgres.sh does)")
     with TempCluster() as cluster:
         yield cluster.url
 

@@ -27,7 +27,6 @@ pytestmark = pytest.mark.browser
 
 def serve(app):
     """Run ``app`` under uvicorn on a free local port; yields its base URL."""
-    pytest.importorskip("uvicorn")
     import uvicorn
 
     port = free_port()
@@ -57,8 +56,9 @@ def server(demo_store):
 @pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found: run .ci/setup-browser.sh (Debian chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.skip(f"{CHROMIUM} not found: install Debian's 'chromium' package "
+                    "(apt-get install chromium, as .ci/setup-browser.sh does)")
+    from playwright import sync_api
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b

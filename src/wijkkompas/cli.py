@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -20,8 +21,10 @@ from .store import IngestReport, Store
 app = typer.Typer(help="wijkkompas: monitor, analyse and plan the integrated neighbourhood "
                        "approach (integrale meerjarige wijkaanpak).",
                   no_args_is_help=True, add_completion=False)
-console = Console()
-errors = Console(stderr=True)
+# Messages are never wrapped inside a line (soft wrap): piped or logged output keeps each
+# message whole whatever the terminal width; tables still fit the width.
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 StoreOption = Annotated[Optional[Path], typer.Option(
     "--store", help="Store directory (default: $WIJKKOMPAS_STORE or ~/.local/share/wijkkompas).")]
@@ -33,7 +36,8 @@ CatalogOption = Annotated[Optional[list[Path]], typer.Option(
 
 
 def _fail(exc: Exception) -> None:
-    errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+    # the message may quote user input (a file name, a cell): never read it as markup
+    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -65,7 +69,7 @@ def _print_report(report: IngestReport) -> None:
             shown = ", ".join(listed[:8]) + (f" and {len(listed) - 8} more" if len(listed) > 8
                                              else "")
             console.print(f"  {Path(f.file).name}: {len(places)} skipped: {reason}"
-                          + (f" ({shown})" if shown else ""), highlight=False, soft_wrap=True)
+                          + (f" ({shown})" if shown else ""), highlight=False)
 
 
 def _progress() -> Progress:
@@ -300,7 +304,7 @@ def explain(
     if csv:
         result.indicators.to_csv(sys.stdout, index=False)
         return
-    console.print(result.summary(), highlight=False, soft_wrap=True)
+    console.print(result.summary(), highlight=False)
     console.print()
 
 
@@ -323,14 +327,13 @@ def demo(store: StoreOption = None,
     except WijkkompasError as exc:
         _fail(exc)
     console.print(f"store: {st.directory}  ({_number(report.added, 0)} figures added, "
-                  f"{_number(report.unchanged, 0)} already there)", highlight=False,
-                  soft_wrap=True)
+                  f"{_number(report.unchanged, 0)} already there)", highlight=False)
     console.print(f"{'figures':>10} {'areas':>7} {'years':>10} {'indeling':>9}  source",
                   highlight=False)
     for r in overview.itertuples():
         console.print(f"{_number(r.figures, 0):>10} {_number(r.areas, 0):>7} "
                       f"{f'{r.first_year}-{r.last_year}':>10} {r.vintages:>9}  {r.source}: "
-                      f"{r.title}", highlight=False, soft_wrap=True)
+                      f"{r.title}", highlight=False)
     console.print("next: wijkkompas areas Moerwijk | wijkkompas show GM0518 | "
                   "wijkkompas indicators", highlight=False)
     if not no_serve:
@@ -358,7 +361,7 @@ def _emit(frame: pd.DataFrame, output: Optional[Path], format: str, what: str) -
 
 def _notes(notes) -> None:
     for note in notes:
-        errors.print(f"note: {note}", highlight=False, soft_wrap=True)
+        errors.print(f"note: {note}", highlight=False)
 
 
 @app.command()

@@ -157,7 +157,10 @@ class PlanStore:
                 raise PlanError(f"no plan with id {plan_id!r} in {self._safe_url}",
                                 nl=f"geen plan met id {plan_id!r} in {self._safe_url}")
             number = version or row.current_version
-            stored = session.get(PlanVersionRow, (plan_id, number))
+            # versions run 1..current and are never deleted: a number outside that range
+            # (also one beyond the database's integer type) is answered without a query
+            in_range = 1 <= number <= row.current_version
+            stored = session.get(PlanVersionRow, (plan_id, number)) if in_range else None
             if stored is None:
                 raise PlanError(f"plan {plan_id!r} has no version {number} "
                                 f"(versions 1-{row.current_version})",
