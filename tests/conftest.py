@@ -1,18 +1,49 @@
-"""Shared fixtures. Tests that read the real source files in ``../shared/data`` use the
-``shared_data`` fixture; outside the project's workplace (no such folder) they skip."""
+"""Shared fixtures.
+
+Two layers of tests read real source files:
+
+- ``real_data`` (``tests/data/real``): small real extracts of the published files, kept in
+  the repository and made by ``scripts/trim_test_data.py``; the reader, boundary, mapping
+  and bad-input tests use them, so they run in every clone;
+- ``shared_data``: the full published files (``../shared/data`` beside the project, or
+  the folder in ``WIJKKOMPAS_SHARED_DATA``). Tests of the whole files (their totals, the
+  speed on the national table, the extracts against the files they came from) are marked
+  ``full_data`` and skip when the folder is absent. ``WIJKKOMPAS_SHARED_DATA=/nonexistent``
+  shows what a fresh clone runs.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+REAL_DATA = Path(__file__).parent / "data" / "real"
+SHARED_DATA = Path(os.environ.get("WIJKKOMPAS_SHARED_DATA")
+                   or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+
+def pytest_collection_modifyitems(items):
+    # whatever reads the full files belongs to the full-file layer
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.full_data)
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real extracts in tests/data/real (see tests/data/README.md)."""
+    return REAL_DATA
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
+    """The full real files; skips (with what is missing and how to get it) without them."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real source files not found at {SHARED_DATA}")
+        pytest.skip(f"full real files not found at {SHARED_DATA}; these tests check the whole "
+                    "published files; the extracts in tests/data/real cover the readers "
+                    "(set WIJKKOMPAS_SHARED_DATA to a folder with the files listed in "
+                    "tests/data/README.md to run them)")
     return SHARED_DATA
 
 

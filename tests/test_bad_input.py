@@ -2,7 +2,8 @@
 where there is one, and a failed ingest leaves the store byte-for-byte unchanged.
 
 The variants are built from real rows of CBS table 50090NED (the national health file)
-and of the Haaglanden wijk panel, changed the way real files go wrong.
+and of the Haaglanden wijk panel, from the real extracts in tests/data/real, changed the
+way real files go wrong.
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ HEALTH = "nl-gezondheid-2012-2016-2020/gezondheid_18plus_wijk_buurt_2012_2016_20
 
 
 @pytest.fixture(scope="module")
-def health_lines(shared_data) -> list[str]:
+def health_lines(real_data) -> list[str]:
     """Header and the first 40 rows of the real file (NL01, Aa en Hunze, 2012)."""
-    with gzip.open(shared_data / HEALTH, "rt", encoding="utf-8") as handle:
+    with gzip.open(real_data / HEALTH, "rt", encoding="utf-8") as handle:
         return [next(handle).rstrip("\n") for _ in range(41)]
 
 
@@ -193,9 +194,9 @@ def test_mixed_vintages_stay_apart(demo_store):
         (2017, "2017"), (2019, "2019")}
 
 
-def test_spreadsheet_with_title_rows(shared_data, tmp_path):
+def test_spreadsheet_with_title_rows(real_data, tmp_path):
     store = Store(tmp_path / "s")
-    ingest([shared_data / "nl-gezondheid-2012-2016-2020/RIVM_gezondheid2020_18+.xlsx"], store)
+    ingest([real_data / "nl-gezondheid-2012-2016-2020/RIVM_gezondheid2020_18+.xlsx"], store)
     assert value(store, "NL01", "2020") is not None
 
 
@@ -213,9 +214,9 @@ PANEL = "haaglanden-wijkpanel-2009-2022/df_count_ver_3.csv"
     ("file: {data}\nsource: {{id: x}}\nvintage: 2022\narea: WKC\nperiod: {{column: YEAR\n",
      "YAML"),
 ])
-def test_bad_mapping_files(tmp_path, store, shared_data, mapping, pattern):
+def test_bad_mapping_files(tmp_path, store, real_data, mapping, pattern):
     before = digest(store)
-    path = write(tmp_path, "mine.yaml", mapping.format(data=shared_data / PANEL))
+    path = write(tmp_path, "mine.yaml", mapping.format(data=real_data / PANEL))
     with pytest.raises(IngestError, match=pattern) as info:
         ingest([path], store)
     assert "mine.yaml" in str(info.value)

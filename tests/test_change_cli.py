@@ -48,8 +48,9 @@ def test_warn_and_peers_cli(demo_store, tmp_path):
     assert "contribution_from" in out.stdout
 
 
-def test_harmonise_cli_with_amsterdam_crosswalk(demo_store, shared_data, tmp_path):
-    table = pd.read_csv(shared_data / "amsterdam-buurten-kwb" / "buurten.csv",
+def test_harmonise_cli_with_amsterdam_crosswalk(demo_store, real_data, tmp_path):
+    # the real crosswalk, stadsdeel Centrum (tests/data/real)
+    table = pd.read_csv(real_data / "amsterdam-buurten-kwb" / "buurten.csv",
                         usecols=["BUURTCODE_CBS_2015", "BUURTCODE_CBS_2022"])
     path = tmp_path / "cw.csv"
     table.to_csv(path, index=False)
@@ -60,4 +61,6 @@ def test_harmonise_cli_with_amsterdam_crosswalk(demo_store, shared_data, tmp_pat
          "moeite_met_rondkomen", "--output", str(out))
     frame = pd.read_csv(out)
     assert set(frame["vintage"]) == {2022} and frame["area_code"].str.startswith("BU0363").all()
+    assert set(frame["area_code"]) <= set(table["BUURTCODE_CBS_2022"])
+    assert "BU0363AE01" in set(frame["area_code"])  # Kop Zeedijk, BU03630000 before 2022
     assert set(frame["indicator"]) == {"moeite_met_rondkomen"}
