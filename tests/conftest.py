@@ -23,6 +23,24 @@ SHARED_DATA = Path(os.environ.get("WIJKKOMPAS_SHARED_DATA")
                    or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
+NO_SKIP_ENV = "WIJKKOMPAS_TEST_NO_SKIP"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With ``$WIJKKOMPAS_TEST_NO_SKIP`` set (``.ci/run`` sets it: CI installs Chromium and
+    PostgreSQL and has the full files), a skipped test fails the run: a skip there means
+    something the suite should have checked was not checked."""
+    if not os.environ.get(NO_SKIP_ENV) or hasattr(session.config, "workerinput"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        reporter.write("\n")
+        reporter.write_sep("=", f"{len(skipped)} skipped while ${NO_SKIP_ENV} is set: every "
+                           "test must run here (the reasons are listed below)", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(items):
     # whatever reads the full files belongs to the full-file layer
     for item in items:

@@ -190,6 +190,7 @@ class Inputs:
         obs["_level"] = pd.Series(obs["area_code"].str[:2].map(_PREFIX_LEVEL).to_numpy(
             dtype=object), dtype=object)
         self.obs = obs
+        self.periods = frozenset(obs["period"].unique())  # asked before every score
         self.by_indicator = {key: frame for key, frame in obs.groupby("indicator", sort=False)}
         if areas is None:
             areas = pd.DataFrame(columns=["code", "vintage", "name", "level", "wijk_code",

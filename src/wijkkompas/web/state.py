@@ -211,7 +211,7 @@ class WebData:
         def make():
             inputs = self._score_inputs()
             out = []
-            for period in sorted(inputs.obs["period"].unique()):
+            for period in sorted(inputs.periods):
                 try:
                     table = self.scores(level, period).table
                 except WijkkompasError:
@@ -254,7 +254,7 @@ class WebData:
             if key in self._scores:
                 return self._scores[key]
         inputs = self._score_inputs()
-        if str(period) not in set(inputs.obs["period"].astype(str)):
+        if str(period) not in inputs.periods:
             raise NotFound(f"no figures of the scheme for period {period!r}")
         result = score_frame(inputs, None, self.catalog, self.scheme, level=level,
                              period=str(period), method=method)
