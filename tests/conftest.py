@@ -7,7 +7,7 @@ Two layers of tests read real source files:
   and bad-input tests use them, so they run in every clone;
 - ``shared_data``: the full published files (``../shared/data`` beside the project, or
   the folder in ``WIJKKOMPAS_SHARED_DATA``). Tests of the whole files (their totals, the
-  speed on the national table, the extracts against the files they came from) are marked
+  extracts against the files they came from) are marked
   ``full_data`` and skip when the folder is absent. ``WIJKKOMPAS_SHARED_DATA=/nonexistent``
   shows what a fresh clone runs.
 """
