@@ -7,22 +7,25 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import (content_type_conformance, not_a_server_error,
-                                 response_schema_conformance)
-from test_accounts_web import client_for, monkeypatch_module, site  # noqa: F401
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+from test_accounts_web import client_for
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
 @pytest.fixture(scope="module")
-def editor_session(site):  # noqa: F811
+def editor_session(site):
     client = client_for(site, "editor")
     token = client.get("/api/session").json()["csrf_token"]
     return {"cookies": {"wk_session": client.cookies.get("wk_session")},
             "headers": {"X-CSRF-Token": token}}
 
 
-def test_no_server_errors_and_answers_match_the_spec(site, editor_session):  # noqa: F811
+def test_no_server_errors_and_answers_match_the_spec(site, editor_session):
     # one hypothesis run per operation, driven here rather than by schemathesis' pytest
     # plugin, which follows pytest's internals (it broke with pytest 9.2)
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", site[0])

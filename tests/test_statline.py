@@ -23,12 +23,14 @@ AMS = "amsterdam-buurten-kwb"
 
 def values(result) -> dict:
     obs = result.observations
-    return dict(zip(zip(obs["area_code"], obs["period"], obs["indicator"]), obs["value"]))
+    keys = zip(obs["area_code"], obs["period"], obs["indicator"], strict=True)
+    return dict(zip(keys, obs["value"], strict=True))
 
 
 def statuses(result) -> dict:
     obs = result.observations
-    return dict(zip(zip(obs["area_code"], obs["period"], obs["indicator"]), obs["status"]))
+    keys = zip(obs["area_code"], obs["period"], obs["indicator"], strict=True)
+    return dict(zip(keys, obs["status"], strict=True))
 
 
 @pytest.fixture(scope="session")
@@ -157,7 +159,7 @@ def test_utrecht_kwb_2023_short_names(shared_data, catalog):
     assert set(result.observations["vintage"]) == {2023}
     assert result.areas["level"].value_counts().to_dict() == {"buurt": 111, "wijk": 10,
                                                               "gemeente": 1}
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names["BU03440112"] == "Oog in Al"
 
 
@@ -186,7 +188,7 @@ def test_amsterdam_kerncijfers_2017_r_export(shared_data, catalog):
     assert set(result.observations["vintage"]) == {2017}
     assert (result.source.id, result.source.format) == ("cbs-83765NED", "statline-r")
     assert len(result.areas) == 580
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names["BU03630000"] == "Kop Zeedijk"
     reasons = {x.column: x.reason for x in result.skipped}
     assert reasons["Bevolking.Geslacht.Mannen..aantal."] == "no catalog indicator for this column"
@@ -220,7 +222,7 @@ def test_ses_woa_export(shared_data, catalog):
     assert not any(key[2] == "huishoudens" for key in v)
     assert any("Particuliere huishoudens" in str(skip) for skip in result.skipped)
     assert (result.source.id, result.source.format) == ("cbs-85163NED", "statline-csv")
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names["WK036300"] == "Burgwallen-Oude Zijde"
 
 
@@ -370,7 +372,9 @@ def test_r_export_period_from_option_or_name(tmp_path, catalog, shared_data):
 def test_spreadsheet_header_below_title_rows(tmp_path, catalog, shared_data):
     source = load_workbook(shared_data / "nl-gezondheid-2012-2016-2020/RIVM_gezondheid2020_18+.xlsx",
                            read_only=True)
-    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True))]
+    # the first four rows only
+    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True),
+                              strict=False)]
     source.close()
     book = Workbook()
     sheet = book.active
@@ -396,7 +400,9 @@ def test_spreadsheet_header_below_title_rows(tmp_path, catalog, shared_data):
 def test_kwb_spreadsheet_text_in_number_cell(tmp_path, catalog, shared_data):
     source = load_workbook(shared_data / "utrecht-kwb-2023-2024/CBS-Utrecht-kwb-2023.xlsx",
                            read_only=True)
-    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True))]
+    # the first four rows only
+    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True),
+                              strict=False)]
     source.close()
     book = Workbook()
     for row in rows:

@@ -1,9 +1,6 @@
 """The web app's JSON API and pages (FastAPI TestClient): figures checked against the store."""
 from __future__ import annotations
 
-import gzip
-import json
-
 import pandas as pd
 import pytest
 

@@ -64,8 +64,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import IngestError
-from ..sources.base import (AREA_COLUMNS, ReadResult, Skip, SourceInfo, empty_observations,
-                            file_sha256)
+from ..sources.base import (
+    AREA_COLUMNS,
+    ReadResult,
+    Skip,
+    SourceInfo,
+    empty_observations,
+    file_sha256,
+)
 from .codes import gemeente_of, level_of, normalise_code, wijk_of
 
 RD_NEW = "EPSG:28992"

@@ -72,7 +72,7 @@ class TempCluster:
             log = (self.dir / "log").read_text() if (self.dir / "log").exists() else ""
             raise RuntimeError(f"{' '.join(args)} failed: {done.stderr or done.stdout}\n{log}")
 
-    def start(self) -> "TempCluster":
+    def start(self) -> TempCluster:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "-E", "UTF8", "--no-sync")
         options = (f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off "
@@ -96,7 +96,7 @@ class TempCluster:
             self.started = False
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "TempCluster":
+    def __enter__(self) -> TempCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -32,7 +32,7 @@ Security choices
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -150,7 +150,7 @@ class Accounts:
                                 organisation=organisation,
                                 password_hash=_HASHER.hash(password) if password else None,
                                 is_admin=is_admin, active=True,
-                                created_at=datetime.now(timezone.utc)))
+                                created_at=datetime.now(UTC)))
         return self.get_user(name)
 
     def get_user(self, username: str) -> User | None:
@@ -413,7 +413,7 @@ class Accounts:
 
     def recent_failures(self, key: str, window: float) -> int:
         """How many failed logins ``key`` had in the last ``window`` seconds."""
-        since = datetime.now(timezone.utc) - timedelta(seconds=window)
+        since = datetime.now(UTC) - timedelta(seconds=window)
         with Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(LoginFailureRow).where(
                 LoginFailureRow.key == key, LoginFailureRow.failed_at > since))
@@ -421,7 +421,7 @@ class Accounts:
     def record_failure(self, key: str, window: float) -> None:
         """Count a failed login; failures older than ``window`` (of any key) are removed
         in the same transaction, so that the table stays small."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with Session(self.engine) as session, session.begin():
             session.execute(delete(LoginFailureRow).where(
                 LoginFailureRow.failed_at <= now - timedelta(seconds=window)))

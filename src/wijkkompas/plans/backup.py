@@ -17,15 +17,22 @@ could silently re-number versions, which the store promises never to do.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, func, insert, select
 
 from .. import __version__
 from ..errors import PlanError
-from .tables import (GoalRow, MeasureRow, PlanOrganisationRoleRow, PlanRoleRow, PlanRow,
-                     PlanVersionRow, UserRow)
+from .tables import (
+    GoalRow,
+    MeasureRow,
+    PlanOrganisationRoleRow,
+    PlanRoleRow,
+    PlanRow,
+    PlanVersionRow,
+    UserRow,
+)
 
 FORMAT = "wijkkompas-plans-backup"
 FORMAT_VERSION = 1
@@ -39,7 +46,7 @@ def _encode(value):
     # the store writes UTC; SQLite gives it back without a zone, PostgreSQL with one:
     # the backup always says UTC, so both restore to the same instant
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     return value
 
 

@@ -27,7 +27,7 @@ import getpass
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -198,7 +198,7 @@ class PlanStore:
         # as JSON will give it back (budget years become text keys), so that an unchanged
         # document compares equal to the stored one
         document = json.loads(json.dumps(plan.to_dict(with_version=False)))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         try:
             with Session(self.engine) as session, session.begin():
                 query = select(PlanRow).where(PlanRow.id == plan.id)

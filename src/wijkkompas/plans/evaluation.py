@@ -179,7 +179,7 @@ def evaluate(plan: Plan, store: Store, catalog: Catalog, *, n_peers: int = 10,
     if peers:
         found = store.query("SELECT DISTINCT code, name FROM areas WHERE vintage = ? AND code IN "
                             f"({', '.join('?' * len(peers))})", [plan.area.vintage, *peers])
-        names = dict(zip(found["code"], found["name"]))
+        names = dict(zip(found["code"], found["name"], strict=True))
     rng = np.random.default_rng(seed)
     effects = []
     for goal in plan.goals:

@@ -291,7 +291,7 @@ class Plan:
 
     @classmethod
     def from_dict(cls, doc: Any, *, file: str | None = None,
-                  catalog: Catalog | None = None) -> "Plan":
+                  catalog: Catalog | None = None) -> Plan:
         """Validate a document and build the plan; :class:`PlanError` names file and key."""
         return _Parser(file, catalog).plan(doc)
 

@@ -111,7 +111,7 @@ def plan_report_context(plan, store: Store, catalog: Catalog, *, evaluation: boo
                             "source": g.indicator.source})
     notes = list(dict.fromkeys(result.notes + [n for g in result.goals for n in g.notes]))
     measures = doc["measures"]
-    for m, obj in zip(measures, plan.measures):
+    for m, obj in zip(measures, plan.measures, strict=True):
         m["total_budget"] = obj.total_budget
     return {
         "title": plan.title, "lang": "nl", "css": _css(), "plan": doc,

@@ -72,7 +72,7 @@ class ReadResult:
 
 def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-        OBS_COLUMNS, ["str", "int16", "str", "int16", "str", "float64", "str", "str"])})
+        OBS_COLUMNS, ["str", "int16", "str", "int16", "str", "float64", "str", "str"], strict=True)})
 
 
 def empty_areas() -> pd.DataFrame:

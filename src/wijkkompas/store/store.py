@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -445,8 +445,8 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
     names = merged[(merged["_merge"] == "both") & (merged["name_stored"].fillna("") == "")
                    & (merged["name"] != "")][["code", "vintage", "name"]]
     stored_bounds = con.execute("SELECT DISTINCT code, vintage FROM boundaries").df()
-    keys = set(zip(stored_bounds["code"], stored_bounds["vintage"].astype(int)))
-    boundaries = [b[[(c, int(v)) not in keys for c, v in zip(b["code"], b["vintage"])]]
+    keys = set(zip(stored_bounds["code"], stored_bounds["vintage"].astype(int), strict=True))
+    boundaries = [b[[(c, int(v)) not in keys for c, v in zip(b["code"], b["vintage"], strict=True)]]
                   if len(b) else b for b in boundaries]
     return _Plan(new, replace, matched[same | withheld][["_file"]], kept, new_areas, names,
                  boundaries)
@@ -460,7 +460,7 @@ def _write(con, plan: _Plan, results: list[ReadResult]) -> None:
     con.execute(SCHEMA)
     first_load = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
     load_ids = {index: first_load + index for index in range(len(results))}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     for rows in (plan.replace, plan.new):
         if rows.empty:
             continue

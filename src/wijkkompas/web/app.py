@@ -16,8 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
-from .auth import (LoginLimiter, LoginRequired, SessionMiddleware, accounts_for, csrf_guard,
-                   get_current_user, secret_key)
+from .auth import (
+    LoginLimiter,
+    LoginRequired,
+    SessionMiddleware,
+    accounts_for,
+    csrf_guard,
+    get_current_user,
+    secret_key,
+)
 from .deps import render
 from .state import BadRequest, NotFound, WebData
 
@@ -72,8 +79,19 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.add_middleware(SessionMiddleware, secret=key)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
-    from .routes import (about, account, admin, api, areas, compare, edit, maps, plans,
-                         rankings, warning)
+    from .routes import (
+        about,
+        account,
+        admin,
+        api,
+        areas,
+        compare,
+        edit,
+        maps,
+        plans,
+        rankings,
+        warning,
+    )
 
     app.include_router(api.router)
     # edit before plans: /plannen/nieuw is not the plan with id "nieuw"

@@ -36,7 +36,8 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -97,7 +98,7 @@ class SessionMiddleware:
                     return data if isinstance(data, dict) else {}
         return {}
 
-    def _cookie(self, scope, session: "Session") -> str:
+    def _cookie(self, scope, session: Session) -> str:
         secure = "; Secure" if scope.get("scheme") == "https" else ""
         if not session:
             return f"{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"

@@ -293,7 +293,7 @@ class WebData:
     def gemeenten(self) -> list[tuple[str, str]]:
         index = self.areas_index()
         g = index[index["level"] == "gemeente"].sort_values("name")
-        return list(zip(g["code"], g["name"]))
+        return list(zip(g["code"], g["name"], strict=True))
 
     # -- boundaries ---------------------------------------------------------------------
 
@@ -324,13 +324,14 @@ class WebData:
                                   lambda c: np.round(c, COORD_DIGITS))
         texts = shapely.to_geojson(geoms)
         parts = []
-        for code, name, text in zip(frame["code"], frame["name"].fillna(""), texts):
+        for code, name, text in zip(frame["code"], frame["name"].fillna(""), texts, strict=True):
             props = {"name": name or code, "gm": gemeente_of(code) or "",
                      "wk": wijk_of(code) or ""}
-            parts.append('{"type":"Feature","id":%s,"properties":%s,"geometry":%s}'
-                         % (json.dumps(code), json.dumps(props, ensure_ascii=False), text))
-        raw = ('{"type":"FeatureCollection","level":%s,"vintage":%d,"features":[%s]}'
-               % (json.dumps(level), vintage, ",".join(parts))).encode()
+            parts.append(f'{{"type":"Feature","id":{json.dumps(code)},'
+                         f'"properties":{json.dumps(props, ensure_ascii=False)},'
+                         f'"geometry":{text}}}')
+        raw = (f'{{"type":"FeatureCollection","level":{json.dumps(level)},'
+               f'"vintage":{int(vintage)},"features":[{",".join(parts)}]}}').encode()
         layer = Layer(level, vintage, raw, gzip.compress(raw, 6),
                       '"' + hashlib.sha1(raw).hexdigest()[:20] + '"', frozenset(frame["code"]))
         with self._lock:

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...errors import StaleVersionError
 from ...geo.codes import level_of
 from .. import views
-from ...errors import StaleVersionError
-from ..auth import (CurrentUser, csrf_token, require_editor, require_login, require_plan,
-                    visible)
+from ..auth import CurrentUser, csrf_token, require_editor, require_login, require_plan, visible
 from ..deps import DataDep, LangDep
 from ..mapdata import map_values
 from ..state import BadRequest
