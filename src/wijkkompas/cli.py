@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -128,7 +128,7 @@ def fetch(
         path = download(table_id, dest, cache_dir=config.cache_dir())
         console.print(f"downloaded {table_id} to {path}")
         if load:
-            options = {"vintage": vintage} if vintage else {}
+            options: dict[str, Any] = {"vintage": vintage} if vintage else {}
             _print_report(run([path], Store(store), **options))
     except WijkkompasError as exc:
         _fail(exc)

@@ -52,6 +52,7 @@ Areas are always scored against the whole level (so that national positions exis
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,7 +109,7 @@ class ScoreResult:
     domains: list[str]
     notes: list[str] = field(default_factory=list)
     # the details are built on first use: scoring many levels and periods need not pay
-    _make_details: object = field(default=None, repr=False)
+    _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _details: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -474,6 +475,7 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
         gaps = np.bincount(parent, gap, minlength=n) > 0
         oks = np.bincount(parent, ok, minlength=n)
         good = ~gaps & (oks > 0)
+        result: np.ndarray
         if kind == "count":
             result = sum_x
         else:

@@ -240,7 +240,8 @@ def _series_trends(group: pd.DataFrame, v, ind, direction: str, names: pd.DataFr
     with np.errstate(invalid="ignore", divide="ignore"):
         snr = np.abs(fitted) / sigma if sigma and np.isfinite(sigma) else np.full(k, np.nan)
     worsening = sign * out["slope"] if sign else out["slope"] * np.nan
-    trend = _classify(out["slope"], worsening, sign, n, p < alpha, fitted, sigma, settings)
+    trend = _classify(out["slope"], worsening, sign, n, np.asarray(p < alpha), fitted, sigma,
+                      settings)
     change = out["last_value"] - out["first_value"]
     with np.errstate(invalid="ignore", divide="ignore"):
         cpy = np.where(span > 0, change / span, np.nan)
@@ -468,6 +469,6 @@ def trajectories(panel, *, vulnerable_from: int | None = None, shift: int = 2) -
         rows.append(dict(code=code, name=names.get(code, ""), path=path,
                          first=c[0] if len(c) else np.nan, last=c[-1] if len(c) else np.nan,
                          best=c.min() if len(c) else np.nan, worst=c.max() if len(c) else np.nan,
-                         trajectory=kind, trajectory_en=TRAJECTORY_EN.get(kind),
+                         trajectory=kind, trajectory_en=TRAJECTORY_EN.get(kind) if kind else None,
                          started_vulnerable=bool(len(c) and c[0] >= W)))
     return pd.DataFrame(rows)

@@ -41,10 +41,11 @@ def _free_port() -> int:
 
 class TempCluster:
     def __init__(self, bindir: Path | None = None) -> None:
-        self.bindir = bindir or find_bin()
-        if self.bindir is None:
+        bindir = bindir or find_bin()
+        if bindir is None:
             raise RuntimeError("no PostgreSQL server binaries (initdb) found; install the "
                                "Debian package 'postgresql' (.ci/setup-postgres.sh)")
+        self.bindir: Path = bindir
         self.dir = Path(tempfile.mkdtemp(prefix="wijkkompas-pg-"))
         self.data, self.port = self.dir / "data", _free_port()
         self.user = None

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import DateTime, func, insert, select
+from sqlalchemy import DateTime, Table, func, insert, select
 
 from .. import __version__
 from ..errors import PlanError
@@ -50,12 +51,17 @@ def _encode(value):
     return value
 
 
+def _table(model) -> Table:
+    # a declarative model's __table__ is typed as any FromClause; ours are all Tables
+    return cast(Table, model.__table__)
+
+
 def backup(plans, *, with_accounts: bool = False) -> dict:
     """The whole database as a JSON-ready dict (see the module docstring)."""
     tables = {}
     with plans.engine.connect() as con:
         for model in TABLES:
-            table = model.__table__
+            table = _table(model)
             rows = con.execute(select(table).order_by(*table.primary_key.columns)).mappings()
             records = [{k: _encode(v) for k, v in row.items()} for row in rows]
             if model is UserRow and not with_accounts:
@@ -95,7 +101,7 @@ def restore(plans, document: dict) -> dict:
     counts = {}
     with plans.engine.begin() as con:
         for model in TABLES:
-            table = model.__table__
+            table = _table(model)
             rows = document.get("tables", {}).get(table.name, [])
             dates = [c.name for c in table.columns if isinstance(c.type, DateTime)]
             decoded = []

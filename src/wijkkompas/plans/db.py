@@ -23,6 +23,7 @@ Guarantees
 """
 from __future__ import annotations
 
+import builtins
 import getpass
 import json
 import os
@@ -173,7 +174,8 @@ class PlanStore:
             row = session.get(PlanRow, plan_id)
             return row.current_version if row is not None else None
 
-    def versions(self, plan_id: str) -> list[VersionInfo]:
+    # `list` in this class is the method above
+    def versions(self, plan_id: str) -> builtins.list[VersionInfo]:
         with Session(self.engine) as session:
             rows = session.scalars(select(PlanVersionRow).where(
                 PlanVersionRow.plan_id == plan_id).order_by(PlanVersionRow.version)).all()

@@ -48,6 +48,7 @@ pre-period difference weakens the comparison.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,6 +146,7 @@ def find_peers(figures: PlanFigures, indicators: list[str], year: int, *,
     spread = table.std(ddof=0).replace(0, np.nan)
     z = (table - table.mean()) / spread
     target = (pd.Series(profile) - table.mean()) / spread
+    nearest: Callable[..., pd.Series] | None
     try:  # the change module's nearest-neighbour search (same distance), when present
         from ..change.peers import nearest
     except ImportError:

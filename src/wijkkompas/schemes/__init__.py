@@ -177,7 +177,7 @@ def _unknown(ident: str, known, where: str) -> SchemeError:
                        "catalog nor a derived rate of this scheme")
 
 
-def _derived(raw: dict, catalog: Catalog, file: str) -> dict[str, Derived]:
+def _derived(raw: object, catalog: Catalog, file: str) -> dict[str, Derived]:
     out: dict[str, Derived] = {}
     if raw is None:
         return out

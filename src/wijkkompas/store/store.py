@@ -193,7 +193,8 @@ class Store:
     def areas(self, search: str | None = None, *, level: str | None = None,
               vintage: int | None = None, limit: int | None = None) -> pd.DataFrame:
         """Areas whose code starts with, or whose name contains, ``search`` (any case)."""
-        where, params = ["TRUE"], []
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
         if search:
             where.append("(upper(code) LIKE ? OR name ILIKE ?)")
             params += [search.strip().upper() + "%", f"%{search.strip()}%"]
@@ -248,7 +249,8 @@ class Store:
         ``level`` (and the join with the areas that finds them, most of the query's time)
         when neither ``level`` nor ``within`` needs it.
         """
-        where, params = ["TRUE"], []
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
         for column, values in (("o.area_code", codes), ("o.indicator", indicators),
                                ("o.period", periods)):
             if values:
@@ -380,7 +382,6 @@ def _combine(results: list[ReadResult]) -> pd.DataFrame:
                 f"indeling) in {row['period']}: load them one at a time and choose "
                 "with --on-conflict", dupes[differs])
         incoming = incoming[~incoming.duplicated(KEY, keep="first")].sort_index()
-    return incoming
     return incoming
 
 

@@ -41,6 +41,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import UploadFile
 
 from ..plans.accounts import Accounts, User
 from .state import NotFound
@@ -150,7 +151,7 @@ async def csrf_guard(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     expected = session_of(request).get("csrf")
-    given = request.headers.get("x-csrf-token")
+    given: str | UploadFile | None = request.headers.get("x-csrf-token")
     if not given and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         given = (await request.form()).get("csrf_token")
@@ -281,7 +282,7 @@ def require_login(user: User | None) -> User:
 def require_editor(request: Request, user: User | None, plan_id: str) -> User:
     """The user when they may change the plan: 401 anonymous, 404 when they may not even
     see it (as for a plan that does not exist), 403 when they may see but not edit it."""
-    require_login(user)
+    user = require_login(user)
     require_plan(request, user, plan_id)
     if not accounts_of(request).can_edit(user, plan_id):
         raise HTTPException(403, f"you may read plan {plan_id!r} but not change it; ask its "

@@ -281,7 +281,7 @@ def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str |
 def _coded_values(frame: pd.DataFrame, values: np.ndarray, cuts: list[float]) -> dict:
     """code -> [value, class]; without a value the class is -1, or -2 when suppressed."""
     class_of = np.searchsorted(np.asarray(cuts), values, side="left") if cuts else values
-    out_values = {}
+    out_values: dict[str, list[float | int | None]] = {}
     for code, value, status, cls in zip(frame["code"], values, frame["status"], class_of,
                                         strict=True):
         if np.isfinite(value):
