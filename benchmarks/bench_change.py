@@ -36,6 +36,9 @@ import warnings
 
 def run(store_dir: str, spatial: bool) -> None:
     warnings.filterwarnings("ignore")
+    import pandas as pd
+
+    from wijkkompas.analysis.classes import order_of
     from wijkkompas.analysis.scores import Inputs, load_inputs
     from wijkkompas.catalog import load_catalog
     from wijkkompas.change.panel import score_panel
@@ -43,11 +46,8 @@ def run(store_dir: str, spatial: bool) -> None:
     from wijkkompas.change.transitions import markov, rank_mobility
     from wijkkompas.change.trends import trends
     from wijkkompas.change.warning import early_warning
-    from wijkkompas.analysis.classes import order_of
     from wijkkompas.schemes import load_scheme
     from wijkkompas.store import Store
-
-    import pandas as pd
 
     store = Store(store_dir)
     catalog = load_catalog()
@@ -85,7 +85,7 @@ def run(store_dir: str, spatial: bool) -> None:
     times["trends"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    for lv, panel in panels.items():
+    for panel in panels.values():
         wide = panel.wide("class").apply(pd.to_numeric, errors="coerce")
         markov(wide, classes=[float(c) for c in order_of("deciles")])
         rank_mobility(panel.wide("vulnerability"))

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from wijkkompas.web._served import free_port
 
@@ -48,7 +47,7 @@ def start_server(store: str, port: int) -> subprocess.Popen:
             return proc
         except Exception:
             if proc.poll() is not None:
-                raise SystemExit("server exited")
+                raise SystemExit("server exited") from None
             time.sleep(0.5)
     proc.terminate()
     raise SystemExit("server did not start")
@@ -72,7 +71,7 @@ def map_size(base: str) -> dict:
         w, _ = fetch(base + layer["url"])
         wire_g += w
     return {"values_bytes": wire_v, "geometry_bytes": wire_g, "total_bytes": wire_v + wire_g,
-            "layers": [(l["vintage"], l["n"]) for l in values["layers"]],
+            "layers": [(layer["vintage"], layer["n"]) for layer in values["layers"]],
             "areas": len(values["values"])}
 
 
@@ -125,7 +124,10 @@ def profile_latency(base: str, port: int, store: str, total: int, clients: int) 
     cold = (time.perf_counter() - t0) / len(paths)
     latencies, errors, elapsed = asyncio.run(load(port, paths, total, clients))
     latencies.sort()
-    q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    def q(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
     return {"requests": len(latencies), "clients": clients, "areas": len(paths),
             "errors": len(errors), "p50_ms": q(0.50), "p95_ms": q(0.95), "max_ms": q(1.0),
             "throughput_rps": len(latencies) / elapsed, "cold_mean_ms": cold * 1000}

@@ -37,8 +37,13 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from wijkkompas.geo.boundaries import (geometry_size, read, round_coordinates,  # noqa: E402
-                                       simplify_coverage, write_geoparquet)
+from wijkkompas.geo.boundaries import (  # noqa: E402
+    geometry_size,
+    read,
+    round_coordinates,
+    simplify_coverage,
+    write_geoparquet,
+)
 from wijkkompas.sources.base import SourceInfo  # noqa: E402
 
 STORE_TOLERANCE_M = {"gemeente": 10.0, "wijk": 5.0, "buurt": 5.0}
@@ -118,9 +123,9 @@ def build(shared: Path, out: Path) -> list[dict]:
             for parent, column in (("gemeente", "gemeentenaam"), ("wijk", "wijknaam")):
                 codes = part["code"].map(
                     lambda c, p=parent: ("GM" + c[2:6]) if p == "gemeente" else "WK" + c[2:8])
-                keys = list(zip(codes, part["vintage"].astype(int)))
+                keys = list(zip(codes, part["vintage"].astype(int), strict=True))
                 names = [areas.get(k, None) if k[0] != c else None
-                         for k, c in zip(keys, part["code"])]
+                         for k, c in zip(keys, part["code"], strict=True)]
                 if any(names):
                     part[column] = [n or "" for n in names]
             target = out / (f"{name}.parquet" if name.startswith(level) else

@@ -209,7 +209,7 @@ def trim_text(source: Path, keep: Keep) -> tuple[bytes, int]:
         raise SystemExit(f"{source}: records span lines; line-based trimming would cut them")
     header = records[0]
     kept = [line for line, record in zip(lines[1:], records[1:], strict=True)
-            if keep(dict(zip(header, record)))]
+            if keep(dict(zip(header, record, strict=True)))]
     out = "".join([lines[0], *kept]).encode("utf-8")
     if packed:
         out = gzip.compress(out, compresslevel=9, mtime=0)
@@ -254,7 +254,7 @@ def trim_xlsx(source: Path, keep: Keep) -> tuple[bytes, int]:
             raise SystemExit(f"{source}: formulas are not copied")
         if not header:
             header = values  # the header is the sheet's first row in these files
-        elif not keep(dict(zip(header, values))):
+        elif not keep(dict(zip(header, values, strict=True))):
             continue
         number += 1
         for index, cell in enumerate(row, start=1):

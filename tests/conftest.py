@@ -7,13 +7,20 @@ Two layers of tests read real source files:
   and bad-input tests use them, so they run in every clone;
 - ``shared_data``: the full published files (``../shared/data`` beside the project, or
   the folder in ``WIJKKOMPAS_SHARED_DATA``). Tests of the whole files (their totals, the
-  extracts against the files they came from) are marked
-  ``full_data`` and skip when the folder is absent. ``WIJKKOMPAS_SHARED_DATA=/nonexistent``
-  shows what a fresh clone runs.
+  extracts against the files they came from) are marked ``full_data`` and skip when the
+  folder is absent. ``WIJKKOMPAS_SHARED_DATA=/nonexistent`` shows what a fresh clone runs.
+
+Fixtures that several test modules use live here rather than being imported from one
+test module into another (an imported fixture shadows itself as a test's argument):
+``plans`` and ``example`` (the plans database on SQLite and PostgreSQL), ``site`` (the web
+app on the worked example plan, with accounts) and ``browser`` and ``shots`` (headless
+Chromium). Module-scoped fixtures still give one instance per test module.
 """
 from __future__ import annotations
 
 import os
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -114,3 +121,139 @@ def api():
         routes["TypedDataSet"] = mock.get(url__startswith=f"{base}/TypedDataSet").mock(
             side_effect=_typed)
         yield routes
+
+
+# the plans database ---------------------------------------------------------------------
+
+_CLUSTER: dict = {}
+
+
+def _postgres_server_url() -> str:
+    url = os.environ.get("WIJKKOMPAS_TEST_POSTGRES_URL")
+    if url:
+        return url
+    if "url" not in _CLUSTER:
+        from wijkkompas.plans._pgcluster import TempCluster, find_bin
+
+        if find_bin() is None:
+            pytest.skip("no PostgreSQL server binaries (initdb under /usr/lib/postgresql/*/bin "
+                        "or on PATH): install Debian's 'postgresql' package (apt-get install "
+                        "postgresql, as .ci/setup-postgres.sh does) or set "
+                        "WIJKKOMPAS_TEST_POSTGRES_URL")
+        cluster = TempCluster().start()
+        _CLUSTER.update(url=cluster.url, cluster=cluster)
+    return _CLUSTER["url"]
+
+
+@pytest.fixture(scope="module")
+def _stop_cluster():
+    # the throwaway cluster lives as long as the test module that started it
+    yield
+    if "cluster" in _CLUSTER:
+        _CLUSTER.pop("cluster").stop()
+        _CLUSTER.clear()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def plans(request, tmp_path, catalog, _stop_cluster):
+    """A fresh, empty plans database per test (a new SQLite file, or a new PG database).
+
+    PostgreSQL comes from $WIJKKOMPAS_TEST_POSTGRES_URL, or else a throwaway cluster that
+    the fixture starts itself; without PostgreSQL binaries the PostgreSQL half skips."""
+    from wijkkompas.plans import PlanStore
+
+    if request.param == "sqlite":
+        store = PlanStore(tmp_path / "plans.sqlite", catalog=catalog)
+        yield store
+        store.close()
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(_postgres_server_url().replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"wk_test_{uuid.uuid4().hex[:12]}"
+    dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    store = PlanStore(server.set(database=name).render_as_string(hide_password=False),
+                      catalog=catalog)
+    yield store
+    store.close()
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def example(catalog):
+    from wijkkompas.plans import example_path, load_plan
+
+    return load_plan(example_path(), catalog=catalog)
+
+
+# the web app with accounts --------------------------------------------------------------
+
+SITE_PASSWORD = "lang genoeg wachtwoord"
+SITE_USERS = ("viewer", "editor", "admin", "outsider")
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def site(demo_store, tmp_path_factory, monkeypatch_module):
+    """The web app on the worked example plan (private: ``viewer`` and ``editor`` have
+    their role on it) and a public copy; ``admin`` is a site administrator and
+    ``outsider`` has no role. Gives (app, private plan id, public plan id)."""
+    from wijkkompas.catalog import load_catalog
+    from wijkkompas.plans import PlanStore, example_path, import_plan
+    from wijkkompas.plans.accounts import Accounts
+    from wijkkompas.web import create_app
+
+    database = tmp_path_factory.mktemp("plans") / "plans.sqlite"
+    monkeypatch_module.setenv("WIJKKOMPAS_PLANS_DB", str(database))
+    catalog = load_catalog()
+    store = PlanStore(database, catalog=catalog)
+    private = import_plan(example_path(), store, demo_store, catalog, author="test")
+    public = store.save(replace(private, id="openbaar-plan", title="Een openbaar plan",
+                                version=None), author="test")
+    accounts = Accounts(store)
+    accounts.set_visibility(private.id, "private")
+    for name in SITE_USERS:
+        accounts.create_user(name, SITE_PASSWORD, display_name=name.title(),
+                             is_admin=name == "admin")
+    accounts.grant("viewer", private.id, "viewer")
+    accounts.grant("editor", private.id, "editor")
+    app = create_app(demo_store.directory, secret="test-secret")
+    return app, private.id, public.id
+
+
+# headless Chromium ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found: install Debian's 'chromium' package "
+                    "(apt-get install chromium, as .ci/setup-browser.sh does)")
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = os.environ.get("WIJKKOMPAS_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,5 +1,5 @@
 """Accounts, roles, visibility, restore and backups in the plans database, on SQLite and
-PostgreSQL (the ``plans`` fixture of test_plans_store: a fresh database per test)."""
+PostgreSQL (the ``plans`` fixture, in conftest: a fresh database per test)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from test_plans_store import _stop_cluster, example, plans  # noqa: F401 - fixtures
 from wijkkompas.errors import PlanError
 from wijkkompas.plans import PlanStore
 from wijkkompas.plans.accounts import AccountError, Accounts
@@ -19,10 +18,10 @@ PASSWORD = "lang genoeg wachtwoord"
 
 def _utc(value):
     # SQLite returns stored UTC times without a zone, PostgreSQL with one
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -168,9 +167,10 @@ def test_restore_into_this_backend_from_sqlite(plans, example, tmp_path, catalog
 
 def _downgrade(store, revision: str, *statements: str) -> None:
     """Take the schema back to ``revision``, then run ``statements`` on it."""
+    from importlib import resources
+
     from alembic import command
     from alembic.config import Config
-    from importlib import resources
 
     cfg = Config()
     cfg.set_main_option("script_location",

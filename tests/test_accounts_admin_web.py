@@ -7,9 +7,8 @@ import os
 
 import pytest
 from fastapi.testclient import TestClient
+from test_accounts_web import PASSWORD, USERS, client_for, login, token_of
 
-from test_accounts_web import (PASSWORD, USERS, client_for, login, monkeypatch_module,  # noqa: F401
-                               site, token_of)
 from wijkkompas.plans import PlanStore
 from wijkkompas.plans.accounts import Accounts
 

@@ -1,46 +1,18 @@
 """Login, sessions, CSRF, rate limiting and plan authorisation in the web app, on the
-worked example plan (private) and a second, public plan."""
+worked example plan (private) and a second, public plan (the ``site`` fixture, in
+conftest)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 
-from wijkkompas.catalog import load_catalog
-from wijkkompas.plans import PlanStore, example_path, import_plan
-from wijkkompas.plans.accounts import Accounts
 from wijkkompas.web import create_app
 
+# the accounts that the ``site`` fixture (conftest) makes, and their password
 PASSWORD = "lang genoeg wachtwoord"
 USERS = ("viewer", "editor", "admin", "outsider")
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
-
-
-@pytest.fixture(scope="module")
-def site(demo_store, tmp_path_factory, monkeypatch_module):
-    database = tmp_path_factory.mktemp("plans") / "plans.sqlite"
-    monkeypatch_module.setenv("WIJKKOMPAS_PLANS_DB", str(database))
-    catalog = load_catalog()
-    store = PlanStore(database, catalog=catalog)
-    private = import_plan(example_path(), store, demo_store, catalog, author="test")
-    public = store.save(replace(private, id="openbaar-plan", title="Een openbaar plan",
-                                version=None), author="test")
-    accounts = Accounts(store)
-    accounts.set_visibility(private.id, "private")
-    for name in USERS:
-        accounts.create_user(name, PASSWORD, display_name=name.title(),
-                             is_admin=name == "admin")
-    accounts.grant("viewer", private.id, "viewer")
-    accounts.grant("editor", private.id, "editor")
-    app = create_app(demo_store.directory, secret="test-secret")
-    return app, private.id, public.id
 
 
 def all_routes(routes):

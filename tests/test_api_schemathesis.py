@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import (content_type_conformance, not_a_server_error,
-                                 response_schema_conformance)
-from test_accounts_web import client_for, monkeypatch_module, site  # noqa: F401
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+from test_accounts_web import client_for
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # The first request of a kind computes scores, peers or trends for the process (seconds on a
@@ -22,7 +25,7 @@ WARM = ("/api/scores", "/api/rankings", "/api/map", "/api/warning",
 
 
 @pytest.fixture(scope="module")
-def editor_session(site):  # noqa: F811
+def editor_session(site):
     client = client_for(site, "editor")
     token = client.get("/api/session").json()["csrf_token"]
     for path in WARM:
@@ -31,7 +34,7 @@ def editor_session(site):  # noqa: F811
             "headers": {"X-CSRF-Token": token}}
 
 
-def test_no_server_errors_and_answers_match_the_spec(site, editor_session):  # noqa: F811
+def test_no_server_errors_and_answers_match_the_spec(site, editor_session):
     # one hypothesis run per operation, driven here rather than by schemathesis' pytest
     # plugin, which follows pytest's internals (it broke with pytest 9.2)
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", site[0])

@@ -16,8 +16,7 @@ from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
-from test_accounts_web import (PASSWORD, all_routes, client_for,  # noqa: F401
-                               monkeypatch_module, site)
+from test_accounts_web import PASSWORD, all_routes, client_for
 
 ROLES = (None, "viewer", "editor", "admin")
 
@@ -190,7 +189,7 @@ class Forms(HTMLParser):
             self.forms[-1][1][self._textarea][-1] += data
 
 
-def page_form(site, key: str, values: dict, role, sessions) -> tuple[str, dict]:  # noqa: F811
+def page_form(site, key: str, values: dict, role, sessions) -> tuple[str, dict]:
     """The URL and fields of the form for MATRIX line ``key``, read as admin from the page
     that holds it and filled in as FORMS says; the first form whose action fits the
     route (for ``{part}/{item}`` and ``{version}``: the first item or version listed)."""
@@ -222,14 +221,14 @@ def app_routes(app) -> set[str]:
     return found
 
 
-def test_every_route_is_in_the_matrix(site):  # noqa: F811
+def test_every_route_is_in_the_matrix(site):
     routes = app_routes(site[0])
     assert not sorted(routes - MATRIX.keys()), "classify these routes in MATRIX"
     assert not sorted(MATRIX.keys() - routes), "these MATRIX lines name no route"
 
 
 @pytest.fixture(scope="module")
-def sessions(site):  # noqa: F811
+def sessions(site):
     """Per role the session cookie and its CSRF token (anonymous too: every write needs one)."""
     return {role: session_of(client_for(site, role)) for role in ROLES}
 
@@ -240,7 +239,7 @@ def session_of(client: TestClient) -> tuple[dict, str]:
     return dict(client.cookies), token
 
 
-def request_for(site, key: str, target: str, role, sessions):  # noqa: F811
+def request_for(site, key: str, target: str, role, sessions):
     """Send the example request of a MATRIX line as ``role``; return the status."""
     app, private, public = site
     method, path = key.split(" ", 1)
@@ -271,10 +270,10 @@ def request_for(site, key: str, target: str, role, sessions):  # noqa: F811
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))
-def test_each_role_gets_the_status_in_the_matrix(site, sessions, key):  # noqa: F811
+def test_each_role_gets_the_status_in_the_matrix(site, sessions, key):
     wrong = []
     for target, statuses in MATRIX[key][0].items():
-        for role, expected in zip(ROLES, statuses):
+        for role, expected in zip(ROLES, statuses, strict=True):
             response = request_for(site, key, target, role, sessions)
             if expected == LOGIN:
                 to_login = response.headers.get("location", "").startswith("/inloggen")

@@ -190,7 +190,7 @@ def test_identical_duplicate_rows_are_reported_once(tmp_path, health_lines):
 def test_mixed_vintages_stay_apart(demo_store):
     # GM0363 Amsterdam: 2017 and 2019 Kerncijfers carry their own indeling years
     figures = demo_store.observations(codes=["GM0363"], indicators=["inwoners"])
-    assert {(int(v), p) for v, p in zip(figures["vintage"], figures["period"])} >= {
+    assert {(int(v), p) for v, p in zip(figures["vintage"], figures["period"], strict=True)} >= {
         (2017, "2017"), (2019, "2019")}
 
 

@@ -3,7 +3,6 @@ import io
 import json
 
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from wijkkompas.cli import app

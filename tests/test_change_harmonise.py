@@ -4,8 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wijkkompas.change.harmonise import (crosswalk_from_boundaries, crosswalk_from_table,
-                                         harmonise, harmonise_store)
+from wijkkompas.change.harmonise import (
+    crosswalk_from_boundaries,
+    crosswalk_from_table,
+    harmonise,
+    harmonise_store,
+)
 
 
 def _obs(rows):
@@ -69,7 +73,7 @@ def test_amsterdam_crosswalk_2015_to_2022(real_data, demo_store, catalog):
     pd.testing.assert_series_equal(before.sort_index(), after.sort_index(), check_names=False)
     assert result.result.areas.set_index("code").at["BU0363AE01", "name"] == "Kop Zeedijk"
     counts = result.report[result.report["kind"] == "count"]
-    assert len(counts) and ((counts["total_to"] <= counts["total_from"] + 1e-6)).all()
+    assert len(counts) and (counts["total_to"] <= counts["total_from"] + 1e-6).all()
 
 
 @pytest.fixture(scope="module")

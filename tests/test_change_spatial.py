@@ -53,7 +53,8 @@ def test_regions_in_a_process_pool_give_the_same_result(den_haag):
 
 
 def test_dask_executor(den_haag):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     from wijkkompas.change.spatial import local_moran
 
     values, sw = den_haag

@@ -27,9 +27,9 @@ def test_markov_reproduces_giddy_usjoin(usjoin_quintiles):
 
 
 def test_kendall_tau_published_value():
-    from wijkkompas.change.transitions import rank_mobility
-
     from giddy.rank import Tau
+
+    from wijkkompas.change.transitions import rank_mobility
 
     frame = pd.DataFrame({"a": [12, 2, 1, 12, 2], "b": [1, 4, 7, 1, 0]})
     assert rank_mobility(frame)["tau"].iloc[0] == pytest.approx(-0.4714, abs=1e-4)

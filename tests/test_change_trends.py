@@ -24,7 +24,8 @@ def test_slope_and_se_match_ols(catalog):
     rng = np.random.default_rng(1)
     y = 10 + 0.4 * (years - 2009) + rng.normal(0, 0.3, len(years))
     flat = 10 + rng.normal(0, 0.3, len(years))
-    frame = _long({"BU00000001": dict(zip(years, y)), "BU00000002": dict(zip(years, flat))})
+    frame = _long({"BU00000001": dict(zip(years, y, strict=True)),
+                   "BU00000002": dict(zip(years, flat, strict=True))})
     result = trends(frame, catalog)
     row = result.table.set_index("area_code").loc["BU00000001"]
     ref = stats.linregress(years, y)
@@ -44,7 +45,8 @@ def test_acceleration_is_twice_the_quadratic_term(catalog):
     years = np.arange(2010, 2020)
     t = years - years.mean()
     y = 5 + 0.2 * t + 0.05 * t ** 2
-    frame = _long({"BU00000001": dict(zip(years, y)), "BU00000002": dict(zip(years, 5 + 0 * t))})
+    frame = _long({"BU00000001": dict(zip(years, y, strict=True)),
+                   "BU00000002": dict(zip(years, 5 + 0 * t, strict=True))})
     row = trends(frame, catalog).table.set_index("area_code").loc["BU00000001"]
     assert row["acceleration"] == pytest.approx(0.1)
     # three equally spaced years: the change of the step slopes per year
@@ -59,10 +61,10 @@ def test_acceleration_is_twice_the_quadratic_term(catalog):
 def test_classification_is_relative_to_noise(catalog):
     years = np.arange(2010, 2022)
     rng = np.random.default_rng(3)
-    series = {f"BU0000{i:04d}": dict(zip(years, 20 + rng.normal(0, 2.0, len(years))))
+    series = {f"BU0000{i:04d}": dict(zip(years, 20 + rng.normal(0, 2.0, len(years)), strict=True))
               for i in range(30)}
     # a tiny but perfectly straight trend: significant, yet smaller than the measure's noise
-    series["BU00009999"] = dict(zip(years, 20 + 0.05 * (years - 2010)))
+    series["BU00009999"] = dict(zip(years, 20 + 0.05 * (years - 2010), strict=True))
     row = trends(_long(series), catalog).table.set_index("area_code").loc["BU00009999"]
     assert row["p_value"] < 1e-6
     assert abs(row["fitted_change"]) < row["noise"]
@@ -128,7 +130,7 @@ def _panel(paths: dict) -> ScorePanel:
     periods = ["2012", "2016", "2020", "2024"]
     rows = [dict(code=c, name=c, level="buurt", vintage=2020, period=p, year=int(p),
                  vulnerability=float(k), **{"class": k})
-            for c, path in paths.items() for p, k in zip(periods, path)]
+            for c, path in paths.items() for p, k in zip(periods, path, strict=True)]
     return ScorePanel(table=pd.DataFrame(rows), level="buurt", vintage=2020, periods=periods,
                       class_system="deciles", domains={})
 

@@ -1,6 +1,5 @@
 """Early warning and peers on the bundled national health panel."""
 import numpy as np
-import pandas as pd
 import pytest
 
 

@@ -3,8 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wijkkompas.geo.codes import (gemeente_of, is_valid, level_of, normalise_code, parent_of,
-                                  wijk_of)
+from wijkkompas.geo.codes import gemeente_of, is_valid, level_of, normalise_code, parent_of, wijk_of
 from wijkkompas.periods import parse_period
 
 

@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from test_accounts_web import client_for
 from typer.testing import CliRunner
-from test_accounts_web import client_for, monkeypatch_module, site  # noqa: F401
 
 SQL = ["'; DROP TABLE plans; --", '" OR 1=1 --', "x'); DELETE FROM plan_versions; --",
        "ë ü ß 中文 🏘️ \u202e omgekeerd"]
@@ -44,14 +44,14 @@ def texts(value, path: str = "") -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def editor(site):  # noqa: F811
+def editor(site):
     client = client_for(site, "editor")
     client.headers["X-CSRF-Token"] = client.get("/api/session").json()["csrf_token"]
     return client
 
 
 @pytest.fixture(scope="module")
-def injected(site, editor):  # noqa: F811
+def injected(site, editor):
     """One new plan per payload, made through the API: plan id -> the document sent."""
     source = editor.get(f"/api/plans/{site[1]}").json()["plan"]
     source = {k: v for k, v in source.items() if k != "version"}
@@ -64,7 +64,7 @@ def injected(site, editor):  # noqa: F811
     return made
 
 
-def test_every_text_field_is_stored_intact(site, editor, injected, tmp_path):  # noqa: F811
+def test_every_text_field_is_stored_intact(site, editor, injected, tmp_path):
     from wijkkompas.cli import app
 
     for plan_id, sent in injected.items():
@@ -76,7 +76,7 @@ def test_every_text_field_is_stored_intact(site, editor, injected, tmp_path):  #
         assert texts(yaml.safe_load(exported.read_text("utf-8"))) == texts(sent), plan_id
 
 
-def test_control_characters_are_refused_naming_the_field(site, editor):  # noqa: F811
+def test_control_characters_are_refused_naming_the_field(site, editor):
     # NUL cannot be stored in PostgreSQL and aborted the chart renderer: refused as text
     document = editor.get(f"/api/plans/{site[1]}").json()["plan"]
     response = editor.put(f"/api/plans/{site[1]}",
@@ -92,7 +92,7 @@ def visible_html(page: str) -> str:
 
 
 @pytest.mark.parametrize("page", ["/plannen/{id}", "/plannen/{id}/rapport", "/plannen"])
-def test_pages_and_report_escape_every_field(site, editor, injected, page):  # noqa: F811
+def test_pages_and_report_escape_every_field(site, editor, injected, page):
     for plan_id in injected:
         html = editor.get(page.format(id=plan_id))
         assert html.status_code == 200
@@ -103,7 +103,7 @@ def test_pages_and_report_escape_every_field(site, editor, injected, page):  # n
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
 
 
-def test_json_in_scripts_cannot_end_them(site, editor, injected):  # noqa: F811
+def test_json_in_scripts_cannot_end_them(site, editor, injected):
     for plan_id in injected:
         for block in re.findall(r"<script[^>]*>(.*?)</script>",
                                 editor.get(f"/plannen/{plan_id}").text, flags=re.S):
@@ -111,7 +111,7 @@ def test_json_in_scripts_cannot_end_them(site, editor, injected):  # noqa: F811
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_query_parameters_are_data(site, payload):  # noqa: F811
+def test_query_parameters_are_data(site, payload):
     client = TestClient(site[0])
     api = client.get("/api/areas", params={"q": payload})
     assert api.status_code == 200 and api.json()["areas"] == []
@@ -127,7 +127,7 @@ def test_query_parameters_are_data(site, payload):  # noqa: F811
     assert not any(d in visible_html(login.text) for d in DANGEROUS)
 
 
-def test_tables_are_intact_afterwards(site, editor, injected):  # noqa: F811
+def test_tables_are_intact_afterwards(site, editor, injected):
     from wijkkompas.plans import PlanStore
 
     plans = PlanStore()  # $WIJKKOMPAS_PLANS_DB of the site

@@ -56,7 +56,7 @@ def test_fetched_file_reads_with_the_statline_reader(api, tmp_path, catalog):
     assert set(result.observations["vintage"]) == {2020}  # known: 50090NED is on indeling 2020
     # the columns that are null in 2020 give no rows
     assert not (result.observations["indicator"] == "actief_reizen").any()
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names == {"NL01": "Nederland", "GM0363": "Amsterdam",
                      "WK036300": "Burgwallen-Oude Zijde", "BU03630000": "Kop Zeedijk"}
 

@@ -17,18 +17,16 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from joserfc import jwt  # Authlib's JOSE library
+from joserfc.jwk import RSAKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route
 
-pytest.importorskip("authlib")
-from joserfc import jwt  # noqa: E402 - Authlib's JOSE library, after the skip
-from joserfc.jwk import RSAKey  # noqa: E402
-from starlette.applications import Starlette  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import JSONResponse, RedirectResponse  # noqa: E402
-from starlette.routing import Route  # noqa: E402
-
-from wijkkompas.plans import PlanStore  # noqa: E402
-from wijkkompas.plans.accounts import Accounts  # noqa: E402
-from wijkkompas.web import create_app  # noqa: E402
+from wijkkompas.plans import PlanStore
+from wijkkompas.plans.accounts import Accounts
+from wijkkompas.web import create_app
 
 CLIENT_ID, CLIENT_SECRET = "wijkkompas-test", "geheim-van-de-client"
 

@@ -1,5 +1,6 @@
 """The plans database on SQLite and PostgreSQL: versions, round trips, stale updates,
-atomic writes, migrations. Every test runs on both backends (``plans`` fixture).
+atomic writes, migrations. Every test runs on both backends (``plans`` fixture, in
+conftest).
 
 PostgreSQL comes from $WIJKKOMPAS_TEST_POSTGRES_URL, or else a throwaway cluster that
 the fixture starts itself (Debian's server binaries, run as the ``postgres`` user when
@@ -8,70 +9,12 @@ root); without PostgreSQL binaries the PostgreSQL half skips with the reason.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import replace
 
 import pytest
 
 from wijkkompas.errors import PlanError, StaleVersionError
-from wijkkompas.plans import PlanStore, dump_plan, example_path, load_plan
-
-_CLUSTER = {}
-
-
-def _postgres_server_url() -> str:
-    url = os.environ.get("WIJKKOMPAS_TEST_POSTGRES_URL")
-    if url:
-        return url
-    if "url" not in _CLUSTER:
-        from wijkkompas.plans._pgcluster import TempCluster, find_bin
-
-        if find_bin() is None:
-            pytest.skip("no PostgreSQL server binaries (initdb under /usr/lib/postgresql/*/bin "
-                        "or on PATH): install Debian's 'postgresql' package (apt-get install "
-                        "postgresql, as .ci/setup-postgres.sh does) or set "
-                        "WIJKKOMPAS_TEST_POSTGRES_URL")
-        cluster = TempCluster().start()
-        _CLUSTER.update(url=cluster.url, cluster=cluster)
-    return _CLUSTER["url"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _stop_cluster():
-    yield
-    if "cluster" in _CLUSTER:
-        _CLUSTER.pop("cluster").stop()
-        _CLUSTER.clear()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def plans(request, tmp_path, catalog):
-    """A fresh, empty plans database per test (a new SQLite file, or a new PG database)."""
-    if request.param == "sqlite":
-        store = PlanStore(tmp_path / "plans.sqlite", catalog=catalog)
-        yield store
-        store.close()
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(_postgres_server_url().replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"wk_test_{uuid.uuid4().hex[:12]}"
-    dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    store = PlanStore(server.set(database=name).render_as_string(hide_password=False),
-                      catalog=catalog)
-    yield store
-    store.close()
-    with psycopg.connect(dsn, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-@pytest.fixture
-def example(catalog):
-    return load_plan(example_path(), catalog=catalog)
+from wijkkompas.plans import PlanStore, dump_plan, load_plan
 
 
 def test_backend_is_what_it_says(plans):

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wijkkompas.analysis.scores import (
-    COLUMNS, EXTRA_COLUMNS, explain_result, score_frame)
+from wijkkompas.analysis.scores import COLUMNS, EXTRA_COLUMNS, explain_result, score_frame
 from wijkkompas.analysis.standardise import zscore
 from wijkkompas.schemes import SchemeError, load_scheme, parse_scheme
 
-HEALTH = """code,period,ervaren_gezondheid_goed,hoog_risico_angst_depressie,ernstig_eenzaam,regie_eigen_leven,moeite_met_rondkomen
+HEALTH = """code,period,ervaren_gezondheid_goed,hoog_risico_angst_depressie,ernstig_eenzaam,\
+regie_eigen_leven,moeite_met_rondkomen
 GM0518,2016,70.5,11.0,14.4,86.6,29.1
 WK051838,2016,66.3,14.2,18.0,84.1,38.8
 BU05183819,2016,64.8,15.9,19.2,83.5,40.0

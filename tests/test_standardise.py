@@ -13,8 +13,16 @@ from hypothesis import strategies as st
 from wijkkompas.analysis import classes as cls
 from wijkkompas.analysis.reliability import below_minimum, marshall_shrinkage
 from wijkkompas.analysis.standardise import (
-    METHODS, imd_exponential, imd_rank, orient, percentile_rank, reference_index, robust_z,
-    standardise, zscore)
+    METHODS,
+    imd_exponential,
+    imd_rank,
+    orient,
+    percentile_rank,
+    reference_index,
+    robust_z,
+    standardise,
+    zscore,
+)
 
 # Real values: % with difficulty making ends meet (MoeiteMetRondkomen), 2020, six buurten
 # of Den Haag wijk 38 Laakkwartier en Spoorwijk (CBS/RIVM 50090NED).

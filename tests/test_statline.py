@@ -26,12 +26,14 @@ AMS = "amsterdam-buurten-kwb"
 
 def values(result) -> dict:
     obs = result.observations
-    return dict(zip(zip(obs["area_code"], obs["period"], obs["indicator"]), obs["value"]))
+    keys = zip(obs["area_code"], obs["period"], obs["indicator"], strict=True)
+    return dict(zip(keys, obs["value"], strict=True))
 
 
 def statuses(result) -> dict:
     obs = result.observations
-    return dict(zip(zip(obs["area_code"], obs["period"], obs["indicator"]), obs["status"]))
+    keys = zip(obs["area_code"], obs["period"], obs["indicator"], strict=True)
+    return dict(zip(keys, obs["status"], strict=True))
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +175,7 @@ def test_utrecht_kwb_2023_short_names(real_data, catalog):
     kinds = pd.read_excel(path, dtype=str)["recs"].str.lower().value_counts().to_dict()
     assert result.areas["level"].value_counts().to_dict() == kinds
     assert kinds["wijk"] == 10 and kinds["gemeente"] == 1 and kinds["buurt"] > 10
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names["BU03440112"] == "Oog in Al"
 
 
@@ -203,7 +205,7 @@ def test_amsterdam_kerncijfers_2017_r_export(real_data, catalog):
     assert set(result.observations["vintage"]) == {2017}
     assert (result.source.id, result.source.format) == ("cbs-83765NED", "statline-r")
     assert len(result.areas) == len(pd.read_csv(path)) > 50  # one area a row, NL00 too
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names["BU03630000"] == "Kop Zeedijk"
     reasons = {x.column: x.reason for x in result.skipped}
     assert reasons["Bevolking.Geslacht.Mannen..aantal."] == "no catalog indicator for this column"
@@ -237,7 +239,7 @@ def test_ses_woa_export(real_data, catalog):
     assert not any(key[2] == "huishoudens" for key in v)
     assert any("Particuliere huishoudens" in str(skip) for skip in result.skipped)
     assert (result.source.id, result.source.format) == ("cbs-85163NED", "statline-csv")
-    names = dict(zip(result.areas["code"], result.areas["name"]))
+    names = dict(zip(result.areas["code"], result.areas["name"], strict=True))
     assert names["WK036300"] == "Burgwallen-Oude Zijde"
 
 
@@ -387,7 +389,9 @@ def test_r_export_period_from_option_or_name(tmp_path, catalog, real_data):
 def test_spreadsheet_header_below_title_rows(tmp_path, catalog, real_data):
     source = load_workbook(real_data / "nl-gezondheid-2012-2016-2020/RIVM_gezondheid2020_18+.xlsx",
                            read_only=True)
-    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True))]
+    # the first four rows only
+    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True),
+                              strict=False)]
     source.close()
     book = Workbook()
     sheet = book.active
@@ -413,7 +417,9 @@ def test_spreadsheet_header_below_title_rows(tmp_path, catalog, real_data):
 def test_kwb_spreadsheet_text_in_number_cell(tmp_path, catalog, real_data):
     source = load_workbook(real_data / "utrecht-kwb-2023-2024/CBS-Utrecht-kwb-2023.xlsx",
                            read_only=True)
-    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True))]
+    # the first four rows only
+    rows = [r for _, r in zip(range(4), source.worksheets[0].iter_rows(values_only=True),
+                              strict=False)]
     source.close()
     book = Workbook()
     for row in rows:

@@ -1,14 +1,9 @@
 """The web app's JSON API and pages (FastAPI TestClient): figures checked against the store."""
 from __future__ import annotations
 
-import gzip
-import json
-
 import pandas as pd
 import pytest
-
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
 
 @pytest.fixture(scope="session")

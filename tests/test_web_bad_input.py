@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@ playwright; never ``playwright install``) against uvicorn on 127.0.0.1: the map,
 drill-down into a gemeente and a wijk, a profile checked against the API, screenshots,
 and axe-core (vendored) with zero serious or critical WCAG 2.1 AA violations.
 
-Screenshots are written to ``$WIJKKOMPAS_SCREENSHOTS`` or a pytest temporary folder.
+Screenshots are written to ``$WIJKKOMPAS_SCREENSHOTS`` or a pytest temporary folder
+(the ``browser`` and ``shots`` fixtures, in conftest).
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -16,9 +16,6 @@ import pytest
 
 from wijkkompas.web._served import free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = (Path(__file__).resolve().parents[1] / "src" / "wijkkompas" / "web" / "static" /
        "vendor" / "axe-core-4.14.1.min.js")
 
@@ -53,18 +50,6 @@ def server(demo_store):
     yield from serve(app)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found: install Debian's 'chromium' package "
-                    "(apt-get install chromium, as .ci/setup-browser.sh does)")
-    from playwright import sync_api
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
@@ -74,14 +59,6 @@ def page(browser):
     pg.js_errors = errors
     yield pg
     context.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = os.environ.get("WIJKKOMPAS_SCREENSHOTS")
-    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def wait_map(page, within: str = ""):

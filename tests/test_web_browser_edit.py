@@ -1,11 +1,11 @@
-"""Plan editing end to end in real headless Chromium (the fixtures of test_web_browser):
+"""Plan editing end to end in real headless Chromium (as test_web_browser):
 log in, create a plan by clicking two wijken on the map, add a goal and see it on the
 plan page; two browsers editing one plan, the second one gets the conflict with its input
 kept; axe-core finds no serious or critical violations on the editing pages."""
 from __future__ import annotations
 
 import pytest
-from test_web_browser import axe, browser, serve, shots  # noqa: F401
+from test_web_browser import axe, serve
 
 from wijkkompas.catalog import load_catalog
 from wijkkompas.plans import PlanStore, example_path, import_plan, load_plan
@@ -36,7 +36,7 @@ def edit_server(demo_store, tmp_path_factory):
         yield from serve(create_app(demo_store.directory, secret="browser-test"))
 
 
-def logged_in(browser, server: str, user: str):  # noqa: F811
+def logged_in(browser, server: str, user: str):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
     page = context.new_page()
     page.js_errors = []
@@ -64,7 +64,7 @@ def click_map(page, lat: float, lon: float):
     page.mouse.click(point[0], point[1])
 
 
-def test_create_a_plan_on_the_map_and_add_a_goal(edit_server, browser, shots):  # noqa: F811
+def test_create_a_plan_on_the_map_and_add_a_goal(edit_server, browser, shots):
     context, page = logged_in(browser, edit_server, "editor")
     page.click("a[href='/plannen/nieuw']")
     page.select_option("#pick-gemeente", "GM0518")  # HTMX swaps in the picker
@@ -103,7 +103,7 @@ def test_create_a_plan_on_the_map_and_add_a_goal(edit_server, browser, shots):  
     context.close()
 
 
-def test_the_second_editor_gets_the_conflict_with_the_input_kept(edit_server, browser):  # noqa: F811
+def test_the_second_editor_gets_the_conflict_with_the_input_kept(edit_server, browser):
     path = edit_server + f"/plannen/{PLAN}/bewerken/partners/nieuw"
     first, alice = logged_in(browser, edit_server, "editor")
     second, bob = logged_in(browser, edit_server, "admin")
@@ -133,7 +133,7 @@ def test_the_second_editor_gets_the_conflict_with_the_input_kept(edit_server, br
     PICKER, f"/plannen/{PLAN}/bewerken", f"/plannen/{PLAN}/bewerken/doelen/nieuw",
     f"/plannen/{PLAN}/bewerken/maatregelen/nieuw", f"/plannen/{PLAN}/versies",
     f"/plannen/{PLAN}"])
-def test_axe_no_serious_violations_on_the_editing_pages(edit_server, browser, shots,  # noqa: F811
+def test_axe_no_serious_violations_on_the_editing_pages(edit_server, browser, shots,
                                                         path):
     context, page = logged_in(browser, edit_server, "editor")
     page.goto(edit_server + path)
@@ -146,7 +146,7 @@ def test_axe_no_serious_violations_on_the_editing_pages(edit_server, browser, sh
     context.close()
 
 
-def test_axe_on_a_form_with_errors(edit_server, browser, shots):  # noqa: F811
+def test_axe_on_a_form_with_errors(edit_server, browser, shots):
     context, page = logged_in(browser, edit_server, "editor")
     page.goto(edit_server + f"/plannen/{PLAN}/bewerken/doelen/nieuw")
     page.fill("#f-title", "Zonder jaar")

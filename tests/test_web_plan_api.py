@@ -7,8 +7,7 @@ import copy
 
 import pytest
 from fastapi.testclient import TestClient
-from test_accounts_web import (PASSWORD, client_for, login, monkeypatch_module,  # noqa: F401
-                               site)
+from test_accounts_web import client_for
 
 
 def writer(site, user: str | None) -> TestClient:

@@ -10,10 +10,9 @@ from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
+from test_accounts_web import client_for
 
 from wijkkompas.web.views import plan_store
-from test_accounts_web import (PASSWORD, client_for, login, monkeypatch_module,  # noqa: F401
-                               site)
 
 
 def hidden(page: str, name: str) -> str:

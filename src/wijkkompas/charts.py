@@ -11,6 +11,8 @@ Dutch labels first (``language="en"`` for English).
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
 import altair as alt
 import pandas as pd
 
@@ -39,7 +41,10 @@ WORDS = {
 }
 
 
-def _config(chart: alt.Chart) -> alt.Chart:
+_Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)
+
+
+def _config(chart: _Chart) -> _Chart:
     return (chart.configure(font=FONT)
                  .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e5e5e5")
                  .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom",
@@ -109,7 +114,8 @@ def goal_chart(goal: dict, *, language: str = "nl", width: int = 300,
     return _config(chart)
 
 
-def did_chart(evaluation: dict, *, language: str = "nl", width: int = 380) -> alt.Chart:
+def did_chart(evaluation: dict, *, language: str = "nl", width: int = 380
+              ) -> alt.LayerChart | alt.FacetChart:
     """Difference-in-differences per goal with its 90% band, as a percentage of the plan
     area's baseline value (so that indicators of different size share one axis), oriented
     so that right is favourable (the sign follows each indicator's direction).
@@ -203,7 +209,7 @@ def profile_chart(rows: list[dict], *, language: str = "nl", width: int = 430) -
     return _config(chart.properties(width=width, height=16 * max(frame["indicator"].nunique(), 1)))
 
 
-def to_svg(chart: alt.Chart | dict) -> str:
+def to_svg(chart: alt.TopLevelMixin | dict) -> str:
     """Render a chart (or a Vega-Lite spec) to SVG offline with vl-convert."""
     import vl_convert as vlc
 
@@ -245,7 +251,7 @@ def web_trend_chart(rows: list[dict], *, title: str = "", unit: str = "",
 
 
 def web_domain_chart(rows: list[dict], *, title: str = "", language: str = "nl",
-                     reference_note: str = "") -> alt.Chart:
+                     reference_note: str = "") -> alt.LayerChart | alt.FacetChart:
     """Domain scores of an area (and its gemeente) as points on a common scale, with a
     dashed line at 0 (the national average of the level). ``rows``: ``{domain, area,
     value}``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -26,12 +26,12 @@ app = typer.Typer(help="wijkkompas: monitor, analyse and plan the integrated nei
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
-StoreOption = Annotated[Optional[Path], typer.Option(
+StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="Store directory (default: $WIJKKOMPAS_STORE or ~/.local/share/wijkkompas).")]
-PlansDbOption = Annotated[Optional[str], typer.Option(
+PlansDbOption = Annotated[str | None, typer.Option(
     "--db", "--plans-db", help="Plans database: SQLAlchemy URL or SQLite file (default: "
                                "$WIJKKOMPAS_PLANS_DB or plans.sqlite in the store).")]
-CatalogOption = Annotated[Optional[list[Path]], typer.Option(
+CatalogOption = Annotated[list[Path] | None, typer.Option(
     "--catalog", help="Extra indicator catalog file (YAML); may be repeated.")]
 
 
@@ -88,10 +88,14 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files to load (format is detected).")],
     store: StoreOption = None,
     catalog: CatalogOption = None,
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage (indeling year) of the codes, when the file does not tell.")] = None,
-    period: Annotated[Optional[str], typer.Option(help="Period of the figures, when the file does not tell (e.g. 2019).")] = None,
-    mapping: Annotated[Optional[Path], typer.Option(help="Mapping file (YAML) that says how to read a CSV/XLSX table.")] = None,
-    on_conflict: Annotated[str, typer.Option(help="When a figure differs from the store's: error, keep or replace.")] = "error",
+    vintage: Annotated[int | None, typer.Option(
+        help="Boundary vintage (indeling year) of the codes, when the file does not tell.")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Period of the figures, when the file does not tell (e.g. 2019).")] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        help="Mapping file (YAML) that says how to read a CSV/XLSX table.")] = None,
+    on_conflict: Annotated[str, typer.Option(
+        help="When a figure differs from the store's: error, keep or replace.")] = "error",
 ) -> None:
     """Load files into the store, all of them or none (atomic, idempotent)."""
     from .ingest import ingest as run
@@ -115,8 +119,9 @@ def fetch(
     table_id: Annotated[str, typer.Argument(help="CBS StatLine table id, e.g. 85984NED.")],
     dest: Annotated[Path, typer.Option(help="Folder for the downloaded file.")] = Path("."),
     store: StoreOption = None,
-    load: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Load it into the store after downloading.")] = True,
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage of the table's codes.")] = None,
+    load: Annotated[bool, typer.Option(
+        "--ingest/--no-ingest", help="Load it into the store after downloading.")] = True,
+    vintage: Annotated[int | None, typer.Option(help="Boundary vintage of the table's codes.")] = None,
 ) -> None:
     """Download a CBS StatLine table through the OData API (cached on disk) and load it."""
     from . import config
@@ -127,7 +132,7 @@ def fetch(
         path = download(table_id, dest, cache_dir=config.cache_dir())
         console.print(f"downloaded {table_id} to {path}")
         if load:
-            options = {"vintage": vintage} if vintage else {}
+            options: dict[str, Any] = {"vintage": vintage} if vintage else {}
             _print_report(run([path], Store(store), **options))
     except WijkkompasError as exc:
         _fail(exc)
@@ -135,9 +140,9 @@ def fetch(
 
 @app.command()
 def areas(
-    search: Annotated[Optional[str], typer.Argument(help="Code prefix or part of a name.")] = None,
-    level: Annotated[Optional[str], typer.Option(help="land, gemeente, wijk or buurt.")] = None,
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage.")] = None,
+    search: Annotated[str | None, typer.Argument(help="Code prefix or part of a name.")] = None,
+    level: Annotated[str | None, typer.Option(help="land, gemeente, wijk or buurt.")] = None,
+    vintage: Annotated[int | None, typer.Option(help="Boundary vintage.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 50,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     store: StoreOption = None,
@@ -160,7 +165,7 @@ def areas(
 
 @app.command()
 def indicators(
-    domain: Annotated[Optional[str], typer.Option(help=f"One of: {', '.join(DOMAINS)}.")] = None,
+    domain: Annotated[str | None, typer.Option(help=f"One of: {', '.join(DOMAINS)}.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     catalog: CatalogOption = None,
     store: StoreOption = None,
@@ -226,12 +231,13 @@ def show(
 @app.command()
 def export(
     output: Annotated[Path, typer.Argument(help="File to write (.csv, .parquet, .geojson).")],
-    format: Annotated[Optional[str], typer.Option(help="csv, parquet or geojson (default: from the file name).")] = None,
-    level: Annotated[Optional[str], typer.Option(help="land, gemeente, wijk or buurt.")] = None,
-    indicator: Annotated[Optional[list[str]], typer.Option(help="Indicator id; may be repeated.")] = None,
-    period: Annotated[Optional[list[str]], typer.Option(help="Period, e.g. 2020; may be repeated.")] = None,
-    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage.")] = None,
+    format: Annotated[str | None, typer.Option(
+        help="csv, parquet or geojson (default: from the file name).")] = None,
+    level: Annotated[str | None, typer.Option(help="land, gemeente, wijk or buurt.")] = None,
+    indicator: Annotated[list[str] | None, typer.Option(help="Indicator id; may be repeated.")] = None,
+    period: Annotated[list[str] | None, typer.Option(help="Period, e.g. 2020; may be repeated.")] = None,
+    within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    vintage: Annotated[int | None, typer.Option(help="Boundary vintage.")] = None,
     store: StoreOption = None,
 ) -> None:
     """Write figures to CSV or Parquet (long layout, re-ingestable) or GeoJSON (a map)."""
@@ -248,12 +254,16 @@ def export(
 @app.command()
 def score(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
-    period: Annotated[Optional[str], typer.Option(help="Period, e.g. 2020 (default: the latest the scheme can score).")] = None,
-    within: Annotated[Optional[str], typer.Option(help="Only return areas in this gemeente or wijk (scored against the whole level).")] = None,
-    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML); default: the bundled national scheme.")] = None,
-    method: Annotated[Optional[str], typer.Option(help="zscore, robust_z, percentile, imd or index (default: the scheme's).")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Period, e.g. 2020 (default: the latest the scheme can score).")] = None,
+    within: Annotated[str | None, typer.Option(
+        help="Only return areas in this gemeente or wijk (scored against the whole level).")] = None,
+    scheme: Annotated[Path | None, typer.Option(
+        help="Scheme file (YAML); default: the bundled national scheme.")] = None,
+    method: Annotated[str | None, typer.Option(
+        help="zscore, robust_z, percentile, imd or index (default: the scheme's).")] = None,
     format: Annotated[str, typer.Option(help="csv, json, parquet or geojson.")] = "csv",
-    output: Annotated[Optional[Path], typer.Option(help="File to write (default: print CSV/JSON).")] = None,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: print CSV/JSON).")] = None,
     store: StoreOption = None,
     catalog: CatalogOption = None,
 ) -> None:
@@ -284,9 +294,9 @@ def score(
 @app.command()
 def explain(
     area: Annotated[str, typer.Argument(help="Area code or name.")],
-    period: Annotated[Optional[str], typer.Option(help="Period, e.g. 2020.")] = None,
-    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
-    method: Annotated[Optional[str], typer.Option(help="Standardisation method.")] = None,
+    period: Annotated[str | None, typer.Option(help="Period, e.g. 2020.")] = None,
+    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    method: Annotated[str | None, typer.Option(help="Standardisation method.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print the indicator table as CSV.")] = False,
     store: StoreOption = None,
     catalog: CatalogOption = None,
@@ -343,13 +353,13 @@ def demo(store: StoreOption = None,
 # -- change over time and space (issue 4): thin wrappers around wijkkompas.change ---------
 
 FormatOption = Annotated[str, typer.Option(help="csv, json or parquet.")]
-OutputOption = Annotated[Optional[Path], typer.Option(
+OutputOption = Annotated[Path | None, typer.Option(
     help="File to write (default: print CSV or JSON; parquet needs a file).")]
-PlotOption = Annotated[Optional[Path], typer.Option(
+PlotOption = Annotated[Path | None, typer.Option(
     "--plot", help="Also draw a picture to this file (.png or .svg).")]
 
 
-def _emit(frame: pd.DataFrame, output: Optional[Path], format: str, what: str) -> None:
+def _emit(frame: pd.DataFrame, output: Path | None, format: str, what: str) -> None:
     from .export import write_table
 
     text = write_table(frame, output, format)
@@ -369,12 +379,19 @@ def harmonise(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")],
     from_vintage: Annotated[int, typer.Option("--from", help="Boundary vintage of the figures.")],
     to_vintage: Annotated[int, typer.Option("--to", help="Boundary vintage to convert to.")],
-    crosswalk: Annotated[Optional[Path], typer.Option(help="Crosswalk CSV (from_code, to_code, weight); default: overlay the stored boundaries by area.")] = None,
+    crosswalk: Annotated[Path | None, typer.Option(
+        help="Crosswalk CSV (from_code, to_code, weight); "
+             "default: overlay the stored boundaries by area.")] = None,
     from_col: Annotated[str, typer.Option(help="Crosswalk column with the old codes.")] = "from_code",
     to_col: Annotated[str, typer.Option(help="Crosswalk column with the new codes.")] = "to_code",
-    weight_col: Annotated[str, typer.Option(help="Crosswalk column with the weights (addresses or residents); absent = split evenly.")] = "weight",
-    indicator: Annotated[Optional[list[str]], typer.Option(help="Indicator(s) to convert (default: all).")] = None,
-    ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Write the converted figures into the store (status estimated).")] = False,
+    weight_col: Annotated[str, typer.Option(
+        help="Crosswalk column with the weights (addresses or residents); "
+             "absent = split evenly.")] = "weight",
+    indicator: Annotated[list[str] | None, typer.Option(
+        help="Indicator(s) to convert (default: all).")] = None,
+    ingest: Annotated[bool, typer.Option(
+        "--ingest/--no-ingest",
+        help="Write the converted figures into the store (status estimated).")] = False,
     format: FormatOption = "csv",
     output: OutputOption = None,
     store: StoreOption = None,
@@ -405,11 +422,15 @@ def harmonise(
 @app.command()
 def trends(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "wijk",
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage (default: the longest panel).")] = None,
-    indicator: Annotated[Optional[list[str]], typer.Option(help="Indicator(s); default all. 'scores' = composite and domain scores.")] = None,
-    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    vintage: Annotated[int | None, typer.Option(
+        help="Boundary vintage (default: the longest panel).")] = None,
+    indicator: Annotated[list[str] | None, typer.Option(
+        help="Indicator(s); default all. 'scores' = composite and domain scores.")] = None,
+    within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of the slope test.")] = 0.05,
-    quality: Annotated[bool, typer.Option("--quality", help="Print the data problems found (identical series, all-zero periods) instead.")] = False,
+    quality: Annotated[bool, typer.Option(
+        "--quality",
+        help="Print the data problems found (identical series, all-zero periods) instead.")] = False,
     format: FormatOption = "csv",
     output: OutputOption = None,
     store: StoreOption = None,
@@ -438,11 +459,14 @@ def trends(
 @app.command()
 def transitions(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "wijk",
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage (default: the longest score panel).")] = None,
-    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
-    spatial: Annotated[bool, typer.Option("--spatial", help="Add a spatial Markov conditioned on the neighbours' class.")] = False,
-    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
-    table: Annotated[str, typer.Option(help="What to write: probabilities, counts, summary, tau or mobility.")] = "probabilities",
+    vintage: Annotated[int | None, typer.Option(
+        help="Boundary vintage (default: the longest score panel).")] = None,
+    within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    spatial: Annotated[bool, typer.Option(
+        "--spatial", help="Add a spatial Markov conditioned on the neighbours' class.")] = False,
+    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    table: Annotated[str, typer.Option(
+        help="What to write: probabilities, counts, summary, tau or mobility.")] = "probabilities",
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,
@@ -479,12 +503,13 @@ def transitions(
 @app.command()
 def warn(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
-    vintage: Annotated[Optional[int], typer.Option(help="Boundary vintage.")] = None,
-    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
-    spatial: Annotated[bool, typer.Option("--spatial", help="Also signal areas whose neighbours decline.")] = False,
+    vintage: Annotated[int | None, typer.Option(help="Boundary vintage.")] = None,
+    within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    spatial: Annotated[bool, typer.Option(
+        "--spatial", help="Also signal areas whose neighbours decline.")] = False,
     language: Annotated[str, typer.Option(help="nl or en (the reasons).")] = "nl",
     top: Annotated[int, typer.Option(help="How many areas (0 = all).")] = 20,
-    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     store: StoreOption = None,
@@ -510,11 +535,15 @@ def warn(
 def peers(
     area: Annotated[str, typer.Argument(help="Area code or name.")],
     k: Annotated[int, typer.Option(help="How many peers.")] = 10,
-    base_period: Annotated[Optional[str], typer.Option(help="Period in which similarity is measured (default: the first).")] = None,
-    later_period: Annotated[Optional[str], typer.Option(help="Period to compare with (default: the last).")] = None,
-    same_urbanity: Annotated[bool, typer.Option("--same-urbanity", help="Only peers of the same urbanity class (stedelijkheid).")] = False,
-    decomposition: Annotated[bool, typer.Option("--decomposition", help="Write the indicators that drove the change in composite instead.")] = False,
-    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    base_period: Annotated[str | None, typer.Option(
+        help="Period in which similarity is measured (default: the first).")] = None,
+    later_period: Annotated[str | None, typer.Option(
+        help="Period to compare with (default: the last).")] = None,
+    same_urbanity: Annotated[bool, typer.Option(
+        "--same-urbanity", help="Only peers of the same urbanity class (stedelijkheid).")] = False,
+    decomposition: Annotated[bool, typer.Option(
+        "--decomposition", help="Write the indicators that drove the change in composite instead.")] = False,
+    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,
@@ -551,14 +580,15 @@ def peers(
 @app.command()
 def hotspots(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
-    period: Annotated[Optional[str], typer.Option(help="Period (default: the latest).")] = None,
-    indicator: Annotated[Optional[str], typer.Option(help="An indicator instead of the composite vulnerability.")] = None,
-    within: Annotated[Optional[str], typer.Option(help="Only areas in this gemeente or wijk.")] = None,
+    period: Annotated[str | None, typer.Option(help="Period (default: the latest).")] = None,
+    indicator: Annotated[str | None, typer.Option(
+        help="An indicator instead of the composite vulnerability.")] = None,
+    within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
     permutations: Annotated[int, typer.Option(help="Permutations for the pseudo p-values.")] = 999,
     seed: Annotated[int, typer.Option(help="Random seed (results are reproducible).")] = 12345,
-    workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     serial: Annotated[bool, typer.Option("--serial", help="Run in this process, no pool.")] = False,
-    scheme: Annotated[Optional[Path], typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,
@@ -676,7 +706,7 @@ def _plans_db(db, store):
     return PlanStore(db, store_dir=Store(store).directory, catalog=load_catalog())
 
 
-def _plan_of(plan: str, db, store, catalog=None, version: Optional[int] = None):
+def _plan_of(plan: str, db, store, catalog=None, version: int | None = None):
     from .plans import load_plan
 
     if Path(plan).suffix.lower() in (".yaml", ".yml", ".json") or Path(plan).is_file():
@@ -698,8 +728,8 @@ def _plan_import(file: Path, store, db, catalog, author, message, create_only: b
 @plan_app.command("create")
 def plan_create(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .json).")],
                 store: StoreOption = None, db: PlansDbOption = None, catalog: CatalogOption = None,
-                author: Annotated[Optional[str], typer.Option(help="Who makes the change.")] = None,
-                message: Annotated[Optional[str], typer.Option(help="What changed.")] = None) -> None:
+                author: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+                message: Annotated[str | None, typer.Option(help="What changed.")] = None) -> None:
     """Store a new plan from a file (refuses an id that exists)."""
     _plan_import(file, store, db, catalog, author, message, True)
 
@@ -707,8 +737,8 @@ def plan_create(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .
 @plan_app.command("import")
 def plan_import(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .json).")],
                 store: StoreOption = None, db: PlansDbOption = None, catalog: CatalogOption = None,
-                author: Annotated[Optional[str], typer.Option(help="Who makes the change.")] = None,
-                message: Annotated[Optional[str], typer.Option(help="What changed.")] = None) -> None:
+                author: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+                message: Annotated[str | None, typer.Option(help="What changed.")] = None) -> None:
     """Create or update a plan from a file; an update must name the current version."""
     _plan_import(file, store, db, catalog, author, message, False)
 
@@ -716,7 +746,7 @@ def plan_import(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .
 @plan_app.command("export")
 def plan_export(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
                 output: Annotated[Path, typer.Argument(help="File to write (.yaml or .json).")],
-                version: Annotated[Optional[int], typer.Option(help="An older version.")] = None,
+                version: Annotated[int | None, typer.Option(help="An older version.")] = None,
                 store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Write a stored plan (with its version number) to YAML or JSON."""
     from .plans import dump_plan
@@ -770,7 +800,8 @@ def plan_show(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = None
 @plan_app.command("progress")
 def plan_progress(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = None,
                   catalog: CatalogOption = None,
-                  json_out: Annotated[bool, typer.Option("--json", help="Print JSON (plan_summary).")] = False) -> None:
+                  json_out: Annotated[bool, typer.Option(
+                      "--json", help="Print JSON (plan_summary).")] = False) -> None:
     """Progress per goal and milestone (on track, behind, met ...) and the headline."""
     import json
 
@@ -800,7 +831,9 @@ def plan_progress(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = 
 def plan_report(plan: PlanArg,
                 output: Annotated[Path, typer.Argument(help="File to write (.pdf or .html).")],
                 store: StoreOption = None, db: PlansDbOption = None, catalog: CatalogOption = None,
-                evaluation: Annotated[bool, typer.Option("--evaluation/--no-evaluation", help="Compare with similar areas (difference-in-differences).")] = True) -> None:
+                evaluation: Annotated[bool, typer.Option(
+                    "--evaluation/--no-evaluation",
+                    help="Compare with similar areas (difference-in-differences).")] = True) -> None:
     """The plan's progress report as PDF or HTML (Dutch)."""
     from .reports import render_plan_report, write_report
 
@@ -961,7 +994,7 @@ def plan_visibility(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
 @plan_app.command("restore")
 def plan_restore(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
                  version: Annotated[int, typer.Argument(help="The version to bring back.")],
-                 author: Annotated[Optional[str], typer.Option(help="Who restores.")] = None,
+                 author: Annotated[str | None, typer.Option(help="Who restores.")] = None,
                  store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Make an earlier version current again, saved as a new version (nothing is lost)."""
     try:

@@ -27,7 +27,7 @@ class IngestError(WijkkompasError):
 class ConflictError(WijkkompasError):
     """Incoming figures disagree with figures already in the store."""
 
-    def __init__(self, message: str, conflicts: "object") -> None:
+    def __init__(self, message: str, conflicts: object) -> None:
         self.conflicts = conflicts
         super().__init__(message)
 

@@ -1,11 +1,11 @@
 """An area's profile: its latest figure per indicator, with the gemeente and country beside it.
 
 For every indicator the store holds for the area, the newest period with a figure or a
-suppressed cell is taken (and, for the same period, the newest boundary vintage). The reference values are those of the
-area's gemeente and of the country (NL01) for the *same* period, vintage and indicator,
-when the store has them; no reference value is computed here (aggregation up the
-hierarchy weights by population and belongs to the scoring code), so a blank reference
-means that the source did not publish one.
+suppressed cell is taken (and, for the same period, the newest boundary vintage). The
+reference values are those of the area's gemeente and of the country (NL01) for the
+*same* period, vintage and indicator, when the store has them; no reference value is
+computed here (aggregation up the hierarchy weights by population and belongs to the
+scoring code), so a blank reference means that the source did not publish one.
 """
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ Areas are always scored against the whole level (so that national positions exis
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,7 +109,7 @@ class ScoreResult:
     domains: list[str]
     notes: list[str] = field(default_factory=list)
     # the details are built on first use: scoring many levels and periods need not pay
-    _make_details: object = field(default=None, repr=False)
+    _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _details: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -475,6 +476,7 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
         gaps = np.bincount(parent, gap, minlength=n) > 0
         oks = np.bincount(parent, ok, minlength=n)
         good = ~gaps & (oks > 0)
+        result: np.ndarray
         if kind == "count":
             result = sum_x
         else:
@@ -489,7 +491,7 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
 
 
 def _reference_groups(scheme: Scheme, frame: pd.DataFrame, level: str
-                      ) -> tuple["_Groups", np.ndarray, str]:
+                      ) -> tuple[_Groups, np.ndarray, str]:
     """Group label per area (None = one national group) and the reference mask."""
     n = len(frame)
     if scheme.reference == "country":
@@ -635,6 +637,58 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     inputs = observations if isinstance(observations, Inputs) else Inputs(observations, areas)
     period, vintage, year = _select_period_vintage(inputs, scheme, period, vintage, level)
     areas_v = inputs.areas_of(vintage)
+    frame = _scored_areas(inputs, areas_v, vintage, level)
+    notes: list[str] = []
+    data = _Data(inputs, vintage, catalog, scheme)
+    values, statuses, used_periods, population, _ = _indicator_values(
+        data, frame, scheme, level, period, year, areas_v, notes)
+    groups, ref_mask, reference_text = _reference_groups(scheme, frame, level)
+    weights = population if scheme.weighting == "population" else None
+
+    stat_rows: list[dict] = []
+    standardised, final_status = _standardise(
+        data, frame, scheme, level, values, statuses, population, groups, ref_mask, weights,
+        areas_v, stat_rows, notes)
+    domains = _domain_scores(scheme, standardised, groups, ref_mask, len(frame), period,
+                             stat_rows, notes)
+    D, domain_weight, n_domains, composite = _composite(scheme, domains.scores, groups,
+                                                        ref_mask)
+    flagged = _flags(D, groups, ref_mask, scheme.flag_threshold)
+
+    table = frame.copy()
+    table["level"] = level
+    table["period"] = period
+    table["vulnerability"] = composite
+    table["class"] = _classes(scheme, composite, groups, ref_mask, weights)
+    table["flags"] = flagged.sum(axis=1)
+    names = np.array(SCORE_DOMAINS, dtype=object)
+    table["flagged_domains"] = [",".join(names[row]) for row in flagged]
+    table["n_indicators"] = domains.n_indicators
+    for j, domain in enumerate(SCORE_DOMAINS):
+        table[f"domain_{domain}"] = D[:, j]
+    table["vintage"] = vintage
+    table["n_domains"] = n_domains
+    table["population"] = population
+    _add_ranks(table, level)
+    _add_status_counts(table, scheme, final_status)
+
+    def make_details():
+        return _details(frame, scheme, values, final_status, used_periods, population,
+                        standardised, domains.indicator_weight, domain_weight, groups)
+    if within:
+        table = _within(table, within, level, vintage)
+    table = table.assign(rank=_rank_desc(table["vulnerability"]))
+    table = table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+    table = table[COLUMNS + EXTRA_COLUMNS]
+    statistics = pd.DataFrame(stat_rows)
+    return ScoreResult(table=table, scheme=scheme, level=level, period=period, vintage=vintage,
+                       method=scheme.method, reference=reference_text, _make_details=make_details,
+                       statistics=statistics, domains=domains.present, notes=notes)
+
+
+def _scored_areas(inputs: Inputs, areas_v: pd.DataFrame, vintage: int,
+                  level: str) -> pd.DataFrame:
+    """The areas of ``level`` on the ``vintage`` boundaries, sorted by code (a copy)."""
     frame_key = ("frame", vintage, level)
     if frame_key not in inputs._cache:
         frame = areas_v[areas_v["level"] == level][["code", "name", "wijk_code",
@@ -645,18 +699,22 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     frame = inputs._cache[frame_key].copy()
     if frame.empty:
         raise WijkkompasError(f"no {level} areas on the {vintage} boundaries in the data")
-    notes: list[str] = []
-    data = _Data(inputs, vintage, catalog, scheme)
-    values, statuses, used_periods, population, _ = _indicator_values(
-        data, frame, scheme, level, period, year, areas_v, notes)
-    spec_method = METHODS[scheme.method]
-    groups, ref_mask, reference_text = _reference_groups(scheme, frame, level)
-    weights = population if scheme.weighting == "population" else None
+    return frame
 
-    n = len(frame)
+
+def _standardise(data: _Data, frame: pd.DataFrame, scheme: Scheme, level: str,
+                 values: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
+                 population: np.ndarray, groups: _Groups, ref_mask: np.ndarray,
+                 weights: np.ndarray | None, areas_v: pd.DataFrame, stat_rows: list[dict],
+                 notes: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Standardised values and final statuses per indicator.
+
+    A value of an area below the indicator's minimum population becomes NaN with status
+    ``unreliable``; ``values`` is updated in place to those values (the details show
+    them)."""
+    spec_method = METHODS[scheme.method]
     standardised: dict[str, np.ndarray] = {}
     final_status: dict[str, np.ndarray] = {}
-    stat_rows = []
     base_periods = {}
     for spec in scheme.indicators.values():
         v = values[spec.id].astype("float64")
@@ -684,23 +742,35 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     if base_periods:
         notes.append("index base periods: " + (", ".join(
             f"{k} {v}" for k, v in base_periods.items() if v is not None) or "none"))
+    return standardised, final_status
 
-    # domain scores
-    domain_scores = {}
-    indicator_weight = {}
-    present = []
-    n_indicators = np.zeros(n, dtype=int)
+
+@dataclass
+class _DomainScores:
+    scores: dict[str, np.ndarray]  # per domain of SCORE_DOMAINS, NaN where not scored
+    indicator_weight: dict[str, np.ndarray]  # per indicator, its weight in its domain
+    present: list[str]  # the domains that some area has a score for
+    n_indicators: np.ndarray  # per area, the indicators with a standardised value
+
+
+def _domain_scores(scheme: Scheme, standardised: dict[str, np.ndarray], groups: _Groups,
+                   ref_mask: np.ndarray, n: int, period: str, stat_rows: list[dict],
+                   notes: list[str]) -> _DomainScores:
+    """Per domain, the weighted sum of its indicators' standardised values where an area
+    has at least the domain's minimum number of them, transformed as the method says."""
+    spec_method = METHODS[scheme.method]
+    out = _DomainScores({}, {}, [], np.zeros(n, dtype=int))
     for domain in SCORE_DOMAINS:
         spec_d = scheme.domains.get(domain)
         if spec_d is None:
-            domain_scores[domain] = np.full(n, np.nan)
+            out.scores[domain] = np.full(n, np.nan)
             continue
         ids = list(spec_d.indicators)
         S = np.column_stack([standardised[i] for i in ids])
         W = np.array([spec_d.indicators[i] for i in ids], dtype="float64")
         avail = ~np.isnan(S)
         count = avail.sum(axis=1)
-        n_indicators += count
+        out.n_indicators += count
         eff = _effective_weights(S, W, avail, [scheme.indicators[i].perspective for i in ids],
                                  scheme.perspective)
         raw = np.where(count >= spec_d.min_indicators, np.nansum(eff * np.nan_to_num(S), axis=1),
@@ -715,19 +785,26 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
                                   "stage": "domain", "method": "imd", **stat})
         else:
             score = raw
-        domain_scores[domain] = score
+        out.scores[domain] = score
         for j, i in enumerate(ids):
-            indicator_weight[i] = np.where(count >= spec_d.min_indicators, eff[:, j], np.nan)
+            out.indicator_weight[i] = np.where(count >= spec_d.min_indicators, eff[:, j], np.nan)
         if np.isfinite(score).any():
-            present.append(domain)
+            out.present.append(domain)
         else:
             notes.append(f"domain {domain}: no area has {spec_d.min_indicators} or more of its "
                          f"indicators ({', '.join(ids)}) for period {period}")
     for domain in SCORE_DOMAINS:
         if domain not in scheme.domains:
             notes.append(f"domain {domain}: not in the scheme (no indicator for it), so missing")
+    return out
 
-    # composite
+
+def _composite(scheme: Scheme, domain_scores: dict[str, np.ndarray], groups: _Groups,
+               ref_mask: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The domain scores as columns of SCORE_DOMAINS, each area's domain weights
+    (renormalised over its scored domains), its number of scored domains, and the
+    composite: the weighted sum where an area has at least ``min_domains`` domains."""
     D = np.column_stack([domain_scores[d] for d in SCORE_DOMAINS])
     DW = np.array([scheme.domains[d].weight if d in scheme.domains else 0.0
                    for d in SCORE_DOMAINS])
@@ -739,35 +816,28 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
         composite = np.where((n_domains >= scheme.min_domains) & (total > 0),
                              np.nansum(np.nan_to_num(D) * np.nan_to_num(domain_weight), axis=1),
                              np.nan)
-    if spec_method.domain_transform == "percentile":
+    if METHODS[scheme.method].domain_transform == "percentile":
         composite = _percentile_by_group(groups, ref_mask, composite)
+    return D, domain_weight, n_domains, composite
 
-    # cumulation: flags per domain against the reference group
-    flagged = np.zeros((n, len(SCORE_DOMAINS)), dtype=bool)
-    for j, domain in enumerate(SCORE_DOMAINS):
+
+def _flags(D: np.ndarray, groups: _Groups, ref_mask: np.ndarray,
+           threshold: float) -> np.ndarray:
+    """Cumulation: per area and domain, whether its percentile in the reference group
+    reaches the threshold."""
+    flagged = np.zeros(D.shape, dtype=bool)
+    for j in range(D.shape[1]):
         p = _percentile_by_group(groups, ref_mask, D[:, j])
-        flagged[:, j] = p >= scheme.flag_threshold
-    names = np.array(SCORE_DOMAINS, dtype=object)
-    flagged_text = [",".join(names[row]) for row in flagged]
+        flagged[:, j] = p >= threshold
+    return flagged
 
-    table = frame.copy()
-    table["level"] = level
-    table["period"] = period
-    table["vulnerability"] = composite
-    table["class"] = _classes(scheme, composite, groups, ref_mask, weights)
-    table["flags"] = flagged.sum(axis=1)
-    table["flagged_domains"] = flagged_text
-    table["n_indicators"] = n_indicators
-    for j, domain in enumerate(SCORE_DOMAINS):
-        table[f"domain_{domain}"] = D[:, j]
-    table["vintage"] = vintage
-    table["n_domains"] = n_domains
-    table["population"] = population
+
+def _add_ranks(table: pd.DataFrame, level: str) -> None:
     vul = table["vulnerability"]
     table["rank_national"] = _rank_desc(vul)
     table["percentile_national"] = percentile_rank(vul.to_numpy())
     if level == "gemeente":
-        table["rank_gemeente"] = pd.array([pd.NA] * n, dtype="Int64")
+        table["rank_gemeente"] = pd.array([pd.NA] * len(table), dtype="Int64")
         table["percentile_gemeente"] = np.nan
     else:
         gm = table["gemeente_code"].fillna("?")
@@ -777,30 +847,26 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
         high = by.rank(method="max")
         count = by.transform("count")
         table["percentile_gemeente"] = ((high - 1) / (count - 1)).where(count >= 2)
+
+
+def _add_status_counts(table: pd.DataFrame, scheme: Scheme,
+                       final_status: dict[str, np.ndarray]) -> None:
     all_status = np.column_stack([final_status[i] for i in scheme.indicators]) if \
-        scheme.indicators else np.empty((n, 0), dtype=object)
+        scheme.indicators else np.empty((len(table), 0), dtype=object)
     table["n_unreliable"] = (all_status == "unreliable").sum(axis=1)
     table["n_suppressed"] = (all_status == "suppressed").sum(axis=1)
     table["n_estimated"] = (all_status == "estimated").sum(axis=1)
 
-    def make_details():
-        return _details(frame, scheme, values, final_status, used_periods, population,
-                        standardised, indicator_weight, domain_weight, groups)
-    if within:
-        key = within.strip().upper()
-        keep = (table["code"] == key) | (table["wijk_code"] == key) | \
-            (table["gemeente_code"] == key)
-        if not keep.any():
-            raise WijkkompasError(f"no {level} areas within {within} on the {vintage} "
-                                  "boundaries")
-        table = table[keep.to_numpy()]
-    table = table.assign(rank=_rank_desc(table["vulnerability"]))
-    table = table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
-    table = table[COLUMNS + EXTRA_COLUMNS]
-    statistics = pd.DataFrame(stat_rows)
-    return ScoreResult(table=table, scheme=scheme, level=level, period=period, vintage=vintage,
-                       method=scheme.method, reference=reference_text, _make_details=make_details,
-                       statistics=statistics, domains=present, notes=notes)
+
+def _within(table: pd.DataFrame, within: str, level: str, vintage: int) -> pd.DataFrame:
+    """The rows of the area ``within`` and of the areas in it."""
+    key = within.strip().upper()
+    keep = (table["code"] == key) | (table["wijk_code"] == key) | \
+        (table["gemeente_code"] == key)
+    if not keep.any():
+        raise WijkkompasError(f"no {level} areas within {within} on the {vintage} "
+                              "boundaries")
+    return table[keep.to_numpy()]
 
 
 def _effective_weights(S, W, avail, perspectives, mode) -> np.ndarray:

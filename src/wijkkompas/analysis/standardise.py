@@ -28,8 +28,8 @@ functions, with the reference statistics each one reports for auditing.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy import stats

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -185,7 +186,8 @@ def default_files() -> list:
     return sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
 
 
-def load_catalog(extra: list[Path | str] | None = None, *, defaults: bool = True) -> Catalog:
+def load_catalog(extra: Sequence[Path | str] | None = None, *,
+                 defaults: bool = True) -> Catalog:
     """The default catalog plus user files (``extra`` and ``$WIJKKOMPAS_CATALOG``)."""
     catalog = Catalog()
     if defaults:

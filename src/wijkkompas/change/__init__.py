@@ -11,14 +11,35 @@ Markov, mobility, Kendall's tau), :mod:`.warning` (vroegsignalering), :mod:`.pee
 (similar areas, twins, decomposition), :mod:`.spatial` (Queen weights, Moran's I,
 LISA hot spots in a process pool or on Dask, stored as Parquet next to the store).
 """
-from .harmonise import (Crosswalk, HarmoniseResult, crosswalk_from_boundaries,
-                        crosswalk_from_table, harmonise, harmonise_store, read_crosswalk)
+from .harmonise import (
+    Crosswalk,
+    HarmoniseResult,
+    crosswalk_from_boundaries,
+    crosswalk_from_table,
+    harmonise,
+    harmonise_store,
+    read_crosswalk,
+)
 from .panel import ScorePanel, score_panel
 from .peers import PeerResult, decompose, peers
-from .spatial import (HotspotResult, global_moran, hotspots, local_moran, read_hotspots,
-                      spatial_lag, weights_for)
-from .transitions import (MarkovResult, TransitionResult, markov, mobility_indices,
-                          rank_mobility, spatial_markov, transitions)
+from .spatial import (
+    HotspotResult,
+    global_moran,
+    hotspots,
+    local_moran,
+    read_hotspots,
+    spatial_lag,
+    weights_for,
+)
+from .transitions import (
+    MarkovResult,
+    TransitionResult,
+    markov,
+    mobility_indices,
+    rank_mobility,
+    spatial_markov,
+    transitions,
+)
 from .trends import TrendResult, trajectories, trends
 from .warning import WarningResult, early_warning
 

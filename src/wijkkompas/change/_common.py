@@ -110,7 +110,7 @@ def load_long(data, *, indicators=None, level=None, vintage=None, within=None, c
     if frame["level"].isna().any():
         from ..geo.codes import level_of
         frame["level"] = [lv if isinstance(lv, str) else level_of(c)
-                          for lv, c in zip(frame["level"], frame["area_code"])]
+                          for lv, c in zip(frame["level"], frame["area_code"], strict=True)]
     return frame
 
 

@@ -133,7 +133,7 @@ def crosswalk_from_table(table: pd.DataFrame, *, from_vintage: int, to_vintage: 
     frame = frame.dropna(subset=["from_code", "to_code"])
     names = {}
     if names_col and names_col in table:
-        names = dict(zip(table[to_col].astype(str).str.upper(), table[names_col].astype(str)))
+        names = dict(zip(table[to_col].astype(str).str.upper(), table[names_col].astype(str), strict=True))
     return Crosswalk(_normalise(frame, notes), int(from_vintage), int(to_vintage), level,
                      "table", names, notes)
 
@@ -202,7 +202,7 @@ def crosswalk_from_boundaries(source, target, *, from_vintage: int | None = None
     unmatched = set(src["code"]) - set(table["from_code"])
     if unmatched:
         notes.append(f"{len(unmatched)} source areas overlap no target area")
-    names = dict(zip(tgt["code"], tgt["name"])) if "name" in tgt else {}
+    names = dict(zip(tgt["code"], tgt["name"], strict=True)) if "name" in tgt else {}
     from_vintage = from_vintage if from_vintage is not None else int(src["vintage"].iloc[0])
     to_vintage = to_vintage if to_vintage is not None else int(tgt["vintage"].iloc[0])
     table["weight"] = table["weight"].astype(float)
@@ -254,7 +254,7 @@ def harmonise(observations: pd.DataFrame, crosswalk: Crosswalk, catalog: Catalog
     obs = obs[obs["area_code"].isin(sources)]
     # an overlay is never exact (generalised borders); a table's one-to-one row is a recode
     exact = cw[crosswalk.one_to_one.to_numpy()] if crosswalk.method == "table" else cw.iloc[0:0]
-    exact_pairs = set(zip(exact["from_code"], exact["to_code"]))
+    exact_pairs = set(zip(exact["from_code"], exact["to_code"], strict=True))
     pop = None
     if population:
         p = obs[(obs["indicator"] == population) & obs["status"].isin(USABLE)]

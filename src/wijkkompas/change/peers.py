@@ -119,6 +119,8 @@ def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str
     notes: list[str] = []
     if panel is None:
         try:
+            if level is None:  # a store that cannot resolve the area, and no level= given
+                raise WijkkompasError("no level to score at")
             panel = score_panel(store, catalog, scheme, level=level, vintage=vintage)
         except WijkkompasError as exc:
             notes.append(f"no score panel ({exc}): composite changes left out")
@@ -141,16 +143,7 @@ def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str
     candidates = None
     urbanity = None
     if same_urbanity:
-        urb = store.observations(indicators=["stedelijkheid"], level=level)
-        urb = urb[urb["value"].notna()]
-        urb = urb.assign(gap=(urb["vintage"] - int(vintage or 0)).abs()).sort_values("gap")
-        urbanity = urb.drop_duplicates("area_code").set_index("area_code")["value"]
-        if code in urbanity.index:
-            candidates = urbanity.index[urbanity == urbanity[code]]
-            notes.append(f"compared with areas of the same urbanity class "
-                         f"({int(urbanity[code])})")
-        else:
-            notes.append(f"{code} has no urbanity class: compared with all areas")
+        urbanity, candidates = _same_urbanity(store, level, vintage, code, notes)
     near = nearest(z, code, k, candidates)
     later = _z(_wide(obs, later_period, list(base.columns)))
     cols = z.loc[code].dropna().index
@@ -190,6 +183,21 @@ def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str
                       notes=notes)
 
 
+def _same_urbanity(store, level: str | None, vintage: int | None, code: str,
+                   notes: list[str]) -> tuple[pd.Series, pd.Index | None]:
+    """Each area's urbanity class (from the nearest vintage), and the areas in the class
+    of ``code`` (None when it has none: then all areas are candidates)."""
+    urb = store.observations(indicators=["stedelijkheid"], level=level)
+    urb = urb[urb["value"].notna()]
+    urb = urb.assign(gap=(urb["vintage"] - int(vintage or 0)).abs()).sort_values("gap")
+    urbanity = urb.drop_duplicates("area_code").set_index("area_code")["value"]
+    if code not in urbanity.index:
+        notes.append(f"{code} has no urbanity class: compared with all areas")
+        return urbanity, None
+    notes.append(f"compared with areas of the same urbanity class ({int(urbanity[code])})")
+    return urbanity, urbanity.index[urbanity == urbanity[code]]
+
+
 def all_peers(store_or_obs, catalog, *, indicators, level: str, vintage: int, period: str,
               k: int = 10) -> pd.DataFrame:
     """The ``k`` nearest peers of *every* area at once (a k-d tree, scipy's cKDTree).
@@ -207,7 +215,8 @@ def all_peers(store_or_obs, catalog, *, indicators, level: str, vintage: int, pe
     if len(z) <= k:
         raise WijkkompasError("too few complete areas for peers")
     tree = cKDTree(z.to_numpy(float))
-    dist, idx = tree.query(z.to_numpy(float), k=k + 1)
+    found = tree.query(z.to_numpy(float), k=k + 1)
+    dist, idx = np.asarray(found[0]), np.asarray(found[1])
     codes = z.index.to_numpy()
     # column 0 is the area itself (distance 0) unless an identical twin came first
     own = idx == np.arange(len(z))[:, None]

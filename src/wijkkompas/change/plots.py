@@ -4,8 +4,6 @@ the file's suffix picks PNG or SVG. Every title names the reference area and per
 """
 from __future__ import annotations
 
-import numpy as np
-
 CLUSTER_COLOURS = {"HH": "#b2182b", "HL": "#ef8a62", "LH": "#67a9cf", "LL": "#2166ac",
                    "ns": "#eeeeee"}
 

@@ -49,11 +49,15 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import WijkkompasError
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
 
 SEED = 12345
 PERMUTATIONS = 999
@@ -67,7 +71,7 @@ CLUSTER_WORDS = {"HH": ("hot spot", "hot spot"), "LL": ("cold spot", "cold spot"
 class SpatialWeights:
     """Queen contiguity of the areas that have both a figure and a shape."""
 
-    w: object                      # libpysal.weights.W, ids = codes, row-standardised
+    w: W                           # ids = codes, row-standardised
     codes: list[str]               # in the order of w.id_order
     boundary_vintage: int | None
     unmatched: list[str] = field(default_factory=list)   # figures without a shape
@@ -76,7 +80,7 @@ class SpatialWeights:
     notes: list[str] = field(default_factory=list)
 
 
-def contiguity(gdf, *, id_column: str = "code") -> object:
+def contiguity(gdf, *, id_column: str = "code") -> W:
     """Queen contiguity weights (libpysal) of a GeoDataFrame, ids from ``id_column``."""
     from libpysal.weights import Queen
 

@@ -2,7 +2,8 @@
 
 The engine is PySAL ``giddy``: :class:`giddy.markov.Markov`,
 :class:`giddy.markov.Spatial_Markov` and :func:`giddy.mobility.markov_mobility`;
-Kendall's tau comes from scipy (equal to :class:`giddy.rank.Tau`, much faster). This module shapes wijkkompas panels for it and returns tables.
+Kendall's tau comes from scipy (equal to :class:`giddy.rank.Tau`, much faster). This
+module shapes wijkkompas panels for it and returns tables.
 
 Assumptions
 -----------
@@ -26,8 +27,9 @@ Notes
   neighbours' mean (spatial lag, row-standardised Queen contiguity); continuous values
   are cut at pooled quantiles (``fixed=True``). Chi-square tests of homogeneity (Q, LR)
   test whether the neighbours' class matters.
-- Kendall's tau-b (scipy.stats.kendalltau; the same value as giddy.rank.Tau) between the values of two periods: 1 = the ranking is
-  unchanged, 0 = unrelated, -1 = reversed; tau-b handles ties.
+- Kendall's tau-b (scipy.stats.kendalltau; the same value as giddy.rank.Tau) between the
+  values of two periods: 1 = the ranking is unchanged, 0 = unrelated, -1 = reversed;
+  tau-b handles ties.
 """
 from __future__ import annotations
 
@@ -127,7 +129,7 @@ def rank_mobility(values: pd.DataFrame) -> pd.DataFrame:
     from scipy.stats import kendalltau
 
     cols = list(values.columns)
-    pairs = list(zip(cols[:-1], cols[1:]))
+    pairs = list(zip(cols[:-1], cols[1:], strict=True))
     if len(cols) > 2:
         pairs.append((cols[0], cols[-1]))
     rows = []

@@ -143,9 +143,42 @@ def trends(data, catalog: Catalog | None = None, *, indicators=None, level: str 
     if vintage is None and not frame.empty:
         vintage = default_vintage(frame)
         frame = frame[frame["vintage"] == vintage]
+    settings = _TrendSettings(alpha, min_periods, own_se_min, noise_factor, min_identical)
     notes: list[str] = []
     quality: list[dict] = []
     frame = frame.copy()
+    frame["_usable"] = _usable(frame, quality).to_numpy()
+    rows = []
+    noise_rows: list[dict] = []
+    names = frame.drop_duplicates(["area_code", "vintage"]).set_index(
+        ["area_code", "vintage"])[["name", "level"]]
+    identical: dict[tuple, str] = {}
+    for (v, ind), group in frame.groupby(["vintage", "indicator"], sort=True):
+        rows.append(_series_trends(group, v, ind, direction_of(ind, catalog, directions),
+                                   names, settings, identical, quality, noise_rows))
+    table = _trend_table(rows, names, identical)
+    if identical:
+        _identical_areas(table, identical, min_identical, quality)
+        notes.append("some distinct areas carry identical series (see quality): a copy error "
+                     "in the source is likelier than a coincidence; their trends are not "
+                     "independent evidence")
+    quality_frame = pd.DataFrame(quality, columns=QUALITY_COLUMNS)
+    return TrendResult(table=table, noise=pd.DataFrame(noise_rows), quality=quality_frame,
+                       alpha=alpha, notes=notes)
+
+
+@dataclass(frozen=True)
+class _TrendSettings:
+    alpha: float
+    min_periods: int
+    own_se_min: int
+    noise_factor: float
+    min_identical: int
+
+
+def _usable(frame: pd.DataFrame, quality: list[dict]) -> pd.Series:
+    """Which figures count: observed or estimated, with a value, not in an all-zero
+    period; what is left out is reported in ``quality``."""
     usable = frame["status"].isin(USABLE) & frame["value"].notna()
     # a whole period of zeros is "not available", not a measurement
     ok = frame[usable]
@@ -165,155 +198,178 @@ def trends(data, catalog: Catalog | None = None, *, indicators=None, level: str 
         quality.append(dict(issue="missing", vintage=v, indicator=ind, period="",
                             areas=int(count), detail="figures with status missing or "
                             "suppressed (or all-zero periods) left out of the trends"))
-    frame["_usable"] = usable.to_numpy()
-    rows = []
-    noise_rows = []
-    names = frame.drop_duplicates(["area_code", "vintage"]).set_index(
-        ["area_code", "vintage"])[["name", "level"]]
-    identical: dict[tuple, str] = {}
-    for (v, ind), group in frame.groupby(["vintage", "indicator"], sort=True):
-        direction = direction_of(ind, catalog, directions)
-        sign = sign_of(direction)
-        good = group[group["_usable"]]
-        wide = good.pivot_table(index="area_code", columns="year", values="value",
-                                aggfunc="first")
-        n_missing = group[~group["_usable"]].groupby("area_code").size()
-        all_codes = group["area_code"].unique()
-        wide = wide.reindex(all_codes)
-        years_all = np.asarray(wide.columns, dtype=float)
-        values = wide.to_numpy(dtype=float)
-        mask = np.isfinite(values)
-        n = mask.sum(axis=1)
-        k = len(all_codes)
-        out = {c: np.full(k, np.nan) for c in (
-            "first_year", "last_year", "first_value", "last_value", "slope", "s", "stt",
-            "acceleration", "acceleration_se")}
-        # identical series of distinct areas (the panel's copy errors): hash the rows
-        if len(wide):
-            rounded = np.where(mask, np.round(values, 10), np.nan)
-            with np.errstate(invalid="ignore"):
-                spread = np.nanmax(rounded, axis=1, initial=-np.inf) - np.nanmin(
-                    rounded, axis=1, initial=np.inf)
-            candidate = (n >= min_identical) & (spread > 0)
-            if candidate.any():
-                hashed = pd.util.hash_pandas_object(
-                    pd.DataFrame(rounded[candidate]), index=False)
-                hashed.index = wide.index[candidate]
-                dup = hashed[hashed.duplicated(keep=False)]
-                for _, members in dup.groupby(dup).groups.items():
-                    members = sorted(members)
-                    for c in members:
-                        identical[(c, v, ind)] = ",".join(m for m in members if m != c)
-                    quality.append(dict(issue="identical_series", vintage=v, indicator=ind,
-                                        period="", areas=len(members),
-                                        detail=" = ".join(members)))
-        # fit per pattern of available years: one batched least squares per pattern
-        patterns = pd.Series(mask.astype(np.uint64) @ (np.uint64(1) << np.arange(
-            mask.shape[1], dtype=np.uint64)) if mask.shape[1] <= 64 else
-            [m.tobytes() for m in mask])
-        for _, idx in patterns.groupby(patterns).groups.items():
-            idx = np.asarray(idx)
-            m = mask[idx[0]]
-            cnt = int(m.sum())
-            if cnt == 0:
-                continue
-            yrs = years_all[m]
-            Y = values[np.ix_(idx, np.flatnonzero(m))].T
-            out["first_year"][idx] = yrs[0]
-            out["last_year"][idx] = yrs[-1]
-            out["first_value"][idx] = Y[0]
-            out["last_value"][idx] = Y[-1]
-            if cnt >= 2:
-                b, s, stt, acc, acc_se = _fit_pattern(yrs, Y)
-                out["slope"][idx] = b
-                out["s"][idx] = s
-                out["stt"][idx] = stt
-                out["acceleration"][idx] = acc
-                out["acceleration_se"][idx] = acc_se
-        sigma = float(np.nanmedian(out["s"])) if np.isfinite(out["s"]).any() else np.nan
-        noise_rows.append(dict(level=names.loc[(all_codes[0], v), "level"] if k else None,
-                               vintage=v, indicator=ind, noise=sigma,
-                               areas=int(np.isfinite(out["s"]).sum()),
-                               years=",".join(str(int(y)) for y in years_all)))
-        own = n >= own_se_min
-        se = np.where(own, out["s"] / np.sqrt(out["stt"]), sigma / np.sqrt(out["stt"]))
-        df = np.where(own, n - 2, np.inf)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tstat = out["slope"] / se
-            q = stats.t.ppf(1 - alpha / 2, df)
-            p = 2 * stats.t.sf(np.abs(tstat), df)
-        span = out["last_year"] - out["first_year"]
-        fitted = out["slope"] * span
-        with np.errstate(invalid="ignore", divide="ignore"):
-            snr = np.abs(fitted) / sigma if sigma and np.isfinite(sigma) else np.full(k, np.nan)
-        significant = p < alpha
-        material = (np.abs(fitted) > noise_factor * sigma) if np.isfinite(sigma) else \
-            np.isfinite(fitted)
-        worsening = sign * out["slope"] if sign else out["slope"] * np.nan
-        trend = np.where(n < min_periods, "insufficient", "stable").astype(object)
-        moving = (n >= min_periods) & significant & material
-        if sign:
-            trend[moving & (worsening > 0)] = "declining"
-            trend[moving & (worsening < 0)] = "climbing"
-        else:
-            trend[moving & (out["slope"] > 0)] = "rising"
-            trend[moving & (out["slope"] < 0)] = "falling"
-        change = out["last_value"] - out["first_value"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cpy = np.where(span > 0, change / span, np.nan)
-        table = pd.DataFrame({
-            "area_code": all_codes, "vintage": v, "indicator": ind, "direction": direction,
-            "n_periods": n, "n_missing": n_missing.reindex(all_codes).fillna(0).astype(int)
-            .to_numpy(), "first_year": out["first_year"], "last_year": out["last_year"],
-            "first_value": out["first_value"], "last_value": out["last_value"],
-            "change": change, "change_per_year": cpy, "slope": out["slope"],
-            "slope_se": se, "se_source": np.where(own, "own", "pooled"),
-            "ci_low": out["slope"] - q * se, "ci_high": out["slope"] + q * se,
-            "p_value": p, "fitted_change": fitted, "noise": sigma, "signal_to_noise": snr,
-            "acceleration": out["acceleration"], "acceleration_se": out["acceleration_se"],
-            "worsening": worsening,
-            "change_percentile": percentile_rank(worsening) if sign else np.nan,
-            "trend": trend})
-        rows.append(table)
-    if rows:
-        table = pd.concat(rows, ignore_index=True)
-        idx = pd.MultiIndex.from_arrays([table["area_code"], table["vintage"]])
-        table["name"] = names["name"].reindex(idx).to_numpy()
-        table["level"] = names["level"].reindex(idx).to_numpy()
-        table["identical_to"] = ""
-        if identical:
-            keys = pd.MultiIndex.from_tuples(list(identical), names=["c", "v", "i"])
-            found = pd.Series(list(identical.values()), index=keys).reindex(
-                pd.MultiIndex.from_arrays([table["area_code"], table["vintage"],
-                                           table["indicator"]]))
-            table["identical_to"] = found.fillna("").to_numpy()
-        for col in ("first_year", "last_year"):
-            table[col] = table[col].astype("Int64")
-        table = table[TREND_COLUMNS]
+    return usable
+
+
+def _series_trends(group: pd.DataFrame, v, ind, direction: str, names: pd.DataFrame,
+                   settings: _TrendSettings, identical: dict[tuple, str],
+                   quality: list[dict], noise_rows: list[dict]) -> pd.DataFrame:
+    """The trend rows of one indicator on one vintage; adds its noise row, and its
+    identical series to ``identical`` and ``quality``."""
+    sign = sign_of(direction)
+    good = group[group["_usable"]]
+    wide = good.pivot_table(index="area_code", columns="year", values="value",
+                            aggfunc="first")
+    n_missing = group[~group["_usable"]].groupby("area_code").size()
+    all_codes = group["area_code"].unique()
+    wide = wide.reindex(all_codes)
+    years_all = np.asarray(wide.columns, dtype=float)
+    values = wide.to_numpy(dtype=float)
+    mask = np.isfinite(values)
+    n = mask.sum(axis=1)
+    k = len(all_codes)
+    if len(wide):
+        _identical_series(wide, values, mask, n, v, ind, settings.min_identical, identical,
+                          quality)
+    out = _fit_series(values, mask, years_all)
+    sigma = float(np.nanmedian(out["s"])) if np.isfinite(out["s"]).any() else np.nan
+    noise_rows.append(dict(level=names.loc[(all_codes[0], v), "level"] if k else None,
+                           vintage=v, indicator=ind, noise=sigma,
+                           areas=int(np.isfinite(out["s"]).sum()),
+                           years=",".join(str(int(y)) for y in years_all)))
+    own = n >= settings.own_se_min
+    se = np.where(own, out["s"] / np.sqrt(out["stt"]), sigma / np.sqrt(out["stt"]))
+    df = np.where(own, n - 2, np.inf)
+    alpha = settings.alpha
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstat = out["slope"] / se
+        q = stats.t.ppf(1 - alpha / 2, df)
+        p = 2 * stats.t.sf(np.abs(tstat), df)
+    span = out["last_year"] - out["first_year"]
+    fitted = out["slope"] * span
+    with np.errstate(invalid="ignore", divide="ignore"):
+        snr = np.abs(fitted) / sigma if sigma and np.isfinite(sigma) else np.full(k, np.nan)
+    worsening = sign * out["slope"] if sign else out["slope"] * np.nan
+    trend = _classify(out["slope"], worsening, sign, n, np.asarray(p < alpha), fitted, sigma,
+                      settings)
+    change = out["last_value"] - out["first_value"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cpy = np.where(span > 0, change / span, np.nan)
+    return pd.DataFrame({
+        "area_code": all_codes, "vintage": v, "indicator": ind, "direction": direction,
+        "n_periods": n, "n_missing": n_missing.reindex(all_codes).fillna(0).astype(int)
+        .to_numpy(), "first_year": out["first_year"], "last_year": out["last_year"],
+        "first_value": out["first_value"], "last_value": out["last_value"],
+        "change": change, "change_per_year": cpy, "slope": out["slope"],
+        "slope_se": se, "se_source": np.where(own, "own", "pooled"),
+        "ci_low": out["slope"] - q * se, "ci_high": out["slope"] + q * se,
+        "p_value": p, "fitted_change": fitted, "noise": sigma, "signal_to_noise": snr,
+        "acceleration": out["acceleration"], "acceleration_se": out["acceleration_se"],
+        "worsening": worsening,
+        "change_percentile": percentile_rank(worsening) if sign else np.nan,
+        "trend": trend})
+
+
+def _identical_series(wide: pd.DataFrame, values: np.ndarray, mask: np.ndarray,
+                      n: np.ndarray, v, ind, min_identical: int, identical: dict[tuple, str],
+                      quality: list[dict]) -> None:
+    # identical series of distinct areas (the panel's copy errors): hash the rows
+    rounded = np.where(mask, np.round(values, 10), np.nan)
+    with np.errstate(invalid="ignore"):
+        spread = np.nanmax(rounded, axis=1, initial=-np.inf) - np.nanmin(
+            rounded, axis=1, initial=np.inf)
+    candidate = (n >= min_identical) & (spread > 0)
+    if not candidate.any():
+        return
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(rounded[candidate]), index=False)
+    hashed.index = wide.index[candidate]
+    dup = hashed[hashed.duplicated(keep=False)]
+    for _, members in dup.groupby(dup).groups.items():
+        members = sorted(members)
+        for c in members:
+            identical[(c, v, ind)] = ",".join(m for m in members if m != c)
+        quality.append(dict(issue="identical_series", vintage=v, indicator=ind,
+                            period="", areas=len(members), detail=" = ".join(members)))
+
+
+def _fit_series(values: np.ndarray, mask: np.ndarray,
+                years_all: np.ndarray) -> dict[str, np.ndarray]:
+    """First and last year and value, and the linear and quadratic fits, of every row of
+    ``values`` (NaN where it has too few values)."""
+    k = len(values)
+    out = {c: np.full(k, np.nan) for c in (
+        "first_year", "last_year", "first_value", "last_value", "slope", "s", "stt",
+        "acceleration", "acceleration_se")}
+    # fit per pattern of available years: one batched least squares per pattern
+    patterns = pd.Series(mask.astype(np.uint64) @ (np.uint64(1) << np.arange(
+        mask.shape[1], dtype=np.uint64)) if mask.shape[1] <= 64 else
+        [m.tobytes() for m in mask])
+    for _, idx in patterns.groupby(patterns).groups.items():
+        idx = np.asarray(idx)
+        m = mask[idx[0]]
+        cnt = int(m.sum())
+        if cnt == 0:
+            continue
+        yrs = years_all[m]
+        Y = values[np.ix_(idx, np.flatnonzero(m))].T
+        out["first_year"][idx] = yrs[0]
+        out["last_year"][idx] = yrs[-1]
+        out["first_value"][idx] = Y[0]
+        out["last_value"][idx] = Y[-1]
+        if cnt >= 2:
+            b, s, stt, acc, acc_se = _fit_pattern(yrs, Y)
+            out["slope"][idx] = b
+            out["s"][idx] = s
+            out["stt"][idx] = stt
+            out["acceleration"][idx] = acc
+            out["acceleration_se"][idx] = acc_se
+    return out
+
+
+def _classify(slope: np.ndarray, worsening: np.ndarray, sign, n: np.ndarray,
+              significant: np.ndarray, fitted: np.ndarray, sigma: float,
+              settings: _TrendSettings) -> np.ndarray:
+    """The trend class of each series (module Notes, **Classification**)."""
+    material = (np.abs(fitted) > settings.noise_factor * sigma) if np.isfinite(sigma) else \
+        np.isfinite(fitted)
+    trend = np.where(n < settings.min_periods, "insufficient", "stable").astype(object)
+    moving = (n >= settings.min_periods) & significant & material
+    if sign:
+        trend[moving & (worsening > 0)] = "declining"
+        trend[moving & (worsening < 0)] = "climbing"
     else:
-        table = pd.DataFrame(columns=TREND_COLUMNS)
-    # areas identical on every indicator: report once per pair
+        trend[moving & (slope > 0)] = "rising"
+        trend[moving & (slope < 0)] = "falling"
+    return trend
+
+
+def _trend_table(rows: list[pd.DataFrame], names: pd.DataFrame,
+                 identical: dict[tuple, str]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    table = pd.concat(rows, ignore_index=True)
+    idx = pd.MultiIndex.from_arrays([table["area_code"], table["vintage"]])
+    table["name"] = names["name"].reindex(idx).to_numpy()
+    table["level"] = names["level"].reindex(idx).to_numpy()
+    table["identical_to"] = ""
     if identical:
-        pairs = pd.DataFrame([(c, v, i, o) for (c, v, i), o in identical.items()],
-                             columns=["code", "vintage", "indicator", "others"])
-        comparable = table[table["n_periods"] >= min_identical].groupby(
-            ["area_code", "vintage"])["indicator"].nunique()
-        for (c, v), sub in pairs.groupby(["code", "vintage"]):
-            common = set.intersection(*[set(o.split(",")) for o in sub["others"]])
-            for other in sorted(common):
-                # identical on every indicator that both areas have long enough series of
-                if c < other and len(sub) == comparable.get((c, v), -1) == comparable.get(
-                        (other, v), -1):
-                    quality.append(dict(issue="identical_areas", vintage=v, indicator="*",
-                                        period="", areas=2,
-                                        detail=f"{c} = {other} on all {len(sub)} indicators "
-                                               f"with at least {min_identical} values"))
-        notes.append("some distinct areas carry identical series (see quality): a copy error "
-                     "in the source is likelier than a coincidence; their trends are not "
-                     "independent evidence")
-    quality_frame = pd.DataFrame(quality, columns=QUALITY_COLUMNS)
-    return TrendResult(table=table, noise=pd.DataFrame(noise_rows), quality=quality_frame,
-                       alpha=alpha, notes=notes)
+        keys = pd.MultiIndex.from_tuples(list(identical), names=["c", "v", "i"])
+        found = pd.Series(list(identical.values()), index=keys).reindex(
+            pd.MultiIndex.from_arrays([table["area_code"], table["vintage"],
+                                       table["indicator"]]))
+        table["identical_to"] = found.fillna("").to_numpy()
+    for col in ("first_year", "last_year"):
+        table[col] = table[col].astype("Int64")
+    return table[TREND_COLUMNS]
+
+
+def _identical_areas(table: pd.DataFrame, identical: dict[tuple, str], min_identical: int,
+                     quality: list[dict]) -> None:
+    # areas identical on every indicator: report once per pair
+    pairs = pd.DataFrame([(c, v, i, o) for (c, v, i), o in identical.items()],
+                         columns=["code", "vintage", "indicator", "others"])
+    comparable = table[table["n_periods"] >= min_identical].groupby(
+        ["area_code", "vintage"])["indicator"].nunique()
+    for (c, v), sub in pairs.groupby(["code", "vintage"]):
+        common = set.intersection(*[set(o.split(",")) for o in sub["others"]])
+        for other in sorted(common):
+            # identical on every indicator that both areas have long enough series of
+            if c < other and len(sub) == comparable.get((c, v), -1) == comparable.get(
+                    (other, v), -1):
+                quality.append(dict(issue="identical_areas", vintage=v, indicator="*",
+                                    period="", areas=2,
+                                    detail=f"{c} = {other} on all {len(sub)} indicators "
+                                           f"with at least {min_identical} values"))
 
 
 # -- trajectories ------------------------------------------------------------------------
@@ -387,7 +443,7 @@ def trajectories(panel, *, vulnerable_from: int | None = None, shift: int = 2) -
     names = panel.table.drop_duplicates("code").set_index("code")["name"]
     rows = []
     W, d = vulnerable_from, shift
-    for code, r in zip(wide.index, ranks):
+    for code, r in zip(wide.index, ranks, strict=True):
         c = r[np.isfinite(r)]
         path = "-".join(str(int(x)) if np.isfinite(x) else "." for x in r)
         if len(c) < 2:
@@ -413,6 +469,6 @@ def trajectories(panel, *, vulnerable_from: int | None = None, shift: int = 2) -
         rows.append(dict(code=code, name=names.get(code, ""), path=path,
                          first=c[0] if len(c) else np.nan, last=c[-1] if len(c) else np.nan,
                          best=c.min() if len(c) else np.nan, worst=c.max() if len(c) else np.nan,
-                         trajectory=kind, trajectory_en=TRAJECTORY_EN.get(kind),
+                         trajectory=kind, trajectory_en=TRAJECTORY_EN.get(kind) if kind else None,
                          started_vulnerable=bool(len(c) and c[0] >= W)))
     return pd.DataFrame(rows)

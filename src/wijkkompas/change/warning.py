@@ -165,7 +165,7 @@ def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=
     for code in flagged:
         d = by_decline.get(code, [])
         a = by_acc.get(code, [])
-        reasons = {"nl": [], "en": []}
+        reasons: dict[str, list[str]] = {"nl": [], "en": []}
         shown = set()
         for r in d:
             for lang in reasons:

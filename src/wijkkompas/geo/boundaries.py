@@ -59,13 +59,20 @@ import re
 import warnings
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import IngestError
-from ..sources.base import (AREA_COLUMNS, ReadResult, Skip, SourceInfo, empty_observations,
-                            file_sha256)
+from ..sources.base import (
+    AREA_COLUMNS,
+    ReadResult,
+    Skip,
+    SourceInfo,
+    empty_observations,
+    file_sha256,
+)
 from .codes import gemeente_of, level_of, normalise_code, wijk_of
 
 RD_NEW = "EPSG:28992"
@@ -777,7 +784,8 @@ def display_geometry(gdf, tolerance_m: float | dict | None = None):
               else np.full(len(rd), "buurt"))
     values = np.asarray(rd.geometry.array, dtype=object)
     out = values.copy()
-    report = {"tolerance_m": {}, "fallbacks": 0, "before": geometry_size(values)}
+    report: dict[str, Any] = {"tolerance_m": {}, "fallbacks": 0,
+                              "before": geometry_size(values)}
     for level in pd.unique(levels):
         mask = levels == level
         tolerance = float(tolerances.get(level, min(tolerances.values())))

@@ -16,16 +16,26 @@ trajectory method and :mod:`.evaluation` for the comparison with similar areas.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 from .db import PlanStore, VersionInfo, plans_url
 from .evaluation import Evaluation, evaluate
 from .figures import PlanFigures
 from .io import dump_plan, dumps_plan, load_plan, parse_document
-from .model import (G4, PARTNER_KINDS, PILLARS, Baseline, Goal, Measure, Partner, Plan,
-                    PlanArea, Target)
+from .model import (
+    G4,
+    PARTNER_KINDS,
+    PILLARS,
+    Baseline,
+    Goal,
+    Measure,
+    Partner,
+    Plan,
+    PlanArea,
+    Target,
+)
 from .progress import GoalProgress, PlanProgress, TargetProgress, plan_summary, progress
 
 

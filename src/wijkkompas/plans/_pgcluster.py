@@ -41,10 +41,11 @@ def _free_port() -> int:
 
 class TempCluster:
     def __init__(self, bindir: Path | None = None) -> None:
-        self.bindir = bindir or find_bin()
-        if self.bindir is None:
+        bindir = bindir or find_bin()
+        if bindir is None:
             raise RuntimeError("no PostgreSQL server binaries (initdb) found; install the "
                                "Debian package 'postgresql' (.ci/setup-postgres.sh)")
+        self.bindir: Path = bindir
         self.dir = Path(tempfile.mkdtemp(prefix="wijkkompas-pg-"))
         self.data, self.port = self.dir / "data", _free_port()
         self.user = None
@@ -72,7 +73,7 @@ class TempCluster:
             log = (self.dir / "log").read_text() if (self.dir / "log").exists() else ""
             raise RuntimeError(f"{' '.join(args)} failed: {done.stderr or done.stdout}\n{log}")
 
-    def start(self) -> "TempCluster":
+    def start(self) -> TempCluster:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "-E", "UTF8", "--no-sync")
         options = (f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off "
@@ -96,7 +97,7 @@ class TempCluster:
             self.started = False
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "TempCluster":
+    def __enter__(self) -> TempCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -32,11 +32,12 @@ Security choices
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,6 +85,11 @@ class User:
 def _user(row: UserRow) -> User:
     return User(row.username, row.display_name, row.organisation, bool(row.is_admin),
                 bool(row.active), row.session_epoch or 0, row.password_hash is not None)
+
+
+def _rowcount(result: Result) -> int:
+    # a DELETE or UPDATE gives a CursorResult, which has the count of rows it touched
+    return cast(CursorResult, result).rowcount
 
 
 def _strongest(roles) -> str | None:
@@ -150,8 +156,10 @@ class Accounts:
                                 organisation=organisation,
                                 password_hash=_HASHER.hash(password) if password else None,
                                 is_admin=is_admin, active=True,
-                                created_at=datetime.now(timezone.utc)))
-        return self.get_user(name)
+                                created_at=datetime.now(UTC)))
+        user = self.get_user(name)
+        assert user is not None  # committed just above
+        return user
 
     def get_user(self, username: str) -> User | None:
         try:
@@ -287,7 +295,7 @@ class Accounts:
         with Session(self.engine) as session, session.begin():
             result = session.execute(delete(PlanRoleRow).where(
                 PlanRoleRow.username == _norm(username), PlanRoleRow.plan_id == plan_id))
-            return result.rowcount > 0
+            return _rowcount(result) > 0
 
     def revoke_organisation(self, organisation: str, plan_id: str) -> bool:
         """Remove the organisation's role on the plan; False when there was none."""
@@ -295,7 +303,7 @@ class Accounts:
             result = session.execute(delete(PlanOrganisationRoleRow).where(
                 PlanOrganisationRoleRow.organisation == (organisation or "").strip(),
                 PlanOrganisationRoleRow.plan_id == plan_id))
-            return result.rowcount > 0
+            return _rowcount(result) > 0
 
     def roles(self, plan_id: str) -> dict[str, str]:
         """Personal roles on the plan: username -> role."""
@@ -338,7 +346,8 @@ class Accounts:
             found: dict[str, list[str]] = {}
             for plan_id, role in self._role_rows(session, user):
                 found.setdefault(plan_id, []).append(role)
-            return {plan_id: _strongest(roles) for plan_id, roles in sorted(found.items())}
+            strongest = {plan_id: _strongest(roles) for plan_id, roles in sorted(found.items())}
+            return {plan_id: role for plan_id, role in strongest.items() if role is not None}
 
     @staticmethod
     def _role_rows(session: Session, user: User, plan_id: str | None = None):
@@ -413,15 +422,16 @@ class Accounts:
 
     def recent_failures(self, key: str, window: float) -> int:
         """How many failed logins ``key`` had in the last ``window`` seconds."""
-        since = datetime.now(timezone.utc) - timedelta(seconds=window)
+        since = datetime.now(UTC) - timedelta(seconds=window)
         with Session(self.engine) as session:
+            # a count always has a row; `or 0` only tells the type checker
             return session.scalar(select(func.count()).select_from(LoginFailureRow).where(
-                LoginFailureRow.key == key, LoginFailureRow.failed_at > since))
+                LoginFailureRow.key == key, LoginFailureRow.failed_at > since)) or 0
 
     def record_failure(self, key: str, window: float) -> None:
         """Count a failed login; failures older than ``window`` (of any key) are removed
         in the same transaction, so that the table stays small."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with Session(self.engine) as session, session.begin():
             session.execute(delete(LoginFailureRow).where(
                 LoginFailureRow.failed_at <= now - timedelta(seconds=window)))

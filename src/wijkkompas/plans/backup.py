@@ -17,15 +17,23 @@ could silently re-number versions, which the store promises never to do.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import DateTime, func, insert, select
+from sqlalchemy import DateTime, Table, func, insert, select
 
 from .. import __version__
 from ..errors import PlanError
-from .tables import (GoalRow, MeasureRow, PlanOrganisationRoleRow, PlanRoleRow, PlanRow,
-                     PlanVersionRow, UserRow)
+from .tables import (
+    GoalRow,
+    MeasureRow,
+    PlanOrganisationRoleRow,
+    PlanRoleRow,
+    PlanRow,
+    PlanVersionRow,
+    UserRow,
+)
 
 FORMAT = "wijkkompas-plans-backup"
 FORMAT_VERSION = 1
@@ -39,8 +47,13 @@ def _encode(value):
     # the store writes UTC; SQLite gives it back without a zone, PostgreSQL with one:
     # the backup always says UTC, so both restore to the same instant
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     return value
+
+
+def _table(model) -> Table:
+    # a declarative model's __table__ is typed as any FromClause; ours are all Tables
+    return cast(Table, model.__table__)
 
 
 def backup(plans, *, with_accounts: bool = False) -> dict:
@@ -48,7 +61,7 @@ def backup(plans, *, with_accounts: bool = False) -> dict:
     tables = {}
     with plans.engine.connect() as con:
         for model in TABLES:
-            table = model.__table__
+            table = _table(model)
             rows = con.execute(select(table).order_by(*table.primary_key.columns)).mappings()
             records = [{k: _encode(v) for k, v in row.items()} for row in rows]
             if model is UserRow and not with_accounts:
@@ -88,7 +101,7 @@ def restore(plans, document: dict) -> dict:
     counts = {}
     with plans.engine.begin() as con:
         for model in TABLES:
-            table = model.__table__
+            table = _table(model)
             rows = document.get("tables", {}).get(table.name, [])
             dates = [c.name for c in table.columns if isinstance(c.type, DateTime)]
             decoded = []

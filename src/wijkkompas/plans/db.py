@@ -23,11 +23,12 @@ Guarantees
 """
 from __future__ import annotations
 
+import builtins
 import getpass
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -176,7 +177,8 @@ class PlanStore:
             row = session.get(PlanRow, plan_id)
             return row.current_version if row is not None else None
 
-    def versions(self, plan_id: str) -> list[VersionInfo]:
+    # `list` in this class is the method above
+    def versions(self, plan_id: str) -> builtins.list[VersionInfo]:
         with Session(self.engine) as session:
             rows = session.scalars(select(PlanVersionRow).where(
                 PlanVersionRow.plan_id == plan_id).order_by(PlanVersionRow.version)).all()
@@ -201,7 +203,7 @@ class PlanStore:
         # as JSON will give it back (budget years become text keys), so that an unchanged
         # document compares equal to the stored one
         document = json.loads(json.dumps(plan.to_dict(with_version=False)))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         try:
             with Session(self.engine) as session, session.begin():
                 query = select(PlanRow).where(PlanRow.id == plan.id)

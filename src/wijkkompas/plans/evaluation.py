@@ -48,6 +48,7 @@ pre-period difference weakens the comparison.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,6 +146,7 @@ def find_peers(figures: PlanFigures, indicators: list[str], year: int, *,
     spread = table.std(ddof=0).replace(0, np.nan)
     z = (table - table.mean()) / spread
     target = (pd.Series(profile) - table.mean()) / spread
+    nearest: Callable[..., pd.Series] | None
     try:  # the change module's nearest-neighbour search (same distance), when present
         from ..change.peers import nearest
     except ImportError:
@@ -179,7 +181,7 @@ def evaluate(plan: Plan, store: Store, catalog: Catalog, *, n_peers: int = 10,
     if peers:
         found = store.query("SELECT DISTINCT code, name FROM areas WHERE vintage = ? AND code IN "
                             f"({', '.join('?' * len(peers))})", [plan.area.vintage, *peers])
-        names = dict(zip(found["code"], found["name"]))
+        names = dict(zip(found["code"], found["name"], strict=True))
     rng = np.random.default_rng(seed)
     effects = []
     for goal in plan.goals:

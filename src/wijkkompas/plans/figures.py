@@ -114,7 +114,8 @@ class PlanFigures:
         self.plan, self.store, self.catalog = plan, store, catalog
         self.notes: list[str] = []
         self._raw: dict[tuple, pd.DataFrame] = {}
-        self._series: dict[tuple[str, str], GroupSeries] = {}
+        # None: a reference group without figures (the plan's own series is never None)
+        self._series: dict[tuple[str, str], GroupSeries | None] = {}
 
     # -- checks -------------------------------------------------------------------------
 
@@ -194,8 +195,9 @@ class PlanFigures:
     def plan_series(self, indicator: str, *, key: str = "goals") -> GroupSeries:
         """The plan area's yearly values of an indicator (see the module docstring)."""
         cache = ("@plan", indicator)
-        if cache in self._series:
-            return self._series[cache]
+        cached = self._series.get(cache)
+        if cached is not None:
+            return cached
         own = self.plan.plan_indicator(indicator)
         codes = list(self.plan.area.codes)
         if own is not None:

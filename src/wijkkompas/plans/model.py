@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ..catalog import Catalog
 from ..errors import PlanError
@@ -291,7 +291,7 @@ class Plan:
 
     @classmethod
     def from_dict(cls, doc: Any, *, file: str | None = None,
-                  catalog: Catalog | None = None) -> "Plan":
+                  catalog: Catalog | None = None) -> Plan:
         """Validate a document and build the plan; :class:`PlanError` names file and key."""
         return _Parser(file, catalog).plan(doc)
 
@@ -321,7 +321,7 @@ class _Parser:
     def __init__(self, file: str | None, catalog: Catalog | None) -> None:
         self.file, self.catalog = file, catalog
 
-    def fail(self, key: str | None, message: str, nl: str):
+    def fail(self, key: str | None, message: str, nl: str) -> NoReturn:
         """Refuse the document: ``message`` in English (CLI, API), ``nl`` the same in
         Dutch (the web forms); both with the same values filled in."""
         raise PlanError(message, file=self.file, key=key, nl=nl)

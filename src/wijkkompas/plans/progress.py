@@ -178,13 +178,14 @@ def _series_dict(series: GroupSeries | None) -> dict:
 def target_value(target: Target, baseline: float | None, figures: PlanFigures, goal: Goal,
                  baseline_year: int, end_value: float | None = None) -> tuple[float | None, str]:
     """The target as a number (formula 1 of the module docstring) and why it is None."""
-    if baseline is None and target.kind != "value":
-        return None, "geen nulmeting"
     if target.kind == "value":
         return target.amount, ""
+    if baseline is None:
+        return None, "geen nulmeting"
     if target.kind == "change_pct":
         return baseline * (1 + target.amount / 100), ""
     if target.kind == "close_gap":
+        assert target.reference is not None  # the plan model requires one for close_gap
         reference = figures.reference_series(target.reference, goal.indicator)
         r = reference.at(baseline_year) if reference is not None else None
         if r is None:
@@ -252,6 +253,7 @@ def goal_progress(goal: Goal, figures: PlanFigures, catalog: Catalog, *,
     y0 = int(goal.baseline.period[:4])
     series = figures.plan_series(goal.indicator, key=f"{key}.indicator")
     notes = list(series.notes) if series is not None else []
+    baseline: float | None
     if goal.baseline.value is not None:
         baseline, source = goal.baseline.value, "vastgelegd in het plan"
         measured = series.at(y0) if series is not None else None

@@ -6,8 +6,15 @@
 See :mod:`.render` (templates and partials for the web app) and :mod:`.maps`.
 """
 from .maps import area_map_svg
-from .render import (area_report_context, environment, plan_report_context,
-                     render_area_report, render_plan_report, template_loader, write_report)
+from .render import (
+    area_report_context,
+    environment,
+    plan_report_context,
+    render_area_report,
+    render_plan_report,
+    template_loader,
+    write_report,
+)
 
 __all__ = ["area_map_svg", "area_report_context", "environment", "plan_report_context",
            "render_area_report", "render_plan_report", "template_loader", "write_report"]

@@ -35,7 +35,7 @@ def choose_vintage(store: Store, level: str, codes: list[str], vintage: int) -> 
     found = store.query(
         f"SELECT vintage, count(DISTINCT code) AS n FROM boundaries WHERE level = ? AND code IN "
         f"({', '.join('?' * len(codes))}) GROUP BY vintage", [level, *codes])
-    complete = sorted(int(v) for v, n in zip(found["vintage"], found["n"]) if n == len(codes))
+    complete = sorted(int(v) for v, n in zip(found["vintage"], found["n"], strict=True) if n == len(codes))
     if not complete:
         return None
     return min(complete, key=lambda v: (abs(v - vintage), -v))
@@ -87,7 +87,7 @@ def area_map_svg(store: Store, codes: list[str], *, vintage: int, level: str | N
                 xy = np.asarray(ring.coords)
                 px = (xy[:, 0] - minx) * scale
                 py = (maxy - xy[:, 1]) * scale
-                parts.append("M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py)) + " Z")
+                parts.append("M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True)) + " Z")
         return " ".join(parts)
 
     body = []

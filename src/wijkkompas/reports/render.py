@@ -104,14 +104,14 @@ def plan_report_context(plan, store: Store, catalog: Catalog, *, evaluation: boo
         if charts_as_svg and any(e["did"] is not None for e in ev["effects"]):
             did_svg = charts.to_svg(charts.did_chart(ev))
     budget_years = sorted({y for m in plan.measures for y in m.budget})
-    sources = []
+    sources: list[dict] = []
     for g in result.goals:
         if g.indicator.id not in {s["indicator"] for s in sources}:
             sources.append({"indicator": g.indicator.id, "label": g.indicator.label,
                             "source": g.indicator.source})
     notes = list(dict.fromkeys(result.notes + [n for g in result.goals for n in g.notes]))
     measures = doc["measures"]
-    for m, obj in zip(measures, plan.measures):
+    for m, obj in zip(measures, plan.measures, strict=True):
         m["total_budget"] = obj.total_budget
     return {
         "title": plan.title, "lang": "nl", "css": _css(), "plan": doc,

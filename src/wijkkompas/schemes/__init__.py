@@ -137,7 +137,7 @@ class Scheme:
         ids.append(self.population)
         return list(dict.fromkeys(ids))
 
-    def with_method(self, method: str | None) -> "Scheme":
+    def with_method(self, method: str | None) -> Scheme:
         """A copy with another method (the CLI's ``--method``), checked like the file."""
         if not method or method == self.method:
             return self
@@ -177,7 +177,7 @@ def _unknown(ident: str, known, where: str) -> SchemeError:
                        "catalog nor a derived rate of this scheme")
 
 
-def _derived(raw: dict, catalog: Catalog, file: str) -> dict[str, Derived]:
+def _derived(raw: object, catalog: Catalog, file: str) -> dict[str, Derived]:
     out: dict[str, Derived] = {}
     if raw is None:
         return out
@@ -233,13 +233,7 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
         raise SchemeError(f"{file}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
                           f"known: {', '.join(sorted(_KEYS))}")
     method = _choice(document.get("method", "zscore"), METHOD_NAMES, f"{file}: method")
-    reference = document.get("reference", "country")
-    if isinstance(reference, list):
-        if not reference:
-            raise SchemeError(f"{file}: reference list is empty")
-        reference = tuple(str(c).strip().upper() for c in reference)
-    else:
-        reference = _choice(reference, ("country", "gemeente"), f"{file}: reference")
+    reference = _reference(document.get("reference", "country"), file)
     population = str(document.get("population", "inwoners"))
     if population not in catalog:
         raise _unknown(population, catalog.indicators, f"{file}: population")
@@ -257,53 +251,8 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
     domains: dict[str, Domain] = {}
     specs: dict[str, IndicatorSpec] = {}
     for domain_id, raw in raw_domains.items():
-        where = f"{file}: domain {domain_id!r}"
-        if domain_id not in SCORE_DOMAINS:
-            raise SchemeError(f"{where}: unknown domain; choose {', '.join(SCORE_DOMAINS)}")
-        if isinstance(raw, list):
-            raw = {"indicators": raw}
-        if not isinstance(raw, dict) or not raw.get("indicators"):
-            raise SchemeError(f"{where}: needs an 'indicators:' list or mapping")
-        extra = set(raw) - {"weight", "min_indicators", "indicators"}
-        if extra:
-            raise SchemeError(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}")
-        weight = _number(raw.get("weight", 1), f"{where} weight")
-        listed = raw["indicators"]
-        if isinstance(listed, list):
-            listed = {str(i): 1 for i in listed}
-        if not isinstance(listed, dict):
-            raise SchemeError(f"{where}: indicators must be a list or a mapping id: weight")
-        weights: dict[str, float] = {}
-        for ident, w in listed.items():
-            ident = str(ident)
-            w = _number(w, f"{where} indicator {ident!r}")
-            if ident in specs:
-                raise SchemeError(f"{where}: indicator {ident!r} is already in domain "
-                                  f"{specs[ident].domain!r}")
-            if ident in derived:
-                d = derived[ident]
-                spec = IndicatorSpec(ident, domain_id, w, d.direction, d.perspective,
-                                     d.min_population, "rate", d.label_nl, d)
-            elif ident in catalog:
-                entry = catalog[ident]
-                spec = IndicatorSpec(ident, domain_id, w, entry.direction, entry.perspective,
-                                     entry.min_population, entry.kind, entry.label_nl)
-            else:
-                raise _unknown(ident, [*catalog.indicators, *derived], where)
-            if spec.direction == "neutral":
-                raise SchemeError(f"{where}: indicator {ident!r} has direction neutral in the "
-                                  "catalog: it has no better or worse side and cannot enter a "
-                                  "vulnerability score")
-            weights[ident] = w
-            specs[ident] = spec
-        if not any(weights.values()):
-            raise SchemeError(f"{where}: all indicator weights are 0")
-        domain_min = _whole(raw.get("min_indicators", min_indicators),
-                            f"{where} min_indicators", 1)
-        if domain_min > len(weights):
-            raise SchemeError(f"{where}: min_indicators {domain_min} is more than the "
-                              f"{len(weights)} indicators listed")
-        domains[domain_id] = Domain(domain_id, weight, weights, domain_min)
+        domains[domain_id] = _domain(domain_id, raw, f"{file}: domain {domain_id!r}",
+                                     min_indicators, derived, catalog, specs)
     if not any(d.weight for d in domains.values()):
         raise SchemeError(f"{file}: all domain weights are 0")
     scheme = Scheme(
@@ -322,6 +271,73 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
         file=file)
     _check_classes(scheme, file)
     return scheme
+
+
+def _reference(reference: object, file: str) -> str | tuple[str, ...]:
+    """``country``, ``gemeente`` or a list of area codes (upper case)."""
+    if isinstance(reference, list):
+        if not reference:
+            raise SchemeError(f"{file}: reference list is empty")
+        return tuple(str(c).strip().upper() for c in reference)
+    return _choice(reference, ("country", "gemeente"), f"{file}: reference")
+
+
+def _domain(domain_id: str, raw: object, where: str, min_indicators: int,
+            derived: dict[str, Derived], catalog: Catalog,
+            specs: dict[str, IndicatorSpec]) -> Domain:
+    """One domain of the scheme; its indicators' specs are added to ``specs``."""
+    if domain_id not in SCORE_DOMAINS:
+        raise SchemeError(f"{where}: unknown domain; choose {', '.join(SCORE_DOMAINS)}")
+    if isinstance(raw, list):
+        raw = {"indicators": raw}
+    if not isinstance(raw, dict) or not raw.get("indicators"):
+        raise SchemeError(f"{where}: needs an 'indicators:' list or mapping")
+    extra = set(raw) - {"weight", "min_indicators", "indicators"}
+    if extra:
+        raise SchemeError(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}")
+    weight = _number(raw.get("weight", 1), f"{where} weight")
+    listed = raw["indicators"]
+    if isinstance(listed, list):
+        listed = {str(i): 1 for i in listed}
+    if not isinstance(listed, dict):
+        raise SchemeError(f"{where}: indicators must be a list or a mapping id: weight")
+    weights: dict[str, float] = {}
+    for ident, w in listed.items():
+        ident = str(ident)
+        w = _number(w, f"{where} indicator {ident!r}")
+        if ident in specs:
+            raise SchemeError(f"{where}: indicator {ident!r} is already in domain "
+                              f"{specs[ident].domain!r}")
+        spec = _indicator_spec(ident, domain_id, w, derived, catalog, where)
+        weights[ident] = w
+        specs[ident] = spec
+    if not any(weights.values()):
+        raise SchemeError(f"{where}: all indicator weights are 0")
+    domain_min = _whole(raw.get("min_indicators", min_indicators),
+                        f"{where} min_indicators", 1)
+    if domain_min > len(weights):
+        raise SchemeError(f"{where}: min_indicators {domain_min} is more than the "
+                          f"{len(weights)} indicators listed")
+    return Domain(domain_id, weight, weights, domain_min)
+
+
+def _indicator_spec(ident: str, domain_id: str, weight: float, derived: dict[str, Derived],
+                    catalog: Catalog, where: str) -> IndicatorSpec:
+    if ident in derived:
+        d = derived[ident]
+        spec = IndicatorSpec(ident, domain_id, weight, d.direction, d.perspective,
+                             d.min_population, "rate", d.label_nl, d)
+    elif ident in catalog:
+        entry = catalog[ident]
+        spec = IndicatorSpec(ident, domain_id, weight, entry.direction, entry.perspective,
+                             entry.min_population, entry.kind, entry.label_nl)
+    else:
+        raise _unknown(ident, [*catalog.indicators, *derived], where)
+    if spec.direction == "neutral":
+        raise SchemeError(f"{where}: indicator {ident!r} has direction neutral in the "
+                          "catalog: it has no better or worse side and cannot enter a "
+                          "vulnerability score")
+    return spec
 
 
 def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:

@@ -67,12 +67,12 @@ class ReadResult:
     observations: pd.DataFrame
     areas: pd.DataFrame
     skipped: list[Skip] = field(default_factory=list)
-    boundaries: object | None = None  # a GeoDataFrame for boundary files
+    boundaries: pd.DataFrame | None = None  # a GeoDataFrame for boundary files
 
 
 def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-        OBS_COLUMNS, ["str", "int16", "str", "int16", "str", "float64", "str", "str"])})
+        OBS_COLUMNS, ["str", "int16", "str", "int16", "str", "float64", "str", "str"], strict=True)})
 
 
 def empty_areas() -> pd.DataFrame:
@@ -107,7 +107,9 @@ def parse_cells(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     values = pd.to_numeric(text.where(numeric).str.replace(",", ".", regex=False),
                            errors="coerce").astype("float64").to_numpy(copy=True)
     values[nil] = 0.0
-    status = np.where(suppressed, "suppressed", np.where(numeric | nil, "observed", None))
+    status = np.full(len(text), None, dtype=object)
+    status[numeric | nil] = "observed"
+    status[suppressed] = "suppressed"
     status[empty] = None
     bad = ~(empty | suppressed | nil | numeric)
     index = cells.index

@@ -98,6 +98,7 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,10 +106,17 @@ import yaml
 
 from ..catalog import Catalog
 from ..errors import IngestError
-from ..geo.codes import level_of, normalise_code, LEVELS
+from ..geo.codes import LEVELS, level_of, normalise_code
 from ..periods import parse_period
-from .base import (OBS_COLUMNS, ReadResult, Skip, SourceInfo, empty_observations,
-                   file_sha256, parse_cells)
+from .base import (
+    OBS_COLUMNS,
+    ReadResult,
+    Skip,
+    SourceInfo,
+    empty_observations,
+    file_sha256,
+    parse_cells,
+)
 from .longtable import areas_from
 from .text import decode, read_bytes, read_table, sniff_delimiter
 
@@ -247,13 +255,51 @@ def load_mapping(path: Path | str, *, data: Path | str | None = None,
 
 def _parse_mapping(path: Path, document: dict, data: Path | None,
                    catalog: Catalog) -> Mapping:
+    data_path, fmt = _data_file(path, document, data)
+    source = _source(path, document["source"])
+    vintage = _vintage(path, document["vintage"])
+    skip_rows = _skip_rows(path, document.get("skip_rows"))
+    area_column, code_format, lookup = _area(path, document["area"])
+    name, name_remove = _name(path, document.get("name"))
+    period_column, period_value = _period(path, document.get("period"))
+    levels = _levels(path, document.get("level"))
+
+    decimal = document.get("decimal") or "auto"
+    if decimal not in DECIMALS:
+        raise _fail(path, "decimal", f"must be one of {', '.join(DECIMALS)}")
+    zero_missing = document.get("zero_period_is_missing", False)
+    if not isinstance(zero_missing, bool):
+        raise _fail(path, "zero_period_is_missing", "must be true or false")
+
+    columns = document["columns"]
+    if not isinstance(columns, dict):
+        raise _fail(path, "columns", "must map source columns to indicator ids")
+    file_period = period_column is not None or period_value is not None
+    rules = [_column_rule(path, str(key), spec, catalog, decimal, zero_missing, file_period)
+             for key, spec in columns.items()]
+    if not rules:
+        raise _fail(path, "columns", "is empty")
+
+    return Mapping(path=path, data=data_path, format=fmt, sheet=document.get("sheet"),
+                   skip_rows=skip_rows, source=source, vintage=vintage,
+                   area_column=area_column, code_format=code_format, lookup=lookup,
+                   name_column=str(name) if name else None,
+                   name_remove=str(name_remove) if name_remove is not None else None,
+                   period_column=str(period_column) if period_column else None,
+                   period_value=period_value, levels=levels, rules=rules)
+
+
+def _data_file(path: Path, document: dict, data: Path | None) -> tuple[Path, str]:
+    """The data file and its format (csv or xlsx; by default from its suffix)."""
     data_path = Path(data) if data is not None else (path.parent / str(document["file"]))
     fmt = str(document.get("format") or "").lower() or (
         "xlsx" if data_path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
     if fmt not in ("csv", "xlsx"):
         raise _fail(path, "format", f"must be csv or xlsx, not {fmt!r}")
+    return data_path, fmt
 
-    raw_source = document["source"]
+
+def _source(path: Path, raw_source: object) -> SourceInfo:
     if isinstance(raw_source, str):
         raw_source = {"id": raw_source}
     if not isinstance(raw_source, dict) or not raw_source.get("id"):
@@ -262,23 +308,31 @@ def _parse_mapping(path: Path, document: dict, data: Path | None,
     extra = sorted(set(raw_source) - allowed)
     if extra:
         raise _fail(path, f"source.{extra[0]}", f"unknown; expected some of {sorted(allowed)}")
-    source = SourceInfo(**{k: str(v) for k, v in raw_source.items()}, format="mapped")
+    return SourceInfo(**{k: str(v) for k, v in raw_source.items()}, format="mapped")
 
+
+def _vintage(path: Path, raw: Any) -> int:
     try:
-        vintage = int(document["vintage"])
+        vintage = int(raw)
     except (TypeError, ValueError):
         raise _fail(path, "vintage", "must be a year such as 2024") from None
     if not 1900 <= vintage <= 2100:
         raise _fail(path, "vintage", f"{vintage} is not a plausible year")
+    return vintage
 
+
+def _skip_rows(path: Path, raw: Any) -> int:
     try:
-        skip_rows = int(document.get("skip_rows") or 0)
+        skip_rows = int(raw or 0)
     except (TypeError, ValueError):
         raise _fail(path, "skip_rows", "must be a whole number") from None
     if skip_rows < 0:
         raise _fail(path, "skip_rows", "must be 0 or more")
+    return skip_rows
 
-    area = document["area"]
+
+def _area(path: Path, area: object) -> tuple[str, str | None, dict[str, str] | None]:
+    """The column with area codes, its code template and its name-to-code lookup."""
     if isinstance(area, str):
         area = {"column": area}
     if not isinstance(area, dict) or not area.get("column"):
@@ -298,8 +352,11 @@ def _parse_mapping(path: Path, document: dict, data: Path | None,
         bad = [v for v in lookup.values() if level_of(v) is None]
         if bad:
             raise _fail(path, "area.lookup", f"{bad[0]!r} is not a CBS region code")
+    return str(area["column"]), code_format, lookup
 
-    name = document.get("name")
+
+def _name(path: Path, name: object) -> tuple[object, object]:
+    """The name column, and the pattern to remove from names (or None)."""
     name_remove = None
     if isinstance(name, dict):
         name_remove = name.get("remove")
@@ -310,8 +367,11 @@ def _parse_mapping(path: Path, document: dict, data: Path | None,
             except re.error as exc:
                 raise _fail(path, "name.remove", f"not a valid regular expression ({exc})") \
                     from None
+    return name, name_remove
 
-    period = document.get("period")
+
+def _period(path: Path, period: object) -> tuple[object, str | None]:
+    """The period column, or else the one period of the whole file (or neither)."""
     period_column = period_value = None
     if isinstance(period, dict):
         period_column, period_value = period.get("column"), period.get("value")
@@ -324,75 +384,61 @@ def _parse_mapping(path: Path, document: dict, data: Path | None,
             period_value = parse_period(period_value)[0]
         except ValueError as exc:
             raise _fail(path, "period", str(exc)) from None
+    return period_column, period_value
 
-    levels = document.get("level")
-    if levels is not None:
-        levels = (levels,) if isinstance(levels, str) else tuple(levels)
-        bad = [lv for lv in levels if lv not in LEVELS]
-        if bad:
-            raise _fail(path, "level", f"{bad[0]!r} is not one of {', '.join(LEVELS)}")
 
-    decimal = document.get("decimal") or "auto"
-    if decimal not in DECIMALS:
-        raise _fail(path, "decimal", f"must be one of {', '.join(DECIMALS)}")
-    zero_missing = document.get("zero_period_is_missing", False)
-    if not isinstance(zero_missing, bool):
-        raise _fail(path, "zero_period_is_missing", "must be true or false")
+def _levels(path: Path, levels: Any) -> tuple[str, ...] | None:
+    if levels is None:
+        return None
+    levels = (levels,) if isinstance(levels, str) else tuple(levels)
+    bad = [lv for lv in levels if lv not in LEVELS]
+    if bad:
+        raise _fail(path, "level", f"{bad[0]!r} is not one of {', '.join(LEVELS)}")
+    return levels
 
-    columns = document["columns"]
-    if not isinstance(columns, dict):
-        raise _fail(path, "columns", "must map source columns to indicator ids")
-    rules = []
-    for key, spec in columns.items():
-        key = str(key)
-        where = f"columns.{key}"
-        if isinstance(spec, str):
-            spec = {"indicator": spec}
-        if not isinstance(spec, dict) or not spec.get("indicator"):
-            raise _fail(path, where, "needs an indicator (a catalog id)")
-        extra = sorted(set(spec) - _COLUMN_KEYS)
-        if extra:
-            raise _fail(path, f"{where}.{extra[0]}",
-                        f"unknown; expected some of {sorted(_COLUMN_KEYS)}")
-        indicator = str(spec["indicator"])
-        if indicator not in catalog:
-            raise _fail(path, where, f"indicator {indicator!r} is not in the catalog")
-        scale = spec.get("scale", 1)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (
-                np.isfinite(scale) and scale > 0):
-            raise _fail(path, f"{where}.scale", f"must be a positive number, not {scale!r}")
-        col_decimal = spec.get("decimal") or decimal
-        if col_decimal not in DECIMALS:
-            raise _fail(path, f"{where}.decimal", f"must be one of {', '.join(DECIMALS)}")
-        col_zero = spec.get("zero_period_is_missing", zero_missing)
-        if not isinstance(col_zero, bool):
-            raise _fail(path, f"{where}.zero_period_is_missing", "must be true or false")
-        col_period = spec.get("period")
-        if col_period is not None:
-            if PERIOD_TOKEN in key:
-                raise _fail(path, f"{where}.period", "a {period} key takes its period from "
-                            "the column name")
-            try:
-                col_period = parse_period(col_period)[0]
-            except ValueError as exc:
-                raise _fail(path, f"{where}.period", str(exc)) from None
-        elif PERIOD_TOKEN not in key and period_column is None and period_value is None:
-            raise _fail(path, where, "no period: give the file a period (column or value) "
-                        "or this column a period")
-        rules.append(ColumnRule(column=key, key=where, indicator=indicator,
-                                scale=float(scale), divide_by=spec.get("divide_by"),
-                                period=col_period, decimal=col_decimal,
-                                zero_is_missing=col_zero))
-    if not rules:
-        raise _fail(path, "columns", "is empty")
 
-    return Mapping(path=path, data=data_path, format=fmt, sheet=document.get("sheet"),
-                   skip_rows=skip_rows, source=source, vintage=vintage,
-                   area_column=str(area["column"]), code_format=code_format, lookup=lookup,
-                   name_column=str(name) if name else None,
-                   name_remove=str(name_remove) if name_remove is not None else None,
-                   period_column=str(period_column) if period_column else None,
-                   period_value=period_value, levels=levels, rules=rules)
+def _column_rule(path: Path, key: str, spec: object, catalog: Catalog, decimal: str,
+                 zero_missing: bool, file_period: bool) -> ColumnRule:
+    """The rule of one mapped column; its decimal and zero_period_is_missing default to
+    the file's, and it needs a period unless the file has one (or the key has
+    ``{period}``)."""
+    where = f"columns.{key}"
+    if isinstance(spec, str):
+        spec = {"indicator": spec}
+    if not isinstance(spec, dict) or not spec.get("indicator"):
+        raise _fail(path, where, "needs an indicator (a catalog id)")
+    extra = sorted(set(spec) - _COLUMN_KEYS)
+    if extra:
+        raise _fail(path, f"{where}.{extra[0]}",
+                    f"unknown; expected some of {sorted(_COLUMN_KEYS)}")
+    indicator = str(spec["indicator"])
+    if indicator not in catalog:
+        raise _fail(path, where, f"indicator {indicator!r} is not in the catalog")
+    scale = spec.get("scale", 1)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (
+            np.isfinite(scale) and scale > 0):
+        raise _fail(path, f"{where}.scale", f"must be a positive number, not {scale!r}")
+    col_decimal = spec.get("decimal") or decimal
+    if col_decimal not in DECIMALS:
+        raise _fail(path, f"{where}.decimal", f"must be one of {', '.join(DECIMALS)}")
+    col_zero = spec.get("zero_period_is_missing", zero_missing)
+    if not isinstance(col_zero, bool):
+        raise _fail(path, f"{where}.zero_period_is_missing", "must be true or false")
+    col_period = spec.get("period")
+    if col_period is not None:
+        if PERIOD_TOKEN in key:
+            raise _fail(path, f"{where}.period", "a {period} key takes its period from "
+                        "the column name")
+        try:
+            col_period = parse_period(col_period)[0]
+        except ValueError as exc:
+            raise _fail(path, f"{where}.period", str(exc)) from None
+    elif PERIOD_TOKEN not in key and not file_period:
+        raise _fail(path, where, "no period: give the file a period (column or value) "
+                    "or this column a period")
+    return ColumnRule(column=key, key=where, indicator=indicator, scale=float(scale),
+                      divide_by=spec.get("divide_by"), period=col_period, decimal=col_decimal,
+                      zero_is_missing=col_zero)
 
 
 def _expand(mapping: Mapping, header: list[str]) -> list[ColumnRule]:
@@ -450,8 +496,9 @@ def read_xlsx(path: Path, *, sheet: str | int | None = None, skip_rows: int = 0)
     index is the spreadsheet's row number. Formulas give their cached values (the file as
     last saved by Excel); a file never opened in Excel has none and reads as empty.
     """
-    import openpyxl  # imported here: only spreadsheets need it
     from zipfile import BadZipFile
+
+    import openpyxl  # imported here: only spreadsheets need it
 
     file = str(path)
     try:
@@ -561,15 +608,7 @@ def read(path: Path, catalog: Catalog, **options) -> ReadResult:
     Options ``vintage=`` and ``period=`` fill in keys the mapping leaves out.
     """
     path = Path(path)
-    if options.get("mapping") is not None:
-        mapping_path, data = Path(options["mapping"]), path
-    elif path.suffix.lower() in MAPPING_SUFFIXES:
-        mapping_path, data = path, None
-    else:  # a data file a shipped mapping knows
-        mapping_path, data = mapping_for(path), path
-        if mapping_path is None:
-            raise IngestError("no mapping for this file: give one with mapping=FILE (see "
-                              "wijkkompas.sources.mapped)", file=str(path))
+    mapping_path, data = _mapping_file(path, options)
     document = load_mapping(mapping_path, data=data, options=options)
     mapping = _parse_mapping(mapping_path, document, data, catalog)
     frame = _read_data(mapping)
@@ -579,6 +618,38 @@ def read(path: Path, catalog: Catalog, **options) -> ReadResult:
 
     # ---- areas: identify every row once, then drop the rows that cannot be placed
     codes = _codes(mapping, frame[mapping.area_column])
+    keep = _placed(mapping, frame, codes, file, skipped)
+    frame, codes = frame[keep], codes[keep]
+
+    # ---- figures: one block per mapped column (vectorised over rows), then stacked
+    row_period = _row_periods(mapping, frame, file)
+    parts = [_figures(rule, frame, codes, row_period, file) for rule in rules]
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    observations = _observations(long, mapping, file, skipped)
+
+    info = SourceInfo(**{**mapping.source.__dict__, "file": file,
+                         "sha256": file_sha256(mapping.data), "format": f"mapped/{mapping.format}"})
+    return ReadResult(source=info, observations=observations,
+                      areas=_named_areas(mapping, frame, codes), skipped=skipped)
+
+
+def _mapping_file(path: Path, options: dict) -> tuple[Path, Path | None]:
+    """The mapping file to read ``path`` with, and the data file if ``path`` is one."""
+    if options.get("mapping") is not None:
+        return Path(options["mapping"]), path
+    if path.suffix.lower() in MAPPING_SUFFIXES:
+        return path, None
+    # a data file a shipped mapping knows
+    mapping_path = mapping_for(path)
+    if mapping_path is None:
+        raise IngestError("no mapping for this file: give one with mapping=FILE (see "
+                          "wijkkompas.sources.mapped)", file=str(path))
+    return mapping_path, path
+
+
+def _placed(mapping: Mapping, frame: pd.DataFrame, codes: pd.Series, file: str,
+            skipped: list[Skip]) -> pd.Series:
+    """The rows with an area code (on the mapping's levels); the others are reported."""
     raw_area = frame[mapping.area_column].astype("string").str.strip().fillna("")
     unplaced = codes.isna()
     for row in frame.index[unplaced & (raw_area != "")]:
@@ -600,77 +671,85 @@ def read(path: Path, catalog: Catalog, **options) -> ReadResult:
                                 f"level filter {list(mapping.levels)}: " + ", ".join(
                                     f"{n} {lv} rows" for lv, n in sorted(counts.items()))))
         keep &= ~outside
-    frame, codes = frame[keep], codes[keep]
+    return keep
 
-    # ---- the file's period per row
-    if mapping.period_column is not None:
-        raw_period = frame[mapping.period_column].astype("string").str.strip().fillna("")
-        periods = {}
-        for value in raw_period.unique():
-            try:
-                periods[value] = parse_period(value)[0]
-            except ValueError as exc:
-                row = int(frame.index[(raw_period == value).to_numpy().argmax()])
-                raise IngestError(str(exc), file=file, row=row,
-                                  column=mapping.period_column) from None
-        row_period = raw_period.map(periods)
-    else:
-        row_period = pd.Series(mapping.period_value, index=frame.index, dtype="object")
 
-    # ---- figures: one block per mapped column (vectorised over rows), then stacked
-    parts = []
-    for rule in rules:
-        values, status, bad = _parse(frame[rule.column], rule.decimal)
-        if bad.any():
-            row = int(frame.index[bad.to_numpy().argmax()])
-            raise IngestError(f"{frame.at[row, rule.column]!r} is not a number or a CBS "
-                              "symbol (. x -)", file=file, row=row, column=rule.column)
-        if rule.divide_by is not None:
-            d_values, d_status, d_bad = _parse(frame[rule.divide_by], rule.decimal)
-            if d_bad.any():
-                row = int(frame.index[d_bad.to_numpy().argmax()])
-                raise IngestError(f"{frame.at[row, rule.divide_by]!r} is not a number",
-                                  file=file, row=row, column=rule.divide_by)
-            usable = (d_status == "observed") & (d_values != 0)
-            values = values / d_values.where(usable)
-            # a share of an unknown group is unknown: suppressed stays suppressed
-            status = status.where(usable | status.isna(), np.where(
-                d_status == "suppressed", "suppressed", "missing"))
-        present = status.notna()
-        part = pd.DataFrame({
-            "row": frame.index[present],
-            "column": rule.column,
-            "area_code": codes[present].to_numpy(),
-            "period": (rule.period if rule.period is not None
-                       else row_period[present].to_numpy()),
-            "indicator": rule.indicator,
-            "value": (values[present] * rule.scale).to_numpy(),
-            "status": status[present].to_numpy(),
-            "zero_rule": rule.zero_is_missing,
-        })
-        parts.append(part)
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+def _row_periods(mapping: Mapping, frame: pd.DataFrame, file: str) -> pd.Series:
+    """The file's period of each row: from the period column, or the mapping's one."""
+    if mapping.period_column is None:
+        return pd.Series(mapping.period_value, index=frame.index, dtype="object")
+    raw_period = frame[mapping.period_column].astype("string").str.strip().fillna("")
+    periods = {}
+    for value in raw_period.unique():
+        try:
+            periods[value] = parse_period(value)[0]
+        except ValueError as exc:
+            row = int(frame.index[(raw_period == value).to_numpy().argmax()])
+            raise IngestError(str(exc), file=file, row=row,
+                              column=mapping.period_column) from None
+    return raw_period.map(periods)
+
+
+def _figures(rule: ColumnRule, frame: pd.DataFrame, codes: pd.Series, row_period: pd.Series,
+             file: str) -> pd.DataFrame:
+    """The figures of one mapped column, one row per cell that has a value or a status."""
+    values, status, bad = _parse(frame[rule.column], rule.decimal)
+    if bad.any():
+        row = int(frame.index[bad.to_numpy().argmax()])
+        raise IngestError(f"{frame.at[row, rule.column]!r} is not a number or a CBS "
+                          "symbol (. x -)", file=file, row=row, column=rule.column)
+    if rule.divide_by is not None:
+        d_values, d_status, d_bad = _parse(frame[rule.divide_by], rule.decimal)
+        if d_bad.any():
+            row = int(frame.index[d_bad.to_numpy().argmax()])
+            raise IngestError(f"{frame.at[row, rule.divide_by]!r} is not a number",
+                              file=file, row=row, column=rule.divide_by)
+        usable = (d_status == "observed") & (d_values != 0)
+        values = values / d_values.where(usable)
+        # a share of an unknown group is unknown: suppressed stays suppressed
+        status = status.where(usable | status.isna(), np.where(
+            d_status == "suppressed", "suppressed", "missing"))
+    present = status.notna()
+    return pd.DataFrame({
+        "row": frame.index[present],
+        "column": rule.column,
+        "area_code": codes[present].to_numpy(),
+        "period": (rule.period if rule.period is not None
+                   else row_period[present].to_numpy()),
+        "indicator": rule.indicator,
+        "value": (values[present] * rule.scale).to_numpy(),
+        "status": status[present].to_numpy(),
+        "zero_rule": rule.zero_is_missing,
+    })
+
+
+def _observations(long: pd.DataFrame, mapping: Mapping, file: str,
+                  skipped: list[Skip]) -> pd.DataFrame:
+    """The stacked figures as observations, without duplicates and all-zero periods
+    (both reported)."""
     if long.empty:
-        observations = empty_observations()
-    else:
-        long.loc[long["status"] != "observed", "value"] = np.nan
-        long, dup_skips = _drop_duplicates(long, file)
-        skipped.extend(dup_skips)
-        skipped.extend(_zero_periods(long, file))
-        years = {p: parse_period(p)[1] for p in long["period"].unique()}
-        observations = pd.DataFrame({
-            "area_code": long["area_code"].astype(str),
-            "vintage": np.int16(mapping.vintage),
-            "period": long["period"].astype(str),
-            "year": long["period"].map(years).astype("int16"),
-            "indicator": long["indicator"].astype(str),
-            "value": long["value"].astype("float64"),
-            "status": long["status"].astype(str),
-            "source": mapping.source.id,
-        })[OBS_COLUMNS].reset_index(drop=True)
-        observations["vintage"] = observations["vintage"].astype("int16")
+        return empty_observations()
+    long.loc[long["status"] != "observed", "value"] = np.nan
+    long, dup_skips = _drop_duplicates(long, file)
+    skipped.extend(dup_skips)
+    skipped.extend(_zero_periods(long, file))
+    years = {p: parse_period(p)[1] for p in long["period"].unique()}
+    observations = pd.DataFrame({
+        "area_code": long["area_code"].astype(str),
+        "vintage": np.int16(mapping.vintage),
+        "period": long["period"].astype(str),
+        "year": long["period"].map(years).astype("int16"),
+        "indicator": long["indicator"].astype(str),
+        "value": long["value"].astype("float64"),
+        "status": long["status"].astype(str),
+        "source": mapping.source.id,
+    })[OBS_COLUMNS].reset_index(drop=True)
+    observations["vintage"] = observations["vintage"].astype("int16")
+    return observations
 
-    # ---- areas named in the kept rows
+
+def _named_areas(mapping: Mapping, frame: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+    """The areas named in the kept rows."""
     names = pd.Series("", index=frame.index, dtype="object")
     if mapping.name_column is not None:
         names = frame[mapping.name_column].astype("string").str.strip().fillna("")
@@ -682,10 +761,7 @@ def read(path: Path, catalog: Catalog, **options) -> ReadResult:
     area_frame = area_frame.sort_values("name", key=lambda s: s.eq(""), kind="stable")
     areas = areas_from(area_frame)
     areas["vintage"] = areas["vintage"].astype("int16")
-
-    info = SourceInfo(**{**mapping.source.__dict__, "file": file,
-                         "sha256": file_sha256(mapping.data), "format": f"mapped/{mapping.format}"})
-    return ReadResult(source=info, observations=observations, areas=areas, skipped=skipped)
+    return areas
 
 
 def _drop_duplicates(long: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Skip]]:
@@ -732,7 +808,7 @@ def _zero_periods(long: pd.DataFrame, file: str) -> list[Skip]:
     if empty.empty:
         return []
     targets = set(empty.index.droplevel("column"))
-    hit = applies & pd.Series(list(zip(long["indicator"], long["period"])),
+    hit = applies & pd.Series(list(zip(long["indicator"], long["period"], strict=True)),
                               index=long.index).isin(targets)
     long.loc[hit, "status"] = "missing"
     long.loc[hit, "value"] = np.nan

@@ -32,7 +32,7 @@ import csv
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -174,7 +174,7 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
         "summary": str(info.get("Summary", "") or info.get("ShortDescription", "")).strip(),
         "url": f"https://opendata.cbs.nl/statline/#/CBS/nl/dataset/{table}",
         "api": api.url(table),
-        "fetched": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
         "dimensions": {d["Key"]: {"title": d.get("Title", ""), "type": d.get("Type", ""),
                                   "values": titles.get(d["Key"], {})} for d in dimensions},
         "topics": {t["Key"]: {"title": t.get("Title", ""), "unit": t.get("Unit", ""),

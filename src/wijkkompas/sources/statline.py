@@ -65,8 +65,16 @@ from ..errors import IngestError
 from ..geo.codes import _PATTERNS as _CODE_PATTERNS
 from ..geo.codes import gemeente_of, level_of, wijk_of
 from ..periods import parse_period
-from .base import (AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip, SourceInfo, empty_observations,
-                   file_sha256, parse_cells)
+from .base import (
+    AREA_COLUMNS,
+    OBS_COLUMNS,
+    ReadResult,
+    Skip,
+    SourceInfo,
+    empty_observations,
+    file_sha256,
+    parse_cells,
+)
 from .text import decode, read_table
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".gz")
@@ -381,7 +389,36 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
         # R writes NA for a missing value; CBS publishes nothing there
         frame = frame.mask(frame.apply(lambda s: s.str.strip() == "NA"), "")
 
-    # --- region codes
+    codes, valid = _region_codes(frame, layout, file, skipped)
+    period_of, year_of = _periods(frame, layout, valid, period, path, file)
+    vintage, table_id = _boundary_vintage(vintage, table_id, meta, path, layout,
+                                          year_of[valid], file)
+    keep, suffix = _dimension_rows(frame, layout, valid, file, skipped)
+    indicator_columns = _indicator_columns(frame, layout, catalog, file, skipped)
+
+    source_id = f"cbs-{table_id}" if table_id else _source_slug(path)
+    observations = _melt(frame, keep, codes, period_of, year_of, suffix, indicator_columns,
+                         catalog, layout, file, vintage, source_id, skipped)
+
+    names = _names(frame, layout, codes, meta)
+    areas = _areas(codes[keep], names[keep], vintage)
+    facts = TABLE_VINTAGES.get(table_id or "")
+    info = SourceInfo(
+        id=source_id,
+        title=meta.get("title") or (facts.title if facts else f"CBS StatLine {path.stem}"),
+        publisher=facts.publisher if facts else "CBS",
+        licence=facts.licence if facts else "CC BY 4.0",
+        url=meta.get("url") or (f"https://opendata.cbs.nl/statline/#/CBS/nl/dataset/{table_id}"
+                                if table_id else ""),
+        table=table_id or "", file=file, sha256=file_sha256(path),
+        format=f"statline-{layout.dialect}")
+    return ReadResult(source=info, observations=observations[OBS_COLUMNS].reset_index(drop=True),
+                      areas=areas, skipped=skipped)
+
+
+def _region_codes(frame: pd.DataFrame, layout: _Layout, file: str,
+                  skipped: list[Skip]) -> tuple[pd.Series, np.ndarray]:
+    """The rows' region codes (upper case), and which are valid; the others are reported."""
     codes = frame[layout.code].astype(str).str.strip().str.upper()
     codes = codes.mask(codes == "NL00", "NL01")  # older KWB: NL00 is the country
     valid = codes.str.fullmatch(_ANY_CODE).fillna(False).to_numpy(bool)
@@ -390,8 +427,13 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
         skipped.append(Skip(file, int(row), layout.code,
                             f"invalid region code {str(raw).strip()!r}" if str(raw).strip()
                             else "no region code"))
+    return codes, valid
 
-    # --- periods
+
+def _periods(frame: pd.DataFrame, layout: _Layout, valid: np.ndarray,
+             period: str | int | None, path: Path, file: str) -> tuple[pd.Series, pd.Series]:
+    """Each row's period and year: from the Perioden column, else the one period given
+    (or the single year in the file name)."""
     if layout.period is not None:
         raw_periods = frame[layout.period].astype(str).str.strip()
         mapping = {}
@@ -403,37 +445,45 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
                 raise IngestError(str(exc), file=file, row=row, column=layout.period) from None
         period_of = raw_periods.map({t: p for t, (p, _y) in mapping.items()}).fillna("")
         year_of = raw_periods.map({t: y for t, (_p, y) in mapping.items()}).fillna(0).astype(int)
-    else:
-        given = period if period is not None else _year_from_name(path)
-        if given is None:
-            raise IngestError("the file has no Perioden column and its name holds no single "
-                              "year: pass period= (for example period=2017)", file=file)
-        try:
-            one_period, one_year = parse_period(given)
-        except ValueError as exc:
-            raise IngestError(f"option period: {exc}", file=file) from None
-        period_of = pd.Series(one_period, index=frame.index)
-        year_of = pd.Series(one_year, index=frame.index)
+        return period_of, year_of
+    given = period if period is not None else _year_from_name(path)
+    if given is None:
+        raise IngestError("the file has no Perioden column and its name holds no single "
+                          "year: pass period= (for example period=2017)", file=file)
+    try:
+        one_period, one_year = parse_period(given)
+    except ValueError as exc:
+        raise IngestError(f"option period: {exc}", file=file) from None
+    return pd.Series(one_period, index=frame.index), pd.Series(one_year, index=frame.index)
 
-    # --- boundary vintage
+
+def _boundary_vintage(vintage: int | None, table_id: str | None, meta: dict, path: Path,
+                      layout: _Layout, years: pd.Series, file: str) -> tuple[int, str | None]:
+    """The boundary vintage: the option, else the table's known one, else the sidecar's,
+    else for a one-year wijk- en buurtcijfers table its year (which also tells the table
+    id of a KWB file). Gives the vintage and the table id."""
     facts = TABLE_VINTAGES.get(table_id or "")
     if vintage is None and facts is not None and facts.vintage is not None:
         vintage = facts.vintage
     if vintage is None and meta.get("vintage"):
         vintage = int(meta["vintage"])
     if vintage is None and _is_wijkbuurtcijfers(path, layout, table_id):
-        years = set(year_of[valid].unique())
-        if len(years) == 1:
-            vintage = int(years.pop())
+        distinct = set(years.unique())
+        if len(distinct) == 1:
+            vintage = int(distinct.pop())
             if table_id is None:
                 kwb = any(w in path.name.lower() for w in ("kerncijfers", "kwb"))
                 table_id = KWB_TABLES.get(vintage) if kwb or layout.dialect == "kwb-xlsx" else None
     if vintage is None:
         raise IngestError(f"unknown boundary vintage (indeling) for table {table_id or '?'}: "
                           "pass vintage= (the year of the indeling the codes follow)", file=file)
-    vintage = int(vintage)
+    return int(vintage), table_id
 
-    # --- dimension rows: confidence bounds and age groups
+
+def _dimension_rows(frame: pd.DataFrame, layout: _Layout, valid: np.ndarray, file: str,
+                    skipped: list[Skip]) -> tuple[np.ndarray, pd.Series]:
+    """The rows to keep (no confidence bounds, known age groups), and each row's
+    indicator id suffix for its age group."""
     keep = valid.copy()
     if layout.margin is not None:
         margins = frame[layout.margin].astype(str).str.strip()
@@ -454,8 +504,13 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
                                     f"(known: {', '.join(AGE_GROUPS)})"))
                 keep &= (ages != code).to_numpy()
         suffix = ages.map(lambda c: AGE_GROUPS.get(c, ("", ""))[0])
+    return keep, suffix
 
-    # --- indicator columns
+
+def _indicator_columns(frame: pd.DataFrame, layout: _Layout, catalog: Catalog, file: str,
+                       skipped: list[Skip]) -> list[tuple[str, str]]:
+    """(column, indicator id) of every column the catalog knows; two columns may not
+    map to one indicator."""
     short_names = layout.dialect.startswith("kwb")
     exact = {a.strip().lower(): ind.id for ind in catalog for a in (ind.id, *ind.aliases)}
     indicator_columns: list[tuple[str, str]] = []
@@ -474,25 +529,7 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
             raise IngestError(f"columns {seen[ident]!r} and {column!r} both map to indicator "
                               f"{ident!r}", file=file, column=column)
         seen[ident] = column
-
-    source_id = f"cbs-{table_id}" if table_id else _source_slug(path)
-    observations = _melt(frame, keep, codes, period_of, year_of, suffix, indicator_columns,
-                         catalog, layout, file, vintage, source_id, skipped)
-
-    names = _names(frame, layout, codes, meta)
-    areas = _areas(codes[keep], names[keep], vintage)
-    facts = TABLE_VINTAGES.get(table_id or "")
-    info = SourceInfo(
-        id=source_id,
-        title=meta.get("title") or (facts.title if facts else f"CBS StatLine {path.stem}"),
-        publisher=facts.publisher if facts else "CBS",
-        licence=facts.licence if facts else "CC BY 4.0",
-        url=meta.get("url") or (f"https://opendata.cbs.nl/statline/#/CBS/nl/dataset/{table_id}"
-                                if table_id else ""),
-        table=table_id or "", file=file, sha256=file_sha256(path),
-        format=f"statline-{layout.dialect}")
-    return ReadResult(source=info, observations=observations[OBS_COLUMNS].reset_index(drop=True),
-                      areas=areas, skipped=skipped)
+    return indicator_columns
 
 
 # --------------------------------------------------------------------------- internals
@@ -590,7 +627,7 @@ def _duplicates(key, values, suppressed, rows, col_pos, columns, areas, periods,
     positions = np.flatnonzero(dup)
     order = positions[np.lexsort((rows[positions], key[positions]))]
     same_as_previous = key[order][1:] == key[order][:-1]
-    for a, b in zip(order[:-1][same_as_previous], order[1:][same_as_previous]):
+    for a, b in zip(order[:-1][same_as_previous], order[1:][same_as_previous], strict=True):
         equal = suppressed[a] == suppressed[b] and (
             suppressed[a] or values[a] == values[b] or (np.isnan(values[a]) and np.isnan(values[b])))
         if not equal:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -193,7 +193,8 @@ class Store:
     def areas(self, search: str | None = None, *, level: str | None = None,
               vintage: int | None = None, limit: int | None = None) -> pd.DataFrame:
         """Areas whose code starts with, or whose name contains, ``search`` (any case)."""
-        where, params = ["TRUE"], []
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
         if search:
             where.append("(upper(code) LIKE ? OR name ILIKE ?)")
             params += [search.strip().upper() + "%", f"%{search.strip()}%"]
@@ -248,7 +249,8 @@ class Store:
         ``level`` (and the join with the areas that finds them, most of the query's time)
         when neither ``level`` nor ``within`` needs it.
         """
-        where, params = ["TRUE"], []
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
         for column, values in (("o.area_code", codes), ("o.indicator", indicators),
                                ("o.period", periods)):
             if values:
@@ -381,7 +383,6 @@ def _combine(results: list[ReadResult]) -> pd.DataFrame:
                 "with --on-conflict", dupes[differs])
         incoming = incoming[~incoming.duplicated(KEY, keep="first")].sort_index()
     return incoming
-    return incoming
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -445,8 +446,8 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
     names = merged[(merged["_merge"] == "both") & (merged["name_stored"].fillna("") == "")
                    & (merged["name"] != "")][["code", "vintage", "name"]]
     stored_bounds = con.execute("SELECT DISTINCT code, vintage FROM boundaries").df()
-    keys = set(zip(stored_bounds["code"], stored_bounds["vintage"].astype(int)))
-    boundaries = [b[[(c, int(v)) not in keys for c, v in zip(b["code"], b["vintage"])]]
+    keys = set(zip(stored_bounds["code"], stored_bounds["vintage"].astype(int), strict=True))
+    boundaries = [b[[(c, int(v)) not in keys for c, v in zip(b["code"], b["vintage"], strict=True)]]
                   if len(b) else b for b in boundaries]
     return _Plan(new, replace, matched[same | withheld][["_file"]], kept, new_areas, names,
                  boundaries)
@@ -460,7 +461,7 @@ def _write(con, plan: _Plan, results: list[ReadResult]) -> None:
     con.execute(SCHEMA)
     first_load = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
     load_ids = {index: first_load + index for index in range(len(results))}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     for rows in (plan.replace, plan.new):
         if rows.empty:
             continue

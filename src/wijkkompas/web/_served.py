@@ -34,7 +34,7 @@ class Served:
         self.env = dict(os.environ, WIJKKOMPAS_SECRET_KEY=secret or secrets.token_urlsafe(32))
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Served":
+    def start(self) -> Served:
         # a file, not a pipe: a pipe nobody reads would block the server once full
         self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(self.args, env=self.env, stdout=self.log,
@@ -67,7 +67,7 @@ class Served:
         self.log.close()
         return output
 
-    def __enter__(self) -> "Served":
+    def __enter__(self) -> Served:
         return self.start()
 
     def __exit__(self, *exc) -> None:

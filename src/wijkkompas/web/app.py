@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
@@ -16,8 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
-from .auth import (LoginLimiter, LoginRequired, SessionMiddleware, accounts_for, csrf_guard,
-                   get_current_user, secret_key)
+from .auth import (
+    LoginLimiter,
+    LoginRequired,
+    SessionMiddleware,
+    accounts_for,
+    csrf_guard,
+    get_current_user,
+    secret_key,
+)
 from .deps import render
 from .state import BadRequest, NotFound, WebData
 
@@ -72,8 +80,19 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.add_middleware(SessionMiddleware, secret=key)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
-    from .routes import (about, account, admin, api, areas, compare, edit, maps, plans,
-                         rankings, warning)
+    from .routes import (
+        about,
+        account,
+        admin,
+        api,
+        areas,
+        compare,
+        edit,
+        maps,
+        plans,
+        rankings,
+        warning,
+    )
 
     app.include_router(api.router)
     # edit before plans: /plannen/nieuw is not the plan with id "nieuw"
@@ -137,7 +156,7 @@ def _is_api(request: Request) -> bool:
 
 def _error(request: Request, status: int, message: str, errors: list | None = None):
     if _is_api(request):
-        body = {"detail": message}
+        body: dict[str, object] = {"detail": message}
         if errors:
             body["errors"] = errors
         return JSONResponse(body, status_code=status)
@@ -163,15 +182,18 @@ def _document_errors(app: FastAPI) -> None:
     with ``detail`` a list), so that clients generated from the spec can read it."""
     generate = app.openapi
 
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            schemas = generate().get("components", {}).get("schemas", {})
-            if "HTTPValidationError" in schemas:
-                schemas["HTTPValidationError"] = ERROR_BODY
-                schemas.pop("ValidationError", None)
-        return app.openapi_schema
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()  # also kept as app.openapi_schema
+        schemas = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = ERROR_BODY
+            schemas.pop("ValidationError", None)
+        return schema
 
-    app.openapi = openapi
+    # replacing the method is FastAPI's documented way to change the generated schema
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _errors(app: FastAPI) -> None:

@@ -36,10 +36,12 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import UploadFile
 
 from ..plans.accounts import Accounts, User
 from .state import NotFound
@@ -97,7 +99,7 @@ class SessionMiddleware:
                     return data if isinstance(data, dict) else {}
         return {}
 
-    def _cookie(self, scope, session: "Session") -> str:
+    def _cookie(self, scope, session: Session) -> str:
         secure = "; Secure" if scope.get("scheme") == "https" else ""
         if not session:
             return f"{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
@@ -149,7 +151,7 @@ async def csrf_guard(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     expected = session_of(request).get("csrf")
-    given = request.headers.get("x-csrf-token")
+    given: str | UploadFile | None = request.headers.get("x-csrf-token")
     if not given and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         given = (await request.form()).get("csrf_token")
@@ -280,7 +282,7 @@ def require_login(user: User | None) -> User:
 def require_editor(request: Request, user: User | None, plan_id: str) -> User:
     """The user when they may change the plan: 401 anonymous, 404 when they may not even
     see it (as for a plan that does not exist), 403 when they may see but not edit it."""
-    require_login(user)
+    user = require_login(user)
     require_plan(request, user, plan_id)
     if not accounts_of(request).can_edit(user, plan_id):
         raise HTTPException(403, f"you may read plan {plan_id!r} but not change it; ask its "

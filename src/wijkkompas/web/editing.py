@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import PlanError, StaleVersionError
 from ..plans.model import TARGET_KINDS
@@ -156,8 +157,8 @@ def goal_from(values: dict, old: dict | None) -> dict:
 
 
 def measure_values(measure: dict) -> dict:
-    out = {k: str(measure.get(k) or "") for k in ("id", "title", "pillar", "description",
-                                                 "lead", "start", "end", "status")}
+    out: dict[str, Any] = {k: str(measure.get(k) or "") for k in (
+        "id", "title", "pillar", "description", "lead", "start", "end", "status")}
     out["partners"] = list(measure.get("partners", []))
     out["goals"] = list(measure.get("goals", []))
     out.update({f"budget_{y}": str(v) for y, v in measure.get("budget", {}).items()})

@@ -406,7 +406,7 @@ def pick_language(query: str | None, cookie: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def fmt_number(value, language: str = "nl", digits: int = 1) -> str:
+def fmt_number(value, language: str = "nl", digits: int | None = 1) -> str:
     """``1234.5`` -> ``1.234,5`` (nl) or ``1,234.5`` (en); blank for missing values.
 
     Large counts lose their decimals when ``digits`` is None (0 for integers).

@@ -16,6 +16,8 @@ Assumptions
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -74,100 +76,166 @@ def map_values(data: WebData, *, level: str, indicator: str, period: str | None 
 
 def _map_values(data: WebData, level: str, indicator: str, period: str | None,
                 within: str | None, classification: str, k: int, language: str) -> dict:
+    _check_question(level, classification, k)
+    data.check_indicator(indicator)
+    within = _within_code(data, within)
+    periods = data.indicator_periods(indicator, level)
+    period = _period_shown(data, level, indicator, period, periods)
+    if _is_score(indicator):
+        shown = _score_values(data, level, indicator, period, within, language)
+    else:
+        shown = _indicator_values(data, level, indicator, period, within, language)
+
+    frame = shown.frame.drop_duplicates("code")
+    values = frame["value"].to_numpy(dtype=float)
+    cuts = breaks(values, classification, k)
+    colours = _colours(len(cuts), shown.direction)
+    matched = data.match_boundaries(level, shown.vintage, frame["code"])
+    layers = _layers(data, level, shown.vintage, matched)
+    legend = _legend(data, shown, level, period, within, classification, len(cuts), layers,
+                     n_matched=sum(len(v) for v in matched.values()), n_shown=len(frame),
+                     language=language)
+    return {
+        "level": level, "indicator": indicator, "label": shown.label, "period": period,
+        "periods": periods, "vintage": shown.vintage, "within": within,
+        "classification": classification, "k": k, "breaks": cuts,
+        "classes": _classes(values, cuts, colours, language),
+        "layers": layers, "values": _coded_values(frame, values, cuts), "legend": legend,
+        "reference_values": shown.reference_values,
+        "child_level": {"gemeente": "wijk", "wijk": "buurt"}.get(level),
+    }
+
+
+@dataclass
+class _Shown:
+    """The figures one map shows, and what the legend says about them."""
+
+    frame: pd.DataFrame  # code, value, status
+    vintage: int
+    label: str
+    unit: str | None
+    direction: str
+    reference: str
+    reference_values: dict[str, float | None] = field(default_factory=dict)
+
+
+def _is_score(indicator: str) -> bool:
+    return indicator == "vulnerability" or indicator.startswith("domain_")
+
+
+def _check_question(level: str, classification: str, k: int) -> None:
     if level not in MAP_LEVELS:
         raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
     if classification not in CLASSIFICATIONS:
         raise BadRequest(f"classification must be one of {', '.join(CLASSIFICATIONS)}")
     if not 3 <= k <= 7:
         raise BadRequest("k (number of classes) must be between 3 and 7")
-    data.check_indicator(indicator)
+
+
+def _within_code(data: WebData, within: str | None) -> str | None:
     within = within.strip().upper() if within else None
-    if within:
-        area = data.area(within)
-        if area["level"] not in ("gemeente", "wijk"):
-            raise BadRequest(f"within must be a gemeente or wijk code, not a {area['level']}")
-        within = area["code"]
-    periods = data.indicator_periods(indicator, level)
+    if not within:
+        return within
+    area = data.area(within)
+    if area["level"] not in ("gemeente", "wijk"):
+        raise BadRequest(f"within must be a gemeente or wijk code, not a {area['level']}")
+    return area["code"]
+
+
+def _period_shown(data: WebData, level: str, indicator: str, period: str | None,
+                  periods: list[str]) -> str:
     if not periods:
         raise NotFound(f"no figures for {indicator} at level {level}")
     if period is None:
-        period = (data.default_score_period(level)
-                  if indicator == "vulnerability" or indicator.startswith("domain_")
-                  else periods[-1])
+        period = data.default_score_period(level) if _is_score(indicator) else periods[-1]
     period = str(period)
     if period not in periods:
         raise NotFound(f"no figures for {indicator} at level {level} in period {period}; "
                        f"periods with figures: {', '.join(periods)}")
+    return period
 
-    is_score = indicator == "vulnerability" or indicator.startswith("domain_")
+
+def _score_values(data: WebData, level: str, indicator: str, period: str,
+                  within: str | None, language: str) -> _Shown:
+    result = data.scores(level, period)
+    table = result.table
+    if within:
+        table = table[(table["gemeente_code"] == within) | (table["wijk_code"] == within)]
+    frame = pd.DataFrame({"code": table["code"], "value": table[indicator],
+                          "status": "observed"})
+    reference = translate("higher_more_vulnerable", language) if result.method == "zscore" \
+        else (f"score method {result.method}, against all {level} areas of the Netherlands"
+              if language == "en" else
+              f"scoremethode {result.method}, ten opzichte van alle gebieden van dit niveau")
+    return _Shown(frame, int(result.vintage), score_label(indicator, language),
+                  "z" if result.method == "zscore" else result.method, "higher_is_worse",
+                  reference)
+
+
+def _indicator_values(data: WebData, level: str, indicator: str, period: str,
+                      within: str | None, language: str) -> _Shown:
+    obs = data.store.observations(indicators=[indicator], level=level, periods=[period],
+                                  within=within)
+    obs = obs[obs["status"] != "missing"]
+    if obs.empty:
+        raise NotFound(f"no figures for {indicator} at level {level} in period {period}"
+                       + (f" within {within}" if within else ""))
+    counts = obs.groupby("vintage")["value"].count()
+    vintage = int(counts.idxmax())
+    obs = obs[obs["vintage"] == vintage]
+    frame = pd.DataFrame({"code": obs["area_code"], "value": obs["value"],
+                          "status": obs["status"]})
+    meta = data.catalog[indicator]
+    unit = meta.unit
+    refs = data.store.observations(codes=[c for c in (COUNTRY, within) if c],
+                                   indicators=[indicator], periods=[period])
+    refs = refs[refs["vintage"] == vintage] if (refs["vintage"] == vintage).any() else refs
     reference_values: dict[str, float | None] = {}
-    if is_score:
-        result = data.scores(level, period)
-        table = result.table
-        if within:
-            table = table[(table["gemeente_code"] == within) | (table["wijk_code"] == within)]
-        frame = pd.DataFrame({"code": table["code"], "value": table[indicator],
-                              "status": "observed"})
-        vintage = int(result.vintage)
-        label = score_label(indicator, language)
-        unit = "z" if result.method == "zscore" else result.method
-        direction = "higher_is_worse"
-        reference = translate("higher_more_vulnerable", language) if result.method == "zscore" \
-            else (f"score method {result.method}, against all {level} areas of the Netherlands"
-                  if language == "en" else
-                  f"scoremethode {result.method}, ten opzichte van alle gebieden van dit niveau")
-    else:
-        obs = data.store.observations(indicators=[indicator], level=level, periods=[period],
-                                      within=within)
-        obs = obs[obs["status"] != "missing"]
-        if obs.empty:
-            raise NotFound(f"no figures for {indicator} at level {level} in period {period}"
-                           + (f" within {within}" if within else ""))
-        counts = obs.groupby("vintage")["value"].count()
-        vintage = int(counts.idxmax())
-        obs = obs[obs["vintage"] == vintage]
-        frame = pd.DataFrame({"code": obs["area_code"], "value": obs["value"],
-                              "status": obs["status"]})
-        meta = data.catalog[indicator]
-        label, unit, direction = meta.label(language), meta.unit, meta.direction
-        refs = data.store.observations(codes=[c for c in (COUNTRY, within) if c],
-                                       indicators=[indicator], periods=[period])
-        refs = refs[refs["vintage"] == vintage] if (refs["vintage"] == vintage).any() else refs
-        for row in refs.itertuples():
-            reference_values[row.area_code] = (None if pd.isna(row.value)
-                                               else float(row.value))
-        parts = []
-        for code in (COUNTRY, within):
-            if code and reference_values.get(code) is not None:
-                parts.append(f"{data.name_of(code) if code != COUNTRY else translate('land', language)}"
-                             f" {fmt_number(reference_values[code], language)}"
-                             f"{' ' + unit if unit and unit != '%' else unit} ({period})")
-        reference = ", ".join(parts) if parts else (
-            "geen referentiewaarde gepubliceerd" if language == "nl"
-            else "no reference value published")
+    for row in refs.itertuples():
+        reference_values[row.area_code] = (None if pd.isna(row.value)
+                                           else float(row.value))
+    parts = []
+    for code in (COUNTRY, within):
+        value = reference_values.get(code) if code else None
+        if code and value is not None:
+            name = data.name_of(code) if code != COUNTRY else translate("land", language)
+            parts.append(f"{name} {fmt_number(value, language)}"
+                         f"{' ' + unit if unit and unit != '%' else unit} ({period})")
+    reference = ", ".join(parts) if parts else (
+        "geen referentiewaarde gepubliceerd" if language == "nl"
+        else "no reference value published")
+    return _Shown(frame, vintage, meta.label(language), unit, meta.direction, reference,
+                  reference_values)
 
-    frame = frame.drop_duplicates("code")
-    values = frame["value"].to_numpy(dtype=float)
-    cuts = breaks(values, classification, k)
-    n_classes = len(cuts)
+
+def _colours(n_classes: int, direction: str) -> list[str]:
+    # darker is less favourable: flipped for higher-is-better indicators
     colours = PALETTES.get(max(3, n_classes), PALETTES[5])[:max(n_classes, 1)]
     if n_classes and n_classes < 3:
         colours = PALETTES[3][-n_classes:]
-    flip = direction == "higher_is_better"
-    if flip:
+    if direction == "higher_is_better":
         colours = list(reversed(colours))
-    matched = data.match_boundaries(level, vintage, frame["code"])
-    n_matched = sum(len(v) for v in matched.values())
+    return colours
+
+
+def _layers(data: WebData, level: str, vintage: int, matched: dict[int, list]) -> list[dict]:
+    """The boundary layers to draw: the vintage most codes match first, then the others;
+    with no match, the stored vintage nearest to the figures' (drawn empty)."""
     primary = max(matched, key=lambda v: len(matched[v])) if matched else None
     if primary is None:
         available = sorted(data.boundary_index().get(level, {}))
         primary = min(available, key=lambda v: abs(v - vintage)) if available else None
-    layers = [{"vintage": v, "url": f"/api/geometry/{level}/{v}.geojson", "n": len(matched.get(v, [])),
-               "primary": v == primary}
+    layers = [{"vintage": v, "url": f"/api/geometry/{level}/{v}.geojson",
+               "n": len(matched.get(v, [])), "primary": v == primary}
               for v in sorted(matched, key=lambda v: (v != primary, v))]
     if primary is not None and primary not in matched:
         layers.insert(0, {"vintage": primary, "url": f"/api/geometry/{level}/{primary}.geojson",
                           "n": 0, "primary": True})
+    return layers
+
+
+def _classes(values: np.ndarray, cuts: list[float], colours: list[str],
+             language: str) -> list[dict]:
     classes = []
     low = float(np.nanmin(values)) if np.isfinite(values).any() else None
     for i, upper in enumerate(cuts):
@@ -175,44 +243,49 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
         classes.append({"lower": lower, "upper": upper, "colour": colours[i],
                         "label": (f"{fmt_number(lower, language, None)} – "
                                   f"{fmt_number(upper, language, None)}")})
-    class_of = np.searchsorted(np.asarray(cuts), values, side="left") if cuts else values
+    return classes
+
+
+def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str | None,
+            classification: str, n_classes: int, layers: list[dict], *, n_matched: int,
+            n_shown: int, language: str) -> dict:
+    vintage = shown.vintage
     level_plural = translate(level + "en" if level != "buurt" else "buurten", language)
-    boundary_text = ", ".join(f"{l['vintage']} ({fmt_number(l['n'], language, 0)})"
-                              for l in layers)
-    legend = {
-        "title": label,
-        "unit": unit,
+    boundary_text = ", ".join(f"{layer['vintage']} ({fmt_number(layer['n'], language, 0)})"
+                              for layer in layers)
+    return {
+        "title": shown.label,
+        "unit": shown.unit,
         "period": period,
         "figure_vintage": vintage,
-        "reference": reference,
+        "reference": shown.reference,
         "method": translate(classification, language) + (
             f", {n_classes} " + ("klassen over de getoonde gebieden" if language == "nl"
                                  else "classes over the areas shown")),
         "boundaries": (f"{translate('boundaries', language)}: {level_plural.lower()} "
                        f"{boundary_text}; {translate('figures_on', language)} {vintage}"
-                       + ("" if all(l["vintage"] == vintage for l in layers) else
+                       + ("" if all(layer["vintage"] == vintage for layer in layers) else
                           (" (codes gekoppeld aan de dichtstbijzijnde indeling met dezelfde code)"
                            if language == "nl" else
                            " (codes matched to the nearest boundary vintage with the same code)"))),
         "coverage": (f"{fmt_number(n_matched, language, 0)} / "
-                     f"{fmt_number(len(frame), language, 0)} {translate('matched', language)}"),
-        "direction": translate("darker_higher" if direction == "neutral" else "darker_worse",
-                               language),
+                     f"{fmt_number(n_shown, language, 0)} {translate('matched', language)}"),
+        "direction": translate("darker_higher" if shown.direction == "neutral"
+                               else "darker_worse", language),
         "within": within, "within_name": data.name_of(within) if within else None,
         "no_data": {"colour": NO_DATA, "label": translate("no_value", language)},
         "suppressed": {"colour": SUPPRESSED, "label": translate("suppressed", language)},
     }
-    out_values = {}
-    for code, value, status, cls in zip(frame["code"], values, frame["status"], class_of):
+
+
+def _coded_values(frame: pd.DataFrame, values: np.ndarray, cuts: list[float]) -> dict:
+    """code -> [value, class]; without a value the class is -1, or -2 when suppressed."""
+    class_of = np.searchsorted(np.asarray(cuts), values, side="left") if cuts else values
+    out_values: dict[str, list[float | int | None]] = {}
+    for code, value, status, cls in zip(frame["code"], values, frame["status"], class_of,
+                                        strict=True):
         if np.isfinite(value):
             out_values[code] = [round(float(value), 4), int(cls)]
         else:
             out_values[code] = [None, -1 if status != "suppressed" else -2]
-    return {
-        "level": level, "indicator": indicator, "label": label, "period": period,
-        "periods": periods, "vintage": vintage, "within": within,
-        "classification": classification, "k": k, "breaks": cuts, "classes": classes,
-        "layers": layers, "values": out_values, "legend": legend,
-        "reference_values": reference_values,
-        "child_level": {"gemeente": "wijk", "wijk": "buurt"}.get(level),
-    }
+    return out_values

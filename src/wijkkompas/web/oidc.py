@@ -54,7 +54,7 @@ class OIDCConfig:
     name: str = ""
 
     @classmethod
-    def from_env(cls, environ=None) -> "OIDCConfig | None":
+    def from_env(cls, environ=None) -> OIDCConfig | None:
         """The configuration in the environment, or None when OIDC is not configured."""
         env = os.environ if environ is None else environ
 

@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from ..catalog import DOMAINS, load_catalog
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..analysis.scores import Inputs
 
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
 SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
@@ -96,19 +100,19 @@ class WebData:
         self._lock = threading.RLock()
         self._services: dict = {}
         self._services_lock = threading.RLock()  # not _lock: held while scores compute
-        self._stamp = None
+        self._stamp: int | None = None  # the store file's mtime (ns)
         self._checked = 0.0
         self._reset()
 
     # -- cache lifetime -----------------------------------------------------------------
 
     def _reset(self) -> None:
-        self._inputs = None
+        self._inputs: Inputs | None = None
         self._scores: dict = {}
         self._layers: dict = {}
         self._trees: dict = {}
         self._availability = None
-        self._boundary_index = None
+        self._boundary_index: dict[str, dict[int, frozenset]] | None = None
         self._areas_index = None
         self.profiles = LRU(4096)
         self.misc = LRU(256)
@@ -293,7 +297,7 @@ class WebData:
     def gemeenten(self) -> list[tuple[str, str]]:
         index = self.areas_index()
         g = index[index["level"] == "gemeente"].sort_values("name")
-        return list(zip(g["code"], g["name"]))
+        return list(zip(g["code"], g["name"], strict=True))
 
     # -- boundaries ---------------------------------------------------------------------
 
@@ -324,13 +328,14 @@ class WebData:
                                   lambda c: np.round(c, COORD_DIGITS))
         texts = shapely.to_geojson(geoms)
         parts = []
-        for code, name, text in zip(frame["code"], frame["name"].fillna(""), texts):
+        for code, name, text in zip(frame["code"], frame["name"].fillna(""), texts, strict=True):
             props = {"name": name or code, "gm": gemeente_of(code) or "",
                      "wk": wijk_of(code) or ""}
-            parts.append('{"type":"Feature","id":%s,"properties":%s,"geometry":%s}'
-                         % (json.dumps(code), json.dumps(props, ensure_ascii=False), text))
-        raw = ('{"type":"FeatureCollection","level":%s,"vintage":%d,"features":[%s]}'
-               % (json.dumps(level), vintage, ",".join(parts))).encode()
+            parts.append(f'{{"type":"Feature","id":{json.dumps(code)},'
+                         f'"properties":{json.dumps(props, ensure_ascii=False)},'
+                         f'"geometry":{text}}}')
+        raw = (f'{{"type":"FeatureCollection","level":{json.dumps(level)},'
+               f'"vintage":{int(vintage)},"features":[{",".join(parts)}]}}').encode()
         layer = Layer(level, vintage, raw, gzip.compress(raw, 6),
                       '"' + hashlib.sha1(raw).hexdigest()[:20] + '"', frozenset(frame["code"]))
         with self._lock:

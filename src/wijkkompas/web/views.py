@@ -18,7 +18,7 @@ from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
 from .i18n import translate
-from .state import MAP_LEVELS, BadRequest, NotFound, WebData, score_label
+from .state import MAP_LEVELS, BadRequest, NotFound, WebData
 
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
 

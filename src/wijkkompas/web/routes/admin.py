@@ -12,7 +12,8 @@ everyone out of this page.
 """
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
@@ -21,10 +22,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ...plans.accounts import MIN_PASSWORD_LENGTH, ROLES, VISIBILITIES, AccountError
 from .. import views
-from ..state import NotFound
 from ..auth import Admin, accounts_of
 from ..deps import DataDep, LangDep, render
 from ..i18n import translate
+from ..state import NotFound
 from .account import message_of
 from .plans import PlanId
 

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...errors import StaleVersionError
 from ...geo.codes import level_of
 from .. import views
-from ...errors import StaleVersionError
-from ..auth import (CurrentUser, csrf_token, require_editor, require_login, require_plan,
-                    visible)
+from ..auth import CurrentUser, csrf_token, require_editor, require_login, require_plan, visible
 from ..deps import DataDep, LangDep
 from ..mapdata import map_values
 from ..state import BadRequest
@@ -231,14 +230,14 @@ def _saved(data, plan_id: str, save) -> Response:
                      "editor)", responses={409: {"description": "A plan with this id exists"}})
 async def create_plan(data: DataDep, user: CurrentUser, document: PlanDocument,
                       message: Message = ""):
-    require_login(user)
+    author = require_login(user)
     plan_id = str(document.get("id", ""))
     existing = views.plan_store(data).current_version(plan_id)
     if existing is not None:
         return JSONResponse({"detail": f"a plan with id {plan_id!r} already exists",
                              "current_version": existing}, status_code=409)
     response = await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
-        data, document, user.username, create=True, message=message))
+        data, document, author.username, create=True, message=message))
     if response.status_code == 200:
         response.status_code = 201
     return response
@@ -250,12 +249,12 @@ async def create_plan(data: DataDep, user: CurrentUser, document: PlanDocument,
             responses={409: {"description": "The plan moved on since `version`"}})
 async def update_plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser,
                       document: PlanDocument, message: Message = ""):
-    await run_in_threadpool(require_editor, request, user, plan_id)
+    editor = await run_in_threadpool(require_editor, request, user, plan_id)
     if document.get("id", plan_id) != plan_id:
         raise BadRequest(f"the document's id {document.get('id')!r} is not {plan_id!r} "
                          "(a plan cannot be renamed)")
     return await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
-        data, {**document, "id": plan_id}, user.username, create=False, message=message))
+        data, {**document, "id": plan_id}, editor.username, create=False, message=message))
 
 
 @router.post("/plans/{plan_id}/restore",
@@ -266,10 +265,10 @@ async def restore_plan(request: Request, data: DataDep, plan_id: PlanId, user: C
                                                             "to restore")] = None,
                        body: Annotated[dict | None, Body(description='Or {"version": n}')]
                        = None):
-    await run_in_threadpool(require_editor, request, user, plan_id)
+    editor = await run_in_threadpool(require_editor, request, user, plan_id)
     number = version or (body or {}).get("version")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise BadRequest("give the version to restore: ?version=n or {\"version\": n}")
     restored = await run_in_threadpool(views.plan_store(data).restore, plan_id, number,
-                                       user.username)
+                                       editor.username)
     return _private({"id": restored.id, "version": restored.version, "restored": number})

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from urllib.parse import urlencode
 
 from ...errors import UnknownAreaError
 from .. import charts_glue, views
@@ -16,10 +16,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/vergelijk")
 def compare_page(request: Request, data: DataDep, lang: LangDep,
-                 gebied: Annotated[list[str], Query(max_length=60)] = [],
+                 gebied: Annotated[list[str] | None, Query(max_length=60)] = None,
                  add: Annotated[str | None, Query(max_length=100)] = None,
                  indicator: Annotated[str | None, Query(max_length=80)] = None):
-    codes = [g for g in gebied if g.strip()]
+    codes = [g for g in gebied or [] if g.strip()]
     message = None
     if add and add.strip():
         # adding by name: resolve here and redirect, so the URL lists codes only

@@ -10,7 +10,7 @@ for one they may only read).
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
@@ -24,7 +24,9 @@ from ..views import plan_record, plan_store
 
 router = APIRouter(include_in_schema=False)
 PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
-Part = Literal[tuple(editing.PARTS)]
+# the keys of editing.PARTS, written out: a type checker cannot read a Literal built at run time
+Part = Literal["doelen", "maatregelen", "partners", "deelname"]
+assert get_args(Part) == tuple(editing.PARTS)
 Item = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -67,9 +69,9 @@ async def _submit(request: Request, data, lang: str, user, plan_id: str,
                                                         lang=lang, **part))
 
 
-def _done(plan_id: str, outcome: editing.Outcome, anchor: str = "") -> RedirectResponse:
+def _done(plan_id: str, saved: dict, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/plannen/{plan_id}/bewerken?opgeslagen="
-                            f"{outcome.saved['version']}{anchor}", status_code=303)
+                            f"{saved['version']}{anchor}", status_code=303)
 
 
 # -- a new plan ----------------------------------------------------------------------------
@@ -114,7 +116,7 @@ async def edit_general(request: Request, data: DataDep, lang: LangDep, plan_id: 
                        user: LoggedIn):
     outcome = await _submit(request, data, lang, user, plan_id)
     if outcome.saved:
-        return _done(plan_id, outcome)
+        return _done(plan_id, outcome.saved)
     return await run_in_threadpool(lambda: _edit_page(
         request, data, lang, plan_id, status_code=outcome.status_code, outcome=outcome))
 
@@ -137,7 +139,7 @@ async def edit_item(request: Request, data: DataDep, lang: LangDep, plan_id: Pla
     outcome = await _submit(request, data, lang, user, plan_id, part=editing.PARTS[part],
                             item=item)
     if outcome.saved:
-        return _done(plan_id, outcome, f"#{part}")
+        return _done(plan_id, outcome.saved, f"#{part}")
     return await run_in_threadpool(lambda: _item_page(
         request, data, lang, plan_id, part, item, outcome.values,
         status_code=outcome.status_code, outcome=outcome))
@@ -149,7 +151,7 @@ async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: P
     outcome = await _submit(request, data, lang, user, plan_id, part=editing.PARTS[part],
                             item=item, delete=True)
     if outcome.saved:
-        return _done(plan_id, outcome, f"#{part}")
+        return _done(plan_id, outcome.saved, f"#{part}")
     # the page is shown again at the current version: deleting once more applies it there
     outcome.values = {}
     return await run_in_threadpool(lambda: _edit_page(

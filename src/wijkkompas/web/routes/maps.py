@@ -7,13 +7,13 @@ form, legend and table when an option changes.
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from urllib.parse import urlencode
 
 from ..deps import DataDep, LangDep, is_htmx, render
 from ..mapdata import map_values
-from ..state import CLASSIFICATIONS, MAP_LEVELS, NotFound, WebData
+from ..state import CLASSIFICATIONS, MAP_LEVELS, WebData
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 60
