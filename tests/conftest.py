@@ -25,6 +25,11 @@ from pathlib import Path
 
 import pytest
 
+# rich sizes the CLI's tables from $COLUMNS or from any standard stream that is a terminal
+# (stdin too): fix the width before the CLI is imported, so that tables come out the same
+# from a developer's terminal as in CI (messages never wrap at all: cli.py soft-wraps)
+os.environ["COLUMNS"] = "80"
+
 REAL_DATA = Path(__file__).parent / "data" / "real"
 SHARED_DATA = Path(os.environ.get("WIJKKOMPAS_SHARED_DATA")
                    or Path(__file__).resolve().parents[2] / "shared" / "data")
