@@ -154,3 +154,134 @@ def test_trajectories_on_real_panel(demo_store, catalog):
     kinds = trajectories(panel)
     assert kinds["trajectory"].notna().sum() > 3000
     assert {"Succes!", "Vroegsignalering", "Blijvend kwetsbaar"} <= set(kinds["trajectory"])
+
+
+# -- inference against scipy, and the false-positive rate on null panels ---------------
+
+HEALTH = ["ervaren_gezondheid_goed", "ernstig_eenzaam"]  # 50090NED: 2012, 2016, 2020
+
+
+@pytest.fixture(scope="module")
+def health_wijken(demo_store):
+    """The real wijk series of 50090NED with all three years."""
+    obs = demo_store.observations(indicators=HEALTH, level="wijk", vintage=2020)
+    obs = obs[obs["status"] == "observed"]
+    wide = obs.pivot_table(index=["indicator", "area_code"], columns="year", values="value")
+    return wide.dropna()
+
+
+def _panel_long(wide: pd.DataFrame) -> pd.DataFrame:
+    long = wide.stack().rename("value").reset_index()
+    long["year"] = long["year"].astype(int)
+    return long.assign(name=long["area_code"], level="wijk", vintage=2020,
+                       period=long["year"].astype(str), status="observed", source="test")
+
+
+def _false_positives(result, alpha=0.05):
+    """Per indicator: (series, share with p < alpha, its 99.9% binomial interval under
+    the null that each is significant with probability alpha)."""
+    out = {}
+    for ind, g in result.table.groupby("indicator"):
+        k = len(g)
+        lo, hi = stats.binom.interval(0.999, k, alpha)
+        out[ind] = (k, float((g["p_value"] < alpha).mean()), lo / k, hi / k)
+    return out
+
+
+def test_null_panel_with_real_noise_level_keeps_alpha(health_wijken, catalog):
+    # Each wijk keeps its real 2012 level; the three years get Gaussian noise with the
+    # indicator's real residual variance (pooled by hand). No trend: every "significant"
+    # slope is a false positive, so their share must be a Binomial(k, alpha) draw.
+    rng = np.random.default_rng(20240614)
+    t = np.array([2012.0, 2016.0, 2020.0])
+    sim = []
+    for _ind, g in health_wijken.groupby(level="indicator"):
+        y = g.to_numpy()
+        coef = np.polyfit(t, y.T, 1)
+        resid = y - (np.outer(coef[0], t) + coef[1][:, None])
+        sigma = np.sqrt((resid ** 2).sum() / (y.shape[0] * (len(t) - 2)))
+        noise = rng.normal(0.0, sigma, y.shape)
+        sim.append(pd.DataFrame(y[:, [0]] + noise, index=g.index, columns=g.columns))
+    result = trends(_panel_long(pd.concat(sim)), catalog, vintage=2020)
+    for ind, (k, rate, lo, hi) in _false_positives(result).items():
+        assert k > 3000
+        assert lo <= rate <= hi, (ind, rate, lo, hi)
+    # the classification adds the noise threshold: never more moving than significant
+    moving = result.table["trend"].isin(["climbing", "declining"])
+    assert (result.table.loc[moving, "p_value"] < 0.05).all()
+
+
+def test_null_panel_of_shuffled_real_series_does_not_over_reject(health_wijken, catalog):
+    # The real series shuffled over time within each wijk (seeded). With three years the
+    # permuted statistic is bounded, z^2 <= 2 S_yy,i / mean(S_yy): only wijken far more
+    # variable than the rest can come out significant, so this null is conservative and
+    # only the upper bound of the binomial interval is a test.
+    rng = np.random.default_rng(14)
+    shuffled = health_wijken.apply(lambda row: pd.Series(rng.permutation(row.to_numpy()),
+                                                         index=row.index), axis=1)
+    result = trends(_panel_long(shuffled), catalog, vintage=2020)
+    for ind, (_k, rate, _lo, hi) in _false_positives(result).items():
+        assert rate <= hi, (ind, rate, hi)
+
+
+def test_own_and_pooled_inference_match_scipy_on_real_series(health_wijken, catalog):
+    long = _panel_long(health_wijken)
+    alpha = 0.05
+    own = trends(long, catalog, vintage=2020, own_se_min=3).table.set_index(
+        ["indicator", "area_code"])
+    pooled = trends(long, catalog, vintage=2020)
+    table = pooled.table.set_index(["indicator", "area_code"])
+    t = np.array([2012.0, 2016.0, 2020.0])
+    stt = ((t - t.mean()) ** 2).sum()
+    for ind, g in health_wijken.groupby(level="indicator"):
+        ssr, refs = 0.0, []
+        for key, y in list(g.iterrows())[::50]:
+            ref = stats.linregress(t, y.to_numpy())
+            refs.append((key, ref))
+            # own residual sd with n - 2 = 1 degree of freedom: linregress exactly
+            row = own.loc[key]
+            assert row["slope"] == pytest.approx(ref.slope)
+            assert row["slope_se"] == pytest.approx(ref.stderr)
+            # series exactly on a line (rounded percentages 10, 11, 12) have SSR ~ 0 and
+            # a p-value that is rounding error in both
+            assert row["p_value"] == pytest.approx(ref.pvalue, abs=1e-9)
+            q1 = stats.t.ppf(1 - alpha / 2, 1)
+            assert row["ci_high"] == pytest.approx(ref.slope + q1 * ref.stderr)
+        for _key, y in g.iterrows():
+            fit = np.polyval(np.polyfit(t, y.to_numpy(), 1), t)
+            ssr += ((y.to_numpy() - fit) ** 2).sum()
+        df = len(g) * (len(t) - 2)
+        sigma = np.sqrt(ssr / df)
+        noise = pooled.noise.set_index("indicator").loc[ind]
+        assert noise["noise"] == pytest.approx(sigma)
+        assert noise["df"] == df
+        q = stats.t.ppf(1 - alpha / 2, df)
+        for key, ref in refs:
+            row = table.loc[key]
+            se = sigma / np.sqrt(stt)
+            assert row["se_source"] == "pooled" and row["slope_df"] == df
+            assert row["slope"] == pytest.approx(ref.slope)
+            assert row["slope_se"] == pytest.approx(se)
+            assert row["ci_low"] == pytest.approx(ref.slope - q * se)
+            assert row["ci_high"] == pytest.approx(ref.slope + q * se)
+            assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(ref.slope) / se, df))
+
+
+def test_long_real_series_match_linregress(demo_store, catalog):
+    # Haaglanden wijkpanel, 2009-2022: own residual sd with n - 2 degrees of freedom
+    result = trends(demo_store, catalog, level="wijk", vintage=2022,
+                    indicators=["bijstand_pct"])
+    t = result.table
+    own = t[t["se_source"] == "own"]
+    assert len(own) > 50 and (own["slope_df"] == own["n_periods"] - 2).all()
+    obs = demo_store.observations(indicators=["bijstand_pct"], level="wijk", vintage=2022)
+    obs = obs[obs["status"] == "observed"]
+    for row in own.iloc[::10].itertuples():
+        s = obs[obs["area_code"] == row.area_code].sort_values("year")
+        ref = stats.linregress(s["year"].to_numpy(float), s["value"].to_numpy(float))
+        q = stats.t.ppf(0.975, len(s) - 2)
+        assert row.slope == pytest.approx(ref.slope)
+        assert row.slope_se == pytest.approx(ref.stderr)
+        assert row.p_value == pytest.approx(ref.pvalue)
+        assert (row.ci_low, row.ci_high) == pytest.approx(
+            (ref.slope - q * ref.stderr, ref.slope + q * ref.stderr))

@@ -19,14 +19,22 @@ Per series with n valid years t_i and values y_i (t centred on the series mean):
 - ``change`` = y_last - y_first; ``change_per_year`` = change / (t_last - t_first).
 - OLS slope b = S_ty / S_tt with S_tt = sum (t - tbar)^2, S_ty = sum (t - tbar)(y - ybar).
   Residual variance s^2 = (S_yy - b S_ty)/(n - 2) (n >= 3).
-- Standard error: ``own`` se = s / sqrt(S_tt) with n - 2 degrees of freedom when n >= 5;
-  with fewer years an area's own residual variance is too unstable (one degree of freedom
-  for three years), so ``pooled`` se = sigma / sqrt(S_tt) with sigma the measure's typical
-  noise (below) and normal quantiles. ``ci_low``/``ci_high`` = b -+ q se at level
-  1 - alpha; ``p_value`` two-sided.
-- ``noise`` (sigma) of a measure = the median over all areas of the same indicator,
-  level and vintage of the residual standard deviation s of their linear fits (n >= 3):
-  the typical year-to-year wobble around a straight line.
+- ``noise`` (sigma) of a measure: the pooled residual standard deviation of the linear
+  fits of all areas of the same indicator, level and vintage with n_i >= 3 valid years,
+
+      sigma^2 = sum_i SSR_i / sum_i df_i,   SSR_i = sum (y - a - b t)^2,   df_i = n_i - 2
+
+  (p = 2 parameters per fit), with ``df`` = sum_i df_i degrees of freedom: the typical
+  wobble around a straight line. It assumes the areas share one residual variance
+  (homoscedastic); a series with more years weighs in with more degrees of freedom.
+  (A median of the per-area s would be biased low: with three years each s has one
+  degree of freedom, s/sigma is distributed as |z|, and its median is 0.67 sigma.)
+- Standard error: ``own`` se = s / sqrt(S_tt) with its own n - 2 degrees of freedom
+  when n >= ``own_se_min`` (5); with fewer years an area's own residual variance is too
+  unstable (one degree of freedom for three years), so ``pooled`` se = sigma / sqrt(S_tt)
+  with the pooled ``df``. ``slope_df`` is the degrees of freedom used; the test is
+  Student's t with them: ``ci_low``/``ci_high`` = b -+ t_{1-alpha/2, df} se,
+  ``p_value`` = 2 P(T_df > |b| / se).
 - ``acceleration`` = 2 c, from the quadratic fit y = a + b' t + c t^2 (n >= 3): the change
   of the slope per year. ``acceleration_se`` from that fit's residual variance (n >= 4;
   with three points the parabola fits exactly and has no standard error). For three
@@ -62,7 +70,7 @@ TREND_COLUMNS = [
     "n_missing", "first_year", "last_year", "first_value", "last_value", "change",
     "change_per_year", "slope", "slope_se", "se_source", "ci_low", "ci_high", "p_value",
     "fitted_change", "noise", "signal_to_noise", "acceleration", "acceleration_se",
-    "worsening", "change_percentile", "trend", "identical_to"]
+    "worsening", "change_percentile", "trend", "identical_to", "slope_df"]
 QUALITY_COLUMNS = ["issue", "vintage", "indicator", "period", "areas", "detail"]
 
 
@@ -75,8 +83,8 @@ class TrendResult:
     table
         One row per area x vintage x indicator (:data:`TREND_COLUMNS`).
     noise
-        Per level, vintage and indicator: ``noise`` (median residual sd), ``areas``,
-        ``years``.
+        Per level, vintage and indicator: ``noise`` (pooled residual sd), ``df`` (its
+        degrees of freedom), ``areas`` (series with n >= 3 in it), ``years``.
     quality
         Data problems found (:data:`QUALITY_COLUMNS`): ``identical_series`` (distinct
         areas with exactly the same series of at least ``min_identical`` values; a copy
@@ -105,7 +113,6 @@ def _fit_pattern(years: np.ndarray, Y: np.ndarray):
     b = (t[:, None] * dy).sum(axis=0) / stt
     resid = dy - np.outer(t, b)
     ssr = (resid * resid).sum(axis=0)
-    s = np.sqrt(ssr / (n - 2)) if n > 2 else np.full(Y.shape[1], np.nan)
     accel = np.full(Y.shape[1], np.nan)
     accel_se = np.full(Y.shape[1], np.nan)
     if n >= 3:
@@ -117,7 +124,7 @@ def _fit_pattern(years: np.ndarray, Y: np.ndarray):
             s2 = (r * r).sum(axis=0) / (n - 3)
             xtx_inv = np.linalg.inv(X.T @ X)
             accel_se = 2 * np.sqrt(s2 * xtx_inv[2, 2])
-    return b, s, stt, accel, accel_se
+    return b, ssr, stt, accel, accel_se
 
 
 def trends(data, catalog: Catalog | None = None, *, indicators=None, level: str | None = None,
@@ -222,14 +229,15 @@ def _series_trends(group: pd.DataFrame, v, ind, direction: str, names: pd.DataFr
         _identical_series(wide, values, mask, n, v, ind, settings.min_identical, identical,
                           quality)
     out = _fit_series(values, mask, years_all)
-    sigma = float(np.nanmedian(out["s"])) if np.isfinite(out["s"]).any() else np.nan
+    sigma, pooled_df = _pooled_noise(out["ssr"], out["df"])
     noise_rows.append(dict(level=names.loc[(all_codes[0], v), "level"] if k else None,
-                           vintage=v, indicator=ind, noise=sigma,
-                           areas=int(np.isfinite(out["s"]).sum()),
+                           vintage=v, indicator=ind, noise=sigma, df=pooled_df,
+                           areas=int(np.isfinite(out["df"]).sum()),
                            years=",".join(str(int(y)) for y in years_all)))
     own = n >= settings.own_se_min
     se = np.where(own, out["s"] / np.sqrt(out["stt"]), sigma / np.sqrt(out["stt"]))
-    df = np.where(own, n - 2, np.inf)
+    df = np.where(own, n - 2, pooled_df if pooled_df else np.nan).astype(float)
+    df[~np.isfinite(se)] = np.nan
     alpha = settings.alpha
     with np.errstate(invalid="ignore", divide="ignore"):
         tstat = out["slope"] / se
@@ -257,7 +265,17 @@ def _series_trends(group: pd.DataFrame, v, ind, direction: str, names: pd.DataFr
         "acceleration": out["acceleration"], "acceleration_se": out["acceleration_se"],
         "worsening": worsening,
         "change_percentile": percentile_rank(worsening) if sign else np.nan,
-        "trend": trend})
+        "trend": trend, "slope_df": df})
+
+
+def _pooled_noise(ssr: np.ndarray, df: np.ndarray) -> tuple[float, int]:
+    """sigma = sqrt(sum SSR_i / sum df_i) over the series with a residual (df_i >= 1), and
+    its degrees of freedom sum df_i; NaN and 0 when no series has three valid years."""
+    fitted = np.isfinite(df)
+    total_df = int(df[fitted].sum())
+    if total_df == 0:
+        return np.nan, 0
+    return float(np.sqrt(ssr[fitted].sum() / total_df)), total_df
 
 
 def _identical_series(wide: pd.DataFrame, values: np.ndarray, mask: np.ndarray,
@@ -288,8 +306,8 @@ def _fit_series(values: np.ndarray, mask: np.ndarray,
     ``values`` (NaN where it has too few values)."""
     k = len(values)
     out = {c: np.full(k, np.nan) for c in (
-        "first_year", "last_year", "first_value", "last_value", "slope", "s", "stt",
-        "acceleration", "acceleration_se")}
+        "first_year", "last_year", "first_value", "last_value", "slope", "ssr", "df", "s",
+        "stt", "acceleration", "acceleration_se")}
     # fit per pattern of available years: one batched least squares per pattern
     patterns = pd.Series(mask.astype(np.uint64) @ (np.uint64(1) << np.arange(
         mask.shape[1], dtype=np.uint64)) if mask.shape[1] <= 64 else
@@ -307,9 +325,12 @@ def _fit_series(values: np.ndarray, mask: np.ndarray,
         out["first_value"][idx] = Y[0]
         out["last_value"][idx] = Y[-1]
         if cnt >= 2:
-            b, s, stt, acc, acc_se = _fit_pattern(yrs, Y)
+            b, ssr, stt, acc, acc_se = _fit_pattern(yrs, Y)
             out["slope"][idx] = b
-            out["s"][idx] = s
+            if cnt > 2:
+                out["ssr"][idx] = ssr
+                out["df"][idx] = cnt - 2
+                out["s"][idx] = np.sqrt(ssr / (cnt - 2))
             out["stt"][idx] = stt
             out["acceleration"][idx] = acc
             out["acceleration_se"][idx] = acc_se
