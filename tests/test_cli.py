@@ -12,6 +12,7 @@ import pytest
 import shapely.geometry
 from typer.testing import CliRunner
 
+from wijkkompas import cli
 from wijkkompas.cli import app
 from wijkkompas.store import Store
 
@@ -145,6 +146,75 @@ def test_score_geojson_and_explain(demo_store, tmp_path):
     assert len(features) > 30 and "vulnerability" in features[0]["properties"]
     text = run("explain", "WK051836", "--period", "2020", "--store", demo_store.directory)
     assert "Moerwijk" in text and "Moeite met rondkomen" in text
+
+
+# the columns explain --csv had before the whole table was printed: a contract, they stay
+EXPLAIN_CSV_COLUMNS = ["code", "domain", "indicator", "perspective", "value", "status", "period",
+                       "population", "standardised", "indicator_weight", "domain_weight",
+                       "contribution", "group", "reference_method", "base_period", "mean", "sd",
+                       "n", "weighted", "label"]
+
+
+def test_explain_prints_the_whole_table(demo_store, monkeypatch):
+    """Moerwijk 2020 on the bundled data: the summary, then every indicator of the scheme
+    with its year, a subtotal per domain and the composite; the CSV carries the same
+    numbers, with the old columns kept."""
+    monkeypatch.setattr(cli.console, "width", 160)  # wide enough that no label wraps
+    args = ("explain", "WK051836", "--period", "2020", "--store", demo_store.directory)
+    frame = pd.read_csv(io.StringIO(run(*args, "--csv")))
+    assert list(frame.columns[:len(EXPLAIN_CSV_COLUMNS)]) == EXPLAIN_CSV_COLUMNS
+    assert {"year", "reference", "domain_score", "domain_contribution",
+            "vulnerability"} <= set(frame.columns)
+    assert (frame["year"] == 2020).all()
+    # income per inhabitant has no 2020 figure on the 2020 indeling: listed, not dropped
+    assert frame.set_index("indicator").loc["inkomen_per_inwoner", "status"] == "missing"
+    text = run(*args)
+    assert text.index("Pushes the score up most") < text.index("contribution =")
+    assert "Moeite met rondkomen" in text and "= Wonen" in text and "= vulnerability" in text
+    domains = frame.groupby("domain")["contribution"].sum(min_count=1).dropna()
+    assert len(domains) == 3  # gezondheid, wonen, werk_armoede_inclusie in 2020
+    for subtotal in domains:
+        assert cli._number(subtotal, 3, sign=True) in text
+    assert cli._number(frame["vulnerability"].iloc[0], 3, sign=True) in text
+    for value in frame["value"].dropna():
+        assert cli._number(value) in text
+
+
+def test_areas_without_names(real_data, tmp_path):
+    """50090NED in the OData layout gives codes only (WijkenEnBuurten; Gemeentenaam_1 is
+    the gemeente's name, not the area's): ingest warns and says how to add names;
+    areas and show work and show the code. A file that names the same codes, in any
+    vintage, gives them their names."""
+    store = tmp_path / "s"
+    health = (real_data / "nl-gezondheid-2012-2016-2020"
+              / "gezondheid_18plus_wijk_buurt_2012_2016_2020.csv.gz")
+    codes = pd.read_csv(health, dtype=str)["WijkenEnBuurten"].nunique()
+    loaded = runner.invoke(app, ["ingest", str(health), "--store", str(store)])
+    assert loaded.exit_code == 0, loaded.output
+    assert f"{health.name}: {codes} areas have no name" in loaded.stderr
+    assert "boundary file" in loaded.stderr and "Kerncijfers" in loaded.stderr
+
+    listed = runner.invoke(app, ["areas", "--limit", "0", "--store", str(store)])
+    assert listed.exit_code == 0, listed.output
+    assert "NL01" in listed.stdout and "WK051836" in listed.stdout
+    assert f"{codes} areas" in listed.stdout
+    assert f"{codes} of these areas have no name" in listed.stderr
+    frame = pd.read_csv(io.StringIO(run("areas", "--csv", "--limit", "0", "--store", store)))
+    assert len(frame) == codes and frame["name"].isna().all()
+
+    shown = run("show", "WK051836", "--store", store)
+    assert shown.startswith("WK051836 (wijk, indeling 2020); no name in the store")
+    assert "Moeite met rondkomen" in shown
+    assert run("show", "NL01", "--store", store).startswith("NL01 (land")
+
+    # CBS's 2024 wijken name Utrecht's wijken, whose codes the 2020 indeling shares
+    wijken = real_data / "nl-gemeenten-wijken-kwb" / "wijken_2024.geojson"
+    run("ingest", wijken, "--store", store)
+    again = runner.invoke(app, ["ingest", str(health), "--store", str(store)])
+    assert again.exit_code == 0, again.output
+    left = int(re.search(r"(\d+) areas have no name", again.stderr)[1])
+    assert 0 < left < codes
+    assert run("show", "WK034401", "--store", store).startswith("Wijk 01 West (WK034401, wijk")
 
 
 @pytest.mark.parametrize("columns", [20, 80, 400])

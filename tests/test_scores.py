@@ -416,6 +416,53 @@ def test_bundled_explain(demo_store, catalog):
     assert e.indicators["contribution"].sum() == pytest.approx(e.row["vulnerability"])
 
 
+def test_bundled_explain_table_adds_up(demo_store, catalog):
+    """Moerwijk 2020 on the bundled data: within each domain the standardised values times
+    their weights add up to the domain score (and the contributions to score x domain
+    weight), the domain scores times their weights to the composite; every indicator
+    line carries the year of its figure."""
+    from wijkkompas.analysis.scores import explain
+
+    e = explain(demo_store, catalog, load_scheme(None, catalog), "WK051836", period="2020")
+    ind = e.indicators
+    assert len(ind) == len(e.result.scheme.indicators)
+    assert (ind["year"] == 2020).all()
+    for domain, part in ind.groupby("domain"):
+        score = e.row[f"domain_{domain}"]
+        if np.isnan(score):
+            assert part["contribution"].isna().all()
+            continue
+        used = part.dropna(subset=["standardised"])
+        assert used["indicator_weight"].sum() == pytest.approx(1)
+        assert (used["standardised"] * used["indicator_weight"]).sum() == pytest.approx(score)
+        assert (part["domain_score"] == score).all()
+        assert part["contribution"].sum() == pytest.approx(part["domain_contribution"].iloc[0])
+    scored = e.domains.dropna(subset=["score"])
+    assert set(scored["domain"]) == {"gezondheid", "wonen", "werk_armoede_inclusie"}
+    assert scored["effective_weight"].sum() == pytest.approx(1)
+    assert (scored["score"] * scored["effective_weight"]).sum() == pytest.approx(
+        e.row["vulnerability"])
+    # the reference value in the indicator's own units: a higher_is_better indicator's
+    # mean is kept on the oriented (negated) values
+    health = ind.set_index("indicator").loc["ervaren_gezondheid_goed"]
+    assert health["reference"] == pytest.approx(-health["mean"]) and health["reference"] > 50
+
+    table = e.table()
+    assert list(table["row"]).count("domain") == len(e.result.scheme.domains)
+    assert (table.loc[table["row"] == "indicator", "year"] == 2020).all()
+    last = table.iloc[-1]
+    assert last["row"] == "composite"
+    assert last["contribution"] == pytest.approx(e.row["vulnerability"])
+    start = 0
+    for end in np.flatnonzero(table["row"] == "domain"):
+        above = table.iloc[start:end]
+        line = table.iloc[end]
+        assert (above["domain"] == line["domain"]).all()
+        if pd.notna(line["standardised"]):
+            assert above["contribution"].sum() == pytest.approx(line["contribution"])
+        start = end + 1
+
+
 def test_percentile_within_gemeente(catalog, health):
     from wijkkompas.analysis.standardise import percentile_rank
 

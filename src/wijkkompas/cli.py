@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -17,6 +18,9 @@ from . import __version__
 from .catalog import DOMAINS, load_catalog
 from .errors import WijkkompasError
 from .store import IngestReport, Store
+
+if TYPE_CHECKING:
+    from .analysis.scores import ExplainResult
 
 app = typer.Typer(help="wijkkompas: monitor, analyse and plan the integrated neighbourhood "
                        "approach (integrale meerjarige wijkaanpak).",
@@ -41,12 +45,24 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
-def _number(value, digits: int = 1) -> str:
-    """Dutch number format: 1.234,5."""
+def _number(value, digits: int = 1, *, sign: bool = False) -> str:
+    """Dutch number format: 1.234,5 (with ``sign``: +1.234,5)."""
     if value is None or pd.isna(value):
         return ""
-    text = f"{value:,.{digits}f}" if abs(value) < 1e15 else f"{value:g}"
+    plus = "+" if sign else ""
+    text = f"{value:{plus},.{digits}f}" if abs(value) < 1e15 else f"{value:{plus}g}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _text(value) -> str:
+    """A text cell: empty for a missing value (None, or NaN from a string column)."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+# how to give areas their names: a name of any vintage is shown for the same code
+NAMES_HINT = ("To add names, ingest a file that carries them: a CBS boundary file (wijk- en "
+              "buurtkaart, GeoJSON or GeoPackage) or a Kerncijfers wijken en buurten table "
+              "(e.g. wijkkompas fetch 85984NED).")
 
 
 def _print_report(report: IngestReport) -> None:
@@ -70,6 +86,12 @@ def _print_report(report: IngestReport) -> None:
                                              else "")
             console.print(f"  {Path(f.file).name}: {len(places)} skipped: {reason}"
                           + (f" ({shown})" if shown else ""), highlight=False)
+    for f in report.files:
+        if f.unnamed:
+            errors.print(f"warning: {escape(Path(f.file).name)}: {f.unnamed} areas have no "
+                         "name (the file gives codes only, and no file in the store names "
+                         f"them), so their codes are shown instead. {NAMES_HINT}",
+                         highlight=False)
 
 
 def _progress() -> Progress:
@@ -157,10 +179,14 @@ def areas(
         return
     table = Table("code", "name", "level", "vintage", "wijk", "gemeente")
     for r in found.itertuples():
-        table.add_row(r.code, r.name or "", r.level, str(r.vintage), r.wijk_code or "",
-                      r.gemeente_code or "")
+        table.add_row(r.code, escape(_text(r.name)), r.level, str(r.vintage),
+                      _text(r.wijk_code), _text(r.gemeente_code))
     console.print(table)
     console.print(f"{len(found)} areas" + (" (use --limit 0 for all)" if len(found) == limit else ""))
+    unnamed = int((found["name"].fillna("") == "").sum())
+    if unnamed:
+        errors.print(f"note: {unnamed} of these areas have no name in the store. "
+                     f"{NAMES_HINT}", highlight=False)
 
 
 @app.command()
@@ -212,8 +238,11 @@ def show(
     if csv:
         figures.to_csv(sys.stdout, index=False)
         return
-    console.print(f"[bold]{found['name']}[/] ({found['code']}, {found['level']}, "
-                  f"indeling {found['vintage']})", highlight=False)
+    name = _text(found["name"])
+    console.print(f"[bold]{escape(name or found['code'])}[/] ("
+                  + (f"{found['code']}, " if name else "")
+                  + f"{found['level']}, indeling {found['vintage']})"
+                  + ("" if name else f"; no name in the store. {NAMES_HINT}"), highlight=False)
     if figures.empty:
         console.print("no figures in the store for this area")
         return
@@ -314,8 +343,35 @@ def explain(
     if csv:
         result.indicators.to_csv(sys.stdout, index=False)
         return
-    console.print(result.summary(), highlight=False)
-    console.print()
+    console.print(escape(result.summary()), highlight=False)
+    console.print(_explain_table(result))
+
+
+def _explain_table(result: ExplainResult) -> Table:
+    """The lines of ``ExplainResult.table()``: indicators, a subtotal per domain, the composite."""
+    table = Table("indicator", "year", "value", "reference", "standardised", "weight",
+                  "contribution", caption=result.formula(), caption_justify="left",
+                  box=box.SIMPLE_HEAD, show_edge=False)
+    # a narrow terminal wraps the labels, not the numbers
+    table.columns[0].min_width = 16
+    for column in table.columns[1:]:
+        column.justify, column.min_width = "right", len(str(column.header))
+    lines = result.table()
+    for r in lines.itertuples():
+        if r.row == "indicator":
+            value = (_number(r.value) + (" est." if r.status == "estimated" else "")
+                     if pd.notna(r.value) else r.status)
+            table.add_row(escape(r.label), "" if pd.isna(r.year) else str(r.year), value,
+                          _number(r.reference), _number(r.standardised, 2, sign=True),
+                          _number(r.weight, 3), _number(r.contribution, 3, sign=True))
+            continue
+        score = "missing" if r.status == "missing" else ""
+        total = r.row == "composite"
+        table.add_row(f"[bold]= {escape(r.label)}[/]", "", score, "",
+                      "" if total else _number(r.standardised, 2, sign=True),
+                      _number(r.weight, 3), f"[bold]{_number(r.contribution, 3, sign=True)}[/]",
+                      end_section=not total)
+    return table
 
 
 @app.command()

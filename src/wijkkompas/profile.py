@@ -32,7 +32,7 @@ def area_profile(store: Store, catalog: Catalog, area: str,
     latest = (figures.sort_values(["year", "period", "vintage"])
                      .groupby("indicator", as_index=False).tail(1))
     references = store.observations(
-        codes=[c for c in (gemeente, COUNTRY) if c and c != code],
+        codes=[c for c in (gemeente, COUNTRY) if pd.notna(c) and c and c != code],
         indicators=list(latest["indicator"]))
     population = latest.loc[latest["indicator"] == "inwoners", "value"]
     population = float(population.iloc[0]) if len(population) else None

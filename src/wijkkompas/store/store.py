@@ -75,6 +75,8 @@ class FileReport:
     areas_added: int = 0
     boundaries_added: int = 0
     skipped: list[Skip] = field(default_factory=list)
+    # the file's areas that have no name, neither in the file nor in the store (any vintage)
+    unnamed: int = 0
 
 
 @dataclass
@@ -159,9 +161,15 @@ class Store:
                 plan = _plan(con, incoming, results, on_conflict)
         else:
             plan = _plan(None, incoming, results, on_conflict)
-        if plan.empty:
-            _count(plan, reports)
-            return IngestReport(reports)
+        if not plan.empty:
+            plan = self._write_plan(plan, incoming, results, on_conflict)
+        _count(plan, reports)
+        self._count_unnamed(results, reports)
+        return IngestReport(reports)
+
+    def _write_plan(self, plan: _Plan, incoming: pd.DataFrame, results: list[ReadResult],
+                    on_conflict: str) -> _Plan:
+        """Write the plan in one transaction; the plan as written."""
         if self.exists:
             with self._connect(write=True) as con:
                 # re-plan inside the transaction: another process may have written since
@@ -185,8 +193,26 @@ class Store:
             finally:
                 temporary.unlink(missing_ok=True)
                 Path(str(temporary) + ".wal").unlink(missing_ok=True)
-        _count(plan, reports)
-        return IngestReport(reports)
+        return plan
+
+    def _count_unnamed(self, results: list[ReadResult], reports: list[FileReport]) -> None:
+        """Count per file its areas without a name after the ingest: the file gave none and
+        no file in the store names the same code (whose name the queries would show)."""
+        frames = [pd.DataFrame({"code": r.areas.loc[r.areas["name"].fillna("") == "",
+                                                    "code"].astype(str).to_numpy(),
+                                "_file": index})
+                  for index, r in enumerate(results)]
+        codes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if codes.empty or not self.exists:
+            return
+        with self._connect() as con:
+            con.register("unnamed", codes)
+            counts = con.execute("""
+                SELECT _file, count(DISTINCT code) FROM unnamed u WHERE NOT EXISTS (
+                    SELECT 1 FROM areas a WHERE a.code = u.code AND a.name <> '')
+                GROUP BY _file""").fetchall()
+        for index, count in counts:
+            reports[int(index)].unnamed = int(count)
 
     # -- queries -----------------------------------------------------------------------
 
