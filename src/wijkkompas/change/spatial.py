@@ -189,7 +189,9 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
     executor
         ``"process"`` (esda's own joblib pool of ``workers`` processes, default all
         cores), ``"serial"`` (this process), or a ``dask.distributed.Client`` (the whole
-        run as one task on the cluster, ``workers`` processes there, default 1).
+        run as one task on the cluster with ``n_jobs=workers``, default 1; joblib starts
+        no processes inside a daemonic Dask worker, the default, and runs serially
+        there with a warning unless ``distributed.worker.daemon`` is False).
 
     Returns
     -------
