@@ -9,7 +9,8 @@ Every module states its assumptions and formulas in its docstring (Notes):
 noise, classification, trajectory types), :mod:`.transitions` (giddy Markov, spatial
 Markov, mobility, Kendall's tau), :mod:`.warning` (vroegsignalering), :mod:`.peers`
 (similar areas, twins, decomposition), :mod:`.spatial` (Queen weights, Moran's I,
-LISA hot spots in a process pool or on Dask, stored as Parquet next to the store).
+LISA hot spots by esda.Moran_Local in its process pool or on Dask, stored as Parquet
+next to the store).
 """
 from .harmonise import (
     Crosswalk,

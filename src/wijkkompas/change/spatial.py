@@ -23,18 +23,35 @@ areas), pseudo p = (extremes + 1)/(permutations + 1), one-sided in the direction
 observed (esda's "directed"). Quadrants: 1 HH (hot spot: high, among high), 2 LH,
 3 LL (cold spot), 4 HL; a cluster is reported when p <= ``alpha`` (0.05).
 
-**Region + halo, computed in parallel.** The local statistic of area i needs only z_i,
-its neighbours' z (the *halo* across a region's border) and, for the permutations, the
-national distribution of z. So the areas are cut into regions (gemeenten); a task gets
-one region's areas, their neighbours' values and the national z, and calls esda's own
-chunk kernel (:func:`esda.crand.compute_chunk`) with one permutation table drawn once
-from the seed. Results equal a single national ``esda.Moran_Local`` run with the same
-seed, whatever the number of workers. Tasks run in a ``concurrent.futures`` process
-pool by default, serially on request, or on a Dask cluster (``pip install
-wijkkompas[dask]``; pass a ``distributed.Client``). esda compiles its kernel with numba
-at first use in every process (about 15 s): **compute hot spots in a batch step and
-store them** (:func:`hotspots` writes a Parquet file next to the store's DuckDB file),
-never per web request.
+**Through esda's public API.** :func:`local_moran` is one ``esda.Moran_Local(y, w,
+permutations=..., seed=..., n_jobs=...)`` run: Is, z and quadrants are esda's, and so
+are the pseudo p-values, with one repair. Without kept simulations esda returns p_sim
+as float32, so p = 50/1000 comes back as 0.0500000007 and ``p <= 0.05`` fails: on the
+2025 wijk composite of the bundled data 12 of 3,078 wijken at p = 0.05 exactly were
+labelled ``ns`` where esda's own float64 p_sim gives HH, LL or LH. Since p = (k + 1)/(R
++ 1) and float32 keeps 24 bits, rint(p (R + 1)) is k + 1 exactly for R + 1 < 2^23; we
+divide again in float64, which is bit for bit esda's p_sim with
+``keep_simulations=True`` (tested) without holding the n x R simulations in memory.
+
+Significance is ``p_sim <= alpha``. esda's ``get_cluster_labels`` uses ``p_sim <
+alpha`` instead, and the two differ exactly for the areas at p = alpha. We keep ``<=``:
+a pseudo p-value (k + 1)/(R + 1) has P(p <= alpha) = alpha under the null (at most
+alpha with ties) when alpha (R + 1) is an integer (0.05 x 1000 = 50), so ``<=`` is the
+test of size alpha, while ``<`` is a test of size alpha - 1/(R + 1) (0.049), stricter
+than asked.
+
+**Parallel: esda's n_jobs.** ``executor="process"`` passes ``workers`` (default all
+cores) to esda's ``n_jobs``: esda draws one permutation table from the seed and splits
+the areas into chunks over a joblib (loky) pool, so the result is identical whatever
+the number of workers (tested). ``"serial"`` is ``n_jobs=1``. A
+``dask.distributed.Client`` runs the whole computation as one task on the cluster: esda
+forces joblib's loky backend inside, so joblib's Dask backend cannot spread its chunks
+over the cluster. The earlier region + halo pool (each gemeente a task, its neighbours'
+values as halo) needed esda's private chunk kernel and cannot be built on the public
+API; scaling out over a cluster at grid level is issue 20. esda compiles its kernel with
+numba at first use in every process, pool workers included (about 15 s each):
+**compute hot spots in a batch step and store them** (:func:`hotspots` writes a Parquet
+file next to the store's DuckDB file), never per web request.
 
 Storage: ``<store>/change/hotspots-<level>-<vintage>-<period>-<indicator>.parquet``, one
 file per run, readable with :func:`read_hotspots` or DuckDB's ``read_parquet``. Parquet,
@@ -44,9 +61,7 @@ recomputed at any time and must not hold the store's write lock for a minute.
 """
 from __future__ import annotations
 
-import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -163,56 +178,27 @@ def global_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS,
             "permutations": permutations, "seed": seed}
 
 
-def _region_task(focal: np.ndarray, z: np.ndarray, cardinalities: np.ndarray,
-                 weights: np.ndarray, neighbours: np.ndarray, permuted_ids: np.ndarray,
-                 scaling: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Local Moran of one region: focal positions, their halo (neighbour positions and
-    weights, flattened in focal order) and the national z. Pure: same input, same output.
-
-    Returns (focal, Is, p_sim).
-    """
-    from esda.crand import compute_chunk
-    from esda.moran import _moran_local_crand
-
-    lag = np.zeros(len(focal))
-    starts = np.concatenate([[0], np.cumsum(cardinalities)[:-1]])
-    np.add.reduceat(weights * z[neighbours], starts, out=lag) if len(weights) else None
-    observed = scaling * z[focal] * lag
-    p = np.empty(len(focal))
-    # compute_chunk walks its chunk in order from chunk_start: run one call per focal area
-    # so that the region's areas need not be contiguous in the national order
-    offset = 0
-    for j, i in enumerate(focal):
-        k = int(cardinalities[j])
-        sims, _ = compute_chunk(int(i), z[i:i + 1], z, observed[j:j + 1],
-                                cardinalities[j:j + 1], np.zeros(1),
-                                weights[offset:offset + k], permuted_ids, scaling, False,
-                                _moran_local_crand, 0.0, "directed")
-        p[j] = sims[0]
-        offset += k
-    return focal, observed, p
-
-
 def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed: int = SEED,
-                alpha: float = 0.05, regions: pd.Series | None = None,
-                executor: str | object = "process", workers: int | None = None
-                ) -> pd.DataFrame:
-    """Local Moran clusters (LISA) of ``values`` (indexed by code) on weights ``w``.
+                alpha: float = 0.05, executor: str | object = "process",
+                workers: int | None = None) -> pd.DataFrame:
+    """Local Moran clusters (LISA) of ``values`` (indexed by code) on weights ``w``, by
+    ``esda.Moran_Local`` (see the module Notes for the statistic and its inference).
 
     Parameters
     ----------
-    regions
-        Region of every code (default: the gemeente read from the code); one task each.
     executor
-        ``"process"`` (a ``concurrent.futures`` process pool, default), ``"serial"``, or a
-        ``dask.distributed.Client``.
+        ``"process"`` (esda's own joblib pool of ``workers`` processes, default all
+        cores), ``"serial"`` (this process), or a ``dask.distributed.Client`` (the whole
+        run as one task on the cluster with ``n_jobs=workers``, default 1; joblib starts
+        no processes inside a daemonic Dask worker, the default, and runs serially
+        there with a warning unless ``distributed.worker.daemon`` is False).
 
     Returns
     -------
     DataFrame: code, value, lag (neighbours' mean), z, Is, quadrant (HH/LH/LL/HL),
-    p_sim, significant, cluster (HH/LL/HL/LH or ``ns``).
+    p_sim (float64), significant (``p_sim <= alpha``), cluster (the quadrant where
+    significant, else ``ns``). The same whatever the executor and number of workers.
     """
-    from esda.crand import vec_permutations
     from libpysal.weights import lag_spatial
 
     ids = list(w.id_order)
@@ -220,78 +206,48 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
     if np.isnan(y).any():
         raise WijkkompasError("local_moran needs a value for every area of the weights: "
                               "subset the weights first (weights_for does)")
-    n = len(y)
-    z = (y - y.mean()) / y.std()
-    w.transform = "r"
-    sparse = w.sparse.tocsr()
-    sparse.setdiag(0)
-    sparse.eliminate_zeros()
-    card = np.diff(sparse.indptr)
-    scaling = (n - 1) / (z * z).sum()
-    permuted = vec_permutations(int(card.max()), n, permutations, seed)
-    if regions is None:
-        from ..geo.codes import gemeente_of
-        regions = pd.Series([gemeente_of(c) or c[:6] for c in ids], index=ids)
-    region_of = regions.reindex(ids).fillna("?").to_numpy()
-    tasks = []
-    for region in pd.unique(region_of):
-        focal = np.flatnonzero(region_of == region)
-        rows = [slice(sparse.indptr[i], sparse.indptr[i + 1]) for i in focal]
-        neighbours = np.concatenate([sparse.indices[r] for r in rows]).astype(np.int64)
-        weights = np.concatenate([sparse.data[r] for r in rows]).astype(float)
-        tasks.append((focal, z, card[focal], weights, neighbours, permuted, scaling))
-    Is = np.full(n, np.nan)
-    p = np.full(n, np.nan)
-    for focal, obs, ps in _run(tasks, executor, workers):
-        Is[focal] = obs
-        p[focal] = ps
-    lag = lag_spatial(w, y)
-    zl = lag_spatial(w, z)
-    quadrant = np.where(z > 0, np.where(zl > 0, 1, 4), np.where(zl > 0, 2, 3))
+    if not 1 <= permutations < 2 ** 23 - 1:
+        raise WijkkompasError("permutations must be 1 to 8,388,606: beyond that a "
+                              "float32 pseudo p-value no longer identifies its count")
+    if executor == "serial":
+        z, Is, q, p = _moran_local(y, w, permutations, seed, 1)
+    elif executor == "process":
+        z, Is, q, p = _moran_local(y, w, permutations, seed, workers or -1)
+    elif hasattr(executor, "submit"):  # dask.distributed
+        z, Is, q, p = executor.submit(_moran_local, y, w, permutations, seed, workers or 1,
+                                   pure=True).result()
+    else:
+        raise WijkkompasError(f"unknown executor {executor!r}: 'process', 'serial' or a "
+                              "dask.distributed Client")
+    w.transform = "r"  # a Dask task transformed a copy; the lag is the neighbours' mean
+    quadrant = np.array([QUADRANTS[int(x)] for x in q], dtype=object)
     significant = p <= alpha
-    q = np.array([QUADRANTS[int(x)] for x in quadrant], dtype=object)
-    return pd.DataFrame({"code": ids, "value": y, "lag": lag, "z": z, "Is": Is,
-                         "quadrant": q, "p_sim": p, "significant": significant,
-                         "cluster": np.where(significant, q, "ns")})
+    return pd.DataFrame({"code": ids, "value": y, "lag": lag_spatial(w, y),
+                         "z": z, "Is": Is, "quadrant": quadrant,
+                         "p_sim": p, "significant": significant,
+                         "cluster": np.where(significant, quadrant, "ns")})
 
 
-def _run(tasks, executor, workers):
-    if executor == "serial" or len(tasks) == 1:
-        return [_region_task(*t) for t in tasks]
-    if executor == "process":
-        import multiprocessing
+def _moran_local(y: np.ndarray, w, permutations: int, seed: int, n_jobs: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(z, Is, q, p_sim as float64) of ``esda.Moran_Local``; pure, so a Dask task too."""
+    from esda.moran import Moran_Local
 
-        workers = workers or min(len(tasks), os.cpu_count() or 1)
-        # few large tasks: batch regions so each worker starts (and compiles) once
-        batches = [tasks[i::workers] for i in range(workers)]
-        context = None
-        if "fork" in multiprocessing.get_all_start_methods():
-            # compile esda's numba kernel once here; forked workers inherit it instead of
-            # each spending ~15 s of CPU compiling it again
-            _region_task(*_tiny_task())
-            context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            out = []
-            for part in pool.map(_batch, batches):
-                out.extend(part)
-            return out
-    if hasattr(executor, "submit") and hasattr(executor, "gather"):  # dask.distributed
-        futures = [executor.submit(_region_task, *t, pure=True) for t in tasks]
-        return executor.gather(futures)
-    raise WijkkompasError(f"unknown executor {executor!r}: 'process', 'serial' or a "
-                          "dask.distributed Client")
-
-
-def _tiny_task():
-    from esda.crand import vec_permutations
-
-    z = np.linspace(-1.0, 1.0, 5)
-    return (np.array([0]), z, np.array([2]), np.array([0.5, 0.5]), np.array([1, 2]),
-            vec_permutations(2, 5, 9, 1), 1.0)
-
-
-def _batch(tasks):
-    return [_region_task(*t) for t in tasks]
+    with warnings.catch_warnings():
+        # esda warns that its default alternative will change; the Notes document
+        # "directed", the default of the esda versions this module is tested with
+        warnings.filterwarnings("ignore", "The alternative hypothesis",
+                                DeprecationWarning)
+        # esda's parallel path calls numpy's deprecated row_stack: not the user's to act on
+        warnings.filterwarnings("ignore", "`row_stack` alias", DeprecationWarning)
+        m = Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed,
+                        n_jobs=n_jobs, keep_simulations=False)
+    # without kept simulations esda returns p = (k + 1)/(R + 1) rounded to float32
+    # (0.05 -> 0.0500000007): recover the count k and divide again in float64, which is
+    # bit for bit esda's p_sim with keep_simulations=True
+    count = np.rint(np.asarray(m.p_sim, dtype=np.float64) * (permutations + 1.0))
+    return (np.asarray(m.z, dtype=np.float64), np.asarray(m.Is, dtype=np.float64),
+            np.asarray(m.q), count / (permutations + 1.0))
 
 
 # -- batch step: hot spots of a score or an indicator, stored next to the store ------------
