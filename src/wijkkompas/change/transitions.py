@@ -59,19 +59,33 @@ class MarkovResult:
 
 
 def mobility_indices(p: np.ndarray) -> dict:
-    """Shorrocks/Prais, determinant, Bartholomew B1/B2 and L2 of a transition matrix."""
+    """Shorrocks/Prais, determinant, Bartholomew B1/B2 and L2 of a transition matrix.
+
+    B1 and B2 weigh the classes by the chain's steady state pi (module Notes), passed to
+    giddy as ``ini``; NaN when the chain has no unique steady state (reducible). giddy's
+    default ``ini`` is the uniform 1/k, under which B1 = (k - trace P)/(k - 1) is
+    Shorrocks' index again: this function used to call it without ``ini`` and reported
+    Shorrocks twice (0.5985 for both on the bundled wijk health panel, where the
+    steady-state B1 is 0.5973) while these Notes promised the steady-state weights
+    (found comparing with giddy in tests/test_against_giddy.py).
+    """
+    from giddy.ergodic import steady_state
     from giddy.mobility import markov_mobility
 
     p = np.asarray(p, dtype=float)
     out = {"shorrocks": float(markov_mobility(p, measure="P"))}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name, code in (("determinant", "D"), ("l2", "L2"), ("bartholomew_1", "B1"),
-                           ("bartholomew_2", "B2")):
-            try:
-                out[name] = float(markov_mobility(p, measure=code))
-            except Exception:  # reducible chains have no unique steady state for B1/B2
-                out[name] = float("nan")
+        for name, code in (("determinant", "D"), ("l2", "L2")):
+            out[name] = float(markov_mobility(p, measure=code))
+        try:
+            pi = np.asarray(steady_state(p, fill_empty_classes=True), dtype=float)
+        except Exception:
+            pi = np.full((2, len(p)), np.nan)
+        for name, code in (("bartholomew_1", "B1"), ("bartholomew_2", "B2")):
+            # several recurrent classes: several steady states, no unique weights
+            out[name] = (float(markov_mobility(p, measure=code, ini=pi)) if pi.ndim == 1
+                         else float("nan"))
     return out
 
 
