@@ -95,6 +95,34 @@ def demo_store(tmp_path_factory):
     return store
 
 
+# the spatial statistics on the bundled data ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def den_haag_woz(demo_store):
+    """Den Haag's buurt WOZ values of 2024 placed on the 2014 buurt boundaries
+    (test_change_spatial, test_against_esda)."""
+    from wijkkompas.change.spatial import weights_for
+
+    obs = demo_store.observations(indicators=["woz_waarde"], level="buurt", vintage=2024,
+                                  within="GM0518")
+    values = obs.set_index("area_code")["value"].dropna()
+    # woz on the 2024 codes, boundaries only for 2014 buurten: the unmatched are reported
+    sw = weights_for(demo_store, "buurt", values.index)
+    return values.reindex(sw.codes), sw
+
+
+@pytest.fixture(scope="module")
+def wijk_hotspots(demo_store, catalog):
+    """Hot spots of the composite of every wijk of the latest period on the 2024 wijk
+    boundaries, with the weights (test_change_spatial, test_against_esda)."""
+    from wijkkompas.change.spatial import hotspots, weights_for
+
+    result = hotspots(demo_store, catalog, level="wijk", executor="serial", write=False)
+    sw = weights_for(demo_store, "wijk", result.table["code"])
+    table = result.table.set_index("code").loc[sw.codes].reset_index()
+    return result, table, sw
+
+
 RECORDED = Path(__file__).parent / "data" / "odata"
 
 
