@@ -95,6 +95,19 @@ def demo_store(tmp_path_factory):
     return store
 
 
+# the real series of the bundled data ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def health_wijken(demo_store):
+    """The real wijk series of 50090NED with all three years (2012, 2016, 2020) of two
+    indicators (test_change_trends, test_against_scipy)."""
+    obs = demo_store.observations(indicators=["ervaren_gezondheid_goed", "ernstig_eenzaam"],
+                                  level="wijk", vintage=2020)
+    obs = obs[obs["status"] == "observed"]
+    wide = obs.pivot_table(index=["indicator", "area_code"], columns="year", values="value")
+    return wide.dropna()
+
+
 # the spatial statistics on the bundled data ---------------------------------------------
 
 @pytest.fixture(scope="module")

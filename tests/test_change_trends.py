@@ -1,4 +1,6 @@
-"""Trends: the formulas on constructed series, and the real panels' quirks."""
+"""Trends: the formulas on constructed series, the real panels' quirks, and the
+false-positive rate on null panels. Slopes, standard errors, intervals and p-values
+against scipy: tests/test_against_scipy.py."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,28 +19,6 @@ def _long(series: dict, indicator="moeite_met_rondkomen", status=None):
                              status=(status or {}).get((code, year), "observed"),
                              source="test"))
     return pd.DataFrame(rows)
-
-
-def test_slope_and_se_match_ols(catalog):
-    years = np.arange(2009, 2023)
-    rng = np.random.default_rng(1)
-    y = 10 + 0.4 * (years - 2009) + rng.normal(0, 0.3, len(years))
-    flat = 10 + rng.normal(0, 0.3, len(years))
-    frame = _long({"BU00000001": dict(zip(years, y, strict=True)),
-                   "BU00000002": dict(zip(years, flat, strict=True))})
-    result = trends(frame, catalog)
-    row = result.table.set_index("area_code").loc["BU00000001"]
-    ref = stats.linregress(years, y)
-    assert row["slope"] == pytest.approx(ref.slope)
-    assert row["slope_se"] == pytest.approx(ref.stderr)
-    assert row["se_source"] == "own"
-    assert row["p_value"] == pytest.approx(ref.pvalue)
-    q = stats.t.ppf(0.975, len(years) - 2)
-    assert row["ci_low"] == pytest.approx(ref.slope - q * ref.stderr)
-    # difficulty making ends meet is higher-is-worse: a rising share is "declining"
-    assert row["trend"] == "declining"
-    assert row["worsening"] > 0
-    assert result.table.set_index("area_code").loc["BU00000002", "trend"] == "stable"
 
 
 def test_acceleration_is_twice_the_quadratic_term(catalog):
@@ -156,19 +136,7 @@ def test_trajectories_on_real_panel(demo_store, catalog):
     assert {"Succes!", "Vroegsignalering", "Blijvend kwetsbaar"} <= set(kinds["trajectory"])
 
 
-# -- inference against scipy, and the false-positive rate on null panels ---------------
-
-HEALTH = ["ervaren_gezondheid_goed", "ernstig_eenzaam"]  # 50090NED: 2012, 2016, 2020
-
-
-@pytest.fixture(scope="module")
-def health_wijken(demo_store):
-    """The real wijk series of 50090NED with all three years."""
-    obs = demo_store.observations(indicators=HEALTH, level="wijk", vintage=2020)
-    obs = obs[obs["status"] == "observed"]
-    wide = obs.pivot_table(index=["indicator", "area_code"], columns="year", values="value")
-    return wide.dropna()
-
+# -- the false-positive rate on null panels (health_wijken: tests/conftest.py) ----------
 
 def _panel_long(wide: pd.DataFrame) -> pd.DataFrame:
     long = wide.stack().rename("value").reset_index()
@@ -222,66 +190,3 @@ def test_null_panel_of_shuffled_real_series_does_not_over_reject(health_wijken, 
     result = trends(_panel_long(shuffled), catalog, vintage=2020)
     for ind, (_k, rate, _lo, hi) in _false_positives(result).items():
         assert rate <= hi, (ind, rate, hi)
-
-
-def test_own_and_pooled_inference_match_scipy_on_real_series(health_wijken, catalog):
-    long = _panel_long(health_wijken)
-    alpha = 0.05
-    own = trends(long, catalog, vintage=2020, own_se_min=3).table.set_index(
-        ["indicator", "area_code"])
-    pooled = trends(long, catalog, vintage=2020)
-    table = pooled.table.set_index(["indicator", "area_code"])
-    t = np.array([2012.0, 2016.0, 2020.0])
-    stt = ((t - t.mean()) ** 2).sum()
-    for ind, g in health_wijken.groupby(level="indicator"):
-        ssr, refs = 0.0, []
-        for key, y in list(g.iterrows())[::50]:
-            ref = stats.linregress(t, y.to_numpy())
-            refs.append((key, ref))
-            # own residual sd with n - 2 = 1 degree of freedom: linregress exactly
-            row = own.loc[key]
-            assert row["slope"] == pytest.approx(ref.slope)
-            assert row["slope_se"] == pytest.approx(ref.stderr)
-            # series exactly on a line (rounded percentages 10, 11, 12) have SSR ~ 0 and
-            # a p-value that is rounding error in both
-            assert row["p_value"] == pytest.approx(ref.pvalue, abs=1e-9)
-            q1 = stats.t.ppf(1 - alpha / 2, 1)
-            assert row["ci_high"] == pytest.approx(ref.slope + q1 * ref.stderr)
-        for _key, y in g.iterrows():
-            fit = np.polyval(np.polyfit(t, y.to_numpy(), 1), t)
-            ssr += ((y.to_numpy() - fit) ** 2).sum()
-        df = len(g) * (len(t) - 2)
-        sigma = np.sqrt(ssr / df)
-        noise = pooled.noise.set_index("indicator").loc[ind]
-        assert noise["noise"] == pytest.approx(sigma)
-        assert noise["df"] == df
-        q = stats.t.ppf(1 - alpha / 2, df)
-        for key, ref in refs:
-            row = table.loc[key]
-            se = sigma / np.sqrt(stt)
-            assert row["se_source"] == "pooled" and row["slope_df"] == df
-            assert row["slope"] == pytest.approx(ref.slope)
-            assert row["slope_se"] == pytest.approx(se)
-            assert row["ci_low"] == pytest.approx(ref.slope - q * se)
-            assert row["ci_high"] == pytest.approx(ref.slope + q * se)
-            assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(ref.slope) / se, df))
-
-
-def test_long_real_series_match_linregress(demo_store, catalog):
-    # Haaglanden wijkpanel, 2009-2022: own residual sd with n - 2 degrees of freedom
-    result = trends(demo_store, catalog, level="wijk", vintage=2022,
-                    indicators=["bijstand_pct"])
-    t = result.table
-    own = t[t["se_source"] == "own"]
-    assert len(own) > 50 and (own["slope_df"] == own["n_periods"] - 2).all()
-    obs = demo_store.observations(indicators=["bijstand_pct"], level="wijk", vintage=2022)
-    obs = obs[obs["status"] == "observed"]
-    for row in own.iloc[::10].itertuples():
-        s = obs[obs["area_code"] == row.area_code].sort_values("year")
-        ref = stats.linregress(s["year"].to_numpy(float), s["value"].to_numpy(float))
-        q = stats.t.ppf(0.975, len(s) - 2)
-        assert row.slope == pytest.approx(ref.slope)
-        assert row.slope_se == pytest.approx(ref.stderr)
-        assert row.p_value == pytest.approx(ref.pvalue)
-        assert (row.ci_low, row.ci_high) == pytest.approx(
-            (ref.slope - q * ref.stderr, ref.slope + q * ref.stderr))
