@@ -67,7 +67,9 @@ def test_hotspots_batch_is_stored(demo_store, catalog):
     assert result.boundary_vintage == 2024
     t = result.table
     assert set(t["cluster"]) <= {"HH", "LL", "HL", "LH", "ns"}
-    # woz is neutral: no sign flip; HH = expensive clusters
+    # woz is higher-is-better in the catalog: its sign is turned, HH = clusters of low
+    # values (the comment here said "neutral: no sign flip; HH = expensive clusters")
+    assert any("sign is turned" in n for n in result.notes)
     stored = read_hotspots(demo_store, level="wijk", variable="woz_waarde")
     assert len(stored) == len(t)
     assert list(stored.columns) == [
