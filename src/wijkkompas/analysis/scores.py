@@ -14,9 +14,12 @@ gemeente) and period, following a :class:`~wijkkompas.schemes.Scheme`:
    for an indicator, it is computed from the buurten of the same vintage that lie in it:
    counts are summed, shares, rates and means are averaged weighted by residents (the
    only denominator known for every buurt; for a share of adults it is an
-   approximation). It is computed only when *every* buurt with residents has an observed
-   figure, and it is marked ``estimated``. A published suppressed figure is never
-   replaced: a derived figure of a suppressed group is suppressed too.
+   approximation). It is computed only when *every* buurt with residents has a usable
+   figure: ``observed``, or ``estimated`` (buurt figures moved onto these boundaries by
+   :mod:`~wijkkompas.change.harmonise` are estimates, and still figures). The result is
+   always ``estimated``: it is computed, not published, whether its inputs were observed
+   or not (so never ``observed`` unless every input is). A published suppressed figure
+   is never replaced: a derived figure of a suppressed group is suppressed too.
 3. **Derived rates** (``numerator / denominator * per``) with optional empirical Bayes
    shrinkage (:func:`~wijkkompas.analysis.reliability.marshall_shrinkage`): ``global``
    toward the rate of all areas of the level, ``local`` toward the rate of the parent
@@ -67,6 +70,8 @@ from .reliability import below_minimum, marshall_shrinkage
 from .standardise import METHODS, imd_exponential, orient, percentile_rank
 
 SCORE_LEVELS = ("buurt", "wijk", "gemeente")
+# figures that count as inputs: a harmonised figure is an estimate and still a figure
+USABLE = ("observed", "estimated")
 COLUMNS = ["code", "name", "level", "period", "vulnerability", "rank", "class", "flags",
            "flagged_domains", "n_indicators"] + [f"domain_{d}" for d in SCORE_DOMAINS]
 EXTRA_COLUMNS = ["vintage", "n_domains", "population", "rank_national",
@@ -463,7 +468,7 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
         if kind == "index":
             continue  # an index (urbanity class, SES score) is not averaged
         v = child_values[indicator]
-        ok = (child_status[indicator] == "observed") & ~np.isnan(v)
+        ok = np.isin(child_status[indicator], USABLE) & ~np.isnan(v)
         gap = needed & ~ok
         if kind == "count":
             x, w = np.where(ok, v, 0.0), np.zeros(len(v))
