@@ -66,6 +66,7 @@ from ..errors import WijkkompasError
 from ..geo.codes import gemeente_of, level_of, wijk_of
 from ..schemes import SCORE_DOMAINS, IndicatorSpec, Scheme, SchemeError
 from . import classes as cls
+from .copies import drop_copies, find_copies
 from .reliability import below_minimum, marshall_shrinkage
 from .standardise import METHODS, imd_exponential, orient, percentile_rank
 
@@ -177,10 +178,13 @@ class Inputs:
 
     Plain object columns (hash lookups are faster than on Arrow strings), the level read
     from the code prefix, and the figures split by indicator so that each lookup scans
-    one indicator's rows only.
+    one indicator's rows only. Copied rows (areas carrying another area's figures, found
+    by their ``population`` series) are taken out here, before any population or score
+    is computed (:mod:`~wijkkompas.analysis.copies`); ``copies`` lists them.
     """
 
-    def __init__(self, observations: pd.DataFrame, areas: pd.DataFrame | None = None):
+    def __init__(self, observations: pd.DataFrame, areas: pd.DataFrame | None = None,
+                 population: str = "inwoners"):
         def text(column):  # object dtype: pandas 3 would infer Arrow strings
             return pd.Series(observations[column].astype(str).to_numpy(dtype=object),
                              dtype=object)
@@ -195,6 +199,8 @@ class Inputs:
             "status": text("status")})
         obs["_level"] = pd.Series(obs["area_code"].str[:2].map(_PREFIX_LEVEL).to_numpy(
             dtype=object), dtype=object)
+        self.copies = find_copies(obs, population)
+        obs = drop_copies(obs, self.copies)
         self.obs = obs
         self.periods = frozenset(obs["period"].unique())  # asked before every score
         self.by_indicator = {key: frame for key, frame in obs.groupby("indicator", sort=False)}
@@ -495,6 +501,19 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
     return filled
 
 
+def _copy_notes(copies: pd.DataFrame) -> list[str]:
+    """One note per copied row left out (see :mod:`~wijkkompas.analysis.copies`)."""
+    notes = []
+    for c in copies.itertuples(index=False):
+        whose = (f"a copy of {c.copy_of}'s" if "," not in c.copy_of and c.copy_of
+                 else "the same as " + c.copy_of.replace(",", ", ") + ", attributable to none")
+        own = (f"; its own population {c.population_reference:,.0f} ({c.reference})"
+               if c.reference else "")
+        notes.append(f"{c.code} ({c.vintage} boundaries): figures {whose} (population "
+                     f"{c.population_row:,.0f}{own}) left out as copied")
+    return notes
+
+
 def _reference_groups(scheme: Scheme, frame: pd.DataFrame, level: str
                       ) -> tuple[_Groups, np.ndarray, str]:
     """Group label per area (None = one national group) and the reference mask."""
@@ -639,11 +658,12 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     if level not in SCORE_LEVELS:
         raise WijkkompasError(f"level must be one of {', '.join(SCORE_LEVELS)}, not {level!r}")
     scheme = scheme.with_method(method)
-    inputs = observations if isinstance(observations, Inputs) else Inputs(observations, areas)
+    inputs = (observations if isinstance(observations, Inputs)
+              else Inputs(observations, areas, population=scheme.population))
     period, vintage, year = _select_period_vintage(inputs, scheme, period, vintage, level)
     areas_v = inputs.areas_of(vintage)
     frame = _scored_areas(inputs, areas_v, vintage, level)
-    notes: list[str] = []
+    notes: list[str] = _copy_notes(inputs.copies)
     data = _Data(inputs, vintage, catalog, scheme)
     values, statuses, used_periods, population, _ = _indicator_values(
         data, frame, scheme, level, period, year, areas_v, notes)
@@ -1024,7 +1044,7 @@ def explain(store, catalog: Catalog, scheme: Scheme, area: str, *, period=None,
     level = found["level"]
     if level not in SCORE_LEVELS:
         raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk or gemeente")
-    inputs = Inputs(*load_inputs(store, scheme))
+    inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
     result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
                          method=method)
     if not (result.table["code"] == found["code"]).any():
