@@ -9,7 +9,9 @@ gemeente) and period, following a :class:`~wijkkompas.schemes.Scheme`:
    indicator) and the denominators of derived rates are taken from the same period, or
    else the nearest period of the same vintage (population changes slowly compared to
    the figures it divides); when the vintage has none, the same code in the nearest
-   vintage (CBS never reuses a code for another area).
+   vintage (CBS never reuses a code for another area). Before any of this, copied rows
+   (an area carrying another area's figures, as in the Haaglanden panel) are left out:
+   their figures become ``missing`` (:mod:`~wijkkompas.analysis.copies`).
 2. **Upward aggregation.** When an area of the level has no published figure at all
    for an indicator, it is computed from the buurten of the same vintage that lie in it:
    counts are summed, shares, rates and means are averaged weighted by residents (the
