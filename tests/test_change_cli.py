@@ -57,7 +57,7 @@ def test_harmonise_cli_with_amsterdam_crosswalk(demo_store, real_data, tmp_path)
     _run("harmonise", "--store", str(demo_store.directory), "--level", "buurt", "--from",
          "2020", "--to", "2022", "--crosswalk", str(path), "--from-col",
          "BUURTCODE_CBS_2015", "--to-col", "BUURTCODE_CBS_2022", "--indicator",
-         "moeite_met_rondkomen", "--output", str(out))
+         "moeite_met_rondkomen", "--max-missing", "0", "--output", str(out))
     frame = pd.read_csv(out)
     assert set(frame["vintage"]) == {2022} and frame["area_code"].str.startswith("BU0363").all()
     assert set(frame["area_code"]) <= set(table["BUURTCODE_CBS_2022"])

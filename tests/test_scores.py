@@ -270,6 +270,43 @@ def test_upward_aggregation_sums_counts(catalog, kwb):
     assert result.table.set_index("code").loc["WK051838", "n_estimated"] == 1
 
 
+def test_harmonised_buurten_aggregate_to_wijken(catalog, demo_store, real_data):
+    # Amsterdam Centrum's buurten of 2020 moved onto the 2022 codes by the municipality's
+    # crosswalk; every converted figure estimated (keep_exact=False), as an overlay makes
+    # them. The 2022 wijken have no published figure: they come from these buurten.
+    from wijkkompas.change.harmonise import crosswalk_from_table, harmonise
+
+    table = pd.read_csv(real_data / "amsterdam-buurten-kwb" / "buurten.csv",
+                        usecols=["BUURTCODE_CBS_2015", "BUURTCODE_CBS_2022"])
+    cw = crosswalk_from_table(table, from_vintage=2020, to_vintage=2022,
+                              from_col="BUURTCODE_CBS_2015", to_col="BUURTCODE_CBS_2022",
+                              weight_col=None, level="buurt")
+    obs = demo_store.observations(level="buurt", vintage=2020, within="GM0363",
+                                  indicators=["inwoners", "moeite_met_rondkomen",
+                                              "ervaren_gezondheid_goed"])
+    moved = harmonise(obs, cw, catalog, keep_exact=False).result
+    assert set(moved.observations["status"]) == {"estimated"}
+    result = score_frame(moved.observations, moved.areas, catalog, _scheme(catalog),
+                         level="wijk", period="2020")
+    d = result.details.set_index(["code", "indicator"])
+    # WK0363AE Burgwallen-Oude Zijde of 2022 is the 2020 wijk WK036300, buurt by buurt
+    row = d.loc[("WK0363AE", "moeite_met_rondkomen")]
+    assert row["status"] == "estimated"
+    o = moved.observations
+    buurten = o[o["area_code"].str.startswith("BU0363AE") & (o["period"] == "2020")]
+    wide = buurten.pivot_table(index="area_code", columns="indicator", values="value")
+    expected = np.average(wide["moeite_met_rondkomen"], weights=wide["inwoners"])
+    assert row["value"] == pytest.approx(expected)
+    # CBS's own small-area estimate for the wijk (2020 boundaries): 25.1 %
+    published = demo_store.observations(level="wijk", vintage=2020, within="GM0363",
+                                        indicators=["moeite_met_rondkomen"], periods=["2020"])
+    assert published.set_index("area_code").at["WK036300", "value"] == pytest.approx(25.1)
+    assert row["value"] == pytest.approx(25.1, abs=0.5)
+    scored = result.table.set_index("code")
+    assert scored.at["WK0363AE", "n_estimated"] >= 2
+    assert np.isfinite(scored.at["WK0363AE", "vulnerability"])
+
+
 def test_within_and_positions(catalog, health):
     full = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
     part = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020",

@@ -445,6 +445,9 @@ def harmonise(
              "absent = split evenly.")] = "weight",
     indicator: Annotated[list[str] | None, typer.Option(
         help="Indicator(s) to convert (default: all).")] = None,
+    max_missing: Annotated[float, typer.Option(
+        help="Largest share of a target that sources without a figure may cover for it "
+             "to be estimated from the other sources (0 = all needed).")] = 0.05,
     ingest: Annotated[bool, typer.Option(
         "--ingest/--no-ingest",
         help="Write the converted figures into the store (status estimated).")] = False,
@@ -463,7 +466,8 @@ def harmonise(
                              from_col=from_col, to_col=to_col, weight_col=weight_col)
               if crosswalk else None)
         result = harmonise_store(st, cat, level=level, from_vintage=from_vintage,
-                                 to_vintage=to_vintage, crosswalk=cw, indicators=indicator)
+                                 to_vintage=to_vintage, crosswalk=cw, indicators=indicator,
+                                 max_missing=max_missing)
         if ingest:
             report = st.ingest([result.result], on_conflict="keep")
             console.print(f"stored {report.added} figures as {result.result.source.id}",

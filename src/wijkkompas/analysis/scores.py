@@ -9,14 +9,19 @@ gemeente) and period, following a :class:`~wijkkompas.schemes.Scheme`:
    indicator) and the denominators of derived rates are taken from the same period, or
    else the nearest period of the same vintage (population changes slowly compared to
    the figures it divides); when the vintage has none, the same code in the nearest
-   vintage (CBS never reuses a code for another area).
+   vintage (CBS never reuses a code for another area). Before any of this, copied rows
+   (an area carrying another area's figures, as in the Haaglanden panel) are left out:
+   their figures become ``missing`` (:mod:`~wijkkompas.analysis.copies`).
 2. **Upward aggregation.** When an area of the level has no published figure at all
    for an indicator, it is computed from the buurten of the same vintage that lie in it:
    counts are summed, shares, rates and means are averaged weighted by residents (the
    only denominator known for every buurt; for a share of adults it is an
-   approximation). It is computed only when *every* buurt with residents has an observed
-   figure, and it is marked ``estimated``. A published suppressed figure is never
-   replaced: a derived figure of a suppressed group is suppressed too.
+   approximation). It is computed only when *every* buurt with residents has a usable
+   figure: ``observed``, or ``estimated`` (buurt figures moved onto these boundaries by
+   :mod:`~wijkkompas.change.harmonise` are estimates, and still figures). The result is
+   always ``estimated``: it is computed, not published, whether its inputs were observed
+   or not (so never ``observed`` unless every input is). A published suppressed figure
+   is never replaced: a derived figure of a suppressed group is suppressed too.
 3. **Derived rates** (``numerator / denominator * per``) with optional empirical Bayes
    shrinkage (:func:`~wijkkompas.analysis.reliability.marshall_shrinkage`): ``global``
    toward the rate of all areas of the level, ``local`` toward the rate of the parent
@@ -64,10 +69,13 @@ from ..geo.codes import gemeente_of, level_of, wijk_of
 from ..periods import parse_period
 from ..schemes import SCORE_DOMAINS, IndicatorSpec, Scheme, SchemeError
 from . import classes as cls
+from .copies import drop_copies, find_copies
 from .reliability import below_minimum, marshall_shrinkage
 from .standardise import METHODS, imd_exponential, orient, percentile_rank
 
 SCORE_LEVELS = ("buurt", "wijk", "gemeente")
+# figures that count as inputs: a harmonised figure is an estimate and still a figure
+USABLE = ("observed", "estimated")
 COLUMNS = ["code", "name", "level", "period", "vulnerability", "rank", "class", "flags",
            "flagged_domains", "n_indicators"] + [f"domain_{d}" for d in SCORE_DOMAINS]
 EXTRA_COLUMNS = ["vintage", "n_domains", "population", "rank_national",
@@ -244,10 +252,13 @@ class Inputs:
 
     Plain object columns (hash lookups are faster than on Arrow strings), the level read
     from the code prefix, and the figures split by indicator so that each lookup scans
-    one indicator's rows only.
+    one indicator's rows only. Copied rows (areas carrying another area's figures, found
+    by their ``population`` series) are taken out here, before any population or score
+    is computed (:mod:`~wijkkompas.analysis.copies`); ``copies`` lists them.
     """
 
-    def __init__(self, observations: pd.DataFrame, areas: pd.DataFrame | None = None):
+    def __init__(self, observations: pd.DataFrame, areas: pd.DataFrame | None = None,
+                 population: str = "inwoners"):
         def text(column):  # object dtype: pandas 3 would infer Arrow strings
             return pd.Series(observations[column].astype(str).to_numpy(dtype=object),
                              dtype=object)
@@ -262,6 +273,8 @@ class Inputs:
             "status": text("status")})
         obs["_level"] = pd.Series(obs["area_code"].str[:2].map(_PREFIX_LEVEL).to_numpy(
             dtype=object), dtype=object)
+        self.copies = find_copies(obs, population)
+        obs = drop_copies(obs, self.copies)
         self.obs = obs
         self.periods = frozenset(obs["period"].unique())  # asked before every score
         self.by_indicator = {key: frame for key, frame in obs.groupby("indicator", sort=False)}
@@ -535,7 +548,7 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
         if kind == "index":
             continue  # an index (urbanity class, SES score) is not averaged
         v = child_values[indicator]
-        ok = (child_status[indicator] == "observed") & ~np.isnan(v)
+        ok = np.isin(child_status[indicator], USABLE) & ~np.isnan(v)
         gap = needed & ~ok
         if kind == "count":
             x, w = np.where(ok, v, 0.0), np.zeros(len(v))
@@ -560,6 +573,19 @@ def _aggregate(data: _Data, codes: np.ndarray, level: str, period: str, year: in
         status[indicator][target] = "estimated"
         filled += int(target.sum())
     return filled
+
+
+def _copy_notes(copies: pd.DataFrame) -> list[str]:
+    """One note per copied row left out (see :mod:`~wijkkompas.analysis.copies`)."""
+    notes = []
+    for c in copies.itertuples(index=False):
+        whose = (f"a copy of {c.copy_of}'s" if "," not in c.copy_of and c.copy_of
+                 else "the same as " + c.copy_of.replace(",", ", ") + ", attributable to none")
+        own = (f"; its own population {c.population_reference:,.0f} ({c.reference})"
+               if c.reference else "")
+        notes.append(f"{c.code} ({c.vintage} boundaries): figures {whose} (population "
+                     f"{c.population_row:,.0f}{own}) left out as copied")
+    return notes
 
 
 def _reference_groups(scheme: Scheme, frame: pd.DataFrame, level: str
@@ -706,11 +732,12 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     if level not in SCORE_LEVELS:
         raise WijkkompasError(f"level must be one of {', '.join(SCORE_LEVELS)}, not {level!r}")
     scheme = scheme.with_method(method)
-    inputs = observations if isinstance(observations, Inputs) else Inputs(observations, areas)
+    inputs = (observations if isinstance(observations, Inputs)
+              else Inputs(observations, areas, population=scheme.population))
     period, vintage, year = _select_period_vintage(inputs, scheme, period, vintage, level)
     areas_v = inputs.areas_of(vintage)
     frame = _scored_areas(inputs, areas_v, vintage, level)
-    notes: list[str] = []
+    notes: list[str] = _copy_notes(inputs.copies)
     data = _Data(inputs, vintage, catalog, scheme)
     values, statuses, used_periods, population, _ = _indicator_values(
         data, frame, scheme, level, period, year, areas_v, notes)
@@ -1091,7 +1118,7 @@ def explain(store, catalog: Catalog, scheme: Scheme, area: str, *, period=None,
     level = found["level"]
     if level not in SCORE_LEVELS:
         raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk or gemeente")
-    inputs = Inputs(*load_inputs(store, scheme))
+    inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
     result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
                          method=method)
     if not (result.table["code"] == found["code"]).any():

@@ -20,10 +20,32 @@ Assumptions
   status ``estimated``. A figure carried over one-to-one by a *table* crosswalk (weight
   1, the target receives from that single source) is the same figure under a new code
   and keeps its status; every figure converted by an overlay is ``estimated``.
-- A target is computed only when **every** source contributing to it has a usable
-  figure: a sum or average over part of the sources would be biased. When a contributing
-  source is suppressed the target is suppressed too (a figure derived from a suppressed
-  group is suppressed); when it simply has no figure, the target gets none.
+- **Areas without residents never block a target.** A source is *uninhabited* when its
+  population (the ``population`` indicator, same period or nearest) is 0, or when it has
+  no population figure and its boundaries carry CBS's water marker: the name
+  ``Groot water`` (:data:`WATER_NAMES`; CBS's wijken ``WKxxxx99`` of large inland and
+  coastal waters, which the Kerncijfers leave out). An uninhabited source without a
+  usable figure (none, or suppressed) contributes nothing: zero to counts of residents,
+  households and homes, and zero weight to rates, which are weighed by residents. (Its
+  figure, where it has one, is used like any other: registered crime on water is real.)
+- A target is computed from its sources with a usable figure. A source that is
+  suppressed blocks it: the target is suppressed too (a figure derived from a suppressed
+  group is suppressed). A source that simply has no figure is *missing*; the share of
+  the target it covers is reported (:attr:`HarmoniseResult.missing`), and the target is
+  estimated from the other sources when the missing sources together cover at most
+  ``max_missing`` of it (default :data:`MAX_MISSING`, 5 %), else it gets no figure.
+  The share is measured in residents (w_ij P_i, when every inhabited source of the
+  target has a population), else in area (the piece's size s_ij), else in weight;
+  uninhabited pieces are left out of it.
+- Why 5 %: for a count estimated from the rest the missing part is left out (like
+  ``tobler.area_interpolate``, which counts a missing value as 0, so that totals over
+  all targets equal the known sources' total), so the target is low by about the
+  missing share m when that part is like the rest; for a share or mean the estimate is
+  off by m x (the missing part's value - the rest's), at most 5 points on a percentage
+  in the extreme case and far less in practice. Both are of the order of what CBS's
+  rounding of small counts to fives and the overlay of generalised borders (slivers up
+  to ``min_share``, 1 %, of a source dropped) already allow; beyond it a target would
+  mainly reflect the sources that happen to be present.
 
 Notes
 -----
@@ -56,6 +78,12 @@ from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, SourceInfo
 from ._common import USABLE
 
 CROSSWALK_COLUMNS = ["from_code", "to_code", "weight", "size"]
+MISSING_COLUMNS = ["indicator", "period", "to_code", "from_code", "share", "target_share",
+                   "estimated"]
+# CBS's name for the wijken and buurten of large waters (code WKxxxx99): no residents
+WATER_NAMES = frozenset({"groot water"})
+# the share of a target its sources without a figure may cover (module Assumptions)
+MAX_MISSING = 0.05
 
 
 @dataclass
@@ -64,7 +92,8 @@ class Crosswalk:
 
     ``table``: from_code, to_code, weight (share of the source in the target, summing to
     1 per source), size (the piece's absolute size: m2 for overlays, the table's size
-    column, or NaN). ``names``: target code -> name when known.
+    column, or NaN). ``names``: target code -> name when known. ``uninhabited``: source
+    codes the boundaries mark as water (:data:`WATER_NAMES`), without residents.
     """
 
     table: pd.DataFrame
@@ -74,6 +103,7 @@ class Crosswalk:
     method: str = "table"
     names: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    uninhabited: frozenset[str] = frozenset()
 
     @property
     def one_to_one(self) -> pd.Series:
@@ -203,30 +233,127 @@ def crosswalk_from_boundaries(source, target, *, from_vintage: int | None = None
     if unmatched:
         notes.append(f"{len(unmatched)} source areas overlap no target area")
     names = dict(zip(tgt["code"], tgt["name"], strict=True)) if "name" in tgt else {}
+    water: frozenset[str] = frozenset()
+    if "name" in src:
+        is_water = src["name"].fillna("").astype(str).str.strip().str.lower().isin(WATER_NAMES)
+        water = frozenset(src.loc[is_water.to_numpy(), "code"].astype(str))
     from_vintage = from_vintage if from_vintage is not None else int(src["vintage"].iloc[0])
     to_vintage = to_vintage if to_vintage is not None else int(tgt["vintage"].iloc[0])
     table["weight"] = table["weight"].astype(float)
     return Crosswalk(table[CROSSWALK_COLUMNS].reset_index(drop=True), int(from_vintage),
-                     int(to_vintage), level, "area", names, notes)
+                     int(to_vintage), level, "area", names, notes, water)
 
 
 @dataclass
 class HarmoniseResult:
-    """The converted figures (``result``, ready for :meth:`Store.ingest`) and a report."""
+    """The converted figures (``result``, ready for :meth:`Store.ingest`) and a report.
+
+    ``report``: per indicator x period the sources, targets computed, estimated,
+    suppressed, ``incomplete`` (targets left without a figure because sources covering
+    more than ``max_missing`` of them have none), ``partial`` (targets estimated from
+    the rest), ``uninhabited`` (sources without residents and without a figure, left
+    out), and for counts ``total_from``/``total_to``. ``missing``: one row per target
+    and source without a figure (:data:`MISSING_COLUMNS`): the share of the target that
+    source covers, the share all its missing sources cover, and whether the target was
+    estimated from the rest.
+    """
 
     result: ReadResult
     crosswalk: Crosswalk
     report: pd.DataFrame          # per indicator x period: targets computed, estimated, ...
     notes: list[str] = field(default_factory=list)
+    missing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MISSING_COLUMNS))
 
     @property
     def observations(self) -> pd.DataFrame:
         return self.result.observations
 
 
+def _uninhabited(water: frozenset[str], P: pd.Series | None) -> set[str]:
+    """Sources without residents: population 0, or water by their boundaries and no
+    population figure (module Assumptions)."""
+    if P is None:
+        return set(water)
+    return set(P.index[P.to_numpy() == 0]) | (set(water) - set(P.index))
+
+
+def _populations(pop: pd.DataFrame | None, year: int) -> pd.Series | None:
+    """Each source's population in ``year``, else in the nearest period."""
+    if pop is None or pop.empty:
+        return None
+    pp = pop.assign(gap=(pop["year"] - year).abs()).sort_values("gap")
+    return pp.drop_duplicates("area_code").set_index("area_code")["value"]
+
+
+def _cover(links: pd.DataFrame) -> np.ndarray:
+    """The share of its target each link covers, in residents, else area, else weight
+    (module Assumptions); uninhabited links cover nothing."""
+    inhabited = ~links["empty"]
+    residents = (links["weight"] * links["P"]).where(inhabited)
+    size = links["size"].where(inhabited)
+    by = links["to_code"]
+    all_residents = (residents.notna() | ~inhabited).groupby(by).transform("all")
+    all_size = (size.notna() | ~inhabited).groupby(by).transform("all")
+    measure = pd.Series(np.where(all_residents, residents,
+                                 np.where(all_size, size, links["weight"])), index=links.index)
+    measure = measure.where(inhabited, 0.0).fillna(0.0)
+    total = measure.groupby(by).transform("sum")
+    return (measure / total.where(total > 0)).fillna(0.0).to_numpy()
+
+
+def _weights(links: pd.DataFrame, kind: str, population_known: bool) -> pd.Series:
+    """a_ij of the module Notes: weights of the sources of one target."""
+    if kind == "count":
+        return links["weight"] * 1.0
+    if population_known:
+        a = links["weight"] * links["P"]
+        return a.fillna(links["size"].fillna(links["weight"]))
+    if links["size"].notna().all():
+        return links["size"] * 1.0
+    return links["weight"] * 1.0
+
+
+def _convert(group: pd.DataFrame, cw: pd.DataFrame, kind: str, P: pd.Series | None,
+             water: frozenset[str], max_missing: float):
+    """One indicator and period: the targets' values and statuses, and the per-target
+    figures the report needs."""
+    g = group.drop_duplicates("area_code").set_index("area_code")
+    links = cw.merge(g[["value", "status"]], left_on="from_code", right_index=True,
+                     how="left")
+    links["P"] = links["from_code"].map(P) if P is not None else np.nan
+    links["usable"] = links["status"].isin(USABLE) & links["value"].notna()
+    # a source without residents and without a usable figure contributes nothing
+    links["empty"] = links["from_code"].isin(_uninhabited(water, P)) & ~links["usable"]
+    links.loc[links["empty"], "P"] = 0.0
+    links["suppressed"] = (links["status"] == "suppressed") & ~links["empty"]
+    links["missing"] = ~links["usable"] & ~links["suppressed"] & ~links["empty"]
+    links["a"] = np.where(links["usable"], _weights(links, kind, P is not None), 0.0)
+    links["piece"] = np.where(links["usable"], links["a"] * links["value"], 0.0)
+    links["observed"] = links["status"] == "observed"
+    per = links.groupby("to_code").agg(
+        n_usable=("usable", "sum"), n_suppressed=("suppressed", "sum"),
+        n_missing=("missing", "sum"), piece=("piece", "sum"), a=("a", "sum"),
+        observed=("observed", "all"))
+    per["status"] = np.where(per["observed"], "observed", "estimated")
+    links["cover"] = _cover(links)
+    per["missing_share"] = links["cover"].where(links["missing"], 0.0).groupby(
+        links["to_code"]).sum().reindex(per.index)
+    suppressed = per["n_suppressed"] > 0
+    partial = ~suppressed & (per["n_missing"] > 0) & (per["n_usable"] > 0) & (
+        per["missing_share"] <= max_missing)
+    complete = ~suppressed & (per["n_missing"] == 0) & (per["n_usable"] > 0)
+    value = per["piece"] if kind == "count" else per["piece"] / per["a"].where(per["a"] > 0)
+    per["value"] = np.where(suppressed, np.nan, value)
+    per["out_status"] = np.where(suppressed, "suppressed", "estimated")
+    per["complete"], per["partial"] = complete, partial
+    kept = per[complete | partial | suppressed]
+    return links, per, kept
+
+
 def harmonise(observations: pd.DataFrame, crosswalk: Crosswalk, catalog: Catalog, *,
               population: str | None = "inwoners", keep_exact: bool = True,
-              kinds: dict[str, str] | None = None) -> HarmoniseResult:
+              kinds: dict[str, str] | None = None,
+              max_missing: float = MAX_MISSING) -> HarmoniseResult:
     """Convert figures of ``crosswalk.from_vintage`` to ``crosswalk.to_vintage``.
 
     Parameters
@@ -234,14 +361,20 @@ def harmonise(observations: pd.DataFrame, crosswalk: Crosswalk, catalog: Catalog
     observations
         Long figures (the store's layout) of the from vintage; other vintages are ignored.
     population
-        The indicator whose figures weigh sources when averaging rates (module Notes);
-        None to weigh by the crosswalk's sizes or weights only.
+        The indicator whose figures weigh sources when averaging rates (module Notes)
+        and tell which sources have no residents; None to weigh by the crosswalk's sizes
+        or weights only.
     keep_exact
         Keep the status of figures carried over one-to-one (default); False marks every
         converted figure ``estimated``.
     kinds
         ``kind`` for indicator ids outside the catalog (default for those: ``mean``).
+    max_missing
+        The share of a target that sources without a figure may cover for the target to
+        be estimated from the rest (module Assumptions; 0 = every source must have one).
     """
+    if not 0 <= max_missing < 1:
+        raise WijkkompasError(f"max_missing is a share from 0 up to 1, not {max_missing}")
     cw = crosswalk.table
     obs = observations[observations["vintage"].astype(int) == crosswalk.from_vintage].copy()
     obs["area_code"] = obs["area_code"].astype(str)
@@ -259,68 +392,62 @@ def harmonise(observations: pd.DataFrame, crosswalk: Crosswalk, catalog: Catalog
     if population:
         p = obs[(obs["indicator"] == population) & obs["status"].isin(USABLE)]
         pop = p[["area_code", "period", "year", "value"]]
-    frames, report = [], []
-    # every source of a target, for the "all sources present" rule
-    n_sources = cw.groupby("to_code")["from_code"].size()
+    frames, report, missing = [], [], []
     for (indicator, period), group in obs.groupby(["indicator", "period"], sort=True):
         kind = (catalog[indicator].kind if indicator in catalog
                 else (kinds or {}).get(indicator, "mean"))
         year = int(group["year"].iloc[0])
-        g = group.drop_duplicates("area_code").set_index("area_code")
-        links = cw.merge(g[["value", "status"]], left_on="from_code", right_index=True,
-                         how="left")
-        links["usable"] = links["status"].isin(USABLE) & links["value"].notna()
-        links["suppressed"] = links["status"] == "suppressed"
-        if kind == "count":
-            links["a"] = links["weight"]
-            links["piece"] = links["weight"] * links["value"]
-        else:
-            a = links["weight"] * 1.0
-            if pop is not None and len(pop):
-                # the population of the same period, else the nearest period
-                pp = pop.assign(gap=(pop["year"] - year).abs()).sort_values("gap")
-                pp = pp.drop_duplicates("area_code").set_index("area_code")["value"]
-                P = links["from_code"].map(pp)
-                a = np.where(P.notna(), links["weight"] * P, np.nan)
-                if np.isnan(a).any():
-                    a = np.where(np.isnan(a), links["size"].fillna(links["weight"]), a)
-                    if indicator != population:
-                        notes.append(f"{indicator} {period}: some sources without "
-                                     f"{population}; weighed by the piece's size")
-            elif links["size"].notna().all():
-                a = links["size"]
-            links["a"] = a
-            links["piece"] = links["a"] * links["value"]
-        per = links.groupby("to_code").agg(
-            n_usable=("usable", "sum"), n_suppressed=("suppressed", "sum"),
-            piece=("piece", "sum"), a=("a", "sum"),
-            status=("status", lambda s: "observed" if (s == "observed").all() else
-                    ("estimated" if s.isin(USABLE).all() else "x")))
-        complete = per["n_usable"] == n_sources.reindex(per.index)
-        suppressed = ~complete & (per["n_suppressed"] > 0)
-        value = per["piece"] if kind == "count" else per["piece"] / per["a"].where(per["a"] > 0)
-        out = pd.DataFrame({"area_code": per.index, "value": value.to_numpy(),
-                            "status": "estimated"})
-        out.loc[suppressed.to_numpy(), ["value", "status"]] = [np.nan, "suppressed"]
-        out = out[(complete | suppressed).to_numpy()]
+        P = _populations(pop, year)
+        links, per, kept = _convert(group, cw, kind, P, crosswalk.uninhabited, max_missing)
+        if kind != "count" and P is not None and indicator != population and (
+                links["usable"] & links["P"].isna()).any():
+            notes.append(f"{indicator} {period}: some sources without {population}; "
+                         "weighed by the piece's size")
+        out = pd.DataFrame({"area_code": kept.index, "value": kept["value"].to_numpy(),
+                            "status": kept["out_status"].to_numpy()})
         if keep_exact:
             single = links[links["usable"]].groupby("to_code")["from_code"].first()
-            is_exact = [(single.get(c), c) in exact_pairs for c in out["area_code"]]
-            src_status = per["status"].reindex(out["area_code"]).to_numpy()
-            keep = np.asarray(is_exact) & (out["status"] != "suppressed").to_numpy()
-            out.loc[keep, "status"] = np.where(src_status[keep] == "observed", "observed",
-                                               "estimated")
-        out = out.assign(vintage=crosswalk.to_vintage, period=period, year=year,
-                         indicator=indicator)
-        frames.append(out)
+            is_exact = np.asarray([(single.get(c), c) in exact_pairs for c in out["area_code"]],
+                                  dtype=bool) & kept["complete"].to_numpy()
+            keep = is_exact & (out["status"] != "suppressed").to_numpy()
+            out.loc[keep, "status"] = kept["status"].to_numpy()[keep]
+        frames.append(out.assign(vintage=crosswalk.to_vintage, period=period, year=year,
+                                 indicator=indicator))
+        gone = links[links["missing"]]
+        if len(gone):
+            missing.append(pd.DataFrame({
+                "indicator": indicator, "period": period, "to_code": gone["to_code"],
+                "from_code": gone["from_code"],
+                "share": gone["cover"].to_numpy(),
+                "target_share": gone["to_code"].map(per["missing_share"]),
+                "estimated": gone["to_code"].map(per["partial"]).astype(bool)}))
         report.append(dict(indicator=indicator, period=period, kind=kind,
-                           sources=int(g.index.isin(sources).sum()), targets=len(out),
+                           sources=int(group["area_code"].nunique()), targets=len(out),
                            estimated=int((out["status"] == "estimated").sum()),
                            suppressed=int((out["status"] == "suppressed").sum()),
-                           incomplete=int((~complete & ~suppressed).sum()),
+                           incomplete=int(len(per) - len(kept)),
+                           partial=int(per["partial"].sum()),
+                           uninhabited=int(links.loc[links["empty"], "from_code"].nunique()),
                            total_from=float(group.loc[group["status"].isin(USABLE), "value"]
                                             .sum()) if kind == "count" else np.nan,
                            total_to=float(out["value"].sum()) if kind == "count" else np.nan))
+    missing_frame = (pd.concat(missing, ignore_index=True) if missing
+                     else pd.DataFrame(columns=MISSING_COLUMNS))
+    empty = max((r["uninhabited"] for r in report), default=0)
+    if empty:
+        notes.append(f"up to {empty} source areas without residents (population 0, or water "
+                     "by their boundaries) and without a figure left out: they never block "
+                     "a target")
+    partial = sum(r["partial"] for r in report)
+    if partial:
+        notes.append(f"{partial} targets estimated from their other sources: sources without "
+                     f"a figure cover at most {max_missing:.0%} of them (see .missing)")
+    return HarmoniseResult(_result(frames, crosswalk), crosswalk, pd.DataFrame(report),
+                           notes, missing_frame)
+
+
+def _result(frames: list[pd.DataFrame], crosswalk: Crosswalk) -> ReadResult:
+    """The converted figures as a ReadResult with the target areas."""
     source_id = f"harmonised-{crosswalk.from_vintage}-{crosswalk.to_vintage}"
     if frames:
         result_obs = pd.concat(frames, ignore_index=True)
@@ -343,15 +470,15 @@ def harmonise(observations: pd.DataFrame, crosswalk: Crosswalk, catalog: Catalog
                             f"the {crosswalk.to_vintage} boundaries ({crosswalk.method} "
                             "crosswalk)",
                       publisher="wijkkompas (computed)", file=f"<{source_id}>", format="harmonised")
-    return HarmoniseResult(ReadResult(info, result_obs, areas), crosswalk,
-                           pd.DataFrame(report), notes)
+    return ReadResult(info, result_obs, areas)
 
 
 def harmonise_store(store, catalog: Catalog, *, level: str, from_vintage: int,
                     to_vintage: int, crosswalk: Crosswalk | None = None,
                     indicators=None, periods=None, min_share: float = 0.01,
                     population: str | None = "inwoners",
-                    skip_existing: bool = True) -> HarmoniseResult:
+                    skip_existing: bool = True,
+                    max_missing: float = MAX_MISSING) -> HarmoniseResult:
     """Convert a store's figures of one level from one vintage to another.
 
     Without ``crosswalk`` the stored boundaries of both vintages are overlaid
@@ -372,7 +499,8 @@ def harmonise_store(store, catalog: Catalog, *, level: str, from_vintage: int,
             ["area_code", "period", "indicator"])
     if obs.empty:
         raise WijkkompasError(f"no {level} figures on the {from_vintage} boundaries")
-    result = harmonise(obs, crosswalk, catalog, population=population)
+    result = harmonise(obs, crosswalk, catalog, population=population,
+                       max_missing=max_missing)
     if indicators and population and population not in indicators:
         o = result.result.observations
         result.result.observations = o[o["indicator"] != population].reset_index(drop=True)

@@ -77,7 +77,8 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
     from ..schemes import load_scheme
 
     scheme = scheme or load_scheme(None, catalog)
-    inputs = data if isinstance(data, Inputs) else Inputs(*load_inputs(data, scheme))
+    inputs = (data if isinstance(data, Inputs)
+              else Inputs(*load_inputs(data, scheme), population=scheme.population))
     obs = inputs.obs[inputs.obs["_level"] == level]
     if obs.empty:
         raise WijkkompasError(f"no figures of the scheme's indicators for level {level!r}")

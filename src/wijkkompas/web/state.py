@@ -207,7 +207,8 @@ class WebData:
 
         with self._lock:
             if self._inputs is None:
-                self._inputs = Inputs(*load_inputs(self.store, self.scheme))
+                self._inputs = Inputs(*load_inputs(self.store, self.scheme),
+                                      population=self.scheme.population)
             return self._inputs
 
     def score_periods(self, level: str) -> list[str]:
