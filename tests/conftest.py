@@ -108,6 +108,19 @@ def health_wijken(demo_store):
     return wide.dropna()
 
 
+@pytest.fixture(scope="module")
+def wijken_2024_2016(demo_store, catalog):
+    """The 2024 wijk residents moved onto the 2016 wijken by the area overlay
+    (test_change_harmonise, test_against_tobler)."""
+    from wijkkompas.change.harmonise import crosswalk_from_boundaries, harmonise
+
+    source = demo_store.boundaries("wijk", 2024)
+    target = demo_store.boundaries("wijk", 2016)
+    obs = demo_store.observations(level="wijk", vintage=2024, indicators=["inwoners"])
+    cw = crosswalk_from_boundaries(source, target)
+    return source, target, obs, cw, harmonise(obs, cw, catalog)
+
+
 # the spatial statistics on the bundled data ---------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Harmonisation: crosswalk rules on a constructed case, the real Amsterdam crosswalk and
-the wijken 2016 -> 2024 overlay with conservation of totals."""
+the wijken 2016 -> 2024 overlay with conservation of totals, water in 2024 -> 2016.
+Comparisons with tobler.area_interpolate: tests/test_against_tobler.py."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,34 +131,6 @@ def test_overlay_of_identical_boundaries_is_one_to_one(demo_store):
     assert np.allclose(cw.table["weight"], 1.0)
 
 
-def _tobler_totals(source, target, column):
-    """tobler's area interpolation of one count.
-
-    A missing value is given as 0, which is what tobler does with it (``_nan_check``;
-    under pandas copy-on-write its in-place replacement fails on a read-only array).
-    """
-    import shapely
-    from tobler.area_weighted import area_interpolate
-
-    src = source[["code", column, "geometry"]].copy()
-    src[column] = src[column].fillna(0.0)
-    src["geometry"] = src.geometry.make_valid()
-    geoms = target.geometry.to_numpy()
-    tgt = target[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)][["code", "geometry"]]
-    tgt = tgt.assign(geometry=tgt.geometry.make_valid()).reset_index(drop=True)
-    out = area_interpolate(src, tgt, extensive_variables=[column])
-    return pd.Series(out[column].to_numpy(), index=tgt["code"])
-
-
-@pytest.fixture(scope="module")
-def wijken_2024_2016(demo_store, catalog):
-    source = demo_store.boundaries("wijk", 2024)
-    target = demo_store.boundaries("wijk", 2016)
-    obs = demo_store.observations(level="wijk", vintage=2024, indicators=["inwoners"])
-    cw = crosswalk_from_boundaries(source, target)
-    return source, target, obs, cw, harmonise(obs, cw, catalog)
-
-
 def test_water_never_blocks_a_target_2024_to_2016(wijken_2024_2016):
     source, _, obs, cw, result = wijken_2024_2016
     # the 81 "Groot water" wijken of 2024 have no figures in the Kerncijfers 2024
@@ -173,60 +146,3 @@ def test_water_never_blocks_a_target_2024_to_2016(wijken_2024_2016):
     assert list(missing.index) == ["WK099899"]
     assert missing.at["WK099899", "target_share"] < 0.01
     assert bool(missing.at["WK099899", "estimated"])
-
-
-def test_residents_conserved_2024_to_2016_like_tobler(wijken_2024_2016):
-    source, target, obs, _, result = wijken_2024_2016
-    pop = obs.set_index("area_code")["value"]
-    mine = result.observations.set_index("area_code")["value"]
-    theirs = _tobler_totals(source.assign(inwoners=source["code"].map(pop)), target, "inwoners")
-    # 17,942,715 residents in 2024; while water blocked its targets, 1,402,094 (7.8 %) were lost
-    assert pop.sum() == pytest.approx(17_942_715)
-    assert mine.sum() == pytest.approx(pop.sum(), rel=1e-9)
-    assert theirs.sum() == pytest.approx(pop.sum(), abs=1)  # float sums over 16,000 pieces
-    both = pd.concat([mine, theirs], axis=1, join="inner")
-    assert len(both) == len(mine) > 2950
-    # the same estimates, up to the slivers under 1 % that the crosswalk drops
-    assert both.corr().iloc[0, 1] > 0.9999
-    assert (both.iloc[:, 0] - both.iloc[:, 1]).abs().sum() < 0.01 * pop.sum()
-
-
-def test_wijken_2022_to_2024_conserve_residents_like_tobler(shared_data, demo_store,
-                                                           catalog, tmp_path):
-    # the 2022 wijk layer (tmap's selection of the CBS wijkkaart) with Kerncijfers 2022
-    import gzip
-    import shutil
-
-    from wijkkompas.geo.boundaries import read
-
-    folder = shared_data / "nl-wijken-2022-kwb"
-    path = tmp_path / "wijk_2022.geojson"
-    with gzip.open(folder / "wijk_2022_kwb_wgs84.geojson.gz") as raw, open(path, "wb") as out:
-        shutil.copyfileobj(raw, out)
-    source = read(path, vintage=2022).boundaries
-    attributes = pd.read_csv(folder / "wijk_2022_kwb_attributes.csv")
-    obs = pd.concat([pd.DataFrame({
-        "area_code": attributes["code"], "vintage": 2022, "period": "2022", "year": 2022,
-        "indicator": indicator, "value": attributes[column].astype(float), "status": "observed",
-        "source": "kwb-2022"}) for indicator, column in (("inwoners", "population"),
-                                                        ("woz_waarde", "dwelling_value"))])
-    obs = obs[obs["value"].notna()]  # suppressed and empty cells: no figure
-    target = demo_store.boundaries("wijk", 2024)
-    cw = crosswalk_from_boundaries(source, target)
-    result = harmonise(obs, cw, catalog)
-    pop = attributes.set_index("code")["population"].astype(float)
-    out = result.observations
-    mine = out[out["indicator"] == "inwoners"].set_index("area_code")["value"]
-    theirs = _tobler_totals(source.assign(inwoners=source["code"].map(pop)), target, "inwoners")
-    assert mine.sum() == pytest.approx(pop.sum(), rel=1e-9)
-    assert theirs.sum() == pytest.approx(pop.sum(), abs=1)
-    both = pd.concat([mine, theirs], axis=1, join="inner")
-    assert both.corr().iloc[0, 1] > 0.9999
-    # wijken with 0 residents (dunes, parks, business areas) have no WOZ value; they never
-    # block a target, so no source without a WOZ figure is inhabited
-    gone = result.missing[result.missing["indicator"] == "woz_waarde"]
-    assert (pop.reindex(gone["from_code"]) > 0).all()
-    zero = set(pop.index[pop == 0])
-    assert len(zero) == 28 and not zero & set(gone["from_code"])
-    woz = result.report.set_index("indicator").loc["woz_waarde"]
-    assert woz["uninhabited"] > 20
