@@ -137,10 +137,11 @@ def den_haag_woz(demo_store):
     return values.reindex(sw.codes), sw
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def wijk_hotspots(demo_store, catalog):
     """Hot spots of the composite of every wijk of the latest period on the 2024 wijk
-    boundaries, with the weights (test_change_spatial, test_against_esda)."""
+    boundaries, with the weights (test_change_spatial, test_against_esda; read-only: made
+    once per worker, about 20 s)."""
     from wijkkompas.change.spatial import hotspots, weights_for
 
     result = hotspots(demo_store, catalog, level="wijk", executor="serial", write=False)
