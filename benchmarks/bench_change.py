@@ -39,7 +39,7 @@ def run(store_dir: str, spatial: bool) -> None:
     import pandas as pd
 
     from wijkkompas.analysis.classes import order_of
-    from wijkkompas.analysis.scores import Inputs, load_inputs
+    from wijkkompas.analysis.inputs import Inputs, load_inputs
     from wijkkompas.catalog import load_catalog
     from wijkkompas.change.panel import score_panel
     from wijkkompas.change.peers import all_peers

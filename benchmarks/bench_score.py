@@ -5,8 +5,8 @@ the bundled data are loaded into a temporary store first (not timed). In one pro
 times
 
 - *read*: reading the scheme's observations and the areas from the store
-  (:func:`wijkkompas.analysis.scores.load_inputs`), the same query ``score`` makes;
-- *score*: preparing them once (:class:`~wijkkompas.analysis.scores.Inputs`) and scoring
+  (:func:`wijkkompas.analysis.inputs.load_inputs`), the same query ``score`` makes;
+- *score*: preparing them once (:class:`~wijkkompas.analysis.inputs.Inputs`) and scoring
   every level (buurt, wijk, gemeente) for every period the default scheme has figures
   for, with the default scheme.
 
@@ -21,7 +21,8 @@ import time
 
 
 def run(store_dir: str, repeat: int) -> None:
-    from wijkkompas.analysis.scores import SCORE_LEVELS, Inputs, load_inputs, score_frame
+    from wijkkompas.analysis.engine import score_frame
+    from wijkkompas.analysis.inputs import SCORE_LEVELS, Inputs, load_inputs
     from wijkkompas.catalog import load_catalog
     from wijkkompas.errors import WijkkompasError
     from wijkkompas.schemes import load_scheme

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from wijkkompas.analysis.copies import find_copies
-from wijkkompas.analysis.scores import Inputs, score
+from wijkkompas.analysis.engine import score
+from wijkkompas.analysis.inputs import Inputs
 from wijkkompas.schemes import load_scheme, parse_scheme
 from wijkkompas.sources import mapped
 

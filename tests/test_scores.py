@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wijkkompas.analysis.scores import COLUMNS, EXTRA_COLUMNS, explain_result, score_frame
+from wijkkompas.analysis.engine import COLUMNS, EXTRA_COLUMNS, score_frame
+from wijkkompas.analysis.explain import explain_result
 from wijkkompas.analysis.standardise import zscore
 from wijkkompas.schemes import SchemeError, load_scheme, parse_scheme
 
@@ -429,7 +430,7 @@ def test_explain_contributions_add_up(catalog, health):
 
 @pytest.mark.parametrize("level", ["buurt", "wijk", "gemeente"])
 def test_bundled_end_to_end(demo_store, catalog, level):
-    from wijkkompas.analysis.scores import score
+    from wijkkompas.analysis.engine import score
 
     scheme = load_scheme(None, catalog)
     for period in ("2020", "2024"):
@@ -445,7 +446,7 @@ def test_bundled_end_to_end(demo_store, catalog, level):
 
 
 def test_bundled_explain(demo_store, catalog):
-    from wijkkompas.analysis.scores import explain
+    from wijkkompas.analysis.explain import explain
 
     scheme = load_scheme(None, catalog)
     e = explain(demo_store, catalog, scheme, "GM0518", period="2020")
@@ -458,7 +459,7 @@ def test_bundled_explain_table_adds_up(demo_store, catalog):
     their weights add up to the domain score (and the contributions to score x domain
     weight), the domain scores times their weights to the composite; every indicator
     line carries the year of its figure."""
-    from wijkkompas.analysis.scores import explain
+    from wijkkompas.analysis.explain import explain
 
     e = explain(demo_store, catalog, load_scheme(None, catalog), "WK051836", period="2020")
     ind = e.indicators

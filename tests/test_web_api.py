@@ -43,7 +43,7 @@ def test_area_profile_figures_match_the_store(web, demo_store):
 
 
 def test_scores_match_the_scoring_api(web, demo_store, catalog):
-    from wijkkompas.analysis.scores import score
+    from wijkkompas.analysis.engine import score
     from wijkkompas.schemes import load_scheme
 
     body = web.get("/api/scores", params={"level": "gemeente", "period": "2020"}).json()

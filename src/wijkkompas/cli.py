@@ -20,7 +20,7 @@ from .errors import WijkkompasError
 from .store import IngestReport, Store
 
 if TYPE_CHECKING:
-    from .analysis.scores import ExplainResult
+    from .analysis.explain import ExplainResult
 
 app = typer.Typer(help="wijkkompas: monitor, analyse and plan the integrated neighbourhood "
                        "approach (integrale meerjarige wijkaanpak).",
@@ -297,7 +297,7 @@ def score(
     catalog: CatalogOption = None,
 ) -> None:
     """Five-domain scores, composite vulnerability, class and cumulation flags per area."""
-    from .analysis.scores import score as run
+    from .analysis.engine import score as run
     from .export import write_table
     from .schemes import load_scheme
 
@@ -331,7 +331,7 @@ def explain(
     catalog: CatalogOption = None,
 ) -> None:
     """How an area's score is made: values, reference values, standardised values, weights."""
-    from .analysis.scores import explain as run
+    from .analysis.explain import explain as run
     from .schemes import load_scheme
 
     try:

@@ -5,7 +5,7 @@ gives Zuiderpark (WK051835, about 160 residents, mostly a park) the row of Moerw
 (WK051836, about 21,000), Oostduinen (WK051801, dunes, no residents) that of Belgisch
 Park (WK051802), and Leidschendam-Voorburg's wijk 07 that of wijk 01. ``wijkkompas trends
 --quality`` reports them (``identical_series``); this module decides which member of
-such a group is the copy, so that scoring (:class:`~wijkkompas.analysis.scores.Inputs`,
+such a group is the copy, so that scoring (:class:`~wijkkompas.analysis.inputs.Inputs`,
 through which every score reads its figures and populations) never uses a copy.
 
 Rule

@@ -14,7 +14,7 @@ The conventions are the same everywhere:
   selects the areas the statistics are taken from; None means all areas given. Areas
   outside the reference group are standardised against it too. Which areas form the
   group (all areas of the level in the country, the areas of one gemeente, or a set
-  chosen by the user) is decided by the caller (:mod:`wijkkompas.analysis.scores`).
+  chosen by the user) is decided by the caller (:mod:`wijkkompas.analysis.engine`).
 - **Weights.** ``weights`` (usually residents) weight the reference statistics of the
   z-score and of the reference-year index. Unweighted (the default) treats every area
   as one observation, so the reference is *the average area*, as the PBL regional

@@ -1,6 +1,6 @@
 """Score panels: the composite, domain scores and classes of every area over several periods.
 
-:func:`score_panel` runs :func:`wijkkompas.analysis.scores.score_frame` once per period,
+:func:`score_panel` runs :func:`wijkkompas.analysis.engine.score_frame` once per period,
 **on one boundary vintage** (codes of different vintages are different areas), and
 stacks the tables. The change modules (trends, transitions, early warning, peers) read
 composites and classes from it.
@@ -64,7 +64,7 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
     Parameters
     ----------
     data
-        A :class:`~wijkkompas.store.Store`, or an :class:`~wijkkompas.analysis.scores.Inputs`.
+        A :class:`~wijkkompas.store.Store`, or an :class:`~wijkkompas.analysis.inputs.Inputs`.
     scheme
         A :class:`~wijkkompas.schemes.Scheme`; None loads the default scheme.
     periods
@@ -73,7 +73,8 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
         Boundary vintage; default the vintage with the most periods of the scheme's
         indicators at this level (then the most figures).
     """
-    from ..analysis.scores import Inputs, load_inputs, score_frame
+    from ..analysis.engine import score_frame
+    from ..analysis.inputs import Inputs, load_inputs
     from ..schemes import load_scheme
 
     scheme = scheme or load_scheme(None, catalog)

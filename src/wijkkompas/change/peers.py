@@ -20,7 +20,7 @@ Notes
   listed with the change of their composite (vulnerability) between the periods.
 - Decomposition (:func:`decompose`): for additive schemes (z-scores, robust z, index)
   the composite is V = sum_i c_i with contributions c_i = w_domain x w_indicator x z_i
-  (see :func:`wijkkompas.analysis.scores.explain`), so the change V_2 - V_1 =
+  (see :func:`wijkkompas.analysis.explain.explain`), so the change V_2 - V_1 =
   sum_i (c_i2 - c_i1) exactly; an indicator without a figure in a period contributes 0
   there. For percentile and IMD schemes the composite is re-ranked and the sum is not
   exact: the result says so (``exact``).

@@ -276,14 +276,14 @@ def hotspots(store, catalog, scheme=None, *, level: str = "buurt", period=None,
              write: bool = True) -> HotspotResult:
     """Hot and cold spots of the composite vulnerability (default) or one indicator.
 
-    The composite comes from :func:`wijkkompas.analysis.scores.score` (higher = more
+    The composite comes from :func:`wijkkompas.analysis.engine.score` (higher = more
     vulnerable, so HH = a cluster of vulnerable areas); an indicator is taken as stored,
     oriented so that higher = worse. Writes the table to :func:`hotspot_path` when
     ``write``.
     """
     notes: list[str] = []
     if indicator is None:
-        from ..analysis.scores import score
+        from ..analysis.engine import score
         from ..schemes import load_scheme
         scheme = scheme or load_scheme(None, catalog)
         result = score(store, catalog, scheme, level=level, period=period, vintage=vintage)

@@ -33,7 +33,7 @@ from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
 
 if TYPE_CHECKING:
-    from ..analysis.scores import Inputs
+    from ..analysis.inputs import Inputs
 
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
 SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
@@ -203,7 +203,7 @@ class WebData:
     # -- scores -------------------------------------------------------------------------
 
     def _score_inputs(self):
-        from ..analysis.scores import Inputs, load_inputs
+        from ..analysis.inputs import Inputs, load_inputs
 
         with self._lock:
             if self._inputs is None:
@@ -246,7 +246,7 @@ class WebData:
 
     def scores(self, level: str, period: str | None = None, method: str | None = None):
         """The :class:`ScoreResult` for every area of a level (cached)."""
-        from ..analysis.scores import score_frame
+        from ..analysis.engine import score_frame
 
         if level not in MAP_LEVELS:
             raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")

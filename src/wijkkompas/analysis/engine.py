@@ -1,0 +1,599 @@
+"""Five-domain profiles, composite vulnerability and cumulation, at every level.
+
+:func:`score` (:func:`score_frame` from frames) turns the store's figures into one row
+per area of a level (buurt, wijk or gemeente) and period, following a :class:`~wijkkompas.schemes.Scheme`:
+
+1. **Figures.** For the period, the boundary vintage with the most figures of the
+   scheme's indicators is used (or the one asked for); figures of other vintages have
+   other codes and are never mixed in. Population (the scheme's ``population``
+   indicator) and the denominators of derived rates are taken from the same period, or
+   else the nearest period of the same vintage (population changes slowly compared to
+   the figures it divides); when the vintage has none, the same code in the nearest
+   vintage (CBS never reuses a code for another area). Before any of this, copied rows
+   (an area carrying another area's figures, as in the Haaglanden panel) are left out:
+   their figures become ``missing`` (:mod:`~wijkkompas.analysis.copies`).
+2. **Upward aggregation.** When an area of the level has no published figure at all
+   for an indicator, it is computed from the buurten of the same vintage that lie in it:
+   counts are summed, shares, rates and means are averaged weighted by residents (the
+   only denominator known for every buurt; for a share of adults it is an
+   approximation). It is computed only when *every* buurt with residents has a usable
+   figure: ``observed``, or ``estimated`` (buurt figures moved onto these boundaries by
+   :mod:`~wijkkompas.change.harmonise` are estimates, and still figures). The result is
+   always ``estimated``: it is computed, not published, whether its inputs were observed
+   or not (so never ``observed`` unless every input is). A published suppressed figure
+   is never replaced: a derived figure of a suppressed group is suppressed too.
+3. **Derived rates** (``numerator / denominator * per``) with optional empirical Bayes
+   shrinkage (:func:`~wijkkompas.analysis.reliability.marshall_shrinkage`): ``global``
+   toward the rate of all areas of the level, ``local`` toward the rate of the parent
+   (the buurten of one wijk; the wijken of one gemeente; at gemeente level local is
+   global).
+4. **Reliability.** An area with fewer residents than an indicator's ``min_population``
+   has that figure excluded (never zero) and counted in ``n_unreliable``.
+5. **Standardisation** with the scheme's method against the reference group, every
+   indicator oriented so that **higher = more vulnerable**
+   (:mod:`~wijkkompas.analysis.standardise`).
+6. **Domain scores.** Weighted mean of the domain's standardised indicators that are
+   available (weights renormalised over them); with ``perspective: half`` the objective
+   and subjective means each weigh half when both exist (Wijkprofiel). A domain with
+   fewer available indicators than its minimum is missing (NaN), never zero. Method
+   ``percentile`` ranks the domain mean again (SVI), method ``imd`` transforms it with
+   the IMD rank-exponential (0..100).
+7. **Composite vulnerability**: the weighted mean of the available domain scores (domain
+   weights renormalised); NaN with fewer than ``min_domains`` domains. Method
+   ``percentile`` ranks it again (SVI overall).
+8. **Cumulation.** A domain is *flagged* when its percentile rank within the reference
+   group is at or above ``flag_threshold`` (0.9: the worst decile, as the SVI flags);
+   ``flags`` counts them, ``flagged_domains`` names them.
+9. **Rank and class.** ``rank`` 1 = the most vulnerable of the areas returned
+   (``within``); ``rank_national``/``percentile_national`` place the area among all
+   areas of the level, ``rank_gemeente``/``percentile_gemeente`` within its gemeente.
+   Classes: see :mod:`~wijkkompas.analysis.classes`; z-based classes (PBL,
+   Leefbaarometer, Wijkprofiel) cut the composite after standardising it once more
+   against the reference group, because a mean of z-scores has a smaller spread than
+   one z-score (as the IMD and SVI rank their combined scores again).
+
+Areas are always scored against the whole level (so that national positions exist);
+``within`` only selects the rows returned.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Catalog
+from ..errors import WijkkompasError
+from ..schemes import SCORE_DOMAINS, IndicatorSpec, Scheme, SchemeError
+from . import classes as cls
+from .inputs import (
+    SCORE_LEVELS,
+    Inputs,
+    VintageData,
+    indicator_values,
+    load_inputs,
+    scored_areas,
+    select_period_vintage,
+)
+from .reliability import below_minimum
+from .standardise import METHODS, imd_exponential, orient, percentile_rank
+
+COLUMNS = ["code", "name", "level", "period", "vulnerability", "rank", "class", "flags",
+           "flagged_domains", "n_indicators"] + [f"domain_{d}" for d in SCORE_DOMAINS]
+EXTRA_COLUMNS = ["vintage", "n_domains", "population", "rank_national",
+                 "percentile_national", "rank_gemeente", "percentile_gemeente", "wijk_code",
+                 "gemeente_code", "n_unreliable", "n_suppressed", "n_estimated"]
+DETAIL_COLUMNS = ["code", "domain", "indicator", "perspective", "value", "status", "period",
+                  "population", "standardised", "indicator_weight", "domain_weight",
+                  "contribution", "group"]
+
+
+@dataclass
+class ScoreResult:
+    """A score table with what is needed to audit it.
+
+    Attributes
+    ----------
+    table
+        One row per area: :data:`COLUMNS` then :data:`EXTRA_COLUMNS`, sorted by rank.
+    details
+        One row per area and indicator (all areas of the level, not only ``within``):
+        the value used (after derivation, aggregation, reliability), its status
+        (``observed``, ``estimated``, ``suppressed``, ``missing``, ``unreliable``), the
+        standardised value, its effective weights and its contribution (see
+        :func:`explain`).
+    statistics
+        The reference statistics per indicator and reference group (mean/sd, median/MAD,
+        N, base period) and per domain transform.
+    notes
+        Plain-language remarks: domains without indicators, base periods, fallbacks.
+    """
+
+    table: pd.DataFrame
+    scheme: Scheme
+    level: str
+    period: str
+    vintage: int
+    method: str
+    reference: str
+    statistics: pd.DataFrame
+    domains: list[str]
+    notes: list[str] = field(default_factory=list)
+    # the details are built on first use: scoring many levels and periods need not pay
+    _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _details: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def details(self) -> pd.DataFrame:
+        if self._details is None:
+            self._details = (self._make_details() if self._make_details is not None
+                             else pd.DataFrame(columns=DETAIL_COLUMNS))
+        return self._details
+
+    def __repr__(self) -> str:
+        return (f"ScoreResult({len(self.table)} {self.level} areas, period {self.period}, "
+                f"vintage {self.vintage}, method {self.method}, reference {self.reference}, "
+                f"domains {', '.join(self.domains) or '-'})")
+
+
+
+def _copy_notes(copies: pd.DataFrame) -> list[str]:
+    """One note per copied row left out (see :mod:`~wijkkompas.analysis.copies`)."""
+    notes = []
+    for c in copies.itertuples(index=False):
+        whose = (f"a copy of {c.copy_of}'s" if "," not in c.copy_of and c.copy_of
+                 else "the same as " + c.copy_of.replace(",", ", ") + ", attributable to none")
+        own = (f"; its own population {c.population_reference:,.0f} ({c.reference})"
+               if c.reference else "")
+        notes.append(f"{c.code} ({c.vintage} boundaries): figures {whose} (population "
+                     f"{c.population_row:,.0f}{own}) left out as copied")
+    return notes
+
+
+def _reference_groups(scheme: Scheme, frame: pd.DataFrame, level: str
+                      ) -> tuple[_Groups, np.ndarray, str]:
+    """Group label per area (None = one national group) and the reference mask."""
+    n = len(frame)
+    if scheme.reference == "country":
+        return _Groups(["all"] * n), np.ones(n, bool), \
+            f"all {level} areas"
+    if scheme.reference == "gemeente":
+        if level == "gemeente":
+            raise SchemeError("reference gemeente compares areas with the other areas of "
+                              "their gemeente: use it at buurt or wijk level")
+        return _Groups(frame["gemeente_code"].fillna("?").astype(str)), np.ones(n, bool), \
+            f"the {level} areas of each area's own gemeente"
+    chosen = set(scheme.reference)
+    mask = (frame["code"].isin(chosen) | frame["wijk_code"].isin(chosen)
+            | frame["gemeente_code"].isin(chosen)).to_numpy()
+    if not mask.any():
+        raise SchemeError(f"none of the reference areas {', '.join(scheme.reference)} are "
+                          f"{level} areas (or contain any) in the data scored")
+    return _Groups(["chosen"] * n), mask, \
+        f"the {level} areas in {', '.join(scheme.reference)}"
+
+
+class _Groups:
+    """A reference-group label per area, with each group's positions computed once."""
+
+    def __init__(self, labels):
+        self.labels = np.asarray(labels, dtype=object)
+        if len(self.labels) and (self.labels == self.labels[0]).all():
+            self.indices = {self.labels[0]: np.arange(len(self.labels))}
+        else:
+            self.indices = pd.Series(self.labels).groupby(self.labels).indices
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def _by_group(groups: _Groups, mask: np.ndarray, function, values: np.ndarray,
+              weights: np.ndarray | None = None):
+    """Apply ``function(values, reference, weights) -> (out, stats)`` per reference group."""
+    out = np.full(len(values), np.nan)
+    stats = {}
+    for label, positions in groups.indices.items():
+        ref = mask[positions]
+        w = None if weights is None else weights[positions]
+        result, stat = function(values[positions], ref, w)
+        out[positions] = result
+        stats[label] = stat
+    return out, stats
+
+
+def _imd_transform(values, reference, weights=None):
+    out = imd_exponential(values, reference=reference)
+    return out, {"n": int((~np.isnan(values[reference])).sum())}
+
+
+def _percentile_by_group(groups, mask, values):
+    return _by_group(groups, mask, lambda v, r, w: (percentile_rank(v, reference=r), {}),
+                     values)[0]
+
+
+def _rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
+    """Rank 1 = the highest value (most vulnerable); ties share the best rank."""
+    if groups is None:
+        ranked = values.rank(ascending=False, method="min")
+    else:
+        ranked = values.groupby(groups).rank(ascending=False, method="min")
+    return ranked.astype("Int64")
+
+
+# -- scoring ---------------------------------------------------------------------------
+def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog: Catalog,
+                scheme: Scheme, *, level: str = "buurt", period=None, within: str | None = None,
+                method: str | None = None, vintage: int | None = None) -> ScoreResult:
+    """Score from frames: the engine under :func:`score`, usable without a store.
+
+    Parameters
+    ----------
+    observations
+        Long figures with columns area_code, vintage, period, year, indicator, value,
+        status (as :meth:`Store.observations` returns them), or an :class:`Inputs`
+        prepared from them (faster when scoring several levels or periods).
+    areas
+        Areas with code, vintage, name, level, wijk_code, gemeente_code; None derives them
+        from the codes (no names).
+    """
+    if level not in SCORE_LEVELS:
+        raise WijkkompasError(f"level must be one of {', '.join(SCORE_LEVELS)}, not {level!r}")
+    scheme = scheme.with_method(method)
+    inputs = (observations if isinstance(observations, Inputs)
+              else Inputs(observations, areas, population=scheme.population))
+    period, vintage, year = select_period_vintage(inputs, scheme, period, vintage, level)
+    areas_v = inputs.areas_of(vintage)
+    frame = scored_areas(inputs, areas_v, vintage, level)
+    notes: list[str] = _copy_notes(inputs.copies)
+    data = VintageData(inputs, vintage, catalog, scheme)
+    values, statuses, used_periods, population, _ = indicator_values(
+        data, frame, scheme, level, period, year, areas_v, notes)
+    groups, ref_mask, reference_text = _reference_groups(scheme, frame, level)
+    weights = population if scheme.weighting == "population" else None
+
+    stat_rows: list[dict] = []
+    standardised, final_status = _standardise(
+        data, frame, scheme, level, values, statuses, population, groups, ref_mask, weights,
+        areas_v, stat_rows, notes)
+    domains = _domain_scores(scheme, standardised, groups, ref_mask, len(frame), period,
+                             stat_rows, notes)
+    D, domain_weight, n_domains, composite = _composite(scheme, domains.scores, groups,
+                                                        ref_mask)
+    flagged = _flags(D, groups, ref_mask, scheme.flag_threshold)
+
+    table = frame.copy()
+    table["level"] = level
+    table["period"] = period
+    table["vulnerability"] = composite
+    table["class"] = _classes(scheme, composite, groups, ref_mask, weights)
+    table["flags"] = flagged.sum(axis=1)
+    names = np.array(SCORE_DOMAINS, dtype=object)
+    table["flagged_domains"] = [",".join(names[row]) for row in flagged]
+    table["n_indicators"] = domains.n_indicators
+    for j, domain in enumerate(SCORE_DOMAINS):
+        table[f"domain_{domain}"] = D[:, j]
+    table["vintage"] = vintage
+    table["n_domains"] = n_domains
+    table["population"] = population
+    _add_ranks(table, level)
+    _add_status_counts(table, scheme, final_status)
+
+    def make_details():
+        return _details(frame, scheme, values, final_status, used_periods, population,
+                        standardised, domains.indicator_weight, domain_weight, groups)
+    if within:
+        table = _within(table, within, level, vintage)
+    table = table.assign(rank=_rank_desc(table["vulnerability"]))
+    table = table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+    table = table[COLUMNS + EXTRA_COLUMNS]
+    statistics = pd.DataFrame(stat_rows)
+    return ScoreResult(table=table, scheme=scheme, level=level, period=period, vintage=vintage,
+                       method=scheme.method, reference=reference_text, _make_details=make_details,
+                       statistics=statistics, domains=domains.present, notes=notes)
+
+
+def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: str,
+                 values: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
+                 population: np.ndarray, groups: _Groups, ref_mask: np.ndarray,
+                 weights: np.ndarray | None, areas_v: pd.DataFrame, stat_rows: list[dict],
+                 notes: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Standardised values and final statuses per indicator.
+
+    A value of an area below the indicator's minimum population becomes NaN with status
+    ``unreliable``; ``values`` is updated in place to those values (the details show
+    them)."""
+    spec_method = METHODS[scheme.method]
+    standardised: dict[str, np.ndarray] = {}
+    final_status: dict[str, np.ndarray] = {}
+    base_periods = {}
+    for spec in scheme.indicators.values():
+        v = values[spec.id].astype("float64")
+        st = statuses[spec.id]
+        st = np.where(pd.isna(st), "missing", st).astype(object)
+        st[(st == "observed") & np.isnan(v)] = "missing"
+        unreliable = below_minimum(population, spec.min_population) & ~np.isnan(v)
+        v = np.where(unreliable, np.nan, v)
+        st[unreliable] = "unreliable"
+        final_status[spec.id] = st
+        oriented = orient(v, spec.direction)
+        if scheme.method == "index":
+            z, stats, base_period = _index_values(data, frame, scheme, spec, level, oriented,
+                                                  groups, ref_mask, weights, areas_v)
+            base_periods[spec.id] = base_period
+        else:
+            z, stats = _by_group(groups, ref_mask, spec_method.function, oriented,
+                                 None if not spec_method.weighted else weights)
+            base_period = None
+        standardised[spec.id] = z
+        values[spec.id] = v
+        for label, stat in stats.items():
+            stat_rows.append({"indicator": spec.id, "group": label, "stage": "indicator",
+                              "method": scheme.method, "base_period": base_period, **stat})
+    if base_periods:
+        notes.append("index base periods: " + (", ".join(
+            f"{k} {v}" for k, v in base_periods.items() if v is not None) or "none"))
+    return standardised, final_status
+
+
+@dataclass
+class _DomainScores:
+    scores: dict[str, np.ndarray]  # per domain of SCORE_DOMAINS, NaN where not scored
+    indicator_weight: dict[str, np.ndarray]  # per indicator, its weight in its domain
+    present: list[str]  # the domains that some area has a score for
+    n_indicators: np.ndarray  # per area, the indicators with a standardised value
+
+
+def _domain_scores(scheme: Scheme, standardised: dict[str, np.ndarray], groups: _Groups,
+                   ref_mask: np.ndarray, n: int, period: str, stat_rows: list[dict],
+                   notes: list[str]) -> _DomainScores:
+    """Per domain, the weighted sum of its indicators' standardised values where an area
+    has at least the domain's minimum number of them, transformed as the method says."""
+    spec_method = METHODS[scheme.method]
+    out = _DomainScores({}, {}, [], np.zeros(n, dtype=int))
+    for domain in SCORE_DOMAINS:
+        spec_d = scheme.domains.get(domain)
+        if spec_d is None:
+            out.scores[domain] = np.full(n, np.nan)
+            continue
+        ids = list(spec_d.indicators)
+        S = np.column_stack([standardised[i] for i in ids])
+        W = np.array([spec_d.indicators[i] for i in ids], dtype="float64")
+        avail = ~np.isnan(S)
+        count = avail.sum(axis=1)
+        out.n_indicators += count
+        eff = _effective_weights(S, W, avail, [scheme.indicators[i].perspective for i in ids],
+                                 scheme.perspective)
+        raw = np.where(count >= spec_d.min_indicators, np.nansum(eff * np.nan_to_num(S), axis=1),
+                       np.nan)
+        raw = np.where(eff.sum(axis=1) > 0, raw, np.nan)
+        if spec_method.domain_transform == "percentile":
+            score = _percentile_by_group(groups, ref_mask, raw)
+        elif spec_method.domain_transform == "imd":
+            score, stats = _by_group(groups, ref_mask, _imd_transform, raw)
+            for label, stat in stats.items():
+                stat_rows.append({"indicator": f"domain_{domain}", "group": label,
+                                  "stage": "domain", "method": "imd", **stat})
+        else:
+            score = raw
+        out.scores[domain] = score
+        for j, i in enumerate(ids):
+            out.indicator_weight[i] = np.where(count >= spec_d.min_indicators, eff[:, j], np.nan)
+        if np.isfinite(score).any():
+            out.present.append(domain)
+        else:
+            notes.append(f"domain {domain}: no area has {spec_d.min_indicators} or more of its "
+                         f"indicators ({', '.join(ids)}) for period {period}")
+    for domain in SCORE_DOMAINS:
+        if domain not in scheme.domains:
+            notes.append(f"domain {domain}: not in the scheme (no indicator for it), so missing")
+    return out
+
+
+def _composite(scheme: Scheme, domain_scores: dict[str, np.ndarray], groups: _Groups,
+               ref_mask: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The domain scores as columns of SCORE_DOMAINS, each area's domain weights
+    (renormalised over its scored domains), its number of scored domains, and the
+    composite: the weighted sum where an area has at least ``min_domains`` domains."""
+    D = np.column_stack([domain_scores[d] for d in SCORE_DOMAINS])
+    DW = np.array([scheme.domains[d].weight if d in scheme.domains else 0.0
+                   for d in SCORE_DOMAINS])
+    davail = ~np.isnan(D) & (DW > 0)
+    n_domains = davail.sum(axis=1)
+    total = (davail * DW).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        domain_weight = np.where(davail, DW / total[:, None], np.nan)
+        composite = np.where((n_domains >= scheme.min_domains) & (total > 0),
+                             np.nansum(np.nan_to_num(D) * np.nan_to_num(domain_weight), axis=1),
+                             np.nan)
+    if METHODS[scheme.method].domain_transform == "percentile":
+        composite = _percentile_by_group(groups, ref_mask, composite)
+    return D, domain_weight, n_domains, composite
+
+
+def _flags(D: np.ndarray, groups: _Groups, ref_mask: np.ndarray,
+           threshold: float) -> np.ndarray:
+    """Cumulation: per area and domain, whether its percentile in the reference group
+    reaches the threshold."""
+    flagged = np.zeros(D.shape, dtype=bool)
+    for j in range(D.shape[1]):
+        p = _percentile_by_group(groups, ref_mask, D[:, j])
+        flagged[:, j] = p >= threshold
+    return flagged
+
+
+def _add_ranks(table: pd.DataFrame, level: str) -> None:
+    vul = table["vulnerability"]
+    table["rank_national"] = _rank_desc(vul)
+    table["percentile_national"] = percentile_rank(vul.to_numpy())
+    if level == "gemeente":
+        table["rank_gemeente"] = pd.array([pd.NA] * len(table), dtype="Int64")
+        table["percentile_gemeente"] = np.nan
+    else:
+        gm = table["gemeente_code"].fillna("?")
+        table["rank_gemeente"] = _rank_desc(vul, gm)
+        # SVI percentile within the gemeente: (rank - 1)/(N - 1), ties take the higher rank
+        by = vul.groupby(gm.to_numpy())
+        high = by.rank(method="max")
+        count = by.transform("count")
+        table["percentile_gemeente"] = ((high - 1) / (count - 1)).where(count >= 2)
+
+
+def _add_status_counts(table: pd.DataFrame, scheme: Scheme,
+                       final_status: dict[str, np.ndarray]) -> None:
+    all_status = np.column_stack([final_status[i] for i in scheme.indicators]) if \
+        scheme.indicators else np.empty((len(table), 0), dtype=object)
+    table["n_unreliable"] = (all_status == "unreliable").sum(axis=1)
+    table["n_suppressed"] = (all_status == "suppressed").sum(axis=1)
+    table["n_estimated"] = (all_status == "estimated").sum(axis=1)
+
+
+def _within(table: pd.DataFrame, within: str, level: str, vintage: int) -> pd.DataFrame:
+    """The rows of the area ``within`` and of the areas in it."""
+    key = within.strip().upper()
+    keep = (table["code"] == key) | (table["wijk_code"] == key) | \
+        (table["gemeente_code"] == key)
+    if not keep.any():
+        raise WijkkompasError(f"no {level} areas within {within} on the {vintage} "
+                              "boundaries")
+    return table[keep.to_numpy()]
+
+
+def _effective_weights(S, W, avail, perspectives, mode) -> np.ndarray:
+    """Per area, each indicator's weight within its domain after renormalisation."""
+    w = np.where(avail, W[None, :], 0.0)
+    if mode == "half":
+        persp = np.array(perspectives)
+        out = np.zeros_like(w)
+        parts = []
+        for side in ("objective", "subjective"):
+            cols = persp == side
+            sub = w[:, cols]
+            total = sub.sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, cols] = np.where(total > 0, sub / total, 0.0)
+            parts.append((total[:, 0] > 0).astype(float))
+        present = parts[0] + parts[1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(present[:, None] > 0, out / present[:, None], 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, w / total, 0.0)
+
+
+def _index_values(data, frame, scheme, spec: IndicatorSpec, level, oriented, groups, mask,
+                  weights, areas_v):
+    """Reference-year index of one indicator: base = its base period's reference group."""
+    content = spec.derived.numerator if spec.derived else spec.id
+    have = data.rows(content)
+    have = have[have["value"].notna().to_numpy() & have["area_code"].isin(frame["code"]).to_numpy()]
+    if scheme.base_period is not None:
+        base_period = scheme.base_period
+    elif have.empty:
+        return np.full(len(frame), np.nan), {}, None
+    else:
+        base_period = have.sort_values(["year", "period"])["period"].iloc[0]
+    base_rows = have[have["period"] == base_period]
+    if base_rows.empty:
+        return np.full(len(frame), np.nan), {"all": {"n": 0}}, base_period
+    base_year = int(base_rows["year"].iloc[0])
+    b_values, b_status, _, b_pop, _ = indicator_values(
+        data, frame, _single(scheme, spec), level, base_period, base_year, areas_v, [])
+    base = b_values[spec.id].astype("float64")
+    base = np.where(below_minimum(b_pop, spec.min_population), np.nan, base)
+    base = orient(base, spec.direction)
+    bw = b_pop if scheme.weighting == "population" else None
+    fn = METHODS["index"].function
+    out = np.full(len(frame), np.nan)
+    stats = {}
+    for label, positions in groups.indices.items():
+        ref = mask[positions]
+        result, stat = fn(oriented[positions], None, None, base=base[positions][ref],
+                          base_weights=None if bw is None else bw[positions][ref])
+        out[positions] = result
+        stats[label] = stat
+    return out, stats, base_period
+
+
+def _single(scheme: Scheme, spec: IndicatorSpec) -> Scheme:
+    """A scheme reduced to one indicator (to read its base period)."""
+    return Scheme(**{**scheme.__dict__, "indicators": {spec.id: spec}})
+
+
+def _classes(scheme: Scheme, composite: np.ndarray, groups, mask, weights) -> pd.Series:
+    system = scheme.classes
+    if system == "deciles":
+        out = _by_group(groups, mask, lambda v, r, w: (cls.deciles(v, reference=r), {}),
+                        composite)[0]
+        return cls.as_series(out, system="deciles")
+    if scheme.method == "index" and system == "wijkprofiel":
+        return cls.as_series(cls.wijkprofiel_band(cls.favourable_index(composite)),
+                             system=system)
+    restandardise = METHODS["robust_z" if scheme.method == "robust_z" else "zscore"]
+    z, _ = _by_group(groups, mask, restandardise.function, composite,
+                     weights if restandardise.weighted else None)
+    if system == "pbl":
+        return cls.as_series(cls.pbl_class(z), system=system)
+    if system == "leefbaarometer":
+        return cls.as_series(cls.leefbaarometer_class(z), system=system)
+    return cls.as_series(cls.wijkprofiel_band(100 - 10 * z), system=system)
+
+
+def _details(frame, scheme, values, statuses, periods, population, standardised,
+             indicator_weight, domain_weight, groups) -> pd.DataFrame:
+    parts = []
+    position = {d: j for j, d in enumerate(SCORE_DOMAINS)}
+    for spec in scheme.indicators.values():
+        iw = indicator_weight.get(spec.id, np.full(len(frame), np.nan))
+        dw = domain_weight[:, position[spec.domain]]
+        s = standardised[spec.id]
+        parts.append(pd.DataFrame({
+            "code": frame["code"].to_numpy(), "domain": spec.domain, "indicator": spec.id,
+            "perspective": spec.perspective, "value": values[spec.id],
+            "status": statuses[spec.id], "period": periods[spec.id],
+            "population": population, "standardised": s,
+            "indicator_weight": np.where(np.isnan(s), np.nan, iw),
+            "domain_weight": np.where(np.isnan(s), np.nan, dw),
+            "group": groups.labels}))
+    if not parts:
+        return pd.DataFrame(columns=DETAIL_COLUMNS)
+    details = pd.concat(parts, ignore_index=True)
+    details["contribution"] = (details["standardised"] * details["indicator_weight"]
+                               * details["domain_weight"])
+    return details[DETAIL_COLUMNS]
+
+
+def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", period=None,
+          within: str | None = None, method: str | None = None,
+          vintage: int | None = None) -> ScoreResult:
+    """Score every area of ``level`` for ``period`` (default: the latest with figures).
+
+    Parameters
+    ----------
+    store : wijkkompas.store.Store
+    catalog : wijkkompas.catalog.Catalog
+    scheme : wijkkompas.schemes.Scheme
+        From :func:`wijkkompas.schemes.load_scheme` (None there = the default scheme).
+    level : {"buurt", "wijk", "gemeente"}
+    period : str or int, optional
+        A stored period (``"2020"``); default the latest of the scheme's indicators.
+    within : str, optional
+        Return only the areas in this gemeente or wijk (scoring is still against the
+        scheme's reference group; ``rank`` is among the areas returned).
+    method : str, optional
+        Override the scheme's method (``zscore``, ``robust_z``, ``percentile``, ``imd``,
+        ``index``).
+    vintage : int, optional
+        Boundary vintage; default the one with the most figures for the period.
+
+    Returns
+    -------
+    ScoreResult
+        See the module docstring: higher vulnerability = more vulnerable, rank 1 = most
+        vulnerable.
+    """
+    obs, areas = load_inputs(store, scheme)
+    return score_frame(obs, areas, catalog, scheme, level=level, period=period, within=within,
+                       method=method, vintage=vintage)
+

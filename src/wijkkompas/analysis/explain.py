@@ -1,0 +1,210 @@
+"""Why an area scores as it does: :func:`explain` and :class:`ExplainResult`.
+
+The breakdown of one area's composite into its domains and indicators, with each
+figure's year, the reference value and the contribution c = s x w x W (see
+:mod:`~wijkkompas.analysis.engine` for the steps that produce them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import DOMAINS, Catalog
+from ..errors import WijkkompasError
+from ..periods import parse_period
+from ..schemes import SCORE_DOMAINS, Scheme
+from .engine import ScoreResult, score_frame
+from .inputs import SCORE_LEVELS, Inputs, load_inputs
+from .standardise import METHODS
+
+
+@dataclass
+class ExplainResult:
+    """Why an area scores as it does.
+
+    ``indicators``: per indicator (grouped by domain in :data:`SCORE_DOMAINS` order, the
+    largest contribution first within a domain) the value, its period and ``year``,
+    status, the reference statistics (mean/sd or median/MAD or N, on the oriented values),
+    ``reference`` (the reference value in the indicator's own units, see
+    :func:`_reference_values`), the standardised value s, the effective indicator weight
+    w within its domain, the domain weight W within the composite and the contribution
+    c = s x w x W; ``domain_score`` D and ``domain_contribution`` D x W of its domain,
+    and the area's ``vulnerability``.
+    For the linear methods (zscore, robust_z, index) the contributions of a domain add
+    up to D x W and those of all indicators to the vulnerability.
+    ``domains``: per domain its score, scheme weight, ``effective_weight`` W (renormalised
+    over the area's scored domains), ``contribution`` D x W, flag.
+    ``drivers``: the indicators that push the score up most, largest first.
+    """
+
+    area: pd.Series
+    row: pd.Series
+    indicators: pd.DataFrame
+    domains: pd.DataFrame
+    drivers: list[str]
+    result: ScoreResult
+
+    def summary(self) -> str:
+        r = self.row
+        name = f" {r['name']}" if r["name"] else ""
+        lines = [f"{r['code']}{name} ({r['level']}), period {r['period']}: "
+                 f"vulnerability {r['vulnerability']:.3g}, rank {r['rank_national']} of the "
+                 f"{self.result.level} level, class {r['class']}, {r['flags']} flagged "
+                 f"domain(s){': ' + r['flagged_domains'] if r['flags'] else ''}."]
+        if self.drivers:
+            lines.append("Pushes the score up most: " + "; ".join(self.drivers) + ".")
+        return "\n".join(lines)
+
+    @property
+    def indicators_add_up(self) -> bool:
+        """Whether D = sum of s x w over a domain's indicators (no rank or exponential
+        transform of the domain scores)."""
+        return METHODS[self.result.method].domain_transform == "mean"
+
+    @property
+    def domains_add_up(self) -> bool:
+        """Whether the vulnerability = sum of D x W (the composite is not ranked again)."""
+        return METHODS[self.result.method].domain_transform != "percentile"
+
+    def formula(self) -> str:
+        """How the lines of :meth:`table` add up, for this method, in words."""
+        parts = ["contribution = standardised x weight x domain weight"]
+        if self.indicators_add_up:
+            parts.append("domain score = sum of standardised x weight")
+        else:
+            parts.append(f"domain score: the sum of standardised x weight, transformed "
+                         f"({METHODS[self.result.method].domain_transform}) by method "
+                         f"{self.result.method}")
+        if self.domains_add_up:
+            parts.append("vulnerability = sum of domain score x domain weight")
+        else:
+            parts.append(f"vulnerability: the sum of domain score x domain weight, ranked "
+                         f"again by method {self.result.method}")
+        return "; ".join(parts)
+
+    def table(self) -> pd.DataFrame:
+        """The whole breakdown in reading order, one row per line of ``wijkkompas explain``.
+
+        ``row`` says what a line is: ``indicator`` (label, year, value, status,
+        ``reference``, ``standardised`` s, ``weight`` w within its domain and
+        ``contribution`` s x w x W), then after a domain's indicators a ``domain`` line
+        (its score D under ``standardised``, its effective weight W and D x W), and last
+        the ``composite`` line (the sum of the weights W and the vulnerability under
+        ``contribution``). Domains outside the scheme are left out.
+        """
+        ind = self.indicators
+        lines = []
+        for d in self.domains[self.domains["in_scheme"]].itertuples():
+            part = ind[ind["domain"] == d.domain]
+            lines.append(pd.DataFrame({
+                "row": "indicator", "domain": d.domain, "indicator": part["indicator"],
+                "label": part["label"], "year": part["year"], "value": part["value"],
+                "status": part["status"], "reference": part["reference"],
+                "standardised": part["standardised"], "weight": part["indicator_weight"],
+                "contribution": part["contribution"]}))
+            lines.append(pd.DataFrame([{
+                "row": "domain", "domain": d.domain, "indicator": f"domain_{d.domain}",
+                "label": DOMAINS[d.domain]["nl"], "status": "scored" if pd.notna(d.score) else "missing",
+                "standardised": d.score, "weight": d.effective_weight,
+                "contribution": d.contribution}]))
+        scored = pd.notna(self.row["vulnerability"])
+        lines.append(pd.DataFrame([{
+            "row": "composite", "indicator": "vulnerability",
+            "label": "vulnerability (composite)",
+            "status": "scored" if scored else "missing",
+            "weight": self.domains["effective_weight"].sum(min_count=1),
+            "contribution": self.row["vulnerability"]}]))
+        table = pd.concat(lines, ignore_index=True)
+        table["year"] = table["year"].astype("Int64")
+        return table
+
+
+def explain(store, catalog: Catalog, scheme: Scheme, area: str, *, period=None,
+            method: str | None = None, top: int = 3) -> ExplainResult:
+    """Explain one area's score: its figures, references, weights and contributions.
+
+    The area (a code or a name, :meth:`Store.resolve_area`) is scored at its own level
+    against the scheme's reference group; the vintage is the area's own when it has
+    figures for the period.
+    """
+    found = store.resolve_area(area)
+    level = found["level"]
+    if level not in SCORE_LEVELS:
+        raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk or gemeente")
+    inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
+    result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
+                         method=method)
+    if not (result.table["code"] == found["code"]).any():
+        # the area is on other boundaries than the period's main vintage
+        obs = inputs.obs
+        mine = obs[(obs["area_code"] == found["code"]) & (obs["period"] == result.period)]
+        if len(mine):
+            result = score_frame(inputs, None, catalog, scheme, level=level,
+                                 period=result.period, method=method,
+                                 vintage=int(mine["vintage"].max()))
+    return explain_result(result, found["code"], catalog, top=top, area=found)
+
+
+def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = None, *,
+                   top: int = 3, area: pd.Series | None = None) -> ExplainResult:
+    """Build an :class:`ExplainResult` for one area from a :class:`ScoreResult`."""
+    rows = result.table[result.table["code"] == code]
+    if rows.empty:
+        raise WijkkompasError(f"{code} is not among the {result.level} areas scored for "
+                              f"period {result.period} ({result.vintage} boundaries)")
+    row = rows.iloc[0]
+    mine = result.details[result.details["code"] == code].copy()
+    stats = result.statistics
+    if len(stats):
+        ind = stats[stats["stage"] == "indicator"].drop(columns=["stage"])
+        mine = mine.merge(ind.rename(columns={"method": "reference_method"}),
+                          on=["indicator", "group"], how="left")
+    specs = result.scheme.indicators
+    mine["label"] = [specs[i].label for i in mine["indicator"]]
+    mine["year"] = pd.array([None if pd.isna(p) else parse_period(p)[1]
+                             for p in mine["period"]], dtype="Int64")
+    mine["direction"] = [specs[i].direction for i in mine["indicator"]]
+    mine["reference"] = _reference_values(mine)
+    # the area's effective domain weight: every scored domain has an indicator carrying it
+    weight = mine.groupby("domain")["domain_weight"].max()
+    domains = pd.DataFrame({
+        "domain": list(SCORE_DOMAINS),
+        "score": [row[f"domain_{d}"] for d in SCORE_DOMAINS],
+        "weight": [result.scheme.domains[d].weight if d in result.scheme.domains else np.nan
+                   for d in SCORE_DOMAINS],
+        "effective_weight": [weight.get(d, np.nan) for d in SCORE_DOMAINS],
+        "flagged": [d in (row["flagged_domains"] or "").split(",") for d in SCORE_DOMAINS],
+        "in_scheme": [d in result.scheme.domains for d in SCORE_DOMAINS]})
+    domains["contribution"] = domains["score"] * domains["effective_weight"]
+    by_domain = domains.set_index("domain")
+    mine["domain_score"] = mine["domain"].map(by_domain["score"]).astype("float64")
+    mine["domain_contribution"] = mine["domain"].map(by_domain["contribution"]).astype("float64")
+    mine["vulnerability"] = row["vulnerability"]
+    order = {d: j for j, d in enumerate(SCORE_DOMAINS)}
+    mine = (mine.assign(_order=mine["domain"].map(order))
+                .sort_values(["_order", "contribution"], ascending=[True, False],
+                             na_position="last", kind="stable")
+                .drop(columns="_order"))
+    pushing = (mine[mine["contribution"] > 0]
+               .sort_values("contribution", ascending=False, kind="stable").head(top))
+    drivers = [f"{r.label} ({r.indicator}, {r.domain}): value {r.value:.4g}, standardised "
+               f"{r.standardised:+.2f}, contribution {r.contribution:+.3f}"
+               for r in pushing.itertuples()]
+    if area is None:
+        area = row[["code", "name", "level"]]
+    return ExplainResult(area=area, row=row, indicators=mine.reset_index(drop=True),
+                         domains=domains, drivers=drivers, result=result)
+
+
+def _reference_values(mine: pd.DataFrame) -> pd.Series:
+    """The reference value in each indicator's own units: the reference group's mean
+    (zscore, imd; index: in the base period) or median (robust_z) of the oriented values,
+    oriented back (x -1 for ``higher_is_better``, :func:`~.standardise.orient`). NaN for
+    the percentile method, which compares with ranks, not with a value."""
+    centre = pd.Series(np.nan, index=mine.index)
+    for column in ("mean", "median"):
+        if column in mine.columns:
+            centre = centre.fillna(mine[column].astype("float64"))
+    return centre * np.where(mine["direction"] == "higher_is_better", -1.0, 1.0)
