@@ -114,8 +114,14 @@ def both(health, kwb):
     return pd.concat([health, kwb], ignore_index=True)
 
 
-def _scheme(catalog, **extra):
-    document = {"domains": {
+# the domains the health frame speaks to (survey figures only)
+HEALTH_ONLY = ("gezondheid", "werk_armoede_inclusie")
+
+
+def _scheme(catalog, only=None, **extra):
+    """The test scheme; ``only`` keeps some of its domains (the yardstick). The frames
+    have few areas and mostly no residents, so no minimum population to be ranked."""
+    document = {"rank_min_population": 0, "domains": {
         "gezondheid": {"min_indicators": 2, "indicators": [
             "ervaren_gezondheid_goed", "hoog_risico_angst_depressie", "ernstig_eenzaam",
             "regie_eigen_leven"]},
@@ -124,6 +130,8 @@ def _scheme(catalog, **extra):
         "wonen": ["woz_waarde"]},
         "derived": {"crime": {"numerator": "misdrijven_totaal", "denominator": "inwoners",
                               "per": 1000, "shrink": "local", "min_population": 200}}}
+    if only:
+        document["domains"] = {d: document["domains"][d] for d in only}
     document.update(extra)
     return parse_scheme(document, catalog, "test-scheme")
 
@@ -181,7 +189,7 @@ def test_columns_exactly(catalog, both):
 
 
 def test_domain_score_is_mean_of_oriented_z(catalog, health):
-    result = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
+    result = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt", period="2020")
     t = result.table.set_index("code").sort_index()
     wide = health[(health["period"] == "2020") & health["area_code"].str.startswith("BU")]
     wide = wide.pivot(index="area_code", columns="indicator", values="value").sort_index()
@@ -205,7 +213,7 @@ def test_domain_score_is_mean_of_oriented_z(catalog, health):
 
 
 def test_suppressed_is_missing_and_min_indicators(catalog, health):
-    result = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2016")
+    result = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt", period="2016")
     t = result.table.set_index("code")
     row = t.loc["BU00140109"]
     assert np.isnan(row["domain_gezondheid"]) and np.isnan(row["vulnerability"])
@@ -218,14 +226,14 @@ def test_suppressed_is_missing_and_min_indicators(catalog, health):
     one = health[~((health["area_code"] == "BU05183822") & (health["period"] == "2016") & (
         health["indicator"].isin(["hoog_risico_angst_depressie", "ernstig_eenzaam",
                                   "regie_eigen_leven"])))]
-    t2 = score_frame(one, None, catalog, _scheme(catalog), level="buurt",
+    t2 = score_frame(one, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt",
                      period="2016").table.set_index("code")
     assert np.isnan(t2.loc["BU05183822", "domain_gezondheid"])
     assert np.isfinite(t2.loc["BU05183822", "domain_werk_armoede_inclusie"])
 
 
 def test_cumulation_flags(catalog, health):
-    scheme = _scheme(catalog, flag_threshold=0.9)
+    scheme = _scheme(catalog, HEALTH_ONLY, flag_threshold=0.9)
     t = score_frame(health, None, catalog, scheme, level="buurt",
                     period="2020").table.set_index("code")
     # BU05183822 (Laakhaven-West) is the worst of 16 on health and 2nd on money problems
@@ -287,8 +295,8 @@ def test_harmonised_buurten_aggregate_to_wijken(catalog, demo_store, real_data):
                                               "ervaren_gezondheid_goed"])
     moved = harmonise(obs, cw, catalog, keep_exact=False).result
     assert set(moved.observations["status"]) == {"estimated"}
-    result = score_frame(moved.observations, moved.areas, catalog, _scheme(catalog),
-                         level="wijk", period="2020")
+    result = score_frame(moved.observations, moved.areas, catalog,
+                         _scheme(catalog, HEALTH_ONLY), level="wijk", period="2020")
     d = result.details.set_index(["code", "indicator"])
     # WK0363AE Burgwallen-Oude Zijde of 2022 is the 2020 wijk WK036300, buurt by buurt
     row = d.loc[("WK0363AE", "moeite_met_rondkomen")]
@@ -309,8 +317,8 @@ def test_harmonised_buurten_aggregate_to_wijken(catalog, demo_store, real_data):
 
 
 def test_within_and_positions(catalog, health):
-    full = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
-    part = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020",
+    full = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt", period="2020")
+    part = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt", period="2020",
                        within="GM0014")
     assert set(part.table["gemeente_code"]) == {"GM0014"}
     assert part.table["rank"].tolist() == list(range(1, len(part.table) + 1))
@@ -321,7 +329,7 @@ def test_within_and_positions(catalog, health):
 
 
 def test_reference_gemeente(catalog, health):
-    scheme = _scheme(catalog, reference="gemeente")
+    scheme = _scheme(catalog, HEALTH_ONLY, reference="gemeente")
     t = score_frame(health, None, catalog, scheme, level="buurt", period="2020").table
     # within each gemeente the domain z-scores of a single indicator average to 0
     for _, group in t.groupby("gemeente_code"):
@@ -332,7 +340,7 @@ def test_reference_gemeente(catalog, health):
 
 def test_levels(catalog, health):
     for level, n in (("wijk", 2), ("gemeente", 2)):
-        t = score_frame(health, None, catalog, _scheme(catalog), level=level,
+        t = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level=level,
                         period="2020").table
         assert len(t) == n and (t["level"] == level).all()
     # GM0518 Den Haag more vulnerable than GM0014 Groningen on these two domains
@@ -342,7 +350,7 @@ def test_levels(catalog, health):
 
 @pytest.mark.parametrize("method", ["zscore", "robust_z", "percentile", "imd", "index"])
 def test_every_method_runs_and_ranks(catalog, health, method):
-    scheme = _scheme(catalog)
+    scheme = _scheme(catalog, HEALTH_ONLY)
     t = score_frame(health, None, catalog, scheme, level="buurt", period="2020",
                     method=method).table.set_index("code")
     assert t["vulnerability"].notna().sum() == 16
@@ -357,7 +365,7 @@ def test_every_method_runs_and_ranks(catalog, health, method):
 
 
 def test_index_method_base_period(catalog, health):
-    scheme = _scheme(catalog, method="index", base_period="2016", classes="wijkprofiel")
+    scheme = _scheme(catalog, HEALTH_ONLY, method="index", base_period="2016", classes="wijkprofiel")
     r2016 = score_frame(health, None, catalog, scheme, level="buurt", period="2016")
     r2020 = score_frame(health, None, catalog, scheme, level="buurt", period="2020")
     # in the base period the mean over the reference group is 100 per indicator
@@ -373,7 +381,8 @@ def test_index_method_base_period(catalog, health):
 
 
 def test_half_half_perspective(catalog, both):
-    document = {"perspective": "half", "domains": {"werk_armoede_inclusie": [
+    # min_coverage 0: the income figure exists for half the buurten of this small frame
+    document = {"perspective": "half", "min_coverage": 0, "domains": {"werk_armoede_inclusie": [
         "moeite_met_rondkomen", "inkomen_per_inwoner"]}}
     scheme = parse_scheme(document, catalog)
     frame = both.copy()
@@ -392,7 +401,7 @@ def test_half_half_perspective(catalog, both):
 
 @pytest.mark.parametrize("classes", ["deciles", "leefbaarometer", "pbl", "wijkprofiel"])
 def test_class_systems(catalog, health, classes):
-    t = score_frame(health, None, catalog, _scheme(catalog, classes=classes), level="buurt",
+    t = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY, classes=classes), level="buurt",
                     period="2020").table
     assert t["class"].notna().sum() == 16
 
@@ -416,7 +425,7 @@ def test_row_order_does_not_matter(catalog, both):
 
 
 def test_explain_contributions_add_up(catalog, health):
-    result = score_frame(health, None, catalog, _scheme(catalog), level="buurt", period="2020")
+    result = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt", period="2020")
     e = explain_result(result, "BU05183822")
     assert e.indicators["contribution"].sum() == pytest.approx(e.row["vulnerability"])
     assert {"mean", "sd", "n", "standardised", "indicator_weight", "domain_weight"} <= set(
@@ -504,7 +513,7 @@ def test_bundled_explain_table_adds_up(demo_store, catalog):
 def test_percentile_within_gemeente(catalog, health):
     from wijkkompas.analysis.standardise import percentile_rank
 
-    t = score_frame(health, None, catalog, _scheme(catalog), level="buurt",
+    t = score_frame(health, None, catalog, _scheme(catalog, HEALTH_ONLY), level="buurt",
                     period="2020").table
     for _, group in t.groupby("gemeente_code"):
         assert group["percentile_gemeente"].to_numpy() == pytest.approx(

@@ -58,7 +58,7 @@ Areas are always scored against the whole level (so that national positions exis
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,7 @@ from ..catalog import Catalog
 from ..errors import WijkkompasError
 from ..schemes import SCORE_DOMAINS, IndicatorSpec, Scheme, SchemeError
 from . import classes as cls
+from . import yardstick
 from .inputs import (
     SCORE_LEVELS,
     Inputs,
@@ -77,13 +78,15 @@ from .inputs import (
     select_period_vintage,
 )
 from .reliability import below_minimum
-from .standardise import METHODS, imd_exponential, orient, percentile_rank
+from .standardise import METHODS, imd_exponential, normal_scores, orient, percentile_rank
 
 COLUMNS = ["code", "name", "level", "period", "vulnerability", "rank", "class", "flags",
            "flagged_domains", "n_indicators"] + [f"domain_{d}" for d in SCORE_DOMAINS]
 EXTRA_COLUMNS = ["vintage", "n_domains", "population", "rank_national",
                  "percentile_national", "rank_gemeente", "percentile_gemeente", "wijk_code",
-                 "gemeente_code", "n_unreliable", "n_suppressed", "n_estimated"]
+                 "gemeente_code", "n_unreliable", "n_suppressed", "n_estimated",
+                 "composite_status", "missing_domains", "indicator_years"]
+COVERAGE_COLUMNS = ["indicator", "group", "areas", "covered", "share", "entered"]
 DETAIL_COLUMNS = ["code", "domain", "indicator", "perspective", "value", "status", "period",
                   "population", "standardised", "indicator_weight", "domain_weight",
                   "contribution", "group"]
@@ -107,7 +110,19 @@ class ScoreResult:
         The reference statistics per indicator and reference group (mean/sd, median/MAD,
         N, base period) and per domain transform.
     notes
-        Plain-language remarks: domains without indicators, base periods, fallbacks.
+        Plain-language remarks: domains without indicators, base periods, fallbacks,
+        indicators left out, areas without a composite; the first is ``statement`` when
+        there is one.
+    year
+        The peiljaar: no figure used is of a later year.
+    measure
+        The yardstick as scored (:attr:`~wijkkompas.analysis.yardstick.Yardstick.measure`):
+        trends and transitions compare two periods only when their measures are equal.
+    statement
+        Why no area has a composite, in words (None when some have).
+    coverage
+        Per indicator and reference group the coverage rule's count
+        (:data:`COVERAGE_COLUMNS`).
     """
 
     table: pd.DataFrame
@@ -120,6 +135,11 @@ class ScoreResult:
     statistics: pd.DataFrame
     domains: list[str]
     notes: list[str] = field(default_factory=list)
+    year: int = 0
+    measure: tuple = ()
+    statement: str | None = None
+    coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=COVERAGE_COLUMNS))
     # the details are built on first use: scoring many levels and periods need not pay
     _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _details: pd.DataFrame | None = field(default=None, repr=False)
@@ -248,18 +268,24 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     notes: list[str] = _copy_notes(inputs.copies)
     data = VintageData(inputs, vintage, catalog, scheme)
     values, statuses, used_periods, population, _ = indicator_values(
-        data, frame, scheme, level, period, year, areas_v, notes)
-    groups, ref_mask, reference_text = _reference_groups(scheme, frame, level)
+        data, frame, scheme, level, year, areas_v, notes)
+    groups, base_mask, reference_text = _reference_groups(scheme, frame, level)
     weights = population if scheme.weighting == "population" else None
 
+    final_status = _reliable(scheme, values, statuses, population)
+    entered, coverage_rows = yardstick.coverage(scheme, values, population, groups.indices,
+                                                base_mask)
+    ruler = yardstick.assess(scheme, values, entered, coverage_rows, population)
+    notes += ruler.notes(level)
+    ref_mask, reference_text = _scored_reference(groups, base_mask, ruler.scored,
+                                                 reference_text, notes)
     stat_rows: list[dict] = []
-    standardised, final_status = _standardise(
-        data, frame, scheme, level, values, statuses, population, groups, ref_mask, weights,
-        areas_v, stat_rows, notes)
+    standardised = _standardise(data, frame, scheme, level, values, entered, groups,
+                                ref_mask, weights, areas_v, stat_rows, notes)
     domains = _domain_scores(scheme, standardised, groups, ref_mask, len(frame), period,
                              stat_rows, notes)
     D, domain_weight, n_domains, composite = _composite(scheme, domains.scores, groups,
-                                                        ref_mask)
+                                                        ref_mask, ruler.scored)
     flagged = _flags(D, groups, ref_mask, scheme.flag_threshold)
 
     table = frame.copy()
@@ -278,6 +304,9 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     table["population"] = population
     _add_ranks(table, level)
     _add_status_counts(table, scheme, final_status)
+    table["composite_status"] = ruler.status
+    table["missing_domains"] = ruler.missing
+    table["indicator_years"] = _indicator_years(scheme, values, used_periods, len(frame))
 
     def make_details():
         return _details(frame, scheme, values, final_status, used_periods, population,
@@ -288,35 +317,86 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     table = table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
     table = table[COLUMNS + EXTRA_COLUMNS]
     statistics = pd.DataFrame(stat_rows)
+    statement = ruler.statement(level, period)
+    if statement:
+        notes.insert(0, statement)
     return ScoreResult(table=table, scheme=scheme, level=level, period=period, vintage=vintage,
                        method=scheme.method, reference=reference_text, _make_details=make_details,
-                       statistics=statistics, domains=domains.present, notes=notes)
+                       statistics=statistics, domains=domains.present, notes=notes,
+                       year=year, measure=ruler.measure, statement=statement,
+                       coverage=pd.DataFrame(coverage_rows, columns=COVERAGE_COLUMNS))
+
+
+def _reliable(scheme: Scheme, values: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
+              population: np.ndarray) -> dict[str, np.ndarray]:
+    """Final statuses per indicator; a value of an area below the indicator's minimum
+    population becomes NaN with status ``unreliable`` (``values`` updated in place, so
+    the details show what was used)."""
+    final_status: dict[str, np.ndarray] = {}
+    for spec in scheme.indicators.values():
+        v = values[spec.id].astype("float64")
+        st = np.where(pd.isna(statuses[spec.id]), "missing", statuses[spec.id]).astype(object)
+        st[(st == "observed") & np.isnan(v)] = "missing"
+        unreliable = below_minimum(population, spec.min_population) & ~np.isnan(v)
+        v[unreliable] = np.nan
+        st[unreliable] = "unreliable"
+        values[spec.id] = v
+        final_status[spec.id] = st
+    return final_status
+
+
+def _scored_reference(groups: _Groups, base_mask: np.ndarray, scored: np.ndarray,
+                      reference_text: str, notes: list[str]) -> tuple[np.ndarray, str]:
+    """The reference group narrowed to the areas scored on the full yardstick; a group
+    without any keeps all its areas (domain scores only) and a note says so."""
+    ref = base_mask.copy()
+    bare = []
+    for label, positions in groups.indices.items():
+        mine = base_mask[positions] & scored[positions]
+        if mine.any():
+            ref[positions] = mine
+        else:
+            bare.append(str(label))
+    if len(bare) == len(groups.indices):
+        notes.append(f"domain scores against {reference_text} with a figure (no area has the "
+                     "full yardstick)")
+        return ref, reference_text
+    if bare:
+        notes.append(f"{len(bare)} reference group(s) without an area on the full yardstick: "
+                     "domain scores there are against all their areas with a figure")
+    return ref, reference_text + " scored on the full yardstick"
+
+
+def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
+                     used: dict[str, np.ndarray], n: int) -> list[str]:
+    """Per area, ``indicator year; ...`` for every figure used (its own period)."""
+    parts: list[list[str]] = [[] for _ in range(n)]
+    for ident in scheme.indicators:
+        periods = used[ident]
+        have = ~np.isnan(values[ident])
+        for i in np.flatnonzero(have):
+            parts[i].append(f"{ident} {periods[i]}")
+    return ["; ".join(p) for p in parts]
 
 
 def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: str,
-                 values: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
-                 population: np.ndarray, groups: _Groups, ref_mask: np.ndarray,
-                 weights: np.ndarray | None, areas_v: pd.DataFrame, stat_rows: list[dict],
-                 notes: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Standardised values and final statuses per indicator.
-
-    A value of an area below the indicator's minimum population becomes NaN with status
-    ``unreliable``; ``values`` is updated in place to those values (the details show
-    them)."""
+                 values: dict[str, np.ndarray], entered: dict[str, np.ndarray],
+                 groups: _Groups, ref_mask: np.ndarray, weights: np.ndarray | None,
+                 areas_v: pd.DataFrame, stat_rows: list[dict], notes: list[str]
+                 ) -> dict[str, np.ndarray]:
+    """Standardised values per indicator, against ``ref_mask`` (step 5); NaN where the
+    indicator did not enter (coverage). ``scaling: normal_scores`` first replaces the
+    oriented values by their normal scores in the reference group (not for the
+    percentile method, which ranks anyway, nor for index, which keeps the base period's
+    units)."""
     spec_method = METHODS[scheme.method]
     standardised: dict[str, np.ndarray] = {}
-    final_status: dict[str, np.ndarray] = {}
     base_periods = {}
     for spec in scheme.indicators.values():
-        v = values[spec.id].astype("float64")
-        st = statuses[spec.id]
-        st = np.where(pd.isna(st), "missing", st).astype(object)
-        st[(st == "observed") & np.isnan(v)] = "missing"
-        unreliable = below_minimum(population, spec.min_population) & ~np.isnan(v)
-        v = np.where(unreliable, np.nan, v)
-        st[unreliable] = "unreliable"
-        final_status[spec.id] = st
-        oriented = orient(v, spec.direction)
+        oriented = orient(np.where(entered[spec.id], values[spec.id], np.nan), spec.direction)
+        if spec.scaling == "normal_scores" and scheme.method not in ("percentile", "index"):
+            oriented = _by_group(groups, ref_mask, lambda v, r, w: (
+                normal_scores(v, reference=r), {}), oriented)[0]
         if scheme.method == "index":
             z, stats, base_period = _index_values(data, frame, scheme, spec, level, oriented,
                                                   groups, ref_mask, weights, areas_v)
@@ -326,14 +406,14 @@ def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: 
                                  None if not spec_method.weighted else weights)
             base_period = None
         standardised[spec.id] = z
-        values[spec.id] = v
         for label, stat in stats.items():
             stat_rows.append({"indicator": spec.id, "group": label, "stage": "indicator",
-                              "method": scheme.method, "base_period": base_period, **stat})
+                              "method": scheme.method, "scaling": spec.scaling,
+                              "base_period": base_period, **stat})
     if base_periods:
         notes.append("index base periods: " + (", ".join(
             f"{k} {v}" for k, v in base_periods.items() if v is not None) or "none"))
-    return standardised, final_status
+    return standardised
 
 
 @dataclass
@@ -391,11 +471,11 @@ def _domain_scores(scheme: Scheme, standardised: dict[str, np.ndarray], groups: 
 
 
 def _composite(scheme: Scheme, domain_scores: dict[str, np.ndarray], groups: _Groups,
-               ref_mask: np.ndarray
+               ref_mask: np.ndarray, scored: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The domain scores as columns of SCORE_DOMAINS, each area's domain weights
-    (renormalised over its scored domains), its number of scored domains, and the
-    composite: the weighted sum where an area has at least ``min_domains`` domains."""
+    """The domain scores as columns of SCORE_DOMAINS, each scored area's domain weights
+    (W = weight / sum of the yardstick's weights), its number of scored domains, and the
+    composite: sum of D x W for the areas scored on the full yardstick, else NaN."""
     D = np.column_stack([domain_scores[d] for d in SCORE_DOMAINS])
     DW = np.array([scheme.domains[d].weight if d in scheme.domains else 0.0
                    for d in SCORE_DOMAINS])
@@ -403,8 +483,8 @@ def _composite(scheme: Scheme, domain_scores: dict[str, np.ndarray], groups: _Gr
     n_domains = davail.sum(axis=1)
     total = (davail * DW).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        domain_weight = np.where(davail, DW / total[:, None], np.nan)
-        composite = np.where((n_domains >= scheme.min_domains) & (total > 0),
+        domain_weight = np.where(davail & scored[:, None], DW / total[:, None], np.nan)
+        composite = np.where(scored & (total > 0),
                              np.nansum(np.nan_to_num(D) * np.nan_to_num(domain_weight), axis=1),
                              np.nan)
     if METHODS[scheme.method].domain_transform == "percentile":
@@ -498,8 +578,9 @@ def _index_values(data, frame, scheme, spec: IndicatorSpec, level, oriented, gro
     if base_rows.empty:
         return np.full(len(frame), np.nan), {"all": {"n": 0}}, base_period
     base_year = int(base_rows["year"].iloc[0])
+    # the base period's own figures: no tolerance
     b_values, b_status, _, b_pop, _ = indicator_values(
-        data, frame, _single(scheme, spec), level, base_period, base_year, areas_v, [])
+        data, frame, _single(scheme, replace(spec, tolerance=0)), level, base_year, areas_v, [])
     base = b_values[spec.id].astype("float64")
     base = np.where(below_minimum(b_pop, spec.min_population), np.nan, base)
     base = orient(base, spec.direction)

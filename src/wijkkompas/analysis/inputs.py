@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import WijkkompasError
 from ..geo.codes import gemeente_of, level_of, wijk_of
+from ..periods import parse_period
 from ..schemes import Scheme
 from .copies import drop_copies, find_copies
 from .reliability import marshall_shrinkage
@@ -147,47 +148,90 @@ def areas_from_codes(codes) -> pd.DataFrame:
                          "wijk_code": codes.map(wijk_of), "gemeente_code": codes.map(gemeente_of)})
 
 
-def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level):
-    content = [s.derived.numerator if s.derived else s.id for s in scheme.indicators.values()]
+def _summary(inputs: Inputs, scheme: Scheme) -> pd.DataFrame:
+    """Figures per content indicator, vintage, period, year and level: a small table."""
+    content = sorted({s.derived.numerator if s.derived else s.id
+                      for s in scheme.indicators.values()})
     key = ("summary", tuple(content))
-    if key not in inputs._cache:  # figures per vintage, period and level: a small table
+    if key not in inputs._cache:
         rows = inputs.rows_of(content)
-        inputs._cache[key] = rows.groupby(["vintage", "period", "year", "_level"],
+        inputs._cache[key] = rows.groupby(["indicator", "vintage", "period", "year", "_level"],
                                           dropna=False).size().rename("n").reset_index()
-    mine = inputs._cache[key]
-    if mine.empty:
+    summary = inputs._cache[key]
+    if summary.empty:
         raise WijkkompasError("the store has no figures for any indicator of the scheme "
                               f"{scheme.name!r} ({', '.join(content)})")
+    return summary
+
+
+def _vintage_fit(summary: pd.DataFrame, scheme: Scheme, year: int) -> pd.DataFrame:
+    """Per vintage, for peiljaar ``year``: how many yardstick domains have a figure within
+    their indicators' windows (``domains``) and how many figures there are (``n``)."""
+    rows = []
+    for vintage, part in summary.groupby("vintage"):
+        domains, n = set(), 0
+        for spec in scheme.indicators.values():
+            content = spec.derived.numerator if spec.derived else spec.id
+            hit = part[(part["indicator"] == content) & (part["year"] <= year)
+                       & (part["year"] >= year - spec.tolerance)]
+            if len(hit):
+                domains.add(spec.domain)
+                n += int(hit["n"].sum())
+        rows.append({"vintage": int(vintage),
+                     "domains": len(domains & set(scheme.yardstick)), "n": n})
+    return pd.DataFrame(rows, columns=["vintage", "domains", "n"])
+
+
+def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level
+                          ) -> tuple[str, int, int]:
+    """The peiljaar (period label and year) and the boundary vintage to score.
+
+    For peiljaar Y an indicator may use figures of the years Y-k..Y (k its tolerance,
+    :attr:`IndicatorSpec.tolerance`), never after Y. The vintage is the one on which the
+    most domains of the yardstick have a figure of the level or of its buurten (which
+    aggregate upward) within those windows, then the one with the most such figures,
+    then the later one. Without ``period``: the latest year for which some vintage has a
+    figure in every domain of the yardstick, else the latest year with any figure (the
+    score then says that no composite exists, and why).
+    """
+    summary = _summary(inputs, scheme)
     if vintage is not None:
-        mine = mine[mine["vintage"] == int(vintage)]
-        if mine.empty:
+        summary = summary[summary["vintage"] == int(vintage)]
+        if summary.empty:
             raise WijkkompasError(f"no figures of the scheme's indicators on the {vintage} "
                                   "boundaries")
+    at = summary[summary["_level"].isin([level, "buurt"])]
+    at = at if len(at) else summary
     if period is None:
-        # the latest period with figures at this level, or at buurt level (aggregation)
-        at = mine[mine["_level"].isin([level, "buurt"])]
-        latest = (at if len(at) else mine).sort_values(["year", "period"]).iloc[-1]
-        period = latest["period"]
-    period = str(period)
-    every = mine
-    mine = mine[mine["period"] == period]
-    if mine.empty:
-        have = ", ".join(sorted(every["period"].unique()))
-        raise WijkkompasError(f"no figures of the scheme's indicators for period {period}; "
-                              f"periods: {have}")
+        years = sorted(at["year"].unique(), reverse=True)
+        full = [y for y in years
+                if _vintage_fit(at, scheme, int(y))["domains"].max() == len(scheme.yardstick)]
+        year = int(full[0] if full else years[0])
+        labels = at.loc[at["year"] == year, "period"]
+        period = str(labels.max()) if len(labels) else str(year)
+    else:
+        period = str(period)
+        try:
+            year = parse_period(period)[1]
+        except ValueError as exc:
+            raise WijkkompasError(str(exc)) from None
+    fit = _vintage_fit(at, scheme, year)
+    fit = fit[fit["n"] > 0]
+    if fit.empty:
+        have = ", ".join(sorted(summary["period"].unique()))
+        raise WijkkompasError(f"no figures of the scheme's indicators for period {period} "
+                              f"or the years before it that the scheme allows; periods: {have}")
     if vintage is None:
-        counts = mine.groupby("vintage")["n"].sum()
-        vintage = int(counts[counts == counts.max()].index.max())
-    year = int(mine["year"].iloc[0])
-    return period, int(vintage), year
+        vintage = int(fit.sort_values(["domains", "n", "vintage"]).iloc[-1]["vintage"])
+    return period, int(vintage), int(year)
 
 
-def _nearest(frame: pd.DataFrame, year: int, keys: list[str]) -> pd.DataFrame:
-    """Per key the row of the nearest year (ties: the later year)."""
+def _latest(frame: pd.DataFrame, year: int, keys: list[str]) -> pd.DataFrame:
+    """Per key the row of the most recent year up to ``year`` (never a later one)."""
+    frame = frame[frame["year"].to_numpy() <= year]
     if frame.empty:
         return frame
-    frame = frame.assign(_d=(frame["year"] - year).abs(), _y=-frame["year"])
-    return frame.sort_values(keys + ["_d", "_y"]).drop_duplicates(keys).drop(columns=["_d", "_y"])
+    return frame.sort_values(keys + ["year", "period"]).drop_duplicates(keys, keep="last")
 
 
 class VintageData:
@@ -240,32 +284,69 @@ class VintageData:
             values[indicator], status[indicator] = v, st
         return values, status
 
-    def nearest(self, codes: np.ndarray, indicator: str, year: int, key=None
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Observed values of one indicator for the nearest period of this vintage, then
-        of the same code in the nearest vintage; returns (values, period used)."""
-        cache_key = ("nearest", indicator, self.vintage, year, key)
+    def periods(self, indicator: str, year: int, tolerance: int) -> list[str]:
+        """The periods of an indicator in this vintage within Y-k..Y, the latest first."""
+        key = ("periods", indicator, self.vintage)
+        if key not in self.cache:
+            rows = self.rows(indicator)[["period", "year"]].drop_duplicates()
+            self.cache[key] = rows.sort_values(["year", "period"], ascending=False)
+        every = self.cache[key]
+        keep = (every["year"] <= year) & (every["year"] >= year - tolerance)
+        return list(every.loc[keep.to_numpy(), "period"])
+
+    def window(self, codes: np.ndarray, indicators: list[str], year: int,
+               tolerance: dict[str, int], key=None):
+        """Per indicator the most recent usable figure of each area within its window.
+
+        Returns values, statuses and the period used (arrays aligned with ``codes``). A
+        usable figure (``observed`` or ``estimated``) of a later period wins; an area
+        with none in the window keeps the status of its latest row there (``suppressed``
+        or ``missing``, with that period), or None without a row.
+        """
+        values, status, used = {}, {}, {}
+        for indicator in indicators:
+            v = np.full(len(codes), np.nan)
+            st = np.full(len(codes), None, dtype=object)
+            at = np.full(len(codes), None, dtype=object)
+            for period in self.periods(indicator, year, tolerance[indicator]):
+                pv, ps = self.wide(codes, period, [indicator], key=key)
+                pv, ps = pv[indicator], ps[indicator]
+                open_ = np.isnan(v) & ~np.isin(st, USABLE)
+                take = open_ & np.isin(ps, USABLE) & ~np.isnan(pv)
+                first = open_ & ~take & pd.isna(st) & ~pd.isna(ps)
+                v[take], st[take], at[take] = pv[take], ps[take], period
+                st[first], at[first] = ps[first], period
+            values[indicator], status[indicator], used[indicator] = v, st, at
+        return values, status, used
+
+    def latest(self, codes: np.ndarray, indicator: str, year: int, key=None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Values of one indicator for its most recent period up to ``year`` in this
+        vintage, else of the same code in the nearest vintage (never a period after
+        ``year``); returns (values, period used)."""
+        cache_key = ("latest", indicator, self.vintage, year, key)
         if key is not None and cache_key in self.cache:
             return self.cache[cache_key]
-        best_key = ("nearest-rows", indicator, self.vintage, year)
+        best_key = ("latest-rows", indicator, self.vintage, year)
         if best_key not in self.cache:
             sub = self.rows(indicator)
             sub = sub[sub["value"].notna().to_numpy()]
-            self.cache[best_key] = _nearest(sub, year, ["area_code"]).set_index("area_code")
+            self.cache[best_key] = _latest(sub, year, ["area_code"]).set_index("area_code")
         best = self.cache[best_key]
         index = pd.Index(codes, dtype=object)
         values = best["value"].reindex(index).to_numpy(dtype="float64", copy=True)
         used = best["period"].reindex(index).to_numpy(dtype=object, copy=True)
         missing = np.isnan(values)
         if missing.any():
-            fallback_key = ("nearest-other", indicator, self.vintage, year)
+            fallback_key = ("latest-other", indicator, self.vintage, year)
             if fallback_key not in self.cache:
                 every = self.inputs.indicator(indicator)
                 other = every[every["value"].notna().to_numpy()
-                              & (every["vintage"].to_numpy() != self.vintage)]
+                              & (every["vintage"].to_numpy() != self.vintage)
+                              & (every["year"].to_numpy() <= year)]
                 other = other.assign(_v=(other["vintage"] - self.vintage).abs())
                 other = other[other["_v"] == other.groupby("area_code")["_v"].transform("min")]
-                self.cache[fallback_key] = _nearest(other, year, ["area_code"]).set_index(
+                self.cache[fallback_key] = _latest(other, year, ["area_code"]).set_index(
                     "area_code")
             fallback = self.cache[fallback_key]
             if len(fallback):
@@ -297,7 +378,7 @@ def _sum_population(data: VintageData, codes: np.ndarray, level: str, year: int,
     children, parent = data.links(codes, level, areas_v)
     if len(children) == 0:
         return np.full(len(codes), np.nan)
-    pop, _ = data.nearest(children, data.scheme.population, year, key=("children", level))
+    pop, _ = data.latest(children, data.scheme.population, year, key=("children", level))
     n = len(codes)
     total = np.bincount(parent, np.nan_to_num(pop), minlength=n)
     unknown = np.bincount(parent, np.isnan(pop), minlength=n) > 0
@@ -305,69 +386,95 @@ def _sum_population(data: VintageData, codes: np.ndarray, level: str, year: int,
     return np.where(has & ~unknown, total, np.nan)
 
 
-def _aggregate(data: VintageData, codes: np.ndarray, level: str, period: str, year: int,
-               values: dict, status: dict, areas_v: pd.DataFrame) -> int:
-    """Fill areas that have no row for an indicator from their buurten (in place).
-
-    Returns the number of values filled. See the module docstring for the rules.
+def _aggregate(data: VintageData, codes: np.ndarray, level: str, year: int,
+               tolerance: dict[str, int], values: dict, status: dict, used: dict,
+               areas_v: pd.DataFrame) -> int:
+    """Fill areas that have no figure for an indicator in its window from their buurten
+    (in place), trying the window's periods from the latest back; the figure keeps the
+    period it was aggregated for. Returns the number of values filled. See the module
+    docstring of :mod:`~wijkkompas.analysis.engine` for the rules.
     """
     if level == "buurt":
         return 0
     children, parent = data.links(codes, level, areas_v)
     if len(children) == 0:
         return 0
-    holes_any = [i for i in values if (pd.isna(status[i]) & np.isnan(values[i])).any()]
-    if not holes_any:
-        return 0
-    child_values, child_status = data.wide(children, period, holes_any, key=("children", level))
-    pop, _ = data.nearest(children, data.scheme.population, year, key=("children", level))
-    n = len(codes)
+    pop, _ = data.latest(children, data.scheme.population, year, key=("children", level))
     needed = ~(pop <= 0)  # every buurt with residents (or unknown residents) needs a figure
     filled = 0
-    for indicator in holes_any:
+    for indicator in values:
         entry = data.catalog.indicators.get(indicator)
         kind = entry.kind if entry else "count"
         if kind == "index":
             continue  # an index (urbanity class, SES score) is not averaged
-        v = child_values[indicator]
-        ok = np.isin(child_status[indicator], USABLE) & ~np.isnan(v)
-        gap = needed & ~ok
-        if kind == "count":
-            x, w = np.where(ok, v, 0.0), np.zeros(len(v))
-        else:
-            w = np.where(ok & (pop > 0), pop, 0.0)
-            x = np.where(ok, v, 0.0) * w
-            gap |= ok & np.isnan(pop)  # a weight is needed
-        sum_x = np.bincount(parent, x, minlength=n)
-        sum_w = np.bincount(parent, w, minlength=n)
-        gaps = np.bincount(parent, gap, minlength=n) > 0
-        oks = np.bincount(parent, ok, minlength=n)
-        good = ~gaps & (oks > 0)
-        result: np.ndarray
-        if kind == "count":
-            result = sum_x
-        else:
-            good &= sum_w > 0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                result = sum_x / sum_w
-        target = good & pd.isna(status[indicator]) & np.isnan(values[indicator])
-        values[indicator][target] = result[target]
-        status[indicator][target] = "estimated"
-        filled += int(target.sum())
+        for period in data.periods(indicator, year, tolerance[indicator]):
+            holes = pd.isna(status[indicator]) & np.isnan(values[indicator])
+            if not holes.any():
+                break
+            child_values, child_status = data.wide(children, period, [indicator],
+                                                   key=("children", level))
+            result, good = _from_buurten(child_values[indicator], child_status[indicator],
+                                         pop, needed, parent, len(codes), kind)
+            target = good & holes
+            values[indicator][target] = result[target]
+            status[indicator][target] = "estimated"
+            used[indicator][target] = period
+            filled += int(target.sum())
     return filled
 
 
+def _from_buurten(v: np.ndarray, st: np.ndarray, pop: np.ndarray, needed: np.ndarray,
+                  parent: np.ndarray, n: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """One period's figure of each parent from its buurten, and where it can be made:
+    counts summed, other kinds averaged weighted by residents, only when every buurt
+    with residents has a usable figure."""
+    ok = np.isin(st, USABLE) & ~np.isnan(v)
+    gap = needed & ~ok
+    if kind == "count":
+        x, w = np.where(ok, v, 0.0), np.zeros(len(v))
+    else:
+        w = np.where(ok & (pop > 0), pop, 0.0)
+        x = np.where(ok, v, 0.0) * w
+        gap |= ok & np.isnan(pop)  # a weight is needed
+    sum_x = np.bincount(parent, x, minlength=n)
+    sum_w = np.bincount(parent, w, minlength=n)
+    gaps = np.bincount(parent, gap, minlength=n) > 0
+    good = ~gaps & (np.bincount(parent, ok, minlength=n) > 0)
+    if kind == "count":
+        return sum_x, good
+    good &= sum_w > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sum_x / sum_w, good
+
+
+def _raw_tolerance(scheme: Scheme) -> dict[str, int]:
+    """Each stored indicator's window: the tolerance of the scheme indicator that reads
+    it (the smallest when several do)."""
+    out: dict[str, int] = {}
+    for spec in scheme.indicators.values():
+        raw = spec.derived.numerator if spec.derived else spec.id
+        out[raw] = min(out.get(raw, spec.tolerance), spec.tolerance)
+    return out
+
 
 def indicator_values(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: str,
-                      period: str, year: int, areas_v: pd.DataFrame, notes: list[str]):
-    """Values, statuses and the periods used, for every scheme indicator (derived too)."""
+                     year: int, areas_v: pd.DataFrame, notes: list[str]):
+    """Values, statuses and the periods used (per area), for every scheme indicator
+    (derived too), for peiljaar ``year``; and the population with the period it is of.
+
+    Each figure is the most recent one within its window (:meth:`VintageData.window`),
+    published or else aggregated from buurten. Population and denominators are the most
+    recent figures up to ``year`` (population changes slowly compared to what it divides),
+    never a later one.
+    """
     codes = frame["code"].to_numpy(dtype=object)
     key = ("level", level)
-    raw_ids = [i for i in scheme.raw_indicators() if i != scheme.population]
-    values, status = data.wide(codes, period, raw_ids, key=key)
-    population, pop_period = data.nearest(codes, scheme.population, year, key=key)
+    tolerance = _raw_tolerance(scheme)
+    raw_ids = list(tolerance)
+    values, status, used = data.window(codes, raw_ids, year, tolerance, key=key)
+    population, pop_period = data.latest(codes, scheme.population, year, key=key)
     population, pop_period = population.copy(), pop_period.copy()
-    filled = _aggregate(data, codes, level, period, year, values, status, areas_v)
+    filled = _aggregate(data, codes, level, year, tolerance, values, status, used, areas_v)
     if level != "buurt" and np.isnan(population).any():
         # population too may only be published per buurt: sum it over all buurten
         summed = _sum_population(data, codes, level, year, areas_v)
@@ -379,38 +486,40 @@ def indicator_values(data: VintageData, frame: pd.DataFrame, scheme: Scheme, lev
     out_v, out_s, out_p = {}, {}, {}
     for spec in scheme.indicators.values():
         if spec.derived is None:
-            out_v[spec.id] = values[spec.id]
-            out_s[spec.id] = status[spec.id]
-            out_p[spec.id] = period
+            out_v[spec.id], out_s[spec.id], out_p[spec.id] = \
+                values[spec.id], status[spec.id], used[spec.id]
             continue
         d = spec.derived
         num, num_status = values[d.numerator], status[d.numerator]
         if d.denominator == scheme.population:
             den, den_period = population, pop_period
         else:
-            den, den_period = data.nearest(codes, d.denominator, year, key=key)
-        if d.shrink == "none":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rate = np.where(den > 0, num / den, np.nan)
-        else:
-            groups = None
-            if d.shrink == "local" and level == "buurt":
-                groups = frame["wijk_code"].to_numpy()
-            elif d.shrink == "local" and level == "wijk":
-                groups = frame["gemeente_code"].to_numpy()
-            rate = marshall_shrinkage(num, den, groups=groups).rate
-        out_v[spec.id] = rate * d.per
+            den, den_period = data.latest(codes, d.denominator, year, key=key)
+        out_v[spec.id] = _rate(num, den, d.shrink, frame, level) * d.per
         st = num_status.copy()
         st[(st == "observed") & np.isnan(out_v[spec.id])] = "missing"
         out_s[spec.id] = st
-        out_p[spec.id] = period
-        used = sorted(map(str, pd.unique(pd.Series(den_period).dropna())))
+        out_p[spec.id] = used[d.numerator]
+        periods = sorted(map(str, pd.unique(pd.Series(den_period).dropna())))
         notes.append(f"{spec.id}: {d.numerator} / {d.denominator} x {d.per:g}"
                      + (f", shrunk {d.shrink}ly (Marshall empirical Bayes)"
                         if d.shrink != "none" else "")
-                     + f"; {d.denominator} of {', '.join(used) or 'no period'}")
+                     + f"; {d.denominator} of {', '.join(periods) or 'no period'}")
     return out_v, out_s, out_p, population, pop_period
 
+
+def _rate(num: np.ndarray, den: np.ndarray, shrink: str, frame: pd.DataFrame,
+          level: str) -> np.ndarray:
+    """num / den, shrunk (Marshall empirical Bayes) toward all areas or the parent's."""
+    if shrink == "none":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, num / den, np.nan)
+    groups = None
+    if shrink == "local" and level == "buurt":
+        groups = frame["wijk_code"].to_numpy()
+    elif shrink == "local" and level == "wijk":
+        groups = frame["gemeente_code"].to_numpy()
+    return marshall_shrinkage(num, den, groups=groups).rate
 
 
 def scored_areas(inputs: Inputs, areas_v: pd.DataFrame, vintage: int,

@@ -14,7 +14,11 @@ A scheme is a YAML file. Every key but ``domains`` is optional; the defaults are
     flag_threshold: 0.9     # a domain is flagged when its percentile rank in the reference
                             # group is at or above this (SVI: 0.9 = the worst decile)
     min_indicators: 1       # a domain with fewer usable indicators is missing (NaN)
-    min_domains: 1          # a composite with fewer domains is missing (NaN)
+    min_coverage: 0.9       # an indicator enters a score only where it covers this share
+                            # of the reference group's inhabited areas (else left out)
+    period_tolerance: 2     # years: the score for peiljaar Y takes each figure's most
+                            # recent year in Y-2..Y, never one after Y
+    rank_min_population: 1000  # residents an area needs to get a composite and a rank
     perspective: pooled     # pooled: one weighted mean per domain; half: objective and
                             # subjective parts each weigh half (Wijkprofiel Rotterdam)
     base_period: null       # method index: the base period (100 = its reference mean);
@@ -33,8 +37,34 @@ A scheme is a YAML file. Every key but ``domains`` is optional; the defaults are
       veiligheid_ondermijning:
         weight: 1            # domain weight in the composite; equal (1) by default
         min_indicators: 1    # overrides the scheme's
-        indicators:          # a list (equal weights) or a mapping id: weight
-          - misdrijven_per_1000
+        indicators:          # a list (equal weights), a mapping id: weight, or per id
+          misdrijven_per_1000:   # a mapping with weight, years and scaling:
+            weight: 1
+            years: 1             # its own period tolerance (default: the scheme's)
+            scaling: normal_scores   # linear (default) | normal_scores (rank-based)
+
+**The yardstick.** The scheme's domains (those with a weight above 0) are its yardstick:
+an area gets a composite only when it has a score on *every* one of them, and at least
+``rank_min_population`` residents; only those areas are ranked, classed and used as the
+reference group (see :mod:`~wijkkompas.analysis.engine`). There is no ``min_domains``:
+a composite of fewer domains would be another measure. Leave a domain out of the scheme
+to build a yardstick without it.
+
+Why these defaults: ``min_coverage`` 0.9, because an indicator standardised within a
+tenth of the areas is a comparison with another reference group (the CDC/ATSDR SVI
+imputes or drops variables missing for more than a few tracts for the same reason);
+``period_tolerance`` 2 years, because the national sources appear every year (Kerncijfers,
+registered crime) or every two years (the Gezondheidsmonitor since 2020, the
+Leefbaarometer), and the Kerncijfers publish income two years after the fact;
+``rank_min_population`` 1,000, the minimum population of the small areas (LSOAs) the
+English Indices of Deprivation rank, set by ONS so that their statistics are reliable.
+
+``scaling: normal_scores`` replaces an indicator's values by their rank-based normal
+scores in the reference group (:func:`~wijkkompas.analysis.standardise.normal_scores`)
+before the method standardises them: for heavy-tailed rates per resident, such as
+registered crime where few live and many visit, so that one extreme area cannot carry
+the composite (the English IMD puts skewed indicators on a normal scale by rank for the
+same reason). The raw figure is still shown beside the score.
 
 Domains are the catalog's five (``context`` is not a domain of vulnerability). An
 indicator is placed in a domain by the scheme, not by the catalog, so a scheme may put
@@ -44,7 +74,7 @@ orientation and a ``neutral`` indicator cannot be used. Errors name the file and
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -57,9 +87,11 @@ METHOD_NAMES = ("zscore", "robust_z", "percentile", "imd", "index")
 CLASS_SYSTEMS = ("deciles", "leefbaarometer", "pbl", "wijkprofiel")
 SHRINK = ("none", "global", "local")
 SCORE_DOMAINS = tuple(d for d in DOMAINS if d != "context")
+SCALINGS = ("linear", "normal_scores")
 _KEYS = {"name", "description", "method", "reference", "weighting", "population", "classes",
-         "flag_threshold", "min_indicators", "min_domains", "perspective", "base_period",
-         "derived", "domains"}
+         "flag_threshold", "min_indicators", "min_coverage", "period_tolerance",
+         "rank_min_population", "perspective", "base_period", "derived", "domains"}
+_INDICATOR_KEYS = {"weight", "years", "scaling"}
 
 
 class SchemeError(WijkkompasError):
@@ -107,6 +139,8 @@ class IndicatorSpec:
     kind: str
     label: str
     derived: Derived | None = None
+    tolerance: int = 2      # years before the peiljaar a figure may be from
+    scaling: str = "linear"
 
 
 @dataclass
@@ -121,12 +155,19 @@ class Scheme:
     classes: str = "deciles"
     flag_threshold: float = 0.9
     min_indicators: int = 1
-    min_domains: int = 1
+    min_coverage: float = 0.9
+    period_tolerance: int = 2
+    rank_min_population: int = 1000
     perspective: str = "pooled"
     base_period: str | None = None
     derived: dict[str, Derived] = field(default_factory=dict)
     indicators: dict[str, IndicatorSpec] = field(default_factory=dict)
     file: str = ""
+
+    @property
+    def yardstick(self) -> list[str]:
+        """The domains every composite needs, in :data:`SCORE_DOMAINS` order."""
+        return [d for d in SCORE_DOMAINS if d in self.domains and self.domains[d].weight > 0]
 
     def raw_indicators(self) -> list[str]:
         """Every stored indicator scoring reads: the scheme's, derived inputs, population."""
@@ -228,6 +269,11 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
     """Build and check a :class:`Scheme` from a parsed YAML document."""
     if not isinstance(document, dict) or "domains" not in document:
         raise SchemeError(f"{file}: expected a mapping with a 'domains:' key")
+    if "min_domains" in document:
+        raise SchemeError(f"{file}: min_domains is no longer a setting: a composite needs "
+                          "every domain of the scheme (its yardstick), because a composite "
+                          "of fewer domains is another measure; remove the key, and leave "
+                          "out of the scheme any domain you cannot measure")
     extra = set(document) - _KEYS
     if extra:
         raise SchemeError(f"{file}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
@@ -248,11 +294,16 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
     if not isinstance(raw_domains, dict) or not raw_domains:
         raise SchemeError(f"{file}: domains must be a non-empty mapping domain: spec")
     min_indicators = _whole(document.get("min_indicators", 1), f"{file}: min_indicators", 1)
+    tolerance = _whole(document.get("period_tolerance", 2), f"{file}: period_tolerance")
+    coverage = document.get("min_coverage", 0.9)
+    if isinstance(coverage, bool) or not isinstance(coverage, (int, float)) or not (
+            0 <= coverage <= 1):
+        raise SchemeError(f"{file}: min_coverage must be a share in [0, 1], not {coverage!r}")
     domains: dict[str, Domain] = {}
     specs: dict[str, IndicatorSpec] = {}
     for domain_id, raw in raw_domains.items():
         domains[domain_id] = _domain(domain_id, raw, f"{file}: domain {domain_id!r}",
-                                     min_indicators, derived, catalog, specs)
+                                     min_indicators, derived, catalog, specs, tolerance)
     if not any(d.weight for d in domains.values()):
         raise SchemeError(f"{file}: all domain weights are 0")
     scheme = Scheme(
@@ -264,7 +315,9 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
         population=population,
         classes=_choice(document.get("classes", "deciles"), CLASS_SYSTEMS, f"{file}: classes"),
         flag_threshold=float(threshold), min_indicators=min_indicators,
-        min_domains=_whole(document.get("min_domains", 1), f"{file}: min_domains", 1),
+        min_coverage=float(coverage), period_tolerance=tolerance,
+        rank_min_population=_whole(document.get("rank_min_population", 1000),
+                                   f"{file}: rank_min_population"),
         perspective=_choice(document.get("perspective", "pooled"), ("pooled", "half"),
                             f"{file}: perspective"),
         base_period=None if base is None else str(base), derived=derived, indicators=specs,
@@ -284,7 +337,7 @@ def _reference(reference: object, file: str) -> str | tuple[str, ...]:
 
 def _domain(domain_id: str, raw: object, where: str, min_indicators: int,
             derived: dict[str, Derived], catalog: Catalog,
-            specs: dict[str, IndicatorSpec]) -> Domain:
+            specs: dict[str, IndicatorSpec], tolerance: int) -> Domain:
     """One domain of the scheme; its indicators' specs are added to ``specs``."""
     if domain_id not in SCORE_DOMAINS:
         raise SchemeError(f"{where}: unknown domain; choose {', '.join(SCORE_DOMAINS)}")
@@ -302,13 +355,22 @@ def _domain(domain_id: str, raw: object, where: str, min_indicators: int,
     if not isinstance(listed, dict):
         raise SchemeError(f"{where}: indicators must be a list or a mapping id: weight")
     weights: dict[str, float] = {}
-    for ident, w in listed.items():
+    for ident, entry in listed.items():
         ident = str(ident)
-        w = _number(w, f"{where} indicator {ident!r}")
+        here = f"{where} indicator {ident!r}"
+        options = entry if isinstance(entry, dict) else {"weight": entry}
+        extra = set(options) - _INDICATOR_KEYS
+        if extra:
+            raise SchemeError(f"{here}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
+                              f"known: {', '.join(sorted(_INDICATOR_KEYS))}")
+        w = _number(options.get("weight", 1), here)
         if ident in specs:
             raise SchemeError(f"{where}: indicator {ident!r} is already in domain "
                               f"{specs[ident].domain!r}")
         spec = _indicator_spec(ident, domain_id, w, derived, catalog, where)
+        spec = replace(spec, tolerance=_whole(options.get("years", tolerance), f"{here} years"),
+                       scaling=_choice(options.get("scaling", "linear"), SCALINGS,
+                                       f"{here} scaling"))
         weights[ident] = w
         specs[ident] = spec
     if not any(weights.values()):
