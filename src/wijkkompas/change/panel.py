@@ -9,10 +9,16 @@ Notes
 -----
 Scores are standardised per period against that period's reference group (z-scores,
 percentiles, ...), so a change in composite is a change in *relative position*: an area
-whose figures all improve as much as everyone else's keeps its score. The set of domains
-may differ between periods (in the bundled data ``regie_eigen_leven`` starts in 2016 and
-housing nuisance in 2020): the panel's ``notes`` say so, and composites of periods with
-different domains compare positions on different yardsticks.
+whose figures all improve as much as everyone else's keeps its score.
+
+**One yardstick.** A composite compares with another period's only when both rest on the
+same measure: the same domains and, in each, the same indicators entered
+(:attr:`~wijkkompas.analysis.engine.ScoreResult.measure`). The panel takes the measure of
+its latest period with composites as its yardstick; in periods on another measure the
+composite, rank and class are left empty (so no change, trend or transition is computed
+across them), and a domain score is left empty where that domain's indicators differ.
+The panel's ``notes`` say which periods and why (``regie_eigen_leven`` starts in 2016 and
+housing nuisance in 2020 in the bundled health table: different measures).
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ class ScorePanel:
     class_system: str
     domains: dict[str, list[str]]
     results: dict = field(default_factory=dict, repr=False)  # period -> ScoreResult
+    measures: dict[str, tuple] = field(default_factory=dict)  # period -> measure scored
     notes: list[str] = field(default_factory=list)
 
     def wide(self, column: str = "class") -> pd.DataFrame:
@@ -113,14 +120,49 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
                               f"{vintage} boundaries")
     table = pd.concat(tables, ignore_index=True)
     table["period"] = table["period"].astype(str)
-    sets = {tuple(d) for d in domains.values()}
-    if len(sets) > 1:
-        notes.append("the domains differ between periods ("
-                     + "; ".join(f"{p}: {', '.join(d)}" for p, d in domains.items())
-                     + "): composites compare relative positions on different yardsticks")
+    measures = {p: r.measure for p, r in results.items()}
+    notes += one_yardstick(table, measures, {p: r.statement for p, r in results.items()})
     notes.append("scores are standardised per period: a change in score is a change in "
                  "position relative to the reference group, not in absolute level")
     return ScorePanel(table=table, level=level, vintage=int(vintage),
                       periods=[p for p in periods if p in results],
                       class_system=scheme.classes, domains=domains, results=results,
-                      notes=notes)
+                      measures=measures, notes=notes)
+
+
+COMPOSITE_COLUMNS = ("vulnerability", "class", "rank", "rank_national", "percentile_national",
+                     "rank_gemeente", "percentile_gemeente", "flags", "flagged_domains")
+
+
+def one_yardstick(table: pd.DataFrame, measures: dict[str, tuple],
+                  statements: dict[str, str | None]) -> list[str]:
+    """Blank (in place) what does not compare with the panel's yardstick; the reasons.
+
+    The yardstick is the measure of the latest period with composites. Other periods
+    keep their composites only on that same measure, and each domain score only where
+    the domain's indicators are the same.
+    """
+    from ..analysis.yardstick import comparable, describe
+
+    notes = [f"{p}: no composite ({text})" for p, text in statements.items() if text]
+    scored = [p for p in measures if not statements.get(p)]
+    if not scored:
+        return notes + ["no period has composites: no change in composite is computed"]
+    reference_period = max(scored, key=lambda p: (len(p), p))
+    reference = measures[reference_period]
+    by_domain = dict(reference)
+    for period, measure in measures.items():
+        rows = (table["period"] == period).to_numpy()
+        if statements.get(period) or not comparable(measure, reference):
+            table.loc[rows, [c for c in COMPOSITE_COLUMNS if c in table]] = None
+            if not statements.get(period):
+                notes.append(f"{period}: composite not compared: its yardstick "
+                             f"({describe(measure)}) differs from {reference_period}'s "
+                             f"({describe(reference)})")
+        for domain, ids in measure:
+            if domain in by_domain and ids != by_domain[domain]:
+                table.loc[rows, f"domain_{domain}"] = None
+                notes.append(f"{period}: domain {domain} not compared: its indicators "
+                             f"({', '.join(ids) or 'none'}) differ from {reference_period}'s "
+                             f"({', '.join(by_domain[domain]) or 'none'})")
+    return notes
