@@ -27,8 +27,10 @@ a second per file on load, and storing it would double the bundle.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +68,14 @@ JOBS = [
      dict(id="cbs-wijkgrenzen-2024", title="CBS wijk- en buurtkaart 2024: wijkgrenzen "
           "(vereenvoudigd)", **CBS_PDOK),
      "WGS84 GeoJSON, 3,475 wijken including the pseudo-area Buitenland (WK099899)"),
+    ("nl-wijken-2022-kwb/wijk_2022_kwb_wgs84.geojson.gz", {}, "wijk_2022",
+     dict(id="cbs-wijkgrenzen-2022", title="CBS wijk- en buurtkaart 2022: wijkgrenzen "
+          "(vereenvoudigd, selectie van het R-pakket tmap 4.2, NLD_dist)",
+          publisher="CBS / Kadaster (PDOK); simplified as shipped in tmap 4.2",
+          licence="CC BY 4.0", url=CBS_PDOK["url"]),
+     "gzipped WGS84 GeoJSON (tmap 4.2 NLD_dist), 3,340 wijken without CBS's 'Groot water' "
+     "wijken; the Kerncijfers attributes in the same file are dropped (the KWB 2022 "
+     "readers take them from the CSV)"),
     ("haaglanden-wijkpanel-2009-2022/wijk_2016_6.geojson", {}, "wijk_2016",
      dict(id="cbs-wijkgrenzen-2016-elan", title="CBS wijkgrenzen 2016 (via ELAN/LUMC "
           "Health Campus Den Haag, wijk_2016_6.geojson)", publisher="CBS; ELAN (LUMC)",
@@ -100,12 +110,23 @@ JOBS = [
 ]
 
 
+def _read(source_path: Path, options: dict):
+    """read() of a boundary file; a gzipped one is unpacked to a temporary file first
+    (same name without .gz, so the format is still known by its suffix)."""
+    if source_path.suffix != ".gz":
+        return read(source_path, None, **options)
+    with tempfile.TemporaryDirectory() as folder:
+        plain = Path(folder) / source_path.stem
+        plain.write_bytes(gzip.decompress(source_path.read_bytes()))
+        return read(plain, None, **options)
+
+
 def build(shared: Path, out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for relative, options, name, meta, note in JOBS:
         source_path = shared / relative
-        result = read(source_path, None, **options)
+        result = _read(source_path, options)
         bounds = result.boundaries
         areas = result.areas.set_index(["code", "vintage"])["name"]
         for level, part in bounds.groupby("level", sort=False):

@@ -4,12 +4,15 @@ Run: ``python scripts/bundle_data.py [--shared DIR]``. Every file is read with t
 project's own readers (the same code path as ``wijkkompas ingest``), loaded into a
 temporary store, which checks that no two files disagree, and written back out per
 source as compact Parquet in the long layout (``src/wijkkompas/data/observations/``),
-with each source's attribution in the file's metadata. Boundaries are bundled by
-``scripts/bundle_boundaries.py``.
+with each source's attribution in the file's metadata. Then the harmonised companions
+of the KWB 2022 bundle (``scripts/harmonised_companions.py``) are computed from the
+bundled files. Boundaries are bundled by ``scripts/bundle_boundaries.py`` (run it
+first: the companions overlay the bundled boundaries).
 """
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +21,9 @@ from wijkkompas.ingest import read_file
 from wijkkompas.sources import longtable
 from wijkkompas.sources.base import SourceInfo
 from wijkkompas.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harmonised_companions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "wijkkompas" / "data" / "observations"
@@ -53,6 +59,13 @@ FILES = [
 REPUBLISHED = [
     # crime per buurt 2021-2025 (CBS/Politie 47022NED) + a KWB 2024 subset, whole NL
     "nl-misdrijven-kwb2024/misdrijven_kwb2024_wijk_buurt.csv",
+    # KWB 2022 (85318NED) per wijk and gemeente, all NL, 2022 indeling, as republished in
+    # the R package tmap 4.2. Its inwoners 2022 differ from the ELAN panel's 2022 counts
+    # for the panel's 70 wijken and 22 gemeenten (Den Haag 553,417 vs 577,339: the panel
+    # counts another population than CBS's 1 January); the panel's figures stay, so that
+    # the bundle holds one figure per area, and those 92 are left out of this source
+    "nl-wijken-2022-kwb/wijk_2022_kwb_attributes.csv",
+    "nl-wijken-2022-kwb/gemeente_2022_kwb_attributes.csv",
 ]
 
 
@@ -97,6 +110,8 @@ def main() -> None:
             longtable.write(figures, [bare], path)
             print(f"wrote {path.relative_to(ROOT)}: {len(figures):,} figures, "
                   f"{path.stat().st_size / 1024:,.0f} KiB")
+    # the harmonised companions of KWB 2022, computed from the files just written
+    print("\n".join(harmonised_companions.build(args.shared, OUT)))
 
 
 if __name__ == "__main__":

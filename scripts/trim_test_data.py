@@ -69,6 +69,12 @@ file's first lines. Kept, per source folder:
     for CBS's total area), Den Haag, Utrecht, Aa en Hunze; ``kwb_2020_gemeenten_355.csv``:
     the same gemeenten (a negative sniff case, the name kept). Metadata blocks are
     copied as published, so a ``count`` there is the full file's.
+``nl-wijken-2022-kwb``
+    the wijken (CSV and gzipped GeoJSON, gzip without a time stamp) of Groningen (the
+    first rows), Almere (wijken without residents, empty cells), Den Haag, Utrecht, Aa en
+    Hunze, Purmerend (took over Beemster in 2022) and Land van Cuijk (a 2022 merger),
+    and WK026702 (a quoted name with commas); the gemeente rows of the same gemeenten,
+    Nijkerk and Amsterdam.
 
 The output is the same on every run (``tests/test_full_files.py`` rebuilds it from the
 full files and compares).
@@ -125,6 +131,11 @@ IN_GEMEENTEN = {  # wijken and buurten of these gemeenten
     "wijk_2024": codes(r"WK099899|WK003499|WK(0363|0518|0344|1680)\w\w"),
 }
 MISDRIJVEN = codes(r"GM0518|GM0344")
+# KWB 2022 (tmap): Groningen (the first rows), Almere (wijken without residents, empty
+# cells), Den Haag, Utrecht, Aa en Hunze, Nijkerk's WK026702 (a quoted name with commas),
+# Purmerend (Beemster taken over in 2022) and Land van Cuijk (a 2022 merger)
+KWB2022_WIJKEN = codes(r"WK(0014|0034|0518|0344|1680|0439|1982)\d\d|WK026702")
+KWB2022_GEMEENTEN = codes(r"GM(0014|0034|0518|0344|1680|0439|1982|0267|0363)")
 
 H = "nl-gezondheid-2012-2016-2020"
 A = "amsterdam-buurten-kwb"
@@ -132,6 +143,7 @@ P = "haaglanden-wijkpanel-2009-2022"
 G = "nl-gemeenten-wijken-kwb"
 T = "gebiedsindelingen-2014"
 M = "nl-misdrijven-kwb2024"
+K = "nl-wijken-2022-kwb"
 
 
 def extracts() -> list[tuple[str, str, object]]:
@@ -178,6 +190,9 @@ def extracts() -> list[tuple[str, str, object]]:
         (f"{G}/wijken_2024.geojson", "json",
          features(column("wijkcode", IN_GEMEENTEN["wijk_2024"]))),
         (f"{G}/kwb_2020_gemeenten_355.csv", "text", column("GM_CODE", GEMEENTEN)),
+        (f"{K}/wijk_2022_kwb_attributes.csv", "text", column("code", KWB2022_WIJKEN)),
+        (f"{K}/gemeente_2022_kwb_attributes.csv", "text", column("code", KWB2022_GEMEENTEN)),
+        (f"{K}/wijk_2022_kwb_wgs84.geojson.gz", "json", features(column("code", KWB2022_WIJKEN))),
     ]
 
 
@@ -280,12 +295,17 @@ def _json_style(raw: str, document, source: Path) -> dict:
 
 
 def trim_json(source: Path, select: Callable[[dict], dict]) -> tuple[bytes, int]:
-    raw = source.read_text(encoding="utf-8")
+    data = source.read_bytes()
+    packed = data[:2] == b"\x1f\x8b"
+    raw = (gzip.decompress(data) if packed else data).decode("utf-8")
     document = json.loads(raw)
     style = _json_style(raw, document, source)
     trimmed = select(document)
     items = trimmed.get("features", trimmed.get("gemeenten"))
-    return json.dumps(trimmed, **style).encode("utf-8"), len(items)
+    out = json.dumps(trimmed, **style).encode("utf-8")
+    if packed:
+        out = gzip.compress(out, compresslevel=9, mtime=0)
+    return out, len(items)
 
 
 def _arc_indices(arcs) -> set[int]:

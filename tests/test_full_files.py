@@ -207,3 +207,34 @@ def test_amsterdam_crosswalk_totals(shared_data):
                               from_col="BUURTCODE_CBS_2015", to_col="BUURTCODE_CBS_2022",
                               weight_col=None, level="buurt")
     assert cw.one_to_one.all() and len(cw.table) == 439
+
+
+# --------------------------------------------------------------------------- KWB 2022
+def test_kwb2022_full_files(shared_data, catalog):
+    folder = shared_data / "nl-wijken-2022-kwb"
+    (wijken,) = read_file(folder / "wijk_2022_kwb_attributes.csv", catalog)
+    (gemeenten,) = read_file(folder / "gemeente_2022_kwb_attributes.csv", catalog)
+    assert len(wijken.areas) == 3340 and len(gemeenten.areas) == 345
+    for result, total in ((wijken, 17_588_925), (gemeenten, 17_590_672)):
+        obs = result.observations
+        assert obs[obs.indicator == "inwoners"].value.sum() == total
+    # CBS rounds the wijk populations to fives, so the wijken of a gemeente add up to it
+    # only roughly: 317 of the 345 gemeenten differ, Wassenaar (GM0629) most, by 453 (0.8 %)
+    w = wijken.observations
+    w = w[w.indicator == "inwoners"]
+    assert (w.value % 5 == 0).all()
+    per_gemeente = w.groupby(w.area_code.str[2:6]).value.sum()
+    g = gemeenten.observations
+    g = g[g.indicator == "inwoners"]
+    g = g.set_index(g.area_code.str[2:6]).value
+    assert set(per_gemeente.index) == set(g.index)
+    assert ((per_gemeente.reindex(g.index) - g).abs() <= 0.01 * g).all()
+    # the boundaries: one shape per wijk of the figures
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "wijk_2022_kwb_wgs84.geojson"
+        plain.write_bytes(gzip.decompress((folder / plain.name).with_suffix(".geojson.gz")
+                                          .read_bytes()))
+        bounds = gb.read(plain, None).boundaries
+    assert set(bounds.code) == set(wijken.areas.code) and set(bounds.vintage) == {2022}

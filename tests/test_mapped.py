@@ -33,6 +33,8 @@ SHIPPED = {  # mapping -> real data file
         "haaglanden_misdrijven_per_buurt_per_jaar_2011_2017.csv",
     "amsterdam-kwb-2020": "amsterdam-buurten-kwb/Kerncijfers_wijken_en_buurten_2020.csv",
     "amsterdam-kwb-2024": "amsterdam-buurten-kwb/Kerncijfers_wijken_en_buurten_2024.csv",
+    "cbs-kwb-2022-wijken": "nl-wijken-2022-kwb/wijk_2022_kwb_attributes.csv",
+    "cbs-kwb-2022-gemeenten": "nl-wijken-2022-kwb/gemeente_2022_kwb_attributes.csv",
 }
 _cache: dict = {}
 

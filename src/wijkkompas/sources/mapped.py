@@ -69,6 +69,12 @@ Mapping format
                                     #   file's period)
         decimal: comma              #   optional: this column's decimal hint
         zero_period_is_missing: true  # optional: per-column override
+      urbanity:                     # a column of labels:
+        indicator: stedelijkheid    #
+        values: {extremely urbanised: 1, not urbanised: 5}
+                                    #   label -> number (case and surrounding spaces
+                                    #   ignored); a label not listed is an error, CBS
+                                    #   symbols and empty cells keep their meaning
       "misdrijven_{period}": misdrijven_totaal
                                     # a key with ``{period}`` expands to every column it
                                     # matches, the matched part being the period
@@ -126,7 +132,7 @@ PERIOD_TOKEN = "{period}"
 _TOP_KEYS = {"file", "format", "sheet", "skip_rows", "source", "vintage", "area", "name",
              "period", "level", "decimal", "zero_period_is_missing", "ignore", "columns"}
 _COLUMN_KEYS = {"indicator", "scale", "divide_by", "period", "decimal",
-                "zero_period_is_missing"}
+                "zero_period_is_missing", "values"}
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -195,6 +201,7 @@ class ColumnRule:
     period: str | None   # fixed period of this column, or None for the file's period
     decimal: str
     zero_is_missing: bool
+    values: dict[str, float] | None = None  # label -> number, for a column of labels
 
 
 @dataclass
@@ -438,7 +445,40 @@ def _column_rule(path: Path, key: str, spec: object, catalog: Catalog, decimal: 
                     "or this column a period")
     return ColumnRule(column=key, key=where, indicator=indicator, scale=float(scale),
                       divide_by=spec.get("divide_by"), period=col_period, decimal=col_decimal,
-                      zero_is_missing=col_zero)
+                      zero_is_missing=col_zero, values=_labels(path, where, spec.get("values")))
+
+
+def _labels(path: Path, where: str, raw: object) -> dict[str, float] | None:
+    """A column's ``values:`` (label -> number), keys lower-cased and stripped."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        raise _fail(path, f"{where}.values", "must map labels to numbers")
+    labels = {}
+    for label, number in raw.items():
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise _fail(path, f"{where}.values", f"{label!r} must map to a number, "
+                        f"not {number!r}")
+        labels[str(label).strip().lower()] = float(number)
+    return labels
+
+
+def _relabel(rule: ColumnRule, cells: pd.Series, file: str) -> pd.Series:
+    """A column of labels as the numbers its ``values:`` give (symbols and empty kept)."""
+    if rule.values is None:
+        return cells
+    text = cells.astype("string").str.strip().fillna("")
+    numbers = text.str.lower().map(rule.values)
+    unknown = numbers.isna() & ~text.isin(["", ".", "x", "X", "-"])
+    if unknown.any():
+        row = int(cells.index[unknown.to_numpy().argmax()])
+        raise IngestError(f"{text[row]!r} is not one of the labels of {rule.key}.values "
+                          f"({', '.join(sorted(rule.values))})", file=file, row=row,
+                          column=rule.column)
+    labelled = numbers.notna()
+    out = text.astype("object")
+    out[labelled] = [repr(float(v)) for v in numbers[labelled]]
+    return out.astype("string")
 
 
 def _expand(mapping: Mapping, header: list[str]) -> list[ColumnRule]:
@@ -693,7 +733,7 @@ def _row_periods(mapping: Mapping, frame: pd.DataFrame, file: str) -> pd.Series:
 def _figures(rule: ColumnRule, frame: pd.DataFrame, codes: pd.Series, row_period: pd.Series,
              file: str) -> pd.DataFrame:
     """The figures of one mapped column, one row per cell that has a value or a status."""
-    values, status, bad = _parse(frame[rule.column], rule.decimal)
+    values, status, bad = _parse(_relabel(rule, frame[rule.column], file), rule.decimal)
     if bad.any():
         row = int(frame.index[bad.to_numpy().argmax()])
         raise IngestError(f"{frame.at[row, rule.column]!r} is not a number or a CBS "
