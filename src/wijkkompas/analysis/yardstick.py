@@ -5,9 +5,11 @@ every area it ranks and in every period it is compared with. This module decides
 level and peiljaar, after the figures are read and the unreliable ones taken out:
 
 1. **Coverage.** An indicator enters the score of a reference group only when it has a
-   figure for at least ``min_coverage`` (default 0.9) of the group's inhabited areas
-   (population above 0, or unknown); otherwise it is left out for that group, with a
-   note. A z-score against the few areas that happen to have a figure (one city's
+   figure for at least ``min_coverage`` (default 0.9) of the group's areas that the score
+   could rank: those with at least ``rank_min_population`` residents (with a minimum of
+   0: every area with residents or an unknown population). Otherwise it is left out for
+   that group, with a note. Areas too small to be ranked do not count: CBS withholds
+   most shares for them by design. A z-score against the few areas that happen to have a figure (one city's
    Kerncijfers, an income figure published only for larger wijken) is a comparison with
    another reference group, and averaging it with national z-scores would mix
    yardsticks.
@@ -84,7 +86,7 @@ class Yardstick:
         for row in self.left_out():
             group = "" if row["group"] == "all" else f" in reference group {row['group']}"
             out.append(f"{row['indicator']} left out{group}: it has a figure for "
-                       f"{row['covered']:,} of {row['areas']:,} inhabited {level} areas "
+                       f"{row['covered']:,} of the {row['areas']:,} {level} areas it could rank "
                        f"({row['share']:.1%}), fewer than the "
                        f"{self.scheme.min_coverage:.0%} a comparable score needs")
         n = len(self.scored)
@@ -130,7 +132,10 @@ def coverage(scheme: Scheme, values: dict[str, np.ndarray], population: np.ndarr
              group_indices: dict, base_mask: np.ndarray
              ) -> tuple[dict[str, np.ndarray], list[dict]]:
     """Per indicator, per area, whether it enters (see the module docstring, step 1)."""
-    inhabited = ~(population <= 0)  # NaN (unknown) counts as inhabited
+    if scheme.rank_min_population > 0:
+        inhabited = population >= scheme.rank_min_population  # the areas it could rank
+    else:
+        inhabited = ~(population <= 0)  # NaN (unknown) counts as inhabited
     n = len(population)
     entered: dict[str, np.ndarray] = {}
     rows: list[dict] = []
