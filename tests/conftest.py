@@ -139,12 +139,13 @@ def den_haag_woz(demo_store):
 
 @pytest.fixture(scope="session")
 def wijk_hotspots(demo_store, catalog):
-    """Hot spots of the composite of every wijk of the latest period on the 2024 wijk
-    boundaries, with the weights (test_change_spatial, test_against_esda; read-only: made
-    once per worker, about 20 s)."""
+    """Hot spots of the WOZ value 2024 of every wijk on the 2024 wijk boundaries, with the
+    weights (test_change_spatial, test_against_esda; read-only: made once per worker).
+    The composite has no national wijk score on the bundled data (the yardstick)."""
     from wijkkompas.change.spatial import hotspots, weights_for
 
-    result = hotspots(demo_store, catalog, level="wijk", executor="serial", write=False)
+    result = hotspots(demo_store, catalog, level="wijk", indicator="woz_waarde", vintage=2024,
+                      executor="serial", write=False)
     sw = weights_for(demo_store, "wijk", result.table["code"])
     table = result.table.set_index("code").loc[sw.codes].reset_index()
     return result, table, sw

@@ -56,7 +56,7 @@ def test_local_moran_equals_esda(den_haag_woz):
 
 def test_every_wijk_label_equals_esda(wijk_hotspots):
     result, table, sw = wijk_hotspots
-    assert result.boundary_vintage == 2024 and result.variable == "vulnerability"
+    assert result.boundary_vintage == 2024 and result.variable == "woz_waarde"
     assert len(table) > 3000
     values = table.set_index("code")["value"]
     ref = _esda(values, sw)        # keep_simulations=True: esda's p_sim in float64
@@ -67,7 +67,7 @@ def test_every_wijk_label_equals_esda(wijk_hotspots):
     float32 = _esda(values, sw, keep_simulations=False)
     assert float32.p_sim.dtype == np.float32
     mislabelled = (float32.p_sim.astype(np.float64) <= 0.05) != (ref.p_sim <= 0.05)
-    assert mislabelled.sum() >= 5   # 12 of 3,078 wijken for 2025
+    assert mislabelled.sum() >= 1   # the wijken whose p is exactly 0.05
     assert (ref.p_sim[mislabelled] == 0.05).all()
     assert (table["cluster"][mislabelled] != "ns").all()
     assert set(table["cluster"][mislabelled]) <= {"HH", "LL", "HL", "LH"}
@@ -96,7 +96,7 @@ def test_global_moran_equals_esda(wijk_hotspots):
     z = values.to_numpy() - values.mean()
     assert mine["I"] == pytest.approx(len(z) / matrix.sum() * (z @ (matrix @ z)) / (z @ z),
                                       rel=1e-12)
-    assert mine["I"] > 0.15 and mine["p_sim"] <= 0.01  # vulnerable wijken cluster
+    assert mine["I"] > 0.15 and mine["p_sim"] <= 0.01  # home values cluster
 
 
 def test_indicator_hotspots_equal_esda(demo_store, catalog):

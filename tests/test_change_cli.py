@@ -16,9 +16,14 @@ def _run(*args):
     return result
 
 
+# the health monitor panel: the one national series on one yardstick over time
+HEALTH = ("--scheme", "gezondheidsmonitor")
+
+
 def test_transitions_cli_with_heatmap(demo_store, tmp_path):
     png = tmp_path / "heat.png"
-    out = _run("transitions", "--store", str(demo_store.directory), "--level", "wijk",
+    out = _run("transitions", *HEALTH, "--store",
+               str(demo_store.directory), "--level", "wijk",
                "--table", "mobility", "--plot", str(png))
     frame = pd.read_csv(io.StringIO(out.stdout))
     assert 0 < frame["shorrocks"].iloc[0] < 1
@@ -26,24 +31,30 @@ def test_transitions_cli_with_heatmap(demo_store, tmp_path):
 
 
 def test_trends_cli_quality_json(demo_store):
+    from test_change_trends import panel_indicators
+
+    ids = [part for i in panel_indicators(demo_store) for part in ("--indicator", i)]
     out = _run("trends", "--store", str(demo_store.directory), "--level", "wijk",
-               "--vintage", "2022", "--quality", "--format", "json")
+               "--vintage", "2022", *ids, "--quality", "--format", "json")
     rows = json.loads(out.stdout)
     assert any(r["issue"] == "identical_areas" and "WK051836" in r["detail"] for r in rows)
 
 
 def test_warn_and_peers_cli(demo_store, tmp_path):
-    out = _run("warn", "--store", str(demo_store.directory), "--level", "wijk", "--top", "5",
+    out = _run("warn", *HEALTH, "--store",
+               str(demo_store.directory), "--level", "wijk", "--top", "5",
                "--language", "en", "--output", str(tmp_path / "w.parquet"), "--format",
                "parquet")
     frame = pd.read_parquet(tmp_path / "w.parquet")
     assert len(frame) == 5 and "reasons_en" in frame and "reasons_nl" not in frame
     svg = tmp_path / "peers.svg"
-    out = _run("peers", "WK051836", "--store", str(demo_store.directory), "--k", "4",
+    out = _run("peers", "WK051836", *HEALTH, "--store",
+               str(demo_store.directory), "--k", "4",
                "--plot", str(svg))
     assert len(pd.read_csv(io.StringIO(out.stdout))) == 4
     assert b"<svg" in svg.read_bytes()[:500]
-    out = _run("peers", "WK051836", "--store", str(demo_store.directory), "--decomposition")
+    out = _run("peers", "WK051836", *HEALTH, "--store",
+               str(demo_store.directory), "--decomposition")
     assert "contribution_from" in out.stdout
 
 

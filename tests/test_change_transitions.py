@@ -18,8 +18,10 @@ def test_mobility_indices_of_identity_and_full_mixing():
 @pytest.fixture(scope="module")
 def wijk_transitions(demo_store, catalog):
     from wijkkompas.change.transitions import transitions
+    from wijkkompas.schemes import load_scheme
 
-    return transitions(demo_store, catalog, level="wijk", spatial=True)
+    return transitions(demo_store, catalog, load_scheme("gezondheidsmonitor", catalog),
+                       level="wijk", spatial=True)
 
 
 def test_transitions_on_health_panel(wijk_transitions):

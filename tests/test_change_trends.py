@@ -65,7 +65,15 @@ def test_missing_and_all_zero_periods_are_left_out(catalog):
 
 @pytest.fixture(scope="module")
 def haaglanden(demo_store, catalog):
-    return trends(demo_store, catalog, level="wijk", vintage=2022)
+    """The ELAN wijk panel's own indicators (2009-2022; the 2022 indeling also carries the
+    national Kerncijfers 2022 and figures moved onto it, one period each)."""
+    return trends(demo_store, catalog, level="wijk", vintage=2022,
+                  indicators=panel_indicators(demo_store))
+
+
+def panel_indicators(store) -> list[str]:
+    obs = store.observations(level="wijk", vintage=2022, within="GM0518")
+    return sorted(set(obs.loc[obs["source"] == "elan-haaglanden-wijkpanel", "indicator"]))
 
 
 def test_haaglanden_identical_wijken_are_reported(haaglanden):
@@ -128,8 +136,9 @@ def test_trajectory_rules():
 
 def test_trajectories_on_real_panel(demo_store, catalog):
     from wijkkompas.change.panel import score_panel
+    from wijkkompas.schemes import load_scheme
 
-    panel = score_panel(demo_store, catalog, level="wijk")
+    panel = score_panel(demo_store, catalog, load_scheme("gezondheidsmonitor", catalog), level="wijk")
     assert panel.vintage == 2020 and panel.periods == ["2012", "2016", "2020"]
     kinds = trajectories(panel)
     assert kinds["trajectory"].notna().sum() > 3000

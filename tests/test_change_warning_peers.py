@@ -6,8 +6,9 @@ import pytest
 @pytest.fixture(scope="module")
 def panel(demo_store, catalog):
     from wijkkompas.change.panel import score_panel
+    from wijkkompas.schemes import load_scheme
 
-    return score_panel(demo_store, catalog, level="wijk")
+    return score_panel(demo_store, catalog, load_scheme("gezondheidsmonitor", catalog), level="wijk")
 
 
 @pytest.fixture(scope="module")

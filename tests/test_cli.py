@@ -72,12 +72,12 @@ def test_export_csv_and_parquet_round_trip(demo_store, tmp_path):
     for suffix in ("csv", "parquet"):
         path = tmp_path / f"out.{suffix}"
         run("export", path, "--level", "gemeente", "--indicator", "moeite_met_rondkomen",
-            "--period", "2020", "--store", demo_store.directory)
+            "--period", "2020", "--vintage", "2020", "--store", demo_store.directory)
         again = Store(tmp_path / f"again-{suffix}")
         run("ingest", path, "--store", again.directory)
         back = again.observations().set_index("area_code")
         original = demo_store.observations(level="gemeente", indicators=["moeite_met_rondkomen"],
-                                           periods=["2020"]).set_index("area_code")
+                                           periods=["2020"], vintage=2020).set_index("area_code")
         assert len(back) == len(original) == 355
         assert back.loc["GM0518", "value"] == original.loc["GM0518", "value"] == 22.2
         assert back.loc["GM0518", "name"] == "'s-Gravenhage"
@@ -122,7 +122,7 @@ def test_every_command_is_documented_in_the_readme():
 
 def test_score_csv_contract_and_real_ranking(demo_store):
     out = run("score", "--level", "wijk", "--period", "2020", "--within", "GM0518",
-              "--store", demo_store.directory)
+              "--scheme", "gezondheidsmonitor", "--store", demo_store.directory)
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame.columns[:10]) == ["code", "name", "level", "period", "vulnerability",
                                         "rank", "class", "flags", "flagged_domains",
@@ -136,15 +136,32 @@ def test_score_csv_contract_and_real_ranking(demo_store):
     assert frame.loc[frame["vulnerability"].isna(), "rank"].isna().all()
     # Den Haag's Zuidwest and the old city wijken lead its ranking of 2020
     assert set(frame.head(6)["code"]) >= {"WK051836", "WK051834"}
+    assert (scored["composite_status"] == "scored").all()
+    assert scored["indicator_years"].str.contains("moeite_met_rondkomen 2020").all()
+
+
+def test_score_says_why_there_is_no_composite(demo_store):
+    """The default five-domain yardstick has no national wijk score on the bundled data:
+    the command says so in words (stderr), ranks nothing and names what is missing."""
+    result = runner.invoke(app, ["score", "--level", "wijk", "--period", "2022",
+                                 "--store", str(demo_store.directory)])
+    assert result.exit_code == 0
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame["vulnerability"].isna().all() and frame["rank"].isna().all()
+    assert (frame["composite_status"] == "missing_domains").all()
+    assert frame["missing_domains"].str.contains("gezondheid").all()
+    assert "No composite for the wijk areas in 2022" in result.stderr
+    assert "gezondheid is missing" in result.stderr
 
 
 def test_score_geojson_and_explain(demo_store, tmp_path):
     path = tmp_path / "scores.geojson"
-    run("score", "--level", "wijk", "--period", "2024", "--within", "GM0518", "--format",
-        "geojson", "--output", path, "--store", demo_store.directory)
+    run("score", "--level", "gemeente", "--period", "2022", "--format", "geojson",
+        "--output", path, "--store", demo_store.directory)
     features = json.loads(path.read_text())["features"]
-    assert len(features) > 30 and "vulnerability" in features[0]["properties"]
-    text = run("explain", "WK051836", "--period", "2020", "--store", demo_store.directory)
+    assert len(features) > 300 and "vulnerability" in features[0]["properties"]
+    text = run("explain", "WK051836", "--period", "2020", "--scheme", "gezondheidsmonitor",
+               "--store", demo_store.directory)
     assert "Moerwijk" in text and "Moeite met rondkomen" in text
 
 
@@ -156,23 +173,26 @@ EXPLAIN_CSV_COLUMNS = ["code", "domain", "indicator", "perspective", "value", "s
 
 
 def test_explain_prints_the_whole_table(demo_store, monkeypatch):
-    """Moerwijk 2020 on the bundled data: the summary, then every indicator of the scheme
-    with its year, a subtotal per domain and the composite; the CSV carries the same
-    numbers, with the old columns kept."""
+    """Den Haag 2022 on the bundled data: the summary, then every indicator of the scheme
+    with its own year (2020 survey figures within the tolerance, Kerncijfers 2022), a
+    subtotal per domain and the composite; the CSV carries the same numbers, with the
+    old columns kept."""
     monkeypatch.setattr(cli.console, "width", 160)  # wide enough that no label wraps
-    args = ("explain", "WK051836", "--period", "2020", "--store", demo_store.directory)
+    args = ("explain", "GM0518", "--period", "2022", "--store", demo_store.directory)
     frame = pd.read_csv(io.StringIO(run(*args, "--csv")))
     assert list(frame.columns[:len(EXPLAIN_CSV_COLUMNS)]) == EXPLAIN_CSV_COLUMNS
     assert {"year", "reference", "domain_score", "domain_contribution",
             "vulnerability"} <= set(frame.columns)
-    assert (frame["year"] == 2020).all()
-    # income per inhabitant has no 2020 figure on the 2020 indeling: listed, not dropped
+    years = frame.set_index("indicator")["year"]
+    assert years["opleiding_hoog_pct"] == 2022 and years["moeite_met_rondkomen"] == 2020
+    assert (frame["year"].dropna() <= 2022).all()  # never a figure after the peiljaar
+    # income per inhabitant is a 2024 figure: after the peiljaar, listed, not used
     assert frame.set_index("indicator").loc["inkomen_per_inwoner", "status"] == "missing"
     text = run(*args)
     assert text.index("Pushes the score up most") < text.index("contribution =")
     assert "Moeite met rondkomen" in text and "= Wonen" in text and "= vulnerability" in text
     domains = frame.groupby("domain")["contribution"].sum(min_count=1).dropna()
-    assert len(domains) == 3  # gezondheid, wonen, werk_armoede_inclusie in 2020
+    assert len(domains) == 5  # the whole yardstick
     for subtotal in domains:
         assert cli._number(subtotal, 3, sign=True) in text
     assert cli._number(frame["vulnerability"].iloc[0], 3, sign=True) in text

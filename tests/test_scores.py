@@ -140,9 +140,11 @@ def _scheme(catalog, only=None, **extra):
 
 def test_default_scheme_loads(catalog):
     scheme = load_scheme(None, catalog)
-    assert set(scheme.domains) == {"gezondheid", "werk_armoede_inclusie",
-                                   "veiligheid_ondermijning", "wonen"}
-    assert "opgroeien_onderwijs" not in scheme.domains  # no national indicator
+    assert scheme.yardstick == ["opgroeien_onderwijs", "werk_armoede_inclusie",
+                                "veiligheid_ondermijning", "wonen", "gezondheid"]
+    assert (scheme.min_coverage, scheme.period_tolerance, scheme.rank_min_population) == (
+        0.9, 2, 1000)
+    assert scheme.indicators["misdrijven_per_1000_eb"].scaling == "normal_scores"
     assert scheme.method == "zscore" and scheme.flag_threshold == 0.9
     assert "misdrijven_totaal" in scheme.raw_indicators()
     assert all(d.weight == 1 for d in scheme.domains.values())
@@ -164,6 +166,11 @@ def test_default_scheme_loads(catalog):
       "domains": {"veiligheid_ondermijning": ["misdrijven_per_1000"]}}, "own id"),
     ({"domains": {"gezondheid": ["roken"], "wonen": ["roken"]}}, "already in domain"),
     ({"flag_threshold": 90, "domains": {"gezondheid": ["roken"]}}, "flag_threshold"),
+    ({"min_domains": 1, "domains": {"gezondheid": ["roken"]}}, "no longer a setting"),
+    ({"min_coverage": 1.5, "domains": {"gezondheid": ["roken"]}}, "min_coverage"),
+    ({"domains": {"gezondheid": {"indicators": {"roken": {"years": -1}}}}}, "years"),
+    ({"domains": {"gezondheid": {"indicators": {"roken": {"scaling": "log"}}}}}, "'log'"),
+    ({"domains": {"gezondheid": {"indicators": {"roken": {"wieght": 1}}}}}, "unknown key"),
 ])
 def test_scheme_errors(catalog, document, message):
     with pytest.raises(SchemeError, match=message):
@@ -441,53 +448,109 @@ def test_explain_contributions_add_up(catalog, health):
 
 @pytest.mark.parametrize("level", ["buurt", "wijk", "gemeente"])
 def test_bundled_end_to_end(demo_store, catalog, level):
+    """Every level and peiljaar of the bundled store: either composites on the whole
+    five-domain yardstick, ranked, or no composite at all and a sentence saying why;
+    never a figure from after the peiljaar."""
+    from wijkkompas.analysis.engine import score
+    from wijkkompas.analysis.inputs import Inputs, load_inputs
+
+    scheme = load_scheme(None, catalog)
+    inputs = Inputs(*load_inputs(demo_store, scheme), population=scheme.population)
+    for period in ("2012", "2016", "2020", "2021", "2022", "2023", "2024", "2025"):
+        result = score_frame(inputs, None, catalog, scheme, level=level, period=period)
+        t = result.table
+        assert list(t.columns) == COLUMNS + EXTRA_COLUMNS
+        ranked = t.dropna(subset=["vulnerability"])
+        if result.statement:
+            assert ranked.empty and t["rank"].isna().all() and t["class"].isna().all()
+            assert result.statement.startswith(f"No composite for the {level} areas")
+            assert result.notes[0] == result.statement
+        else:
+            assert (ranked["composite_status"] == "scored").all()
+            assert (ranked["n_domains"] == 5).all() and (ranked["population"] >= 1000).all()
+            assert ranked["rank"].min() == 1
+            assert (ranked["vulnerability"].diff().dropna() <= 1e-12).all()
+            unranked = t[t["vulnerability"].isna()]
+            assert unranked["composite_status"].isin(
+                ["missing_domains", "below_min_population", "population_unknown"]).all()
+        years = result.details["period"].dropna().astype(int)
+        assert (years <= int(period)).all() and (years >= int(period) - 2).all()
+        assert t["flags"].between(0, 5).all()
+    assert score(demo_store, catalog, scheme, level=level).period == (
+        "2022" if level == "gemeente" else "2025")
+
+
+def test_bundled_2022_gemeenten_rest_on_five_domains(demo_store, catalog):
+    """The national gemeente scores of 2022: all five domains for every gemeente ranked,
+    each figure of its own year (Kerncijfers 2022, crime 2022 moved onto the 2022
+    gemeenten, the health monitor of 2020 within the tolerance); the wijken of 2022 have
+    no composite, and the result says why (health: too few 2022 wijken carry a figure)."""
     from wijkkompas.analysis.engine import score
 
     scheme = load_scheme(None, catalog)
-    for period in ("2020", "2024"):
-        result = score(demo_store, catalog, scheme, level=level, period=period)
-        t = result.table
-        assert list(t.columns[:len(COLUMNS)]) == COLUMNS
-        assert t["vulnerability"].notna().sum() > 0.5 * len(t)
-        assert t["domain_opgroeien_onderwijs"].isna().all()
-        ranked = t.dropna(subset=["vulnerability"])
-        assert ranked["rank"].min() == 1
-        assert (ranked["vulnerability"].diff().dropna() <= 1e-12).all()
-        assert t["flags"].between(0, len(scheme.domains)).all()
+    result = score(demo_store, catalog, scheme, level="gemeente", period="2022")
+    assert result.statement is None and result.vintage == 2022
+    assert [d for d, ids in result.measure if ids] == list(scheme.yardstick)
+    assert len(scheme.yardstick) == 5
+    ranked = result.table.dropna(subset=["vulnerability"])
+    assert len(ranked) > 300
+    for domain in scheme.yardstick:
+        assert ranked[f"domain_{domain}"].notna().all()
+    years = result.table.set_index("code").at["GM0518", "indicator_years"]
+    assert "opleiding_hoog_pct 2022" in years and "moeite_met_rondkomen 2020" in years
+    assert "misdrijven_per_1000_eb 2022" in years and "2024" not in years
+    # the composite is a different measure without the full yardstick: not shown
+    wijken = score(demo_store, catalog, scheme, level="wijk", period="2022")
+    assert wijken.table["vulnerability"].isna().all()
+    assert "gezondheid is missing" in wijken.statement
+    assert any(n.startswith("hoog_risico_angst_depressie left out") for n in wijken.notes)
+
+
+def test_bundled_crime_enters_by_rank(demo_store, catalog):
+    """Registered crime per resident enters by its normal scores: the top gemeente on
+    crime is at most about 3 standard deviations out, where its raw rate is far more."""
+    from wijkkompas.analysis.engine import score
+
+    result = score(demo_store, catalog, load_scheme(None, catalog), level="gemeente",
+                   period="2022")
+    d = result.details[result.details["indicator"] == "misdrijven_per_1000_eb"]
+    d = d.dropna(subset=["standardised"])
+    assert d["standardised"].max() < 3.5
+    raw = d["value"]
+    assert (raw.max() - raw.mean()) / raw.std() > d["standardised"].max()
+    stats = result.statistics.set_index("indicator").loc["misdrijven_per_1000_eb"]
+    assert stats["scaling"] == "normal_scores"
 
 
 def test_bundled_explain(demo_store, catalog):
     from wijkkompas.analysis.explain import explain
 
     scheme = load_scheme(None, catalog)
-    e = explain(demo_store, catalog, scheme, "GM0518", period="2020")
+    e = explain(demo_store, catalog, scheme, "GM0518", period="2022")
     assert e.row["code"] == "GM0518"
     assert e.indicators["contribution"].sum() == pytest.approx(e.row["vulnerability"])
 
 
 def test_bundled_explain_table_adds_up(demo_store, catalog):
-    """Moerwijk 2020 on the bundled data: within each domain the standardised values times
+    """Den Haag 2022 on the bundled data: within each domain the standardised values times
     their weights add up to the domain score (and the contributions to score x domain
     weight), the domain scores times their weights to the composite; every indicator
-    line carries the year of its figure."""
+    line carries the year of its own figure (2020 or 2022, never after 2022)."""
     from wijkkompas.analysis.explain import explain
 
-    e = explain(demo_store, catalog, load_scheme(None, catalog), "WK051836", period="2020")
+    e = explain(demo_store, catalog, load_scheme(None, catalog), "GM0518", period="2022")
     ind = e.indicators
     assert len(ind) == len(e.result.scheme.indicators)
-    assert (ind["year"] == 2020).all()
+    assert set(ind["year"].dropna()) == {2020, 2022}
     for domain, part in ind.groupby("domain"):
         score = e.row[f"domain_{domain}"]
-        if np.isnan(score):
-            assert part["contribution"].isna().all()
-            continue
         used = part.dropna(subset=["standardised"])
         assert used["indicator_weight"].sum() == pytest.approx(1)
         assert (used["standardised"] * used["indicator_weight"]).sum() == pytest.approx(score)
         assert (part["domain_score"] == score).all()
         assert part["contribution"].sum() == pytest.approx(part["domain_contribution"].iloc[0])
     scored = e.domains.dropna(subset=["score"])
-    assert set(scored["domain"]) == {"gezondheid", "wonen", "werk_armoede_inclusie"}
+    assert len(scored) == 5
     assert scored["effective_weight"].sum() == pytest.approx(1)
     assert (scored["score"] * scored["effective_weight"]).sum() == pytest.approx(
         e.row["vulnerability"])
@@ -498,7 +561,6 @@ def test_bundled_explain_table_adds_up(demo_store, catalog):
 
     table = e.table()
     assert list(table["row"]).count("domain") == len(e.result.scheme.domains)
-    assert (table.loc[table["row"] == "indicator", "year"] == 2020).all()
     last = table.iloc[-1]
     assert last["row"] == "composite"
     assert last["contribution"] == pytest.approx(e.row["vulnerability"])

@@ -1,7 +1,8 @@
 """An area's profile: its latest figure per indicator, with the gemeente and country beside it.
 
 For every indicator the store holds for the area, the newest period with a figure or a
-suppressed cell is taken (and, for the same period, the newest boundary vintage). The
+suppressed cell is taken (and, for the same period, a published figure before an
+estimate moved from other boundaries, then the newest boundary vintage). The
 reference values are those of the area's gemeente and of the country (NL01) for the
 *same* period, vintage and indicator, when the store has them; no reference value is
 computed here (aggregation up the hierarchy weights by population and belongs to the
@@ -29,7 +30,10 @@ def area_profile(store: Store, catalog: Catalog, area: str,
     figures = figures[figures["status"] != "missing"]
     if figures.empty:
         return found, pd.DataFrame(columns=COLUMNS)
-    latest = (figures.sort_values(["year", "period", "vintage"])
+    # a published figure beats an estimate of the same period (one moved onto other
+    # boundaries), then the newest vintage
+    figures = figures.assign(_published=figures["status"] != "estimated")
+    latest = (figures.sort_values(["year", "period", "_published", "vintage"])
                      .groupby("indicator", as_index=False).tail(1))
     references = store.observations(
         codes=[c for c in (gemeente, COUNTRY) if pd.notna(c) and c and c != code],

@@ -72,6 +72,7 @@ from .inputs import (
     SCORE_LEVELS,
     Inputs,
     VintageData,
+    default_periods,
     indicator_values,
     load_inputs,
     scored_areas,
@@ -262,6 +263,15 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     scheme = scheme.with_method(method)
     inputs = (observations if isinstance(observations, Inputs)
               else Inputs(observations, areas, population=scheme.population))
+    if period is None:
+        # the latest peiljaar whose score has composites, else the latest with figures
+        candidates = default_periods(inputs, scheme, vintage, level)
+        for label in candidates[:-1]:
+            result = score_frame(inputs, None, catalog, scheme, level=level, period=label,
+                                 within=within, vintage=vintage)
+            if result.statement is None:
+                return result
+        period = candidates[-1]
     period, vintage, year = select_period_vintage(inputs, scheme, period, vintage, level)
     areas_v = inputs.areas_of(vintage)
     frame = scored_areas(inputs, areas_v, vintage, level)
@@ -408,8 +418,8 @@ def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: 
         standardised[spec.id] = z
         for label, stat in stats.items():
             stat_rows.append({"indicator": spec.id, "group": label, "stage": "indicator",
-                              "method": scheme.method, "scaling": spec.scaling,
-                              "base_period": base_period, **stat})
+                              "method": scheme.method, "base_period": base_period, **stat,
+                              "scaling": spec.scaling})
     if base_periods:
         notes.append("index base periods: " + (", ".join(
             f"{k} {v}" for k, v in base_periods.items() if v is not None) or "none"))

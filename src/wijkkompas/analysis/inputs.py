@@ -182,6 +182,27 @@ def _vintage_fit(summary: pd.DataFrame, scheme: Scheme, year: int) -> pd.DataFra
     return pd.DataFrame(rows, columns=["vintage", "domains", "n"])
 
 
+def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]:
+    """The peiljaren to try when none is asked for: those where some vintage has a figure
+    in every yardstick domain, the latest first, and last the latest year with any figure
+    (the engine takes the first whose score has composites, else that last one)."""
+    summary = _summary(inputs, scheme)
+    if vintage is not None:
+        summary = summary[summary["vintage"] == int(vintage)]
+    at = summary[summary["_level"].isin([level, "buurt"])]
+    at = at if len(at) else summary
+    if at.empty:
+        return [str(None)]
+    years = sorted(at["year"].unique(), reverse=True)
+    full = [int(y) for y in years
+            if _vintage_fit(at, scheme, int(y))["domains"].max() == len(scheme.yardstick)]
+
+    def label(year: int) -> str:
+        labels = at.loc[at["year"] == year, "period"]
+        return str(labels.max()) if len(labels) else str(year)
+    return [label(y) for y in full] + [label(int(years[0]))]
+
+
 def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level
                           ) -> tuple[str, int, int]:
     """The peiljaar (period label and year) and the boundary vintage to score.
@@ -190,9 +211,7 @@ def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level
     :attr:`IndicatorSpec.tolerance`), never after Y. The vintage is the one on which the
     most domains of the yardstick have a figure of the level or of its buurten (which
     aggregate upward) within those windows, then the one with the most such figures,
-    then the later one. Without ``period``: the latest year for which some vintage has a
-    figure in every domain of the yardstick, else the latest year with any figure (the
-    score then says that no composite exists, and why).
+    then the later one. Without ``period``: the first of :func:`default_periods`.
     """
     summary = _summary(inputs, scheme)
     if vintage is not None:
@@ -203,18 +222,12 @@ def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level
     at = summary[summary["_level"].isin([level, "buurt"])]
     at = at if len(at) else summary
     if period is None:
-        years = sorted(at["year"].unique(), reverse=True)
-        full = [y for y in years
-                if _vintage_fit(at, scheme, int(y))["domains"].max() == len(scheme.yardstick)]
-        year = int(full[0] if full else years[0])
-        labels = at.loc[at["year"] == year, "period"]
-        period = str(labels.max()) if len(labels) else str(year)
-    else:
-        period = str(period)
-        try:
-            year = parse_period(period)[1]
-        except ValueError as exc:
-            raise WijkkompasError(str(exc)) from None
+        period = default_periods(inputs, scheme, vintage, level)[0]
+    period = str(period)
+    try:
+        year = parse_period(period)[1]
+    except ValueError as exc:
+        raise WijkkompasError(str(exc)) from None
     fit = _vintage_fit(at, scheme, year)
     fit = fit[fit["n"] > 0]
     if fit.empty:

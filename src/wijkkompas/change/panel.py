@@ -91,12 +91,7 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
     if obs.empty:
         raise WijkkompasError(f"no figures of the scheme's indicators for level {level!r}")
     if vintage is None:
-        # rank vintages by how many periods carry at least two of the scheme's indicators:
-        # one indicator alone (a single health share on the 2024 codes) is not a panel
-        per = obs.groupby(["vintage", "period"])["indicator"].nunique().reset_index()
-        per = per[per["indicator"] >= min(2, per["indicator"].max())]
-        stats = per.groupby("vintage").agg(n=("period", "size"), ind=("indicator", "sum"))
-        vintage = int(stats.sort_values(["n", "ind"], ascending=False).index[0])
+        vintage = _panel_vintage(obs, scheme)
     if periods is None:
         v = obs[obs["vintage"] == vintage]
         per = v.groupby("period")["indicator"].nunique()
@@ -130,6 +125,20 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
                       measures=measures, notes=notes)
 
 
+def _panel_vintage(obs: pd.DataFrame, scheme) -> int:
+    """The vintage with the most area-periods on the whole yardstick: per period the
+    number of areas with a figure in its *least* covered domain, summed over periods
+    (a vintage where one domain reaches few areas, or only in one period, loses)."""
+    domain_of = {(s.derived.numerator if s.derived else s.id): s.domain
+                 for s in scheme.indicators.values()}
+    rows = obs[obs["indicator"].isin(list(domain_of))]
+    rows = rows.assign(domain=rows["indicator"].map(domain_of))
+    areas = rows.groupby(["vintage", "period", "domain"])["area_code"].nunique()
+    wide = areas.unstack("domain").reindex(columns=scheme.yardstick).fillna(0)
+    score = wide.min(axis=1).groupby(level="vintage").sum()
+    return int(score.sort_values(ascending=False, kind="stable").index[0])
+
+
 COMPOSITE_COLUMNS = ("vulnerability", "class", "rank", "rank_national", "percentile_national",
                      "rank_gemeente", "percentile_gemeente", "flags", "flagged_domains")
 
@@ -140,7 +149,8 @@ def one_yardstick(table: pd.DataFrame, measures: dict[str, tuple],
 
     The yardstick is the measure of the latest period with composites. Other periods
     keep their composites only on that same measure, and each domain score only where
-    the domain's indicators are the same.
+    the domain's indicators are the same; a period without composites keeps no domain
+    score either (they are standardised against another reference group).
     """
     from ..analysis.yardstick import comparable, describe
 
@@ -159,6 +169,9 @@ def one_yardstick(table: pd.DataFrame, measures: dict[str, tuple],
                 notes.append(f"{period}: composite not compared: its yardstick "
                              f"({describe(measure)}) differs from {reference_period}'s "
                              f"({describe(reference)})")
+        if statements.get(period):  # domain scores against another reference group
+            table.loc[rows, [f"domain_{d}" for d in by_domain]] = None
+            continue
         for domain, ids in measure:
             if domain in by_domain and ids != by_domain[domain]:
                 table.loc[rows, f"domain_{domain}"] = None

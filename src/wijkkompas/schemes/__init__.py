@@ -402,13 +402,18 @@ def _indicator_spec(ident: str, domain_id: str, weight: float, derived: dict[str
     return spec
 
 
+BUNDLED = ("default", "gezondheidsmonitor")
+
+
 def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:
-    """Load a scheme file; None loads the bundled ``default.yaml``."""
-    if path is None:
-        entry = resources.files("wijkkompas.schemes") / "default.yaml"
-        text, file = entry.read_text(encoding="utf-8"), "schemes/default.yaml"
+    """Load a scheme file; None loads the bundled ``default.yaml``, and the name of a
+    bundled scheme (:data:`BUNDLED`, e.g. ``gezondheidsmonitor``) that scheme."""
+    name = "default" if path is None else str(path)
+    if name in BUNDLED and not Path(name).is_file():
+        entry = resources.files("wijkkompas.schemes") / f"{name}.yaml"
+        text, file = entry.read_text(encoding="utf-8"), f"schemes/{name}.yaml"
     else:
-        path = Path(path)
+        path = Path(name)
         if not path.is_file():
             raise SchemeError(f"{path}: scheme file not found")
         text, file = path.read_text(encoding="utf-8"), str(path)
@@ -419,5 +424,5 @@ def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:
     return parse_scheme(document, catalog, file)
 
 
-__all__ = ["Derived", "Domain", "IndicatorSpec", "Scheme", "SchemeError", "load_scheme",
+__all__ = ["BUNDLED", "Derived", "Domain", "IndicatorSpec", "Scheme", "SchemeError", "load_scheme",
            "parse_scheme", "METHOD_NAMES", "CLASS_SYSTEMS", "SCORE_DOMAINS"]
