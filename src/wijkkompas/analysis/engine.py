@@ -294,6 +294,7 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
                                 ref_mask, weights, areas_v, stat_rows, notes)
     domains = _domain_scores(scheme, standardised, groups, ref_mask, len(frame), period,
                              stat_rows, notes)
+    ruler.require(domains.scores)
     D, domain_weight, n_domains, composite = _composite(scheme, domains.scores, groups,
                                                         ref_mask, ruler.scored)
     flagged = _flags(D, groups, ref_mask, scheme.flag_threshold)

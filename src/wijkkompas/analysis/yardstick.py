@@ -75,6 +75,20 @@ class Yardstick:
     measure: tuple[tuple[str, tuple[str, ...]], ...]
     scheme: Scheme = field(repr=False)
     population: np.ndarray = field(repr=False)
+    flat: list[str] = field(default_factory=list)  # domains without spread (see require)
+
+    def require(self, scores: dict[str, np.ndarray]) -> None:
+        """Take the composite from scored areas whose yardstick domain got no score after
+        standardisation: its figures do not differ between the reference areas (no spread,
+        so no z-score), and a composite without that domain would be another measure."""
+        for domain in self.scheme.yardstick:
+            gone = self.scored & np.isnan(scores[domain])
+            if not gone.any():
+                continue
+            self.flat.append(domain)
+            self.scored = self.scored & ~gone
+            self.status[gone] = "missing_domains"
+            self.missing[gone] = [",".join(filter(None, (m, domain))) for m in self.missing[gone]]
 
     def left_out(self) -> list[dict]:
         """The coverage rows of indicators that did not enter (for some group)."""
@@ -117,6 +131,8 @@ class Yardstick:
         n = len(self.scored)
         reasons = [f"{domain} is missing for {count:,} of {n:,} areas"
                    for domain, count in self.missing_counts()]
+        reasons += [f"{domain} does not differ between the areas that have it (no spread to "
+                    "standardise)" for domain in self.flat]
         if not reasons:
             reasons.append(f"every area with all domains has fewer than "
                            f"{self.scheme.rank_min_population:,} residents or no known "
