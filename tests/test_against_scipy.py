@@ -1,4 +1,4 @@
-"""Trend inference against scipy, computed here on the same series.
+"""Trend inference and normal scores against scipy, computed here on the same series.
 
 Compared (ours: :func:`wijkkompas.change.trends.trends` -> scipy's):
 
@@ -10,6 +10,9 @@ Compared (ours: :func:`wijkkompas.change.trends.trends` -> scipy's):
     every 50th wijk, ``own_se_min=3``);
   - pooled residual sd: the same health series, sigma by hand from numpy fits, the
     interval and p-value from ``scipy.stats.t`` with the pooled degrees of freedom;
+- rank-based normal scores (how the default scheme enters crime per resident) ->
+  ``scipy.stats.rankdata`` through ``scipy.stats.norm.ppf`` (Blom), on the real crime
+  rates of 2024 per buurt;
 - acceleration and its standard error -> ``scipy.optimize.curve_fit`` of the quadratic
   (its covariance scaled by the residual variance, ``absolute_sigma=False``) on the
   Haaglanden ``bijstand_pct`` series with at least four years.
@@ -161,3 +164,37 @@ def test_acceleration_equals_curve_fit_on_real_series(bijstand):
         assert row["acceleration_se"] == pytest.approx(2 * np.sqrt(pcov[2, 2]), rel=1e-6)
         checked += 1
     assert checked > 5
+
+
+def test_normal_scores_equal_scipy_on_real_crime_rates(demo_store):
+    """Rank-based normal scores (Blom) of the registered crime rate 2024 per wijk, as the
+    default scheme enters crime: equal to scipy's rankdata (ties averaged) through
+    norm.ppf((r - 3/8) / (n + 1/4)); a value outside the reference gets the rank between
+    its neighbours."""
+    from wijkkompas.analysis.standardise import normal_scores
+
+    obs = demo_store.observations(indicators=["misdrijven_totaal", "inwoners"], level="buurt",
+                                  vintage=2024, periods=["2024"])
+    wide = obs.pivot_table(index="area_code", columns="indicator", values="value")
+    wide = wide[wide["inwoners"] >= 200]
+    rate = (wide["misdrijven_totaal"] / wide["inwoners"] * 1000).dropna().to_numpy()
+    assert len(rate) > 10000 and len(np.unique(rate)) < len(rate)  # real ties
+    mine = normal_scores(rate)
+    n = len(rate)
+    ref = stats.norm.ppf((stats.rankdata(rate) - 0.375) / (n + 0.25))
+    np.testing.assert_allclose(mine, ref, rtol=0, atol=1e-12)
+    # the heavy tail is gone: the top rate is ~3.8 sd out, not the tens it is in raw terms
+    assert mine.max() == pytest.approx(stats.norm.ppf((n - 0.375) / (n + 0.25)))
+    assert (rate.max() - rate.mean()) / rate.std() > 10 * mine.max()
+    # outside the reference: between its neighbours' scores
+    reference = np.arange(n) % 2 == 0
+    half = normal_scores(rate, reference=reference)
+    m = reference.sum()
+    np.testing.assert_allclose(half[reference], stats.norm.ppf(
+        (stats.rankdata(rate[reference]) - 0.375) / (m + 0.25)), atol=1e-12)
+    sorted_ref = np.sort(rate[reference])
+    x = rate[~reference][0]
+    below = np.searchsorted(sorted_ref, x, "left")
+    upto = np.searchsorted(sorted_ref, x, "right")
+    assert half[~reference][0] == pytest.approx(
+        stats.norm.ppf((below + (upto - below + 1) / 2 - 0.375) / (m + 0.25)))
