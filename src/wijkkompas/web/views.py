@@ -375,8 +375,9 @@ def warning_table(data: WebData, level: str, language: str = "nl",
     if within:
         w = within.strip().upper()
         from ..geo.codes import gemeente_of, wijk_of
-        keep = [w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]]
-        frame = frame[keep]
+        keep = np.array([w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]],
+                        dtype=bool)
+        frame = frame[keep]  # an array: an empty list would select no columns
     frame["reasons"] = [[x for x in str(r).split(" | ") if x]
                         for r in frame[f"reasons_{language}"]]
     frame = frame.drop(columns=["reasons_nl", "reasons_en"])

@@ -141,6 +141,10 @@ def rankings(data: DataDep, lang: LangDep, level: Level = "wijk", period: Period
              page: Annotated[int, Query(ge=1)] = 1,
              per_page: Annotated[int, Query(ge=1, le=500)] = 50,
              method: Method | None = None):
+    """``statement``: why no area has a composite (then every ``rank`` is null and the
+    rows are listed by name with their domain scores); ``notice``: the same, or why some
+    areas lack one, in the page's language; per row ``composite_status``,
+    ``missing_domains`` and ``reason``."""
     return _json(views.rankings(data, level=level, period=period, gemeente=gemeente,
                                 domain=domain, q=q, sort=sort, order=order, page=page,
                                 per_page=per_page, method=method, language=lang))
