@@ -37,7 +37,19 @@ def test_area_profile_figures_match_the_store(web, demo_store):
             assert f["gemeente_value"] == pytest.approx(gm["value"].iloc[0])
     assert checked > 20
     scores = body["scores"]
-    assert scores["available"] and len(scores["domains"]) == 4
+    # five domains; no wijk has a composite in the default period: said, not left blank
+    assert scores["available"] and len(scores["domains"]) == 5
+    assert scores["vulnerability"] is None and scores["rank_national"] is None
+    assert scores["statement"].startswith(f"No composite for the wijk areas in {scores['period']}")
+    assert scores["composite_status"] == "missing_domains"
+    assert "gezondheid" in scores["missing_domains"]
+    assert "(Psychische) gezondheid" in scores["reason"]
+    assert scores["notice"]["lead"].startswith(
+        f"Geen samengestelde score voor de wijken in {scores['period']}")
+    # every figure in the score keeps its own year, never after the peiljaar
+    years = {y["indicator"]: y["period"] for y in scores["indicator_years"]}
+    assert years and all(int(p[:4]) <= int(scores["period"]) for p in years.values())
+    assert {y["indicator"] for d in scores["domains"] for y in d["years"]} == set(years)
     assert {n["code"] for n in body["neighbours"]} and all(
         n["code"].startswith("WK") for n in body["neighbours"])
 
@@ -46,17 +58,29 @@ def test_scores_match_the_scoring_api(web, demo_store, catalog):
     from wijkkompas.analysis.engine import score
     from wijkkompas.schemes import load_scheme
 
-    body = web.get("/api/scores", params={"level": "gemeente", "period": "2020"}).json()
+    body = web.get("/api/scores", params={"level": "gemeente", "period": "2022"}).json()
     expected = score(demo_store, catalog, load_scheme(None, catalog), level="gemeente",
-                     period="2020").table.set_index("code")
+                     period="2022").table.set_index("code")
     got = pd.DataFrame(body["areas"]).set_index("code")
-    assert len(got) == len(expected)
+    assert len(got) == len(expected) == 346
     for code, value in expected["vulnerability"].items():
         if pd.isna(value):
             assert got.at[code, "vulnerability"] is None or pd.isna(got.at[code, "vulnerability"])
         else:
             assert got.at[code, "vulnerability"] == pytest.approx(value)
-    assert body["vintage"] == 2020 and body["period"] == "2020"
+    assert (got["composite_status"] == expected["composite_status"]).all()
+    assert (got["missing_domains"].fillna("") == expected["missing_domains"]).all()
+    assert body["vintage"] == 2022 and body["period"] == "2022"
+    assert body["statement"] is None and body["n_scored"] == 324
+    lacking = got[got["vulnerability"].isna()]
+    assert len(lacking) == 22 and (lacking["composite_status"] != "scored").all()
+    # wijken: domain scores only, and the statement says why
+    wijk = web.get("/api/scores", params={"level": "wijk", "within": "GM0518"}).json()
+    assert wijk["n_scored"] == 0 and "gezondheid is missing" in wijk["statement"]
+    assert wijk["areas"] and all(a["vulnerability"] is None and a["rank"] is None
+                                 for a in wijk["areas"])
+    assert any(a["domain_wonen"] is not None for a in wijk["areas"])
+    assert all("gezondheid" in a["missing_domains"] for a in wijk["areas"])
 
 
 def test_map_values_match_the_store_and_legend_names_reference(web, demo_store):
@@ -80,11 +104,38 @@ def test_map_values_match_the_store_and_legend_names_reference(web, demo_store):
 
 
 def test_map_of_2020_figures_says_which_boundaries_it_uses(web):
-    body = web.get("/api/map", params={"level": "gemeente", "indicator": "vulnerability",
+    body = web.get("/api/map", params={"level": "gemeente", "indicator": "domain_gezondheid",
                                        "period": "2020"}).json()
     assert body["vintage"] == 2020  # the health figures' indeling: no 2020 boundary file
     assert all(layer["vintage"] != 2020 for layer in body["layers"])
     assert "dichtstbijzijnde indeling" in body["legend"]["boundaries"]
+
+
+def test_map_without_composites_shows_a_domain_and_says_so(web):
+    body = web.get("/api/map", params={"level": "wijk", "indicator": "vulnerability"}).json()
+    assert body["requested_indicator"] == "vulnerability"
+    assert body["indicator"].startswith("domain_") and body["statement"]
+    assert any(v[0] is not None for v in body["values"].values())
+    legend = body["legend"]
+    assert legend["title"] == body["label"] and legend["title"].startswith("Domeinscore")
+    assert legend["shows"].startswith("De kaart toont daarom de domeinscore")
+    assert legend["composite"]["lead"].startswith("Geen samengestelde score voor de wijken")
+    page = web.get("/", params={"level": "wijk", "within": "GM0518"}).text
+    assert "Geen samengestelde score voor de wijken" in page and "(Psychische) gezondheid " \
+        "ontbreekt bij" in page
+    en = web.get("/", params={"level": "wijk", "within": "GM0518", "lang": "en"}).text
+    assert "No composite score for the districts" in en
+    web.cookies.clear()
+
+
+def test_gemeente_map_of_2022_says_why_22_have_no_composite(web):
+    body = web.get("/api/map", params={"level": "gemeente"}).json()
+    assert body["period"] == "2022" and body["indicator"] == "vulnerability"
+    assert body["statement"] is None
+    assert sum(v[0] is not None for v in body["values"].values()) == 324
+    assert len(body["without_composite"]) == 22
+    assert all(r.startswith("geen samengestelde score") for r in body["without_composite"].values())
+    assert body["without_composite"]["GM0014"].endswith("Veiligheid en ondermijning ontbreekt")
 
 
 def test_geometry_is_cached_apart_with_etag_and_gzip(web):
@@ -101,19 +152,73 @@ def test_geometry_is_cached_apart_with_etag_and_gzip(web):
 
 
 def test_rankings_filter_sort_and_search(web):
-    body = web.get("/api/rankings", params={"level": "wijk", "period": "2020",
-                                            "gemeente": "GM0518"}).json()
-    assert body["total"] > 30 and all(r["gemeente_code"] == "GM0518" for r in body["rows"])
-    ranks = [r["rank"] for r in body["rows"] if r["rank"] is not None]
-    assert ranks == sorted(ranks)
-    by_domain = web.get("/api/rankings", params={"level": "wijk", "period": "2020",
+    body = web.get("/api/rankings", params={"level": "gemeente", "period": "2022",
+                                            "per_page": 500}).json()
+    assert body["statement"] is None and body["total"] == 346
+    ranked = [r for r in body["rows"] if r["rank"] is not None]
+    assert len(ranked) == body["n_national"] == 324
+    assert [r["rank"] for r in ranked] == sorted(r["rank"] for r in ranked)
+    assert ranked[0]["rank"] == 1 and max(r["rank"] for r in ranked) == 324
+    assert all(len(r["domains"]) == 5 and None not in r["domains"].values() for r in ranked)
+    unranked = [r for r in body["rows"] if r["rank"] is None]
+    assert len(unranked) == 22 and all(r["vulnerability"] is None and r["reason"]
+                                       and r["composite_status"] != "scored" for r in unranked)
+    assert body["notice"]["kind"] == "partial" and body["notice"]["lead"].startswith(
+        "324 van de 346 gemeenten hebben een samengestelde score")
+    by_domain = web.get("/api/rankings", params={"level": "wijk", "period": "2022",
                                                  "gemeente": "GM0518",
-                                                 "domain": "gezondheid"}).json()
-    values = [r["domains"]["gezondheid"] for r in by_domain["rows"]
-              if r["domains"]["gezondheid"] is not None]
-    assert values == sorted(values, reverse=True)
+                                                 "domain": "wonen"}).json()
+    assert by_domain["total"] > 30 and all(r["gemeente_code"] == "GM0518"
+                                           for r in by_domain["rows"])
+    values = [r["domains"]["wonen"] for r in by_domain["rows"]
+              if r["domains"]["wonen"] is not None]
+    assert len(values) > 30 and values == sorted(values, reverse=True)
     found = web.get("/api/rankings", params={"level": "wijk", "q": "Moerwijk"}).json()
     assert found["rows"] and all("moerwijk" in r["name"].lower() for r in found["rows"])
+
+
+def test_wijk_ranking_says_in_words_there_is_no_composite(web):
+    body = web.get("/api/rankings", params={"level": "wijk", "gemeente": "GM0518"}).json()
+    assert body["statement"].startswith(f"No composite for the wijk areas in {body['period']}")
+    assert "gezondheid is missing for 3,443 of 3,443 areas" in body["statement"]
+    assert body["n_national"] == 0 and body["sort"] == "name"
+    assert all(r["rank"] is None and r["vulnerability"] is None for r in body["rows"])
+    assert all("gezondheid" in r["missing_domains"] for r in body["rows"])
+    assert any(r["domains"]["werk_armoede_inclusie"] is not None for r in body["rows"])
+    assert "(Psychische) gezondheid ontbreekt bij 3.443 van de 3.443 wijken" in \
+        body["notice"]["reasons"]
+    page = web.get("/ranglijst", params={"level": "wijk", "gemeente": "GM0518"}).text
+    assert "Geen samengestelde score voor de wijken in" in page
+    assert "(Psychische) gezondheid ontbreekt bij" in page
+    table = page[page.index("<table"):page.index("</table>")]
+    # no rank column and no composite column: the rank header is the link sort=rank
+    assert "sort=rank" not in table and "Kwetsbaarheid (samengesteld)" not in table
+    gm = web.get("/ranglijst", params={"level": "gemeente", "period": "2022"}).text
+    gm_table = gm[gm.index("<table"):gm.index("</table>")]
+    assert "sort=rank" in gm_table and "Kwetsbaarheid (samengesteld)" in gm_table
+    assert "geen samengestelde score: Veiligheid en ondermijning " \
+        "ontbreekt" in web.get("/ranglijst", params={"level": "gemeente", "q": "Groningen"}).text
+
+
+def test_score_periods_count_domain_scores_and_default_prefers_composites(web):
+    data = web.app_data
+    assert data.default_score_period("gemeente") == "2022"
+    assert data.composite_periods("gemeente") == ["2022"]
+    assert data.composite_periods("wijk") == []
+    assert "2024" in data.score_periods("wijk") and data.default_score_period("wijk") in \
+        data.score_periods("wijk")
+
+
+def test_profile_shows_the_reason_and_each_figures_year(web):
+    page = web.get("/gebied/GM0014").text  # Groningen: no crime figure in 2022
+    assert "geen samengestelde score: Veiligheid en ondermijning ontbreekt" in page
+    assert "Jaar van elk cijfer in de score" in page
+    block = page[page.index('id="figure-years"'):]
+    block = block[:block.index("</table>")]
+    assert 'data-indicator="opleiding_hoog_pct"' in block and "<td>2022</td>" in block
+    assert "<td>2020</td>" in block  # the health survey's own year
+    ranked = web.get("/gebied/GM0518").text
+    assert "geen samengestelde score" not in ranked[:ranked.index('id="figure-years"')]
 
 
 def test_compare_and_series(web, demo_store):

@@ -389,6 +389,47 @@ TEXT: dict[str, dict[str, str]] = {
     "newer_versions": {"nl": "Nieuwere versies", "en": "Newer versions"},
     "older_versions": {"nl": "Oudere versies", "en": "Older versions"},
     "versions_count": {"nl": "versies", "en": "versions"},
+    # one yardstick (issue 13): why an area, or a whole level and period, has no composite
+    "no_composite_lead": {
+        "nl": "Geen samengestelde score voor de {areas} in {period}: geen enkel gebied heeft "
+              "alle {k} domeinen van de maatstaf ({domains}).",
+        "en": "No composite score for the {areas} in {period}: no area has all {k} domains "
+              "of the yardstick ({domains})."},
+    "no_composite_shown": {"nl": "Hieronder staan de domeinscores, zonder rangorde.",
+                           "en": "The domain scores are shown below, without a ranking."},
+    "partial_composite_lead": {
+        "nl": "{scored} van de {n} {areas} hebben een samengestelde score (alle {k} domeinen "
+              "en minstens {min} inwoners); de andere {rest} niet, en hebben geen rang:",
+        "en": "{scored} of the {n} {areas} have a composite score (all {k} domains and at "
+              "least {min} residents); the other {rest} do not, and have no rank:"},
+    "domain_missing_for": {"nl": "{domain} ontbreekt bij {count} van de {n} {areas}",
+                           "en": "{domain} is missing for {count} of the {n} {areas}"},
+    "below_min_population_n": {"nl": "{count} hebben minder dan {min} inwoners",
+                               "en": "{count} have fewer than {min} residents"},
+    "population_unknown_n": {"nl": "{count} hebben geen bekend inwonertal",
+                             "en": "{count} have no known population"},
+    "left_out_coverage": {
+        "nl": "Niet meegenomen omdat ze voor te weinig gebieden een cijfer hebben (minder dan "
+              "{share}): {indicators}.",
+        "en": "Left out because they have a figure for too few areas (fewer than {share}): "
+              "{indicators}."},
+    "engine_detail": {"nl": "Toelichting van de rekenkern (Engels)",
+                      "en": "Detail from the scoring engine"},
+    "reason_missing_domains": {"nl": "geen samengestelde score: {domains} ontbreekt",
+                               "en": "no composite: {domains} missing"},
+    "reason_below_min_population": {
+        "nl": "geen samengestelde score: minder dan {min} inwoners",
+        "en": "no composite: fewer than {min} residents"},
+    "reason_population_unknown": {"nl": "geen samengestelde score: inwonertal onbekend",
+                                  "en": "no composite: population unknown"},
+    "map_shows_domain": {"nl": "De kaart toont daarom de domeinscore {domain}.",
+                         "en": "The map therefore shows the domain score {domain}."},
+    "map_no_composite_areas": {"nl": "{count} gebieden zonder samengestelde score (grijs)",
+                               "en": "{count} areas without a composite score (grey)"},
+    "figure_years": {"nl": "Jaar van elk cijfer in de score",
+                     "en": "Year of each figure in the score"},
+    "no_rank": {"nl": "geen rang", "en": "no rank"},
+    "and": {"nl": "en", "en": "and"},
 }
 
 

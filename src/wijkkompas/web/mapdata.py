@@ -81,7 +81,12 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
     within = _within_code(data, within)
     periods = data.indicator_periods(indicator, level)
     period = _period_shown(data, level, indicator, period, periods)
+    requested, composite = indicator, None
     if _is_score(indicator):
+        composite = _composite_words(data, level, period, language)
+        if indicator == "vulnerability" and composite["statement"]:
+            # no area has a composite: show a domain, never an empty composite map
+            indicator = composite["domain"] or indicator
         shown = _score_values(data, level, indicator, period, within, language)
     else:
         shown = _indicator_values(data, level, indicator, period, within, language)
@@ -95,8 +100,21 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
     legend = _legend(data, shown, level, period, within, classification, len(cuts), layers,
                      n_matched=sum(len(v) for v in matched.values()), n_shown=len(frame),
                      language=language)
+    without: dict[str, str] = {}
+    if composite is not None:
+        legend["composite"] = composite["notice"]
+        if requested != indicator:
+            legend["shows"] = translate("map_shows_domain", language).format(
+                domain=shown.label.lower())
+        elif indicator == "vulnerability":
+            without = {c: r for c, r in composite["reasons"].items() if c in set(frame["code"])}
+            if without:
+                legend["no_composite"] = translate("map_no_composite_areas", language).format(
+                    count=fmt_number(len(without), language, 0))
     return {
-        "level": level, "indicator": indicator, "label": shown.label, "period": period,
+        "level": level, "indicator": indicator, "requested_indicator": requested,
+        "statement": composite["statement"] if composite else None,
+        "without_composite": without, "label": shown.label, "period": period,
         "periods": periods, "vintage": shown.vintage, "within": within,
         "classification": classification, "k": k, "breaks": cuts,
         "classes": _classes(values, cuts, colours, language),
@@ -153,6 +171,26 @@ def _period_shown(data: WebData, level: str, indicator: str, period: str | None,
         raise NotFound(f"no figures for {indicator} at level {level} in period {period}; "
                        f"periods with figures: {', '.join(periods)}")
     return period
+
+
+def _composite_words(data: WebData, level: str, period: str, language: str) -> dict:
+    """The score's statement (why no area has a composite), its notice in the page's
+    language, the domain a map shows instead (the one most areas have), and per area
+    without a composite the reason."""
+    from .views import area_reason, composite_notice
+
+    result = data.scores(level, period)
+    table = result.table
+    counts = {d: int(table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
+    best = max(counts, key=lambda d: counts[d]) if counts else None
+    lacking = table[table["vulnerability"].isna()]
+    reasons = {str(r["code"]): area_reason(data, r, language) or ""
+               for r in lacking[["code", "composite_status", "missing_domains"]]
+               .to_dict("records")} if not result.statement else {}
+    return {"statement": result.statement,
+            "notice": composite_notice(data, result, language),
+            "domain": f"domain_{best}" if best and counts[best] else None,
+            "reasons": reasons}
 
 
 def _score_values(data: WebData, level: str, indicator: str, period: str,
@@ -250,7 +288,8 @@ def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str |
             classification: str, n_classes: int, layers: list[dict], *, n_matched: int,
             n_shown: int, language: str) -> dict:
     vintage = shown.vintage
-    level_plural = translate(level + "en" if level != "buurt" else "buurten", language)
+    level_plural = translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
+                             language)
     boundary_text = ", ".join(f"{layer['vintage']} ({fmt_number(layer['n'], language, 0)})"
                               for layer in layers)
     return {

@@ -212,36 +212,60 @@ class WebData:
             return self._inputs
 
     def score_periods(self, level: str) -> list[str]:
-        """Periods with at least one scored area at ``level``."""
+        """Periods with any score at ``level``: a composite or a domain score (a period
+        with domain scores only is shown with the engine's statement, never ranked)."""
+        return [p for p, _ in self._period_kinds(level)]
+
+    def composite_periods(self, level: str) -> list[str]:
+        """Periods in which some area of ``level`` has a composite vulnerability."""
+        return [p for p, composite in self._period_kinds(level) if composite]
+
+    def _period_kinds(self, level: str) -> list[tuple[str, bool]]:
+        """(period, has a composite) for every period with any score at ``level``."""
         def make():
             inputs = self._score_inputs()
             out = []
             for period in sorted(inputs.periods):
                 try:
-                    table = self.scores(level, period).table
+                    table = self.scores(level, str(period)).table
                 except WijkkompasError:
                     continue
-                if table["vulnerability"].notna().any():
-                    out.append(str(period))
+                columns = ["vulnerability"] + [c for c in table.columns
+                                               if c.startswith("domain_")]
+                if table[columns].notna().to_numpy().any():
+                    out.append((str(period), bool(table["vulnerability"].notna().any())))
             return out
         return self.misc.get_or(("score_periods", level), make)
 
     def default_score_period(self, level: str) -> str:
-        """The period whose scores cover the most domains (later periods win ties).
+        """The period shown first: the engine's own choice (``score_frame(period=None)``:
+        the latest period with figures in every domain of the yardstick, else the latest
+        with figures), unless that period has no composite while another has one, then
+        the latest period with composites; a choice without any score gives way to the
+        latest period with domain scores.
 
-        Assumption: a composite over more domains is the better first view; periods
-        with a single domain (crime only) are still offered.
+        Assumption: the engine chooses on the figures present before the coverage rule,
+        so its period can lack every composite (gemeenten: 2024, where the health
+        figures are too old) while an earlier one has them (2022).
         """
         def make():
-            best, best_key = None, None
-            for period in self.score_periods(level):
-                table = self.scores(level, period).table
-                key = (round(float(table["n_domains"].mean()), 1), period)
-                if best_key is None or key > best_key:
-                    best, best_key = period, key
-            if best is None:
-                raise NotFound(f"no scores at level {level}")
-            return best
+            from ..analysis.engine import score_frame
+
+            periods = self.score_periods(level)
+            if not periods:
+                raise NotFound(f"no scores at level {level}: no period has a domain score "
+                               "of the scheme")
+            try:
+                chosen = score_frame(self._score_inputs(), None, self.catalog, self.scheme,
+                                     level=level, period=None).period
+            except WijkkompasError:
+                chosen = None
+            composites = self.composite_periods(level)
+            if chosen in composites:
+                return chosen
+            if composites:
+                return composites[-1]
+            return chosen if chosen in periods else periods[-1]
         return self.misc.get_or(("default_period", level), make)
 
     def scores(self, level: str, period: str | None = None, method: str | None = None):

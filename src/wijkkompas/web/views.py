@@ -17,7 +17,7 @@ from ..catalog import DOMAINS
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
-from .i18n import translate
+from .i18n import fmt_number, translate
 from .state import MAP_LEVELS, BadRequest, NotFound, WebData
 
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
@@ -69,6 +69,114 @@ def score_row(data: WebData, level: str, code: str, period: str | None):
     return (rows.iloc[0] if len(rows) else None), result
 
 
+def _areas_word(level: str, language: str) -> str:
+    """``wijken``/``districts``: the level's plural, in running text."""
+    return translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
+                     language).lower()
+
+
+def _domain_label(domain: str, language: str) -> str:
+    return DOMAINS.get(domain, {}).get(language, domain)
+
+
+def _indicator_label(data: WebData, ident: str, language: str) -> str:
+    meta = data.catalog.indicators.get(ident)
+    if meta is not None:
+        return meta.label(language)
+    spec = data.scheme.indicators.get(ident)
+    if spec is not None and spec.derived is not None:
+        return spec.derived.label(language)
+    return spec.label if spec is not None else ident
+
+
+def _split(text) -> list[str]:
+    return [x for x in str(text or "").split(",") if x]
+
+
+def area_reason(data: WebData, row, language: str) -> str | None:
+    """Why one area has no composite, in words (None when it has one)."""
+    status = row.get("composite_status") if hasattr(row, "get") else None
+    if status in (None, "scored") or (isinstance(status, float) and math.isnan(status)):
+        return None
+    minimum = fmt_number(data.scheme.rank_min_population, language, 0)
+    if status == "missing_domains":
+        names = [_domain_label(d, language) for d in _split(row.get("missing_domains"))]
+        return translate("reason_missing_domains", language).format(
+            domains=", ".join(names) or "?")
+    if status == "below_min_population":
+        return translate("reason_below_min_population", language).format(min=minimum)
+    return translate("reason_population_unknown", language).format(min=minimum)
+
+
+def composite_notice(data: WebData, result, language: str) -> dict | None:
+    """What the pages say when a level and period have no composite (``result.statement``)
+    or some areas lack one: a lead sentence and the reasons in the page's language, built
+    from the per-area ``composite_status``/``missing_domains`` the statement rests on, with
+    the engine's own statement as detail. None when every area has a composite."""
+    table = result.table
+    n = len(table)
+    status = table["composite_status"].astype(str)
+    scored = int((status == "scored").sum())
+    if n == 0 or scored == n:
+        return None
+    areas = _areas_word(result.level, language)
+    yardstick = list(data.scheme.yardstick)
+    count = {d: 0 for d in yardstick}
+    for text in table["missing_domains"]:
+        for d in _split(text):
+            count[d] = count.get(d, 0) + 1
+    minimum = fmt_number(data.scheme.rank_min_population, language, 0)
+    reasons = [translate("domain_missing_for", language).format(
+        domain=_domain_label(d, language), count=fmt_number(c, language, 0),
+        n=fmt_number(n, language, 0), areas=areas) for d, c in count.items() if c]
+    small = int((status == "below_min_population").sum())
+    if small:
+        reasons.append(translate("below_min_population_n", language).format(
+            count=fmt_number(small, language, 0), min=minimum))
+    unknown = int((status == "population_unknown").sum())
+    if unknown:
+        reasons.append(translate("population_unknown_n", language).format(
+            count=fmt_number(unknown, language, 0)))
+    coverage = result.coverage
+    left = sorted(set(coverage.loc[~coverage["entered"].astype(bool), "indicator"])) \
+        if len(coverage) else []
+    left_text = (translate("left_out_coverage", language).format(
+        share=f"{data.scheme.min_coverage:.0%}",
+        indicators=", ".join(_indicator_label(data, i, language) for i in left))
+        if left else None)
+    domains = ", ".join(_domain_label(d, language) for d in yardstick)
+    if scored == 0:
+        lead = translate("no_composite_lead", language).format(
+            areas=areas, period=result.period, k=len(yardstick), domains=domains)
+        tail = translate("no_composite_shown", language)
+    else:
+        lead = translate("partial_composite_lead", language).format(
+            scored=fmt_number(scored, language, 0), n=fmt_number(n, language, 0),
+            areas=areas, k=len(yardstick), min=minimum,
+            rest=fmt_number(n - scored, language, 0))
+        tail = None
+    return {"kind": "none" if scored == 0 else "partial", "lead": lead, "reasons": reasons,
+            "left_out": left_text, "tail": tail, "n_scored": scored, "n_areas": n,
+            "detail": result.statement}
+
+
+def indicator_years(data: WebData, text, language: str) -> list[dict]:
+    """``indicator period; ...`` (the engine's ``indicator_years``) as rows with labels and
+    domains: every figure in a score keeps its own year."""
+    out = []
+    for part in str(text or "").split(";"):
+        part = part.strip()
+        if not part or " " not in part:
+            continue
+        ident, period = part.rsplit(" ", 1)
+        spec = data.scheme.indicators.get(ident)
+        domain = getattr(spec, "domain", None)
+        out.append({"indicator": ident, "label": _indicator_label(data, ident, language),
+                    "period": period, "domain": domain,
+                    "domain_label": _domain_label(domain, language) if domain else ""})
+    return out
+
+
 def domain_scores(data: WebData, area: dict, period: str | None, language: str) -> dict | None:
     """The area's composite and domain scores with its gemeente's beside them.
 
@@ -96,10 +204,12 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
     if area.get("gemeente_code") and level != "gemeente":
         gm_row, _ = score_row(data, "gemeente", area["gemeente_code"], result.period)
     flagged = set((row["flagged_domains"] or "").split(",")) - {""}
+    years = indicator_years(data, row["indicator_years"], language)
     domains = []
     for d in data.scheme.domains:
         domains.append({
             "domain": d, "label": DOMAINS[d][language],
+            "years": [y for y in years if y["domain"] == d],
             "value": clean(row[f"domain_{d}"]),
             "gemeente_value": clean(gm_row[f"domain_{d}"]) if gm_row is not None else None,
             "country_value": 0.0 if result.method == "zscore" else None,
@@ -119,6 +229,12 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
         "flagged_domains": [DOMAINS[d][language] for d in sorted(flagged) if d in DOMAINS],
         "n_domains": clean(row["n_domains"]), "population": clean(row["population"]),
         "domains": domains, "absent_domains": absent,
+        "composite_status": clean(row["composite_status"]),
+        "missing_domains": _split(row["missing_domains"]),
+        "reason": area_reason(data, row, language),
+        "indicator_years": years,
+        "statement": result.statement,
+        "notice": composite_notice(data, result, language) if result.statement else None,
     })
     return base
 
@@ -259,8 +375,9 @@ def warning_table(data: WebData, level: str, language: str = "nl",
     if within:
         w = within.strip().upper()
         from ..geo.codes import gemeente_of, wijk_of
-        keep = [w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]]
-        frame = frame[keep]
+        keep = np.array([w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]],
+                        dtype=bool)
+        frame = frame[keep]  # an array: an empty list would select no columns
     frame["reasons"] = [[x for x in str(r).split(" | ") if x]
                         for r in frame[f"reasons_{language}"]]
     frame = frame.drop(columns=["reasons_nl", "reasons_en"])
@@ -311,8 +428,12 @@ def rankings(data: WebData, *, level: str = "wijk", period: str | None = None,
         text = q.strip()
         table = table[table["code"].str.upper().str.startswith(text.upper())
                       | table["name"].str.contains(text, case=False, regex=False, na=False)]
+    notice = composite_notice(data, result, language)
     if domain and sort == "rank":
         sort, order = f"domain_{domain}", "desc"
+    elif sort == "rank" and result.statement:
+        # no composite, so no ranks: domain scores listed by name, never as a ranking
+        sort = "name"
     key = {"rank": "rank_national"}.get(sort, sort)
     table = table.sort_values(key, ascending=order == "asc", na_position="last",
                               kind="stable")
@@ -328,13 +449,18 @@ def rankings(data: WebData, *, level: str = "wijk", period: str | None = None,
                                 if d in DOMAINS],
             "population": clean(r["population"]),
             "gemeente_code": r["gemeente_code"], "gemeente": data.name_of(r["gemeente_code"]),
-            "domains": {d: clean(r[f"domain_{d}"]) for d in data.scheme.domains}})
+            "domains": {d: clean(r[f"domain_{d}"]) for d in data.scheme.domains},
+            "composite_status": r["composite_status"],
+            "missing_domains": _split(r["missing_domains"]),
+            "reason": area_reason(data, r, language)})
     return {"level": level, "period": result.period, "periods": data.score_periods(level),
             "vintage": int(result.vintage), "method": result.method, "gemeente": gemeente,
             "gemeente_name": data.name_of(gemeente) if gemeente else None,
             "domain": domain, "q": q or "", "sort": sort, "order": order, "page": page,
             "per_page": per_page, "total": total, "pages": max(1, math.ceil(total / per_page)),
             "rows": rows, "n_national": int(result.table["vulnerability"].notna().sum()),
+            "statement": result.statement, "notice": notice,
+            "composite_periods": data.composite_periods(level),
             "domains": [{"id": d, "label": DOMAINS[d][language]} for d in data.scheme.domains],
             "notes": list(result.notes)}
 

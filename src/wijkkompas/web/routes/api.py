@@ -109,18 +109,26 @@ def map_data(data: DataDep, lang: LangDep, level: Level = "gemeente",
 def scores(data: DataDep, level: Level = "wijk", period: Period = None,
            method: Method | None = None,
            within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None):
+    """Every area's domain scores, and its composite ``vulnerability`` (with ``rank``
+    and ``class``) only when it has every domain of the scheme's yardstick and enough
+    residents; otherwise ``composite_status`` says why (``missing_domains``,
+    ``below_min_population``, ``population_unknown``) and ``missing_domains`` names the
+    domains. ``statement`` says in words why no area of the level and period has a
+    composite (null when some have); ``indicator_years`` gives each figure's own year."""
+    w = within.upper() if within else None
+    if w and level_of(w) not in ("gemeente", "wijk"):
+        raise BadRequest(f"within must be a gemeente or wijk code, not {within!r}")
     if period is not None and period not in data.score_periods(level):
         raise views.NotFound(f"no scores at level {level} for period {period}; periods: "
                              + ", ".join(data.score_periods(level)))
     result = data.scores(level, period, method)
     table = result.table
-    if within:
-        w = within.upper()
-        if level_of(w) not in ("gemeente", "wijk"):
-            raise BadRequest(f"within must be a gemeente or wijk code, not {within!r}")
+    if w:
         table = table[(table["gemeente_code"] == w) | (table["wijk_code"] == w)]
     return _json({"level": level, "period": result.period, "vintage": int(result.vintage),
-                  "method": result.method, "notes": result.notes,
+                  "method": result.method, "statement": result.statement,
+                  "n_scored": int(result.table["vulnerability"].notna().sum()),
+                  "yardstick": list(data.scheme.yardstick), "notes": result.notes,
                   "areas": views.records(table)})
 
 
@@ -133,6 +141,10 @@ def rankings(data: DataDep, lang: LangDep, level: Level = "wijk", period: Period
              page: Annotated[int, Query(ge=1)] = 1,
              per_page: Annotated[int, Query(ge=1, le=500)] = 50,
              method: Method | None = None):
+    """``statement``: why no area has a composite (then every ``rank`` is null and the
+    rows are listed by name with their domain scores); ``notice``: the same, or why some
+    areas lack one, in the page's language; per row ``composite_status``,
+    ``missing_domains`` and ``reason``."""
     return _json(views.rankings(data, level=level, period=period, gemeente=gemeente,
                                 domain=domain, q=q, sort=sort, order=order, page=page,
                                 per_page=per_page, method=method, language=lang))
