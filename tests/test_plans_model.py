@@ -188,9 +188,9 @@ def test_area_that_does_not_exist(tmp_path, doc, catalog, demo_store):
 
 
 def test_vintage_without_data_is_a_clear_error(doc, catalog, demo_store):
-    # WK051836 exists in vintage 2016 (boundaries), the panel's figures are of 2022; the
-    # 2016 and 2022 boundaries cannot be overlaid (no 2022 wijk boundaries in the store)
-    doc["area"]["vintage"] = 2016
+    # WK051836 exists in vintage 2020 (the health figures), the panel's figures are of
+    # 2022; the 2020 and 2022 wijken cannot be overlaid (no 2020 wijk boundaries)
+    doc["area"]["vintage"] = 2020
     doc["area"]["codes"] = ["WK051836"]
     plan = Plan.from_dict(doc, catalog=catalog)
     with pytest.raises(PlanError) as err:

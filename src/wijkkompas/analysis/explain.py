@@ -158,7 +158,9 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
     mine = result.details[result.details["code"] == code].copy()
     stats = result.statistics
     if len(stats):
-        ind = stats[stats["stage"] == "indicator"].drop(columns=["stage"])
+        # scaling is a property of the scheme's indicator, added last (CSV contract)
+        ind = stats[stats["stage"] == "indicator"].drop(columns=["stage", "scaling"],
+                                                          errors="ignore")
         mine = mine.merge(ind.rename(columns={"method": "reference_method"}),
                           on=["indicator", "group"], how="left")
     specs = result.scheme.indicators
@@ -166,6 +168,7 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
     mine["year"] = pd.array([None if pd.isna(p) else parse_period(p)[1]
                              for p in mine["period"]], dtype="Int64")
     mine["direction"] = [specs[i].direction for i in mine["indicator"]]
+    mine["scaling"] = [specs[i].scaling for i in mine["indicator"]]
     mine["reference"] = _reference_values(mine)
     # the area's effective domain weight: every scored domain has an indicator carrying it
     weight = mine.groupby("domain")["domain_weight"].max()

@@ -239,15 +239,8 @@ class WebData:
 
     def default_score_period(self, level: str) -> str:
         """The period shown first: the engine's own choice (``score_frame(period=None)``:
-        the latest period with figures in every domain of the yardstick, else the latest
-        with figures), unless that period has no composite while another has one, then
-        the latest period with composites; a choice without any score gives way to the
-        latest period with domain scores.
-
-        Assumption: the engine chooses on the figures present before the coverage rule,
-        so its period can lack every composite (gemeenten: 2024, where the health
-        figures are too old) while an earlier one has them (2022).
-        """
+        the latest peiljaar whose score has composites, else the latest with figures),
+        or the latest period with domain scores when that choice has none."""
         def make():
             from ..analysis.engine import score_frame
 
@@ -260,11 +253,6 @@ class WebData:
                                      level=level, period=None).period
             except WijkkompasError:
                 chosen = None
-            composites = self.composite_periods(level)
-            if chosen in composites:
-                return chosen
-            if composites:
-                return composites[-1]
             return chosen if chosen in periods else periods[-1]
         return self.misc.get_or(("default_period", level), make)
 
