@@ -30,6 +30,8 @@ app = typer.Typer(help="wijkkompas: monitor, analyse and plan the integrated nei
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
+# the bundled schemes' names are listed here by hand: importing schemes costs start-up time
+SCHEME_HELP = "Scheme file (YAML), or a bundled scheme: default, gezondheidsmonitor."
 StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="Store directory (default: $WIJKKOMPAS_STORE or ~/.local/share/wijkkompas).")]
 PlansDbOption = Annotated[str | None, typer.Option(
@@ -288,7 +290,7 @@ def score(
     within: Annotated[str | None, typer.Option(
         help="Only return areas in this gemeente or wijk (scored against the whole level).")] = None,
     scheme: Annotated[Path | None, typer.Option(
-        help="Scheme file (YAML); default: the bundled national scheme.")] = None,
+        help=SCHEME_HELP + " Default: the bundled national scheme.")] = None,
     method: Annotated[str | None, typer.Option(
         help="zscore, robust_z, percentile, imd or index (default: the scheme's).")] = None,
     format: Annotated[str, typer.Option(help="csv, json, parquet or geojson.")] = "csv",
@@ -324,7 +326,7 @@ def score(
 def explain(
     area: Annotated[str, typer.Argument(help="Area code or name.")],
     period: Annotated[str | None, typer.Option(help="Period, e.g. 2020.")] = None,
-    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
     method: Annotated[str | None, typer.Option(help="Standardisation method.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print the indicator table as CSV.")] = False,
     store: StoreOption = None,
@@ -482,6 +484,8 @@ def harmonise(
 @app.command()
 def trends(
     level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "wijk",
+    scheme: Annotated[Path | None, typer.Option(
+        help=SCHEME_HELP + " Used with --indicator scores.")] = None,
     vintage: Annotated[int | None, typer.Option(
         help="Boundary vintage (default: the longest panel).")] = None,
     indicator: Annotated[list[str] | None, typer.Option(
@@ -499,13 +503,16 @@ def trends(
     """Change, slope with confidence interval, acceleration and trend class per area and indicator."""
     from .change.panel import score_panel
     from .change.trends import trends as run
+    from .schemes import load_scheme
 
     try:
         cat = load_catalog(catalog)
         st = Store(store)
         if indicator == ["scores"]:
-            data = score_panel(st, cat, level=level, vintage=vintage, within=within).long()
-            result = run(data, cat, alpha=alpha)
+            panel = score_panel(st, cat, load_scheme(scheme, cat), level=level,
+                                vintage=vintage, within=within)
+            result = run(panel.long(), cat, alpha=alpha)
+            result.notes[:0] = panel.notes
         else:
             result = run(st, cat, indicators=indicator, level=level, vintage=vintage,
                          within=within, alpha=alpha)
@@ -524,7 +531,7 @@ def transitions(
     within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
     spatial: Annotated[bool, typer.Option(
         "--spatial", help="Add a spatial Markov conditioned on the neighbours' class.")] = False,
-    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
     table: Annotated[str, typer.Option(
         help="What to write: probabilities, counts, summary, tau or mobility.")] = "probabilities",
     format: FormatOption = "csv",
@@ -569,7 +576,7 @@ def warn(
         "--spatial", help="Also signal areas whose neighbours decline.")] = False,
     language: Annotated[str, typer.Option(help="nl or en (the reasons).")] = "nl",
     top: Annotated[int, typer.Option(help="How many areas (0 = all).")] = 20,
-    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     store: StoreOption = None,
@@ -603,7 +610,7 @@ def peers(
         "--same-urbanity", help="Only peers of the same urbanity class (stedelijkheid).")] = False,
     decomposition: Annotated[bool, typer.Option(
         "--decomposition", help="Write the indicators that drove the change in composite instead.")] = False,
-    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,
@@ -648,7 +655,7 @@ def hotspots(
     seed: Annotated[int, typer.Option(help="Random seed (results are reproducible).")] = 12345,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     serial: Annotated[bool, typer.Option("--serial", help="Run in this process, no pool.")] = False,
-    scheme: Annotated[Path | None, typer.Option(help="Scheme file (YAML).")] = None,
+    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,
