@@ -243,7 +243,16 @@ def transitions(store, catalog, scheme=None, *, level: str = "buurt", periods=No
     panel = panel or score_panel(store, catalog, scheme, level=level, periods=periods,
                                  vintage=vintage, within=within)
     classes = order_of(panel.class_system)
-    wide = panel.wide("class")
+    # periods on another yardstick have no composite in the panel: not a transition
+    wide = panel.wide("class").dropna(axis=1, how="all")
+    left = [p for p in panel.periods if p not in wide.columns]
+    if wide.shape[1] < 2:
+        have = ", ".join(map(str, wide.columns)) or "none"
+        raise WijkkompasError(
+            f"no transitions: composites on one yardstick exist for {have} only of the "
+            f"periods {', '.join(panel.periods)} at level {panel.level} (wijkkompas score "
+            f"--period P says why a period has none); a scheme on one yardstick over time: "
+            f"--scheme gezondheidsmonitor")
     if panel.class_system == "deciles":
         wide = wide.apply(pd.to_numeric, errors="coerce")
         classes = [float(c) for c in classes]
@@ -252,12 +261,16 @@ def transitions(store, catalog, scheme=None, *, level: str = "buurt", periods=No
     for frame in (mk.transitions, mk.probabilities):
         frame.index = frame.columns = [str(c) for c in mk.classes]
     mk.steady_state.index = mk.sojourn.index = [str(c) for c in mk.classes]
-    tau = rank_mobility(panel.wide("vulnerability"))
+    vulnerability = panel.wide("vulnerability")[list(wide.columns)]
+    tau = rank_mobility(vulnerability)
     sp = None
     notes = list(panel.notes) + mk.notes
+    if left:
+        notes.append(f"periods without a comparable composite left out of the transitions: "
+                     f"{', '.join(left)}")
     if spatial:
         from .spatial import weights_for
-        values = panel.wide("vulnerability")
+        values = vulnerability
         sw = weights_for(store, level, values.dropna().index)
         notes += sw.notes
         sp = spatial_markov(values, sw.w, k=k_spatial)
