@@ -71,3 +71,14 @@ def test_decompose_every_area_is_exact(panel):
         d = decompose(panel, code)
         if np.isfinite(d.attrs["total"]):
             assert d["change"].sum() == pytest.approx(d.attrs["total"], abs=1e-9)
+
+
+def test_warning_with_one_comparable_period_is_empty_not_an_error(demo_store, catalog):
+    """The default yardstick has composites for one period only (gemeenten 2022): no
+    decline can be seen, and nothing crashes on series of one or two figures (schemathesis
+    found /api/warning answering 500 here)."""
+    from wijkkompas.change.warning import early_warning
+
+    result = early_warning(demo_store, catalog, level="gemeente")
+    assert result.table.empty
+    assert any("no composite" in n for n in result.notes)

@@ -476,8 +476,10 @@ def test_bundled_end_to_end(demo_store, catalog, level):
         years = result.details["period"].dropna().astype(int)
         assert (years <= int(period)).all() and (years >= int(period) - 2).all()
         assert t["flags"].between(0, 5).all()
-    assert score(demo_store, catalog, scheme, level=level).period == (
-        "2022" if level == "gemeente" else "2025")
+    # the default peiljaar: the latest with composites, else the latest with a figure in
+    # every domain (wijken: 2024, Kerncijfers 2022 within the tolerance), else the latest
+    assert score(demo_store, catalog, scheme, level=level).period == {
+        "gemeente": "2022", "wijk": "2024", "buurt": "2025"}[level]
 
 
 def test_bundled_2022_gemeenten_rest_on_five_domains(demo_store, catalog):

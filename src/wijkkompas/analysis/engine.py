@@ -1,27 +1,34 @@
 """Five-domain profiles, composite vulnerability and cumulation, at every level.
 
 :func:`score` (:func:`score_frame` from frames) turns the store's figures into one row
-per area of a level (buurt, wijk or gemeente) and period, following a :class:`~wijkkompas.schemes.Scheme`:
+per area of a level (buurt, wijk or gemeente) for a peiljaar Y, following a
+:class:`~wijkkompas.schemes.Scheme` (steps 1-3 in :mod:`~wijkkompas.analysis.inputs`,
+the yardstick in :mod:`~wijkkompas.analysis.yardstick`):
 
-1. **Figures.** For the period, the boundary vintage with the most figures of the
-   scheme's indicators is used (or the one asked for); figures of other vintages have
-   other codes and are never mixed in. Population (the scheme's ``population``
-   indicator) and the denominators of derived rates are taken from the same period, or
-   else the nearest period of the same vintage (population changes slowly compared to
-   the figures it divides); when the vintage has none, the same code in the nearest
-   vintage (CBS never reuses a code for another area). Before any of this, copied rows
-   (an area carrying another area's figures, as in the Haaglanden panel) are left out:
-   their figures become ``missing`` (:mod:`~wijkkompas.analysis.copies`).
-2. **Upward aggregation.** When an area of the level has no published figure at all
-   for an indicator, it is computed from the buurten of the same vintage that lie in it:
-   counts are summed, shares, rates and means are averaged weighted by residents (the
-   only denominator known for every buurt; for a share of adults it is an
-   approximation). It is computed only when *every* buurt with residents has a usable
-   figure: ``observed``, or ``estimated`` (buurt figures moved onto these boundaries by
-   :mod:`~wijkkompas.change.harmonise` are estimates, and still figures). The result is
-   always ``estimated``: it is computed, not published, whether its inputs were observed
-   or not (so never ``observed`` unless every input is). A published suppressed figure
-   is never replaced: a derived figure of a suppressed group is suppressed too.
+1. **Figures.** Each indicator's most recent figure of the years Y-k..Y (k its
+   tolerance, default 2), never one after Y, on one boundary vintage: the one where the
+   most domains of the yardstick have figures in those windows (or the one asked for);
+   figures of other vintages have other codes and are never mixed in (bring them over
+   with :mod:`~wijkkompas.change.harmonise` first: the bundled data carry crime and
+   health moved onto the 2022 indeling). Population (the scheme's ``population``
+   indicator) and the denominators of derived rates are the most recent figures up to Y
+   of the same vintage (population changes slowly compared to the figures it divides),
+   else of the same code in the nearest vintage (CBS never reuses a code for another
+   area). Before any of this, copied rows (an area carrying another area's figures, as
+   in the Haaglanden panel) are left out: their figures become ``missing``
+   (:mod:`~wijkkompas.analysis.copies`). Without a peiljaar, the latest one whose score
+   has composites is taken, else the latest with a figure in every domain, else the
+   latest with any figure (:func:`~wijkkompas.analysis.inputs.default_periods`).
+2. **Upward aggregation.** When an area of the level has no figure in an indicator's
+   window, it is computed from the buurten of the same vintage that lie in it, for the
+   latest period of the window where that can be done: counts are summed, shares,
+   rates and means are averaged weighted by residents (the only denominator known for
+   every buurt; for a share of adults it is an approximation). It is computed only when
+   *every* buurt with residents has a usable figure: ``observed``, or ``estimated``
+   (buurt figures moved onto these boundaries by :mod:`~wijkkompas.change.harmonise`
+   are estimates, and still figures). The result is always ``estimated``: it is
+   computed, not published. A published suppressed figure is never replaced: a derived
+   figure of a suppressed group is suppressed too.
 3. **Derived rates** (``numerator / denominator * per``) with optional empirical Bayes
    shrinkage (:func:`~wijkkompas.analysis.reliability.marshall_shrinkage`): ``global``
    toward the rate of all areas of the level, ``local`` toward the rate of the parent
@@ -29,31 +36,41 @@ per area of a level (buurt, wijk or gemeente) and period, following a :class:`~w
    global).
 4. **Reliability.** An area with fewer residents than an indicator's ``min_population``
    has that figure excluded (never zero) and counted in ``n_unreliable``.
-5. **Standardisation** with the scheme's method against the reference group, every
+5. **The yardstick** (:mod:`~wijkkompas.analysis.yardstick`): an indicator enters only
+   where it covers ``min_coverage`` (90 %) of the areas the score could rank; an area is
+   *scored* when it has every domain of the yardstick and at least
+   ``rank_min_population`` (1,000) residents. The reference group is narrowed to the
+   scored areas (so that an area with a partial yardstick moves no other area's score);
+   where none is, domain scores are against all areas with a figure and
+   :attr:`ScoreResult.statement` says why there is no composite.
+6. **Standardisation** with the scheme's method against the reference group, every
    indicator oriented so that **higher = more vulnerable**
-   (:mod:`~wijkkompas.analysis.standardise`).
-6. **Domain scores.** Weighted mean of the domain's standardised indicators that are
+   (:mod:`~wijkkompas.analysis.standardise`); an indicator with ``scaling:
+   normal_scores`` is first replaced by its normal scores in the reference group.
+7. **Domain scores.** Weighted mean of the domain's standardised indicators that are
    available (weights renormalised over them); with ``perspective: half`` the objective
    and subjective means each weigh half when both exist (Wijkprofiel). A domain with
    fewer available indicators than its minimum is missing (NaN), never zero. Method
    ``percentile`` ranks the domain mean again (SVI), method ``imd`` transforms it with
    the IMD rank-exponential (0..100).
-7. **Composite vulnerability**: the weighted mean of the available domain scores (domain
-   weights renormalised); NaN with fewer than ``min_domains`` domains. Method
-   ``percentile`` ranks it again (SVI overall).
-8. **Cumulation.** A domain is *flagged* when its percentile rank within the reference
+8. **Composite vulnerability**, for scored areas only: V = sum over the yardstick's
+   domains of D x W, W = the domain's weight / the sum of the yardstick's weights;
+   NaN for every other area (``composite_status`` and ``missing_domains`` say why).
+   Method ``percentile`` ranks it again (SVI overall).
+9. **Cumulation.** A domain is *flagged* when its percentile rank within the reference
    group is at or above ``flag_threshold`` (0.9: the worst decile, as the SVI flags);
    ``flags`` counts them, ``flagged_domains`` names them.
-9. **Rank and class.** ``rank`` 1 = the most vulnerable of the areas returned
-   (``within``); ``rank_national``/``percentile_national`` place the area among all
-   areas of the level, ``rank_gemeente``/``percentile_gemeente`` within its gemeente.
-   Classes: see :mod:`~wijkkompas.analysis.classes`; z-based classes (PBL,
+10. **Rank and class**, of scored areas only. ``rank`` 1 = the most vulnerable of the
+   areas returned (``within``); ``rank_national``/``percentile_national`` place the area
+   among all scored areas of the level, ``rank_gemeente``/``percentile_gemeente`` within
+   its gemeente. Classes: see :mod:`~wijkkompas.analysis.classes`; z-based classes (PBL,
    Leefbaarometer, Wijkprofiel) cut the composite after standardising it once more
    against the reference group, because a mean of z-scores has a smaller spread than
    one z-score (as the IMD and SVI rank their combined scores again).
 
 Areas are always scored against the whole level (so that national positions exist);
-``within`` only selects the rows returned.
+``within`` only selects the rows returned. ``indicator_years`` lists, per area, the year
+of every figure used.
 """
 from __future__ import annotations
 
@@ -264,7 +281,7 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     inputs = (observations if isinstance(observations, Inputs)
               else Inputs(observations, areas, population=scheme.population))
     if period is None:
-        # the latest peiljaar whose score has composites, else the latest with figures
+        # the latest peiljaar whose score has composites, else the fallback
         candidates = default_periods(inputs, scheme, vintage, level)
         for label in candidates[:-1]:
             result = score_frame(inputs, None, catalog, scheme, level=level, period=label,

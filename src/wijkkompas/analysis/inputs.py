@@ -184,8 +184,9 @@ def _vintage_fit(summary: pd.DataFrame, scheme: Scheme, year: int) -> pd.DataFra
 
 def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]:
     """The peiljaren to try when none is asked for: those where some vintage has a figure
-    in every yardstick domain, the latest first, and last the latest year with any figure
-    (the engine takes the first whose score has composites, else that last one)."""
+    in every yardstick domain, the latest first, and last the fallback (the engine takes
+    the first whose score has composites, else the fallback): the latest of those years,
+    or without any, the latest year with a figure."""
     summary = _summary(inputs, scheme)
     if vintage is not None:
         summary = summary[summary["vintage"] == int(vintage)]
@@ -200,7 +201,7 @@ def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]
     def label(year: int) -> str:
         labels = at.loc[at["year"] == year, "period"]
         return str(labels.max()) if len(labels) else str(year)
-    return [label(y) for y in full] + [label(int(years[0]))]
+    return [label(y) for y in full] + [label(full[0] if full else int(years[0]))]
 
 
 def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level

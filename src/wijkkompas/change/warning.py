@@ -87,7 +87,7 @@ def _last_steps(frame: pd.DataFrame, sign: pd.Series) -> pd.DataFrame:
     wide = last.pivot_table(index=["area_code", "indicator"], columns="pos",
                             values=["year", "value"], aggfunc="first")
     wide = wide.dropna()
-    if wide.empty:
+    if wide.empty or not {0, 1, 2} <= set(wide["year"].columns):  # two steps need 3 years
         return pd.DataFrame(columns=["area_code", "indicator", "last_step", "previous_step"])
     y, v = wide["year"], wide["value"]
     s = wide.index.get_level_values("indicator").map(sign).to_numpy(dtype=float)
