@@ -16,6 +16,7 @@ import pytest
 from wijkkompas.analysis.engine import COLUMNS, EXTRA_COLUMNS, score_frame
 from wijkkompas.analysis.explain import explain_result
 from wijkkompas.analysis.standardise import zscore
+from wijkkompas.analysis.yardstick import STATUSES
 from wijkkompas.schemes import SchemeError, load_scheme, parse_scheme
 
 HEALTH = """code,period,ervaren_gezondheid_goed,hoog_risico_angst_depressie,ernstig_eenzaam,\
@@ -471,8 +472,7 @@ def test_bundled_end_to_end(demo_store, catalog, level):
             assert ranked["rank"].min() == 1
             assert (ranked["vulnerability"].diff().dropna() <= 1e-12).all()
             unranked = t[t["vulnerability"].isna()]
-            assert unranked["composite_status"].isin(
-                ["missing_domains", "below_min_population", "population_unknown"]).all()
+            assert unranked["composite_status"].isin(STATUSES[1:]).all()
         years = result.details["period"].dropna().astype(int)
         assert (years <= int(period)).all() and (years >= int(period) - 2).all()
         assert t["flags"].between(0, 5).all()

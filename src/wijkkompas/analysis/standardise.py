@@ -230,9 +230,7 @@ def normal_scores(values, *, reference=None) -> np.ndarray:
     ``scipy.stats.norm.ppf((scipy.stats.rankdata(x) - 3/8) / (N + 1/4))``. NaN stays NaN;
     with fewer than 2 reference values the result is NaN.
     """
-    x = _array(values)
-    ref = x[_mask(reference, x.size)]
-    ref = np.sort(ref[~np.isnan(ref)])
+    x, ref = _sorted_reference(values, reference)
     n = ref.size
     out = np.full(x.size, np.nan)
     if n >= 2:
@@ -244,10 +242,15 @@ def normal_scores(values, *, reference=None) -> np.ndarray:
     return out
 
 
-def _percentile(x, reference=None, weights=None):
-    x = _array(x)
+def _sorted_reference(values, reference) -> tuple[np.ndarray, np.ndarray]:
+    """The values as a float array, and the reference group's non-missing values sorted."""
+    x = _array(values)
     ref = x[_mask(reference, x.size)]
-    ref = np.sort(ref[~np.isnan(ref)])
+    return x, np.sort(ref[~np.isnan(ref)])
+
+
+def _percentile(x, reference=None, weights=None):
+    x, ref = _sorted_reference(x, reference)
     n = ref.size
     out = np.full(x.size, np.nan)
     if n >= 2:
