@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -175,3 +176,57 @@ def test_nameless_codes_take_the_name_of_the_nearest_vintage(store):
     areas = store.areas("GM1680")
     assert areas["name"].tolist() == ["Aa en Hunze", "Aa en Hunze"]
     assert store.observations(codes=["GM1680"])["name"].tolist() == ["Aa en Hunze"] * 2
+
+
+def test_two_first_ingests_at_once_keep_both_files(tmp_path, monkeypatch):
+    """Two processes load into a store that does not exist yet: each builds its store file
+    aside; the second to finish finds the first's in place. Before, it renamed its own
+    over it and one file's figures were gone with exit 0; now it adds to the store. The
+    race is made certain: the other ingest lands just before this one publishes."""
+    import wijkkompas.store.store as module
+
+    store = Store(tmp_path / "new")
+    other = result(source="other", file="other.csv", period="2016")
+    real_publish = module._publish
+
+    def publish_after_the_other(temporary, target):
+        monkeypatch.setattr(module, "_publish", real_publish)
+        Store(store.directory).ingest([other])  # the other process wins the race
+        return real_publish(temporary, target)
+
+    monkeypatch.setattr(module, "_publish", publish_after_the_other)
+    report = store.ingest([result()])
+    assert report.files[0].added == len(REAL)
+    figures = store.observations()
+    assert set(figures["period"]) == {"2012", "2016"}
+    assert len(figures) == 2 * len(REAL)
+    assert not list(store.directory.glob(".*.tmp"))
+
+
+def test_concurrent_first_ingests_in_real_processes(tmp_path):
+    """The same with two real processes started together (the race may or may not be
+    hit; either way no figure may be lost, and a loser that cannot get the write lock
+    says so and exits 1)."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "store"
+    script = ("import sys; sys.path[:0] = [sys.argv[3]]; from test_store import result; "
+              "from wijkkompas.errors import WijkkompasError; "
+              "from wijkkompas.store import Store\n"
+              "try:\n"
+              "    Store(sys.argv[1]).ingest([result(source=sys.argv[2], period=sys.argv[2])])\n"
+              "except WijkkompasError as exc:\n"
+              "    print(exc); sys.exit(1)\n")
+    tests = str(Path(__file__).parent)
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(root), period, tests],
+                             stdout=subprocess.PIPE, text=True)
+            for period in ("2012", "2016")]
+    codes = [(run.wait(timeout=120), run.stdout.read()) for run in runs]
+    periods = set(Store(root).observations()["period"])
+    for (code, out), period in zip(codes, ("2012", "2016"), strict=True):
+        if code == 0:
+            assert period in periods
+        else:
+            assert code == 1 and "in use by another process" in out
+    assert {c for c, _ in codes} == {0} or len(periods) == 1

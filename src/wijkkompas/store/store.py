@@ -92,6 +92,19 @@ class IngestReport:
         return sum(f.unchanged for f in self.files)
 
 
+def _publish(temporary: Path, target: Path) -> bool:
+    """Put a newly built store file in place only if there is none yet; False when
+    another process created one first (then nothing is replaced: its figures stay).
+
+    A hard link is created atomically or not at all, where ``os.replace`` would silently
+    overwrite the other process's store (two first ingests at once: one file lost)."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        return False
+    return True
+
+
 class Store:
     """A directory holding ``wijkkompas.duckdb``.
 
@@ -183,16 +196,19 @@ class Store:
                     raise
         else:
             self.directory.mkdir(parents=True, exist_ok=True)
-            temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.tmp"
+            temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.{id(plan)}.tmp"
             temporary.unlink(missing_ok=True)
             try:
                 with self._connect(write=True, path=temporary) as con:
                     con.execute(SCHEMA)
                     _write(con, plan, results)
-                os.replace(temporary, self.path)
+                created = _publish(temporary, self.path)
             finally:
                 temporary.unlink(missing_ok=True)
                 Path(str(temporary) + ".wal").unlink(missing_ok=True)
+            if not created:
+                # another process created the store meanwhile: add to it like any ingest
+                return self._write_plan(plan, incoming, results, on_conflict)
         return plan
 
     def _count_unnamed(self, results: list[ReadResult], reports: list[FileReport]) -> None:
