@@ -85,10 +85,18 @@ def failing_cases(lines: list[str]) -> list[tuple[str, str | bytes, str, int | N
         ("damaged.csv.gz", gzip.compress(text(good).encode())[:200], "gzip", None, None),
         ("unknown_format.csv", "naam,leeftijd\nAnna,42\nBram,37\n", "unknown format",
          None, None),
+        # a share of 120 %: a wrong column or unit; the catalog says 0-100 (sources.checks)
+        ("share_over_100.csv", text([*good[:3], replace_cell(good[3], 6, "   120.0"),
+                                     *good[4:]]),
+         r"outside what the catalog allows.*= 120 \(a percentage outside 0-100\)", None, None),
+        # Arabic-Indic digits: \d matched them and int() read them as 2012
+        ("non_ascii_period.csv", text([replace_cell(good[0], 2, "\u0662\u0660\u0661\u0662JJ00"),
+                                       *good[1:]]),
+         "period", 2, "Perioden"),
     ]
 
 
-@pytest.mark.parametrize("case", range(11))
+@pytest.mark.parametrize("case", range(13))
 def test_failing_variants(tmp_path, store, health_lines, case):
     name, content, pattern, row, column = failing_cases(health_lines)[case]
     before = digest(store)
@@ -177,6 +185,33 @@ def test_unknown_codes_are_skipped_with_their_row(tmp_path, health_lines):
     skipped = [str(s) for s in report.files[0].skipped]
     assert any("row 5" in s and "BU1680" in s for s in skipped), skipped
     assert value(store, "GM1680") == 76.5
+
+
+def test_non_ascii_digits_in_a_code_are_skipped_with_their_row(tmp_path, health_lines):
+    rows = [health_lines[0], *health_lines[1:4],
+            replace_cell(replace_cell(health_lines[4], 1, "GM\u0661\u0666\u0668\u0660"), 5,
+                         "GM\u0661\u0666\u0668\u0660")]
+    store = Store(tmp_path / "s")
+    report = ingest([write(tmp_path, "codes.csv", "\n".join(rows))], store)
+    assert any("row 5" in str(s) for s in report.files[0].skipped)
+    assert all(code.isascii() for code in store.observations()["area_code"])
+
+
+def test_negative_count_is_refused(tmp_path, store):
+    """A count below zero (CBS writes no negative counts) refuses the file."""
+    from wijkkompas.sources.longtable import COLUMNS
+
+    before = digest(store)
+    header = ",".join(COLUMNS)
+    row = {"area_code": "GM1680", "vintage": "2024", "period": "2024", "year": "2024",
+           "indicator": "inwoners", "value": "-5", "status": "observed", "source": "x",
+           "name": "Aa en Hunze", "level": "gemeente"}
+    path = write(tmp_path, "negative.csv",
+                 header + "\n" + ",".join(row.get(c, "") for c in COLUMNS) + "\n")
+    with pytest.raises(IngestError, match="a negative count") as info:
+        ingest([path], store)
+    assert "negative.csv" in str(info.value) and "GM1680 inwoners 2024 = -5" in str(info.value)
+    assert digest(store) == before
 
 
 def test_identical_duplicate_rows_are_reported_once(tmp_path, health_lines):

@@ -17,6 +17,7 @@ from .catalog import Catalog, load_catalog
 from .errors import IngestError
 from .sources import text
 from .sources.base import ReadResult
+from .sources.checks import check_values
 from .store import IngestReport, Store
 
 # module paths, most specific first: the own long layout, mapping files, boundary files,
@@ -65,13 +66,17 @@ def _diagnose(path: Path) -> None:
 
 
 def read_file(path: Path | str, catalog: Catalog | None = None, **options) -> list[ReadResult]:
-    """Read one file into results (a wijkkompas export may hold several sources)."""
+    """Read one file into results (a wijkkompas export may hold several sources); every
+    figure checked against the catalog (:mod:`~wijkkompas.sources.checks`)."""
     path = Path(path)
     catalog = catalog if catalog is not None else load_catalog()
     # a mapping file given beside a data file decides the format by itself
     reader = import_module("wijkkompas.sources.mapped") if options.get("mapping") else detect(path)
     result = reader.read(path, catalog, **options)
-    return result if isinstance(result, list) else [result]
+    results = result if isinstance(result, list) else [result]
+    for one in results:
+        check_values(one, catalog)
+    return results
 
 
 def ingest(paths: Iterable[Path | str], store: Store | None = None, *,

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import re
 
+# re.ASCII: \d would also match other scripts' digits (int('٢٠٢٠') is 2020)
 _FORMS = [
-    (re.compile(r"^(\d{4})(?:JJ00)?$"), lambda m: (m[1], int(m[1]))),
-    (re.compile(r"^(\d{4})\.0$"), lambda m: (m[1], int(m[1]))),
-    (re.compile(r"^(\d{4})KW0([1-4])$"), lambda m: (f"{m[1]}Q{m[2]}", int(m[1]))),
-    (re.compile(r"^(\d{4})Q([1-4])$"), lambda m: (f"{m[1]}Q{m[2]}", int(m[1]))),
-    (re.compile(r"^(\d{4})MM(0[1-9]|1[0-2])$"), lambda m: (f"{m[1]}-{m[2]}", int(m[1]))),
-    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), lambda m: (f"{m[1]}-{m[2]}", int(m[1]))),
-    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])/(\d{4})-(0[1-9]|1[0-2])$"),
+    (re.compile(r"^(\d{4})(?:JJ00)?$", re.ASCII), lambda m: (m[1], int(m[1]))),
+    (re.compile(r"^(\d{4})\.0$", re.ASCII), lambda m: (m[1], int(m[1]))),
+    (re.compile(r"^(\d{4})KW0([1-4])$", re.ASCII), lambda m: (f"{m[1]}Q{m[2]}", int(m[1]))),
+    (re.compile(r"^(\d{4})Q([1-4])$", re.ASCII), lambda m: (f"{m[1]}Q{m[2]}", int(m[1]))),
+    (re.compile(r"^(\d{4})MM(0[1-9]|1[0-2])$", re.ASCII), lambda m: (f"{m[1]}-{m[2]}", int(m[1]))),
+    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII), lambda m: (f"{m[1]}-{m[2]}", int(m[1]))),
+    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])/(\d{4})-(0[1-9]|1[0-2])$", re.ASCII),
      lambda m: (f"{m[1]}-{m[2]}/{m[3]}-{m[4]}", int(m[3]))),
 ]
 MIN_YEAR, MAX_YEAR = 1900, 2100

@@ -19,9 +19,10 @@ import re
 LEVELS = ("land", "gemeente", "wijk", "buurt")
 _PATTERNS = {
     "land": re.compile(r"^NL0[01]$"),
-    "gemeente": re.compile(r"^GM\d{4}$"),
-    "wijk": re.compile(r"^WK\d{4}[0-9A-Z]{2}$"),
-    "buurt": re.compile(r"^BU\d{4}[0-9A-Z]{4}$"),
+    # re.ASCII: \d would also match other scripts' digits
+    "gemeente": re.compile(r"^GM\d{4}$", re.ASCII),
+    "wijk": re.compile(r"^WK\d{4}[0-9A-Z]{2}$", re.ASCII),
+    "buurt": re.compile(r"^BU\d{4}[0-9A-Z]{4}$", re.ASCII),
 }
 COUNTRY = "NL01"
 

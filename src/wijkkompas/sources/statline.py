@@ -421,7 +421,7 @@ def _region_codes(frame: pd.DataFrame, layout: _Layout, file: str,
     """The rows' region codes (upper case), and which are valid; the others are reported."""
     codes = frame[layout.code].astype(str).str.strip().str.upper()
     codes = codes.mask(codes == "NL00", "NL01")  # older KWB: NL00 is the country
-    valid = codes.str.fullmatch(_ANY_CODE).fillna(False).to_numpy(bool)
+    valid = codes.str.fullmatch(_ANY_CODE, flags=re.ASCII).fillna(False).to_numpy(bool)
     for row in frame.index[~valid]:
         raw = frame.at[row, layout.code]
         skipped.append(Skip(file, int(row), layout.code,
