@@ -32,7 +32,7 @@ def check_values(result: ReadResult, catalog: Catalog) -> None:
         return
     values = obs["value"].to_numpy(dtype="float64")
     bad = np.isinf(values)
-    why = np.where(bad, "not a finite number", None).astype(object)
+    why = np.full(len(values), "not a finite number", dtype=object)
     for ident in obs["indicator"].unique():
         entry = catalog.indicators.get(ident)
         if entry is None:
