@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="wijkkompas: monitor, analyse and plan the integrated neighbourhood "
                        "approach (integrale meerjarige wijkaanpak).",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False,
+                  # a traceback with local variables could show a password hash
+                  pretty_exceptions_show_locals=False)
 # Messages are never wrapped inside a line (soft wrap): piped or logged output keeps each
 # message whole whatever the terminal width; tables still fit the width.
 console = Console(soft_wrap=True)
@@ -1103,5 +1105,9 @@ def plans_restore(file: Annotated[Path, typer.Argument(help="A plans-backup JSON
                   f"{counts['users']} users", highlight=False)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The console entry point: the app inside the error boundary
+    (:mod:`wijkkompas.boundary`)."""
+    from .boundary import run
+
+    run(app)

@@ -110,7 +110,9 @@ class PlanStore:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine = create_engine(self.url, echo=echo, future=True)
+            # hide_parameters: an error never carries the bound values (a password hash)
+            self.engine = create_engine(self.url, echo=echo, future=True,
+                                        hide_parameters=True)
         except Exception as exc:  # unknown dialect, missing driver
             raise PlanError(f"cannot use the plans database {self._safe_url}: {exc}",
                             nl=f"de plannendatabase {self._safe_url} is niet te gebruiken: "
