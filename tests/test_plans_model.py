@@ -208,3 +208,18 @@ def test_invalid_import_changes_nothing(tmp_path, doc, catalog, demo_store):
     with pytest.raises(PlanError):
         import_plan(write(tmp_path, doc), plans, demo_store, catalog)
     assert plans.list() == []
+
+
+@pytest.mark.parametrize("plan_id, message", [
+    ("nieuw", "address of a page"),
+    ("a" * 65, "at most 64 characters"),
+])
+def test_a_plan_id_is_an_address_every_interface_can_open(doc, catalog, plan_id, message):
+    """One rule for the plan id in every interface (file, API, web form): no id that a
+    route cannot open (``/plannen/nieuw`` is the new-plan page; the API made such plans)."""
+    doc["id"] = plan_id
+    with pytest.raises(PlanError, match=message) as err:
+        Plan.from_dict(doc, catalog=catalog)
+    assert err.value.key == "id" and err.value.reason_in("nl")
+    doc["id"] = "a" * 64
+    assert Plan.from_dict(doc, catalog=catalog).id == "a" * 64

@@ -66,6 +66,11 @@ BUILTIN_REFERENCES = ("g4", "gemeente", "land")
 TARGET_KINDS = ("value", "change_pct", "close_gap", "way")
 DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# A plan's id is its address (/plannen/<id>, /api/plans/<id>): one rule for every
+# interface, so that no interface makes a plan that another cannot open. At most
+# PLAN_ID_MAX characters, and never a fixed path segment of those routes.
+PLAN_ID_MAX = 64
+RESERVED_PLAN_IDS = frozenset({"nieuw"})
 _CODE = re.compile(r"^(NL\d\d|GM\d{4}|WK\d{6}|BU\d{8}|[A-Z]{2}[0-9A-Z]*\d[0-9A-Z]*)$")
 
 
@@ -383,6 +388,16 @@ class _Parser:
                       f"{text!r} is geen geldige id (kleine letters, cijfers, - en _)")
         return text
 
+    def plan_id(self, value, key) -> str:
+        text = self.slug(value, key)
+        if len(text) > PLAN_ID_MAX:
+            self.fail(key, f"a plan id has at most {PLAN_ID_MAX} characters, not {len(text)}",
+                      f"een plan-id heeft hoogstens {PLAN_ID_MAX} tekens, niet {len(text)}")
+        if text in RESERVED_PLAN_IDS:
+            self.fail(key, f"{text!r} is the address of a page, not a plan id: choose another",
+                      f"{text!r} is het adres van een pagina, geen plan-id: kies een ander")
+        return text
+
     def items(self, value, key) -> list:
         if value is None:
             return []
@@ -467,7 +482,7 @@ class _Parser:
         if not isinstance(meta, dict):
             self.fail("meta", "expected a mapping",
                       "verwacht onderdelen met een waarde (naam: waarde)")
-        return Plan(id=self.slug(doc["id"], "id"), title=self.text(doc["title"], "title",
+        return Plan(id=self.plan_id(doc["id"], "id"), title=self.text(doc["title"], "title",
                                                                     required=True),
                     area=self.area(doc["area"]), start=start, end=end,
                     vision=self.text(doc.get("vision"), "vision"), pillars=pillars,
