@@ -110,6 +110,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import yamlsafe
 from ..catalog import Catalog
 from ..errors import IngestError
 from ..geo.codes import LEVELS, level_of, normalise_code
@@ -155,7 +156,7 @@ def mapping_for(path: Path) -> Path | None:
     path = Path(path)
     for candidate in shipped_mappings():
         try:
-            document = yaml.safe_load(candidate.read_text(encoding="utf-8"))
+            document = yamlsafe.load_file(candidate)
         except (OSError, yaml.YAMLError):
             continue
         if not isinstance(document, dict) or Path(str(document.get("file", ""))).name != path.name:
@@ -183,7 +184,7 @@ def sniff(path: Path) -> bool:
     try:
         if path.stat().st_size > 1_000_000:  # a mapping is small; do not parse big YAML
             return False
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlsafe.load_file(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
     return isinstance(document, dict) and "file" in document and "columns" in document
@@ -237,7 +238,7 @@ def load_mapping(path: Path | str, *, data: Path | str | None = None,
     """
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlsafe.load_file(path)
     except FileNotFoundError:
         raise IngestError("mapping file not found", file=str(path)) from None
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
