@@ -58,9 +58,9 @@ class BudgetedSafeLoader(yaml.SafeLoader):
 
     def __init__(self, stream) -> None:
         super().__init__(stream)
-        self._aliases: list[tuple[Node, int]] = []
+        self._aliases: list[tuple[Any, int]] = []
 
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             node = super().compose_node(parent, index)

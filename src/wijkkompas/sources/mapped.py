@@ -125,6 +125,7 @@ from .base import (
     parse_cells,
 )
 from .longtable import areas_from
+from .sheets import sheet_rows
 from .text import decode, read_bytes, read_table, sniff_delimiter
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
@@ -559,7 +560,7 @@ def read_xlsx(path: Path, *, sheet: str | int | None = None, skip_rows: int = 0)
                 raise IngestError(f"there is no sheet {sheet!r}; sheets: {book.sheetnames}",
                                   file=file)
             ws = book[sheet]
-        rows = list(ws.iter_rows(values_only=True))
+        rows = sheet_rows(ws)
     finally:
         book.close()
     rows = rows[skip_rows:]
