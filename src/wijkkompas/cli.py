@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import __version__
+from . import __version__, csvsafe
 from .catalog import DOMAINS, load_catalog
 from .errors import WijkkompasError
 from .store import IngestReport, Store
@@ -179,7 +179,7 @@ def areas(
     except WijkkompasError as exc:
         _fail(exc)
     if csv:
-        found.to_csv(sys.stdout, index=False)
+        csvsafe.to_csv(found, sys.stdout)
         return
     table = Table("code", "name", "level", "vintage", "wijk", "gemeente")
     for r in found.itertuples():
@@ -216,7 +216,7 @@ def indicators(
             for i in cat if domain is None or i.domain == domain]
     frame = pd.DataFrame(rows)
     if csv:
-        frame.to_csv(sys.stdout, index=False)
+        csvsafe.to_csv(frame, sys.stdout)
         return
     table = Table(*frame.columns) if len(frame) else Table("id")
     for row in frame.itertuples(index=False):
@@ -240,7 +240,7 @@ def show(
     except WijkkompasError as exc:
         _fail(exc)
     if csv:
-        figures.to_csv(sys.stdout, index=False)
+        csvsafe.to_csv(figures, sys.stdout)
         return
     name = _text(found["name"])
     console.print(f"[bold]{escape(name or found['code'])}[/] ("
@@ -345,7 +345,7 @@ def explain(
     except WijkkompasError as exc:
         _fail(exc)
     if csv:
-        result.indicators.to_csv(sys.stdout, index=False)
+        csvsafe.to_csv(result.indicators, sys.stdout)
         return
     console.print(escape(result.summary()), highlight=False)
     console.print(_explain_table(result))

@@ -5,6 +5,12 @@ can be ingested again elsewhere without loss; Parquet keeps the sources' attribu
 GeoJSON has one feature per area with one property per indicator, for one period: what
 a GIS user expects. Geometries come from the store's boundaries of the figures' vintage,
 in WGS84 as RFC 7946 requires.
+
+Every CSV (the long export and :func:`write_table`'s) is written through
+:func:`.csvsafe.to_csv`: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return gets a leading ``'`` so that a spreadsheet never evaluates it (OWASP's
+CSV-injection rule); :mod:`.sources.longtable` strips it again on reading, so an export
+still ingests to the same figures and names.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvsafe import to_csv
 from .errors import WijkkompasError
 from .sources import longtable
 from .sources.base import SourceInfo
@@ -38,7 +45,7 @@ def export(store: Store, path: Path | str, *, format: str | None = None,
     figures["name"] = figures["name"].fillna("")
     temporary = path.with_name(path.name + ".tmp")
     if format == "csv":
-        figures[longtable.COLUMNS].to_csv(temporary, index=False)
+        to_csv(figures[longtable.COLUMNS], temporary)
         temporary.replace(path)
     elif format == "parquet":
         sources = store.sources()
@@ -100,7 +107,7 @@ def write_table(frame: pd.DataFrame, output: Path | str | None, format: str = "c
     elif format == "json":
         text = frame.to_json(orient="records", force_ascii=False, indent=1)
     else:
-        text = frame.to_csv(index=False)
+        text = to_csv(frame)
     if output is None:
         return text
     output = Path(output)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlsafe
 from ..errors import CatalogError
 
 DOMAINS = {
@@ -167,7 +168,7 @@ def _entry(raw: object, file: str, position: int) -> Indicator:
 
 def _load_text(catalog: Catalog, text: str, file: str) -> None:
     try:
-        document = yaml.safe_load(text)
+        document = yamlsafe.load(text, file=file)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{file}: not valid YAML ({exc})") from exc
     if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlsafe
 from ..catalog import Catalog
 from ..errors import PlanError
 from .model import Plan
@@ -38,7 +39,7 @@ def parse_document(text: str, fmt: str, *, file: str = "<text>") -> dict:
     try:
         if fmt == "json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yamlsafe.load(text, file=file)
     except json.JSONDecodeError as exc:
         raise PlanError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                         file=file) from None

@@ -5,6 +5,8 @@ One row per figure with the store's columns (:data:`~.base.OBS_COLUMNS`) plus th
 under the schema metadata key ``wijkkompas.sources``; CSV files carry only the source id.
 A file may hold figures of several sources: :func:`read` returns one result per source,
 so every figure keeps its attribution after a round trip through export and ingest.
+Text cells of a CSV are restored with :func:`..csvsafe.restore_frame` (the export quotes
+cells a spreadsheet would evaluate, such as a name ``=SUM(A1)``), so names round-trip.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..csvsafe import restore_frame
 from ..errors import IngestError
 from ..geo.codes import gemeente_of, level_of, wijk_of
 from ..periods import parse_period
@@ -66,7 +69,7 @@ def read(path: Path, catalog=None, **_options) -> list[ReadResult]:
         meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
         frame = table.to_pandas()
     else:
-        frame = read_table(path)
+        frame = restore_frame(read_table(path))  # the quotes export's to_csv added
         meta = {}
         frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
     missing = [c for c in OBS_COLUMNS if c not in frame.columns]

@@ -110,6 +110,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import yamlsafe
 from ..catalog import Catalog
 from ..errors import IngestError
 from ..geo.codes import LEVELS, level_of, normalise_code
@@ -124,6 +125,7 @@ from .base import (
     parse_cells,
 )
 from .longtable import areas_from
+from .sheets import sheet_rows
 from .text import decode, read_bytes, read_table, sniff_delimiter
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
@@ -155,7 +157,7 @@ def mapping_for(path: Path) -> Path | None:
     path = Path(path)
     for candidate in shipped_mappings():
         try:
-            document = yaml.safe_load(candidate.read_text(encoding="utf-8"))
+            document = yamlsafe.load_file(candidate)
         except (OSError, yaml.YAMLError):
             continue
         if not isinstance(document, dict) or Path(str(document.get("file", ""))).name != path.name:
@@ -183,7 +185,7 @@ def sniff(path: Path) -> bool:
     try:
         if path.stat().st_size > 1_000_000:  # a mapping is small; do not parse big YAML
             return False
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlsafe.load_file(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
     return isinstance(document, dict) and "file" in document and "columns" in document
@@ -237,7 +239,7 @@ def load_mapping(path: Path | str, *, data: Path | str | None = None,
     """
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlsafe.load_file(path)
     except FileNotFoundError:
         raise IngestError("mapping file not found", file=str(path)) from None
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -558,7 +560,7 @@ def read_xlsx(path: Path, *, sheet: str | int | None = None, skip_rows: int = 0)
                 raise IngestError(f"there is no sheet {sheet!r}; sheets: {book.sheetnames}",
                                   file=file)
             ws = book[sheet]
-        rows = list(ws.iter_rows(values_only=True))
+        rows = sheet_rows(ws)
     finally:
         book.close()
     rows = rows[skip_rows:]

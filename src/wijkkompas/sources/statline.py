@@ -75,6 +75,7 @@ from .base import (
     file_sha256,
     parse_cells,
 )
+from .sheets import sheet_rows
 from .text import decode, read_table
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".gz")
@@ -209,12 +210,7 @@ def _sheet_rows(path: Path, limit: int | None = None) -> tuple[list[tuple], str]
         raise IngestError(f"not a readable spreadsheet ({exc})", file=str(path)) from exc
     try:
         sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-        return rows, sheet.title
+        return sheet_rows(sheet, limit), sheet.title
     finally:
         book.close()
 
