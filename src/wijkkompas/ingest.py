@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlsafe
 from .catalog import Catalog, load_catalog
 from .errors import IngestError
 from .sources import text
@@ -55,7 +56,7 @@ def _diagnose(path: Path) -> None:
     name = path.name.lower()
     if name.endswith((".yaml", ".yml")):
         try:
-            yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+            yamlsafe.load_file(path, errors="replace")
         except yaml.YAMLError as exc:
             raise IngestError(f"not valid YAML ({exc})", file=str(path)) from None
         raise IngestError("a YAML file, but not a mapping file: a mapping needs 'file:' and "

@@ -80,6 +80,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlsafe
 from ..catalog import DIRECTIONS, DOMAINS, PERSPECTIVES, Catalog
 from ..errors import WijkkompasError
 
@@ -418,7 +419,7 @@ def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:
             raise SchemeError(f"{path}: scheme file not found")
         text, file = path.read_text(encoding="utf-8"), str(path)
     try:
-        document = yaml.safe_load(text)
+        document = yamlsafe.load(text, file=file)
     except yaml.YAMLError as exc:
         raise SchemeError(f"{file}: not valid YAML ({exc})") from exc
     return parse_scheme(document, catalog, file)

@@ -8,6 +8,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ... import csvsafe
 from ...errors import UnknownAreaError
 from .. import charts_glue, views
 from ..deps import DataDep, LangDep, is_htmx, render
@@ -40,7 +41,8 @@ def profile_csv(code: str, data: DataDep, lang: LangDep):
     frame.insert(1, "area_name", p["area"]["name"])
     buffer = io.StringIO()
     # semicolon and decimal comma: what Dutch spreadsheet software opens directly
-    frame.to_csv(buffer, index=False, sep=";", decimal=",")
+    # and cells neutralised: this file is meant for spreadsheets (csvsafe)
+    csvsafe.to_csv(frame, buffer, sep=";", decimal=",")
     return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f'attachment; filename="wijkkompas-{p["area"]["code"]}.csv"'})
