@@ -267,3 +267,38 @@ def test_boundary_file_without_codes(tmp_path, store):
     with pytest.raises(IngestError, match="grenzen_2024.geojson"):
         ingest([path], store)
     assert digest(store) == before
+
+
+# -- the project's own long layout: every cell means what it says -------------------------
+
+LONG_ROW = {"area_code": "GM1680", "vintage": "2024", "period": "2024", "year": "2024",
+            "indicator": "inwoners", "value": "26300", "status": "observed",
+            "source": "cbs-85984NED", "name": "Aa en Hunze"}
+
+
+@pytest.mark.parametrize("change, column, pattern", [
+    ({"value": "veel"}, "value", "'veel' is not a number"),
+    ({"year": "2023"}, "year", "year 2023 contradicts period '2024'"),
+    ({"area_code": "GM16800"}, "area_code", "'GM16800' is not a CBS region code"),
+    ({"vintage": "twintig"}, "vintage", "vintage 'twintig' is not a year"),
+    ({"value": ""}, "value", "an observed figure needs a value"),
+    ({"status": "suppressed"}, "value", "a suppressed figure has no value, not 26300"),
+    ({"value": "inf"}, None, r"= inf \(not a finite number\)"),
+])
+def test_long_layout_cells_are_checked(tmp_path, store, change, column, pattern):
+    """What ``export`` writes and ``ingest`` reads back: before, text in ``value`` was
+    stored as an observed figure without a value, a contradicting year and ``inf`` were
+    stored, and a malformed code or vintage ended in a database traceback."""
+    from wijkkompas.sources.longtable import COLUMNS
+
+    before = digest(store)
+    good = ",".join(LONG_ROW[c] for c in COLUMNS)
+    row = {**LONG_ROW, **change, "area_code": change.get("area_code", "GM0014")}
+    path = write(tmp_path, "long.csv", ",".join(COLUMNS) + "\n" + good + "\n"
+                 + ",".join(row[c] for c in COLUMNS) + "\n")
+    with pytest.raises(IngestError, match=pattern) as info:
+        ingest([path], store)
+    assert "long.csv" in str(info.value)
+    if column is not None:
+        assert info.value.column == column and info.value.row == 3
+    assert digest(store) == before

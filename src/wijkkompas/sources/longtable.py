@@ -71,7 +71,6 @@ def read(path: Path, catalog=None, **_options) -> list[ReadResult]:
     else:
         frame = restore_frame(read_table(path))  # the quotes export's to_csv added
         meta = {}
-        frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="coerce")
     missing = [c for c in OBS_COLUMNS if c not in frame.columns]
     if missing:
         raise IngestError(f"missing columns {missing}", file=file)
@@ -82,6 +81,7 @@ def read(path: Path, catalog=None, **_options) -> list[ReadResult]:
         row = frame.index[bad_status.to_numpy().argmax()]
         raise IngestError(f"unknown status {frame.loc[row, 'status']!r}: expected one of "
                           f"{', '.join(STATUSES)}", file=file, row=_row(row), column="status")
+    _check_cells(frame, file)
     if catalog is not None:
         unknown = ~frame["indicator"].isin(list(catalog.indicators))
         if unknown.any():
@@ -89,11 +89,16 @@ def read(path: Path, catalog=None, **_options) -> list[ReadResult]:
             raise IngestError(f"indicator {frame.loc[row, 'indicator']!r} is not in the "
                               "catalog", file=file, row=_row(row), column="indicator")
     frame["period"] = frame["period"].astype(str)
+    years = {}
     for period in frame["period"].unique():
         try:
-            parse_period(period)
+            years[period] = parse_period(period)[1]
         except ValueError as exc:
-            raise IngestError(str(exc), file=file, column="period") from None
+            row = frame.index[(frame["period"] == period).to_numpy().argmax()]
+            raise IngestError(str(exc), file=file, row=_row(row), column="period") from None
+    _first(frame, frame["year"].to_numpy() != frame["period"].map(years).to_numpy(), file,
+           "year", lambda r: f"year {r['year']} contradicts period {r['period']!r} "
+           f"(reference year {years[r['period']]})")
     frame["vintage"] = frame["vintage"].astype("int16")
     frame["year"] = frame["year"].astype("int16")
     frame["value"] = frame["value"].astype("float64")
@@ -105,6 +110,46 @@ def read(path: Path, catalog=None, **_options) -> list[ReadResult]:
         results.append(ReadResult(source=info, observations=part[OBS_COLUMNS],
                                   areas=areas_from(part)))
     return results
+
+
+def _check_cells(frame: pd.DataFrame, file: str) -> None:
+    """Every cell of the layout means what it says, or the file is refused naming the first
+    row that does not (in place: value, vintage and year become numbers).
+
+    - ``area_code``: a CBS region code (:func:`~wijkkompas.geo.codes.level_of`);
+    - ``vintage`` and ``year``: whole numbers 1900-2100;
+    - ``value``: empty or a number written with a decimal point (what export writes);
+      ``observed`` and ``estimated`` figures have one, ``suppressed`` and ``missing`` none.
+    """
+    codes = frame["area_code"].astype(str).str.strip()
+    _first(frame, codes.map(level_of).isna().to_numpy(), file, "area_code",
+           lambda r: f"{r['area_code']!r} is not a CBS region code")
+    for column in ("vintage", "year"):
+        number = pd.to_numeric(frame[column], errors="coerce")
+        bad = number.isna() | (number % 1 != 0) | ~number.between(1900, 2100)
+        _first(frame, bad.to_numpy(), file, column,
+               lambda r, c=column: f"{c} {r[c]!r} is not a year (a whole number 1900-2100)")
+        frame[column] = number
+    raw = frame["value"]
+    text = raw.astype(str).str.strip()
+    empty = raw.isna() | (text == "")
+    value = pd.to_numeric(raw.where(~empty), errors="coerce")
+    _first(frame, (~empty & value.isna()).to_numpy(), file, "value",
+           lambda r: f"{r['value']!r} is not a number")
+    frame["value"] = value
+    has = value.notna().to_numpy()
+    figure = frame["status"].isin(["observed", "estimated"]).to_numpy()
+    _first(frame, figure & ~has, file, "value",
+           lambda r: f"an {r['status']} figure needs a value")
+    _first(frame, ~figure & has, file, "value",
+           lambda r: f"a {r['status']} figure has no value, not {float(r['value']):g}")
+
+
+def _first(frame: pd.DataFrame, bad, file: str, column: str, message) -> None:
+    """Raise for the first row where ``bad`` holds, with ``message(row)``."""
+    if bad.any():
+        index = frame.index[bad.argmax()]
+        raise IngestError(message(frame.loc[index]), file=file, row=_row(index), column=column)
 
 
 def areas_from(frame: pd.DataFrame) -> pd.DataFrame:
