@@ -106,12 +106,12 @@ class SecurityHeaders:
 
     async def _hashed(self, scope, receive, send):
         """The API docs page, small: held back until its inline script can be hashed."""
-        start, body = None, []
+        start: dict = {}
+        body: list[bytes] = []
 
         async def collect(message):
-            nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                start.update(message)
                 return
             if message["type"] == "http.response.body":
                 body.append(message.get("body", b""))
