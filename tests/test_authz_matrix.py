@@ -266,7 +266,10 @@ def request_for(site, key: str, target: str, role, sessions):
         if key == "POST /account/overal-uitloggen" and role is not None:
             sessions[role] = session_of(client_for(site, role))  # it ended all of them
         return response
-    return client.request(method, url, headers=headers)
+    response = client.request(method, url, headers=headers)
+    if key == "POST /uitloggen" and role is not None:
+        sessions[role] = session_of(client_for(site, role))  # logging out ends them too
+    return response
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))

@@ -50,15 +50,32 @@ def server(demo_store):
     yield from serve(app)
 
 
+# every Content-Security-Policy violation on a page is reported to the test (issue 15:
+# the pages must work under the app's policy, which allows only its own files)
+REPORT_CSP = """document.addEventListener('securitypolicyviolation', e =>
+    window.wkCspViolation(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' +
+                          (e.sourceFile || '') + ':' + e.lineNumber));"""
+
+
+# a value of the select other than the chosen one
+OTHER_OPTION = """sel => { const s = document.querySelector(sel);
+    const o = s && [...s.options].find(o => o.value !== s.value); return o ? o.value : null; }"""
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+    violations: list[str] = []
+    context.expose_function("wkCspViolation", lambda text: violations.append(text))
+    context.add_init_script(REPORT_CSP)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.js_errors = errors
+    pg.csp_violations = violations
     yield pg
     context.close()
+    assert not violations, f"Content-Security-Policy refused: {violations}"
 
 
 def wait_map(page, within: str = ""):
@@ -72,7 +89,8 @@ def wait_map(page, within: str = ""):
 
 def axe(page) -> list[dict]:
     """Serious and critical WCAG 2.0/2.1 A and AA violations on the page."""
-    page.add_script_tag(path=str(AXE))
+    # by URL: axe is vendored under /static, so the page's policy allows it
+    page.add_script_tag(url="/static/vendor/" + AXE.name)
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
@@ -149,6 +167,11 @@ def test_profile_matches_api(server, page, shots):
                            ".textContent.includes('nwoners')", timeout=20000)
     page.wait_for_selector("#trend-chart svg", timeout=20000)
     assert not page.js_errors, page.js_errors
+    # the period select sends its form on change (common.js, no onchange attribute)
+    other = page.evaluate(OTHER_OPTION, "#score-period")
+    if other:
+        page.select_option("#score-period", other)
+        page.wait_for_url(f"**period={other}*", timeout=20000)
     # a gemeente of 2022 on the full yardstick: its composite, as the API gives it
     gm = httpx.get(server + "/api/areas/GM0518").json()
     page.goto(server + "/gebied/GM0518")
@@ -174,6 +197,21 @@ def test_axe_no_serious_violations(server, page, shots, path, name):
     violations = axe(page)
     assert not violations, violations
     assert not page.js_errors, page.js_errors
+
+
+def test_pages_carry_the_policy_and_charts_draw_under_it(server, page):
+    response = page.goto(server + "/vergelijk?gebied=GM0518&gebied=GM0599")
+    headers = response.all_headers()
+    assert "script-src 'self';" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    page.wait_for_selector(".vega-chart svg", timeout=20000)
+    # the indicator select sends its form on change
+    other = page.evaluate(OTHER_OPTION, "#c-ind")
+    page.select_option("#c-ind", other)
+    page.wait_for_url(f"**indicator={other}*", timeout=20000)
+    page.wait_for_selector(".vega-chart svg", timeout=20000)
+    assert not page.js_errors, page.js_errors
+    assert not page.csp_violations, page.csp_violations
 
 
 def test_pages_read_without_javascript(server, browser):

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
@@ -27,6 +28,7 @@ from .auth import (
     secret_key,
 )
 from .deps import render
+from .security import SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, NotFound, WebData
 
 HERE = Path(__file__).parent
@@ -54,19 +56,31 @@ class StaticCached(StaticFiles):
         return response
 
 
+class WijkkompasApp(FastAPI):
+    """FastAPI with :class:`~wijkkompas.web.security.SecurityHeaders` around everything,
+    outside Starlette's own error middleware too (so that a 500 carries the headers)."""
+
+    def build_middleware_stack(self):
+        return SecurityHeaders(super().build_middleware_stack(), docs_url=self.docs_url)
+
+
 def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
-               scheme_file: Path | str | None = None, secret: str | None = None) -> FastAPI:
+               scheme_file: Path | str | None = None, secret: str | None = None,
+               hosts: list[str] | None = None) -> FastAPI:
     """Build the web app over the store in ``store_dir`` (see :class:`WebData`).
 
     ``warm`` starts a background thread that fills the caches (scores of every level,
     boundary layers), so that the first visitors do not wait for them. ``secret`` signs
     the session cookie (default ``$WIJKKOMPAS_SECRET_KEY``, else random for this process;
     ``app.state.secret_configured`` says which). Every non-GET request must carry the
-    session's CSRF token (:mod:`wijkkompas.web.auth`).
+    session's CSRF token (:mod:`wijkkompas.web.auth`). ``hosts`` are the host names the
+    app answers to (default ``$WIJKKOMPAS_ALLOWED_HOSTS``, else loopback; any other
+    ``Host`` gets 400); every response carries the security headers
+    (:mod:`wijkkompas.web.security`).
     """
     data = WebData(store_dir, scheme_file=scheme_file)
     key, configured = secret_key(secret)
-    app = FastAPI(title="wijkkompas API", version=__version__, description=API_DESCRIPTION,
+    app = WijkkompasApp(title="wijkkompas API", version=__version__, description=API_DESCRIPTION,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
                   dependencies=[Depends(csrf_guard), Depends(get_current_user)])
     app.state.data = data
@@ -75,9 +89,12 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.state.oidc = _oidc_login()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
+    templates.env.filters["http_url"] = http_url
     app.state.templates = templates
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(SessionMiddleware, secret=key)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(hosts),
+                       www_redirect=False)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
 
     from .routes import (
@@ -127,8 +144,9 @@ def app_from_env() -> FastAPI:
 
     uvicorn can only start several workers from an import string, so the settings travel
     in the environment: the store (``$WIJKKOMPAS_STORE``), the scoring scheme
-    (``$WIJKKOMPAS_SCHEME``), the plans database (``$WIJKKOMPAS_PLANS_DB``) and the
-    secret key (``$WIJKKOMPAS_SECRET_KEY``), which every worker must share.
+    (``$WIJKKOMPAS_SCHEME``), the plans database (``$WIJKKOMPAS_PLANS_DB``), the
+    secret key (``$WIJKKOMPAS_SECRET_KEY``), which every worker must share, and the
+    allowed host names (``$WIJKKOMPAS_ALLOWED_HOSTS``).
     """
     return create_app(None, warm=True, scheme_file=os.environ.get(SCHEME_ENV) or None)
 

@@ -13,8 +13,10 @@ Security choices
   ``request.session``) until the callback has used them (:mod:`wijkkompas.web.oidc`).
 - **Revocation**: a signed cookie cannot be taken back, so the session carries the
   user's ``session_epoch`` and is anonymous once the epoch in the database has moved on
-  (password set or changed, account deactivated, "log out everywhere"; see
-  :mod:`wijkkompas.plans.accounts`). A session without an epoch counts as epoch 0.
+  (password set or changed, account deactivated, logging out, "log out everywhere"; see
+  :mod:`wijkkompas.plans.accounts`). Logging out therefore ends all of the user's
+  sessions, so that a copy of the cookie kept from before is refused. A session without
+  an epoch counts as epoch 0.
 - **CSRF**: a random token per session (synchronizer token), put in every form as
   ``csrf_token`` and checked on *every* non-GET request by an app-wide dependency
   (:func:`csrf_guard`); a header ``X-CSRF-Token`` is accepted too (HTMX, scripts). A

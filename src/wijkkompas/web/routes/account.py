@@ -1,7 +1,9 @@
 """Log in (``/inloggen``, or through an OpenID Connect provider: ``/inloggen/oidc`` and
 its callback, see :mod:`wijkkompas.web.oidc`), log out (``/uitloggen``) and the user's
 own account page (``/account``: their plans and roles, changing the password, logging
-out everywhere); see :mod:`wijkkompas.web.auth`.
+out everywhere); see :mod:`wijkkompas.web.auth`. Logging out ends the session on the
+server: it moves the user's session epoch on, so a saved copy of the cookie no longer
+works (and the user's sessions on other devices end with it).
 
 A failed login says only "wrong username or password" (never which of the two), and the
 6th failure within 5 minutes for one username and address is refused with 429 before
@@ -118,7 +120,11 @@ async def oidc_callback(request: Request, lang: LangDep):
 
 
 @router.post("/uitloggen")
-def logout(request: Request):
+def logout(request: Request, user: CurrentUser):
+    # a signed cookie cannot be taken back: moving the epoch on makes a saved copy of it
+    # (and every other session of this user) worthless on the server
+    if user is not None:
+        accounts_of(request).end_sessions(user.username)
     log_out(request)
     return RedirectResponse("/", status_code=303)
 

@@ -7,7 +7,9 @@
       el.dataset.done = "1";
       var spec = JSON.parse(el.dataset.spec);
       var lang = document.documentElement.lang;
-      var opts = { actions: false, renderer: "svg",
+      // ast: Vega's expression interpreter, no eval (the Content-Security-Policy allows none)
+      var opts = { actions: false, renderer: "svg", ast: true, defaultStyle: false,
+                   tooltip: { disableDefaultStyle: true },  // its CSS is in wijkkompas.css
                    formatLocale: lang === "nl" ? { decimal: ",", thousands: ".", grouping: [3], currency: ["€ ", ""] } : undefined };
       vegaEmbed(el, spec, opts).then(function () {
         var details = el.parentElement.querySelector("details.chart-table");

@@ -1,0 +1,160 @@
+"""Issue 15, the web app's part: security headers on every response, trusted hosts,
+links only with http(s) schemes, logout that ends the session on the server."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+from test_accounts_web import PASSWORD, login, token_of
+
+from wijkkompas.web import security
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "wijkkompas" / "web" / "templates"
+
+
+def assert_secure_headers(response, csp: str = security.CSP):
+    headers = response.headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert headers["content-security-policy"] == csp
+
+
+def test_the_policy_allows_the_app_itself_only():
+    directives = dict(d.strip().split(" ", 1) for d in security.CSP.split(";"))
+    assert directives["script-src"] == "'self'"  # no inline script, no eval
+    assert directives["default-src"] == directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["base-uri"] == directives["form-action"] == "'self'"
+    assert "http" not in security.CSP  # nothing from elsewhere (no map tiles)
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/", 200), ("/over", 200), ("/static/css/wijkkompas.css", 200),
+    ("/static/vendor/htmx-2.0.11.min.js", 200), ("/api/areas?level=gemeente", 200),
+    ("/plannen/bestaat-niet", 404), ("/api/areas?level=planeet", 422), ("/bestaat-niet", 404),
+    ("/account", 303)])
+def test_every_response_carries_the_headers(site, path, status):
+    response = TestClient(site[0]).get(path, follow_redirects=False)
+    assert response.status_code == status
+    assert_secure_headers(response)
+
+
+def test_a_500_carries_the_headers_too(site, monkeypatch):
+    from wijkkompas.web import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "about", broken)
+    response = TestClient(site[0], raise_server_exceptions=False).get("/over")
+    assert response.status_code == 500
+    assert_secure_headers(response)
+
+
+def test_the_api_docs_get_their_inline_script_by_hash(site):
+    response = TestClient(site[0]).get("/api/docs")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    script = re.search(r"<script>(.*?)</script>", response.text, re.S).group(1)
+    assert security.script_hashes(f"<script>{script}</script>".encode()).strip() in policy
+    assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+
+
+def test_the_plan_report_runs_no_script(site):
+    response = TestClient(site[0]).get(f"/plannen/{site[2]}/rapport")
+    assert response.status_code == 200
+    assert_secure_headers(response, security.REPORT_CSP)
+    assert "script-src" not in security.REPORT_CSP  # default-src 'none': no script
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES.glob("*.html")), ids=lambda p: p.name)
+def test_templates_hold_nothing_the_policy_refuses(template):
+    text = template.read_text("utf-8")
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline script: use a file"
+    assert not re.search(r"\son[a-z]+\s*=", text), "event-handler attribute: use common.js"
+    assert not re.search(r"\sstyle\s*=", text), "style attribute: use a class"
+    assert "javascript:" not in text
+
+
+# -- trusted hosts ------------------------------------------------------------------------
+
+def test_a_forged_host_is_refused(site):
+    client = TestClient(site[0], headers={"Host": "evil.example"})
+    for path in ("/account", "/plannen", "/"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 400
+        assert "evil.example" not in response.headers.get("location", "")
+        assert_secure_headers(response)
+
+
+def test_loopback_hosts_are_allowed_by_default(site):
+    for host in ("localhost:8000", "127.0.0.1:8000", "localhost"):
+        response = TestClient(site[0], headers={"Host": host}).get("/account",
+                                                                   follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/inloggen")
+
+
+def test_allowed_hosts_come_from_the_environment(monkeypatch, demo_store):
+    from wijkkompas.web import create_app
+
+    monkeypatch.setenv(security.HOSTS_ENV, " wijkkompas.example.nl, *.intern.example ")
+    assert security.allowed_hosts() == ["wijkkompas.example.nl", "*.intern.example"]
+    app = create_app(demo_store.directory, secret="x")
+    for host, status in (("wijkkompas.example.nl", 200), ("kaart.intern.example", 200),
+                         ("localhost", 400), ("evil.example", 400)):
+        assert TestClient(app, base_url=f"http://{host}").get("/over").status_code == status
+    monkeypatch.delenv(security.HOSTS_ENV)
+    assert "127.0.0.1" in security.allowed_hosts() and "localhost" in security.allowed_hosts()
+
+
+# -- links ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://www.cbs.nl/x", "https://www.cbs.nl/x"), ("http://a.example/", "http://a.example/"),
+    ("javascript:alert(1)", None), (" JavaScript:alert(1)", None), ("java\tscript:alert(1)", None),
+    ("data:text/html,<script>alert(1)</script>", None), ("//evil.example", None),
+    ("vbscript:x", None), ("", None), (None, None), ("https:", None)])
+def test_http_url(url, expected):
+    assert security.http_url(url) == expected
+
+
+def test_a_javascript_source_url_is_no_link(demo_store, tmp_path):
+    from wijkkompas.web import create_app
+
+    copy = tmp_path / "store"
+    shutil.copytree(demo_store.directory, copy)
+    with duckdb.connect(str(copy / "wijkkompas.duckdb")) as con:
+        source, title = con.execute("SELECT id, title FROM sources WHERE url LIKE 'http%' "
+                                     "ORDER BY id LIMIT 1").fetchone()
+        con.execute("UPDATE sources SET url = 'javascript:alert(1)' WHERE id = ?", [source])
+    page = TestClient(create_app(copy, secret="x")).get("/over")
+    assert page.status_code == 200
+    assert "javascript:" not in page.text
+    assert html.escape(title or source) in page.text  # still listed, as text
+    assert 'href="https://' in page.text  # the other sources keep their links
+
+
+# -- logout -------------------------------------------------------------------------------
+
+def test_a_saved_cookie_is_refused_after_logout(site):
+    client = TestClient(site[0])
+    assert login(client, "outsider", PASSWORD).status_code == 303
+    saved = dict(client.cookies)
+    assert TestClient(site[0], cookies=saved).get("/account").status_code == 200
+    out = client.post("/uitloggen", data={"csrf_token": token_of(client, "/account")},
+                      follow_redirects=False)
+    assert out.status_code == 303
+    replay = TestClient(site[0], cookies=saved, follow_redirects=False)
+    response = replay.get("/account")
+    assert response.status_code == 303 and response.headers["location"].startswith("/inloggen")
+    assert replay.get("/api/session").json().get("user") is None
+    # logging in again works: a new session on the new epoch
+    again = TestClient(site[0])
+    assert login(again, "outsider", PASSWORD).status_code == 303
+    assert again.get("/account").status_code == 200
