@@ -505,3 +505,31 @@ def test_wgs84_geojson_reprojected(tmp_path):
     bounds = gb.read(path).boundaries
     x, y = bounds.geometry.iloc[0].exterior.coords[0]
     assert x == pytest.approx(121_000, abs=1_500) and y == pytest.approx(487_000, abs=1_500)
+
+
+def test_swapped_or_foreign_coordinates_are_refused(real_data, tmp_path):
+    """Real 2024 gemeente shapes with latitude and longitude swapped, declared WGS84: they
+    would reproject to somewhere east of Somalia and be stored as Dutch areas. And a shape
+    placed in Belgium in RD coordinates. Both refused, naming the feature and the bounds;
+    the real file still reads."""
+    source = json.loads((real_data / "nl-gemeenten-wijken-kwb" / "gemeenten_2024.geojson")
+                        .read_text("utf-8"))
+    assert gb.read(real_data / "nl-gemeenten-wijken-kwb" / "gemeenten_2024.geojson")
+
+    def swap(coords):
+        if isinstance(coords[0], (int, float)):
+            return [coords[1], coords[0], *coords[2:]]
+        return [swap(c) for c in coords]
+
+    swapped = json.loads(json.dumps(source))
+    for feature in swapped["features"]:
+        feature["geometry"]["coordinates"] = swap(feature["geometry"]["coordinates"])
+    path = _write(tmp_path, "gemeenten_2024.geojson", swapped)
+    with pytest.raises(IngestError, match="outside the Netherlands.*latitude and longitude "
+                                          "swapped"):
+        gb.read(path, crs=4326)
+    belgium = _write(tmp_path, "wijken_2024.geojson",
+                     _fc([({"statcode": "WK000101", "statnaam": "A"}, _square(150000, 150000))],
+                         crs=28992))
+    with pytest.raises(IngestError, match=r"1 feature\(s\) lie outside the Netherlands"):
+        gb.read(belgium)

@@ -419,7 +419,41 @@ def _to_rd_new(frame, file: str, crs, skipped: list[Skip]):
         frame = frame.set_crs(guess, allow_override=True)
     if frame.crs.to_epsg() != 28992:
         frame = frame.to_crs(RD_NEW)
+    _inside_the_netherlands(frame, file)
     return frame
+
+
+def _netherlands_box() -> tuple[float, float, float, float]:
+    """The area of use of RD New per EPSG (the Netherlands onshore, the Wadden and the
+    12-mile coastal zone: lon 3.2..7.22, lat 50.75..53.7), in RD New coordinates."""
+    from pyproj import CRS, Transformer
+
+    area = CRS.from_epsg(28992).area_of_use
+    assert area is not None  # EPSG:28992 has one
+    return Transformer.from_crs(4326, 28992, always_xy=True).transform_bounds(
+        area.west, area.south, area.east, area.north)
+
+
+def _inside_the_netherlands(frame, file: str) -> None:
+    """Refuse a file with a feature outside RD New's area of use: coordinates read in the
+    wrong system, or latitude and longitude swapped, would otherwise be stored as areas
+    somewhere at sea or in another country."""
+    import shapely
+
+    geoms = np.asarray(frame.geometry.array)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bounds = shapely.bounds(geoms[present])
+    xmin, ymin, xmax, ymax = _netherlands_box()
+    outside = ((bounds[:, 0] < xmin) | (bounds[:, 1] < ymin) | (bounds[:, 2] > xmax)
+               | (bounds[:, 3] > ymax))
+    if outside.any():
+        first = frame.index[np.flatnonzero(present)[outside.argmax()]]
+        b = bounds[outside.argmax()]
+        raise IngestError(
+            f"{int(outside.sum())} feature(s) lie outside the Netherlands (first: feature "
+            f"{first}, RD New x {b[0]:.0f}..{b[2]:.0f}, y {b[1]:.0f}..{b[3]:.0f}; the country "
+            f"is x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f}): are latitude and "
+            "longitude swapped, or is the coordinate system wrong? (crs=)", file=file)
 
 
 def _code_column(frame, option: str | None, file: str) -> str:
