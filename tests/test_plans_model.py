@@ -211,7 +211,7 @@ def test_invalid_import_changes_nothing(tmp_path, doc, catalog, demo_store):
 
 
 @pytest.mark.parametrize("plan_id, message", [
-    ("nieuw", "address of a page"),
+    ("nieuw", "cannot be used as a plan id"),
     ("a" * 65, "at most 64 characters"),
 ])
 def test_a_plan_id_is_an_address_every_interface_can_open(doc, catalog, plan_id, message):

@@ -112,8 +112,17 @@ def test_a_new_plan_is_private_to_its_author_until_shared(site):
     assert author.put("/api/plans/nieuw-plan",
                       json={**doc, "version": 1, "vision": "Eerste visie"}).status_code == 200
     assert writer(site, "outsider").get("/api/plans/nieuw-plan").status_code == 404
-    again = writer(site, "editor").post("/api/plans", json=doc)
+    again = author.post("/api/plans", json=doc)  # the author sees it: 409, its version
     assert again.status_code == 409 and again.json()["current_version"] == 2
+    # someone who may not see it learns nothing: the answer is word for word the one for
+    # a reserved id (before: 409 "already exists", where an unknown id answered 422)
+    other = writer(site, "editor")
+    hidden = other.post("/api/plans", json=doc)
+    reserved = other.post("/api/plans", json={**doc, "id": "nieuw"})
+    assert hidden.status_code == reserved.status_code == 422
+    assert hidden.json()["detail"].replace("nieuw-plan", "X") == \
+        reserved.json()["detail"].replace("nieuw", "X")
+    assert "exists" not in hidden.text and "current_version" not in hidden.json()
     anonymous = TestClient(app)
     anonymous.headers["X-CSRF-Token"] = anonymous.get("/api/session").json()["csrf_token"]
     assert anonymous.post("/api/plans", json={**doc, "id": "anoniem"}).status_code == 401

@@ -71,6 +71,14 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # PLAN_ID_MAX characters, and never a fixed path segment of those routes.
 PLAN_ID_MAX = 64
 RESERVED_PLAN_IDS = frozenset({"nieuw"})
+
+
+def id_unavailable(plan_id: str, *, file: str | None = None) -> PlanError:
+    """The one refusal of an id that cannot be used: reserved (a page's address) or, for
+    someone who may not see it, a private plan's. The same words for both, so that the
+    answer never tells whether a private plan exists."""
+    return PlanError(f"{plan_id!r} cannot be used as a plan id: choose another", file=file,
+                     key="id", nl=f"{plan_id!r} kan geen plan-id zijn: kies een ander")
 _CODE = re.compile(r"^(NL\d\d|GM\d{4}|WK\d{6}|BU\d{8}|[A-Z]{2}[0-9A-Z]*\d[0-9A-Z]*)$")
 
 
@@ -394,8 +402,7 @@ class _Parser:
             self.fail(key, f"a plan id has at most {PLAN_ID_MAX} characters, not {len(text)}",
                       f"een plan-id heeft hoogstens {PLAN_ID_MAX} tekens, niet {len(text)}")
         if text in RESERVED_PLAN_IDS:
-            self.fail(key, f"{text!r} is the address of a page, not a plan id: choose another",
-                      f"{text!r} is het adres van een pagina, geen plan-id: kies een ander")
+            raise id_unavailable(text, file=self.file)
         return text
 
     def items(self, value, key) -> list:

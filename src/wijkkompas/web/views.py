@@ -631,6 +631,15 @@ def plan_charts(data: WebData, plan_id: str, summary: dict, language: str) -> di
         lambda: charts_glue.goal_charts(summary, language))
 
 
+def check_document(data: WebData, document: dict) -> None:
+    """Validate a plan document as a save would (PlanError when it is not valid), without
+    saving it."""
+    from ..plans import Plan, check_plan
+
+    plan = Plan.from_dict(document, file=document.get("id"), catalog=data.catalog)
+    check_plan(plan, data.store, data.catalog, plan_figures(data, plan))
+
+
 def save_plan(data: WebData, document: dict, author: str, *, create: bool,
               message: str = "") -> dict:
     """Save a plan document from the browser or the API (see

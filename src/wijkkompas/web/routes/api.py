@@ -10,8 +10,17 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import StaleVersionError
 from ...geo.codes import level_of
+from ...plans.model import id_unavailable
 from .. import views
-from ..auth import CurrentUser, csrf_token, require_editor, require_login, require_plan, visible
+from ..auth import (
+    CurrentUser,
+    accounts_of,
+    csrf_token,
+    require_editor,
+    require_login,
+    require_plan,
+    visible,
+)
 from ..deps import DataDep, LangDep
 from ..mapdata import map_values
 from ..state import BadRequest
@@ -240,12 +249,17 @@ def _saved(data, plan_id: str, save) -> Response:
 @router.post("/plans", status_code=201,
              summary="Create a plan (logged in; the plan starts private, the author is its "
                      "editor)", responses={409: {"description": "A plan with this id exists"}})
-async def create_plan(data: DataDep, user: CurrentUser, document: PlanDocument,
-                      message: Message = ""):
+async def create_plan(request: Request, data: DataDep, user: CurrentUser,
+                      document: PlanDocument, message: Message = ""):
     author = require_login(user)
+    # the document first: an invalid one gets the same 422 whatever its id is
+    await run_in_threadpool(views.check_document, data, document)
     plan_id = str(document.get("id", ""))
     existing = views.plan_store(data).current_version(plan_id)
     if existing is not None:
+        if not accounts_of(request).can_view(author, plan_id):
+            # word for word as for a reserved id: the existence is not revealed
+            raise id_unavailable(plan_id, file=plan_id)
         return JSONResponse({"detail": f"a plan with id {plan_id!r} already exists",
                              "current_version": existing}, status_code=409)
     response = await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
