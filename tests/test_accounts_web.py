@@ -112,6 +112,32 @@ def test_sixth_attempt_is_rate_limited_even_with_the_right_password(site):
     site[0].state.login_limiter.succeeded(("editor", "testclient"))  # for other tests
 
 
+def test_guessing_one_account_from_many_addresses_is_limited_too(site):
+    """Rotating the address (many machines, or a proxy header believed from anyone) gave
+    unlimited guesses per account; the account's own count stops it after 20 within the
+    window, and a successful login clears it (no lasting lock-out)."""
+    limiter = site[0].state.login_limiter
+    for n in range(20):
+        key = ("gast", f"10.0.{n}.1")
+        assert not limiter.blocked(key)
+        limiter.failed(key)
+    assert limiter.blocked(("gast", "10.9.9.9"))  # a new address: the account is blocked
+    assert not limiter.blocked(("iemand", "10.0.0.1"))  # another account is not
+    limiter.succeeded(("gast", "10.9.9.9"))
+    assert not limiter.blocked(("gast", "10.9.9.9"))
+
+
+def test_serve_believes_proxy_headers_from_configured_proxies_only(monkeypatch):
+    from wijkkompas.cli import TRUSTED_PROXIES_ENV, _trusted_proxies
+
+    monkeypatch.delenv(TRUSTED_PROXIES_ENV, raising=False)
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    assert _trusted_proxies() == {"proxy_headers": False}  # uvicorn would trust 127.0.0.1
+    monkeypatch.setenv(TRUSTED_PROXIES_ENV, " 10.0.0.5, 10.0.0.6 ")
+    assert _trusted_proxies() == {"proxy_headers": True,
+                                  "forwarded_allow_ips": "10.0.0.5,10.0.0.6"}
+
+
 def test_rate_limit_is_shared_by_worker_processes(site, demo_store):
     # a second app on the same plans database stands for a second worker process
     other = create_app(demo_store.directory, secret="test-secret")

@@ -721,13 +721,14 @@ def _serve(directory, host: str, port: int, workers: int = 1,
                      "process (logins end when it stops)", highlight=False)
     console_url = (f"web app: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs; "
                    "stop with Ctrl+C)")
+    proxies = _trusted_proxies()
     if workers == 1:
         try:
             web_app = create_app(directory, warm=True)
         except WijkkompasError as exc:
             _fail(exc)
         console.print(console_url, highlight=False)
-        uvicorn.run(web_app, host=host, port=port, log_level="warning")
+        uvicorn.run(web_app, host=host, port=port, log_level="warning", **proxies)
         return
     from .plans import PlanStore
     from .web.state import require_store
@@ -745,7 +746,22 @@ def _serve(directory, host: str, port: int, workers: int = 1,
     os.environ[STORE_ENV] = str(directory)
     console.print(f"{console_url}; {workers} workers", highlight=False)
     uvicorn.run("wijkkompas.web.app:app_from_env", factory=True, workers=workers, host=host,
-                port=port, log_level="warning")
+                port=port, log_level="warning", **proxies)
+
+
+TRUSTED_PROXIES_ENV = "WIJKKOMPAS_TRUSTED_PROXIES"
+
+
+def _trusted_proxies() -> dict:
+    """uvicorn's proxy settings: ``X-Forwarded-For``/``-Proto`` are believed only from the
+    addresses in $WIJKKOMPAS_TRUSTED_PROXIES (or uvicorn's own $FORWARDED_ALLOW_IPS),
+    comma-separated; by default from nobody (uvicorn would believe 127.0.0.1, so anyone on
+    the machine could pick the address the login limit counts)."""
+    trusted = os.environ.get(TRUSTED_PROXIES_ENV) or os.environ.get("FORWARDED_ALLOW_IPS", "")
+    trusted = ",".join(part.strip() for part in trusted.split(",") if part.strip())
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 @app.command()

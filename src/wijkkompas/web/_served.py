@@ -28,7 +28,7 @@ class Served:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.timeout = timeout
-        self.args = [sys.executable, "-c", "from wijkkompas.cli import app; app()", "serve",
+        self.args = [sys.executable, "-c", "from wijkkompas.cli import main; main()", "serve",
                      "--store", str(store_dir), "--db", plans_url, "--workers", str(workers),
                      "--port", str(self.port)]
         self.env = dict(os.environ, WIJKKOMPAS_SECRET_KEY=secret or secrets.token_urlsafe(32))

@@ -237,27 +237,41 @@ def log_out(request: Request) -> None:
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per key (username, client address) within
-    ``window`` seconds, counted in the plans database (shared by all worker processes).
+    """At most ``attempts`` failed logins per username and client address, and at most
+    ``account_attempts`` per username from all addresses together, within ``window``
+    seconds; counted in the plans database (shared by all worker processes).
+
+    The second limit stops guessing one account's password from many addresses. Both
+    are windows, never permanent: a real user locked out by someone else's guesses can
+    log in again when the window has passed, and a successful login clears both counts.
     The methods do database work: call them off the event loop."""
 
     def __init__(self, accounts: Callable[[], Accounts], attempts: int = 5,
-                 window: float = 300.0) -> None:
+                 window: float = 300.0, account_attempts: int = 20) -> None:
         self.accounts, self.attempts, self.window = accounts, attempts, window
+        self.account_attempts = account_attempts
 
     @staticmethod
-    def _key(key: tuple[str, str]) -> str:
-        # usernames hold no whitespace: the newline cannot make two keys collide
-        return "\n".join(key)[:400]
+    def _keys(key: tuple[str, str]) -> tuple[str, str]:
+        # usernames hold no whitespace: the newline cannot make two keys collide; "*" is
+        # no address, so the account's own count is a key of its own
+        return "\n".join(key)[:400], f"{key[0]}\n*"[:400]
 
     def blocked(self, key: tuple[str, str]) -> bool:
-        return self.accounts().recent_failures(self._key(key), self.window) >= self.attempts
+        address, account = self._keys(key)
+        accounts = self.accounts()
+        return (accounts.recent_failures(address, self.window) >= self.attempts
+                or accounts.recent_failures(account, self.window) >= self.account_attempts)
 
     def failed(self, key: tuple[str, str]) -> None:
-        self.accounts().record_failure(self._key(key), self.window)
+        accounts = self.accounts()
+        for one in self._keys(key):
+            accounts.record_failure(one, self.window)
 
     def succeeded(self, key: tuple[str, str]) -> None:
-        self.accounts().clear_failures(self._key(key))
+        accounts = self.accounts()
+        for one in self._keys(key):
+            accounts.clear_failures(one)
 
 
 # -- plan authorisation -------------------------------------------------------------------
