@@ -31,7 +31,7 @@ def test_hierarchy_of_new_amsterdam_codes():
     assert wijk_of("GM0363") is None
 
 
-@given(st.from_regex(r"BU\d{4}[0-9A-Z]{4}", fullmatch=True))
+@given(st.from_regex(r"BU[0-9]{4}[0-9A-Z]{4}", fullmatch=True))
 def test_every_buurt_code_has_a_valid_wijk_and_gemeente(code):
     assert is_valid(wijk_of(code)) and is_valid(gemeente_of(code))
     assert wijk_of(code)[2:] == code[2:8]
@@ -51,3 +51,9 @@ def test_periods(text, expected):
 def test_unknown_periods_name_the_text(text):
     with pytest.raises(ValueError, match="unknown period"):
         parse_period(text)
+
+
+@given(st.from_regex(r"BU\d{4}[0-9A-Z]{4}", fullmatch=True))
+def test_a_code_with_other_scripts_digits_is_no_code(code):
+    """``\\d`` also matches Arabic-Indic or Devanagari digits; CBS codes are ASCII."""
+    assert is_valid(code) == code.isascii()
