@@ -158,3 +158,43 @@ def test_a_saved_cookie_is_refused_after_logout(site):
     again = TestClient(site[0])
     assert login(again, "outsider", PASSWORD).status_code == 303
     assert again.get("/account").status_code == 200
+
+
+def test_pdf_reports_are_made_once_per_version_and_a_few_at_a_time(site, monkeypatch):
+    """Every request rendered the PDF again (8 at once took about 50 s each). Now one
+    rendering per plan version, at most WIJKKOMPAS_PDF_CONCURRENCY at once; a request that
+    gets no turn in time is told to come back (503, Retry-After), not queued forever."""
+    from test_accounts_web import client_for
+
+    from wijkkompas.web import state, views
+
+    app, private, public = site
+    data = app.state.data
+    renders = []
+    real = views.plan_report
+
+    def counted(d, plan_id):
+        renders.append(plan_id)
+        return real(d, plan_id)
+
+    monkeypatch.setattr(views, "plan_report", counted)
+    client = client_for(site, "viewer")
+    first = client.get(f"/plannen/{public}/rapport.pdf")
+    again = client.get(f"/plannen/{public}/rapport.pdf")
+    assert first.status_code == again.status_code == 200
+    assert first.content[:5] == b"%PDF-" and again.content == first.content
+    assert renders == [public]  # the second came from the cache of this version
+    # no free turn: every slot is taken by reports of others
+    monkeypatch.setattr(state, "PDF_WAIT", 0.1)
+    slots = data.pdf_slots
+    held = []
+    while slots.acquire(blocking=False):
+        held.append(True)
+    try:
+        busy = client.get(f"/plannen/{private}/rapport.pdf")
+    finally:
+        for _ in held:
+            slots.release()
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+    assert "try again" in busy.text
+    assert len(held) == 2  # the default: two at once

@@ -29,7 +29,7 @@ from .auth import (
 )
 from .deps import render
 from .security import SecurityHeaders, allowed_hosts, http_url
-from .state import BadRequest, NotFound, WebData
+from .state import BadRequest, Busy, NotFound, WebData
 
 HERE = Path(__file__).parent
 
@@ -228,6 +228,12 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(UnknownAreaError)
     async def not_found(request: Request, exc: Exception):
         return _error(request, 404, str(exc))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        response = _error(request, 503, str(exc))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.exception_handler(BadRequest)
     @app.exception_handler(WijkkompasError)

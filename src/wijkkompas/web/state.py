@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -48,6 +49,18 @@ class NotFound(WijkkompasError):
 
 class BadRequest(WijkkompasError):
     """A parameter the app cannot use (422)."""
+
+
+class Busy(WijkkompasError):
+    """The app cannot do this now; try again soon (503 with Retry-After)."""
+
+
+# PDF reports: at most PDF_CONCURRENCY rendered at once per process (WeasyPrint takes
+# seconds and much memory per report); a request waits at most PDF_WAIT seconds for a
+# turn, then gets 503. Rendered reports are kept per plan version (PDF_CACHE of them).
+PDF_CONCURRENCY_ENV = "WIJKKOMPAS_PDF_CONCURRENCY"
+PDF_WAIT = 60.0
+PDF_CACHE = 32
 
 
 @dataclass
@@ -118,6 +131,9 @@ class WebData:
         self.misc = LRU(256)
         # per plan and version: a busy day of edits must not push the rest out of misc
         self.plan_cache = LRU(1024)
+        self.pdf_cache = LRU(PDF_CACHE)
+        self.pdf_slots = threading.BoundedSemaphore(
+            max(1, int(os.environ.get(PDF_CONCURRENCY_ENV) or 2)))
 
     def service(self, name: str, make):
         """A long-lived object made once per app (the plans database, the accounts): kept

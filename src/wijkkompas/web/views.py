@@ -656,6 +656,26 @@ def save_plan(data: WebData, document: dict, author: str, *, create: bool,
     return {"id": saved.id, "version": saved.version}
 
 
+def plan_pdf(data: WebData, plan_id: str) -> bytes:
+    """The progress report as PDF: rendered once per plan version (kept in
+    ``data.pdf_cache``), at most ``WIJKKOMPAS_PDF_CONCURRENCY`` at once (default 2);
+    :class:`~wijkkompas.web.state.Busy` when no turn comes within ``PDF_WAIT`` seconds."""
+    from .state import PDF_WAIT, Busy
+
+    plan = plan_record(data, plan_id)["object"]
+
+    def make() -> bytes:
+        if not data.pdf_slots.acquire(timeout=PDF_WAIT):
+            raise Busy("the reports are being made for others; try again in a minute")
+        try:
+            from weasyprint import HTML
+
+            return HTML(string=plan_report(data, plan_id)).write_pdf()
+        finally:
+            data.pdf_slots.release()
+    return data.pdf_cache.get_or(("plan-pdf", plan_id, plan.version), make)
+
+
 def plan_report(data: WebData, plan_id: str) -> str:
     """The full progress report (the PDF's HTML), from the reports' own templates."""
     from ..reports import render_plan_report

@@ -47,10 +47,7 @@ def plan_report_page(request: Request, data: DataDep, plan_id: PlanId, user: Cur
 @router.get("/plannen/{plan_id}/rapport.pdf")
 async def plan_report_pdf(request: Request, data: DataDep, plan_id: PlanId,
                           user: CurrentUser):
-    from weasyprint import HTML
-
     await run_in_threadpool(require_plan, request, user, plan_id)
-    html = await run_in_threadpool(views.plan_report, data, plan_id)
-    pdf = await run_in_threadpool(lambda: HTML(string=html).write_pdf())
+    pdf = await run_in_threadpool(views.plan_pdf, data, plan_id)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{plan_id}-voortgang.pdf"'})
