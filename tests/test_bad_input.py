@@ -302,3 +302,48 @@ def test_long_layout_cells_are_checked(tmp_path, store, change, column, pattern)
     if column is not None:
         assert info.value.column == column and info.value.row == 3
     assert digest(store) == before
+
+
+# -- sizes and encodings -------------------------------------------------------------------
+
+def test_a_gzip_bomb_is_refused_without_unpacking_it(tmp_path, store, monkeypatch):
+    """A small gzip that unpacks far beyond the limit: refused after reading one byte
+    past it (the limit set low here; the default is 2,048 MB)."""
+    monkeypatch.setenv("WIJKKOMPAS_MAX_FILE_MB", "1")
+    before = digest(store)
+    bomb = write(tmp_path, "bomb.csv.gz", gzip.compress(b"a,b\n" + b"1,2\n" * 2_000_000))
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(IngestError, match=r"unpacked file is more than the limit of 1 MB"):
+        ingest([bomb], store)
+    assert digest(store) == before
+
+
+def test_too_many_rows_and_an_inflated_workbook_are_refused(tmp_path, real_data, store,
+                                                             health_lines, monkeypatch):
+    monkeypatch.setenv("WIJKKOMPAS_MAX_ROWS", "10")
+    before = digest(store)
+    rows = write(tmp_path, "many.csv", "\n".join(health_lines[:20]) + "\n")
+    with pytest.raises(IngestError, match=r"more than 10 rows \(\$WIJKKOMPAS_MAX_ROWS\)"):
+        ingest([rows], store)
+    monkeypatch.delenv("WIJKKOMPAS_MAX_ROWS")
+    # a real workbook, its parts declared as unpacking beyond a small limit
+    monkeypatch.setenv("WIJKKOMPAS_MAX_FILE_MB", "0.01")
+    book = real_data / "utrecht-kwb-2023-2024" / "CBS-Utrecht-kwb-2023.xlsx"
+    with pytest.raises(IngestError, match="unpacked workbook"):
+        ingest([book], store)
+    assert digest(store) == before
+
+
+def test_utf16_and_a_bom_before_latin1_are_read(tmp_path, health_lines):
+    """Excel's "Unicode text" export (UTF-16 with a mark) was called binary, and a UTF-8
+    mark before cp1252 text ended in a traceback; both read like the UTF-8 file."""
+    text = "\n".join(health_lines[:6]) + "\n"
+    plain = Store(tmp_path / "plain")
+    ingest([write(tmp_path, "plain.csv", text)], plain)
+    for name, raw in (("utf16.csv", text.encode("utf-16")),
+                      ("bom_latin1.csv", b"\xef\xbb\xbf" + text.encode("cp1252"))):
+        other = Store(tmp_path / f"store-{name}")
+        ingest([write(tmp_path, name, raw)], other)
+        pd_plain = plain.observations().sort_values(["area_code", "indicator"])
+        pd_other = other.observations().sort_values(["area_code", "indicator"])
+        assert pd_plain["value"].tolist() == pd_other["value"].tolist(), name

@@ -19,6 +19,7 @@ from .errors import IngestError
 from .sources import text
 from .sources.base import ReadResult
 from .sources.checks import check_values
+from .sources.limits import check_workbook
 from .store import IngestReport, Store
 
 # module paths, most specific first: the own long layout, mapping files, boundary files,
@@ -62,8 +63,11 @@ def _diagnose(path: Path) -> None:
         raise IngestError("a YAML file, but not a mapping file: a mapping needs 'file:' and "
                           "'columns:' (see wijkkompas.sources.mapped)", file=str(path))
     if name.endswith((".csv", ".txt", ".tsv", ".gz")):
-        # raises for damaged gzip and binary content; a readable text falls through
+        # raises for damaged gzip, binary content and sizes beyond the limit; a readable
+        # text falls through
         text.decode(text.read_bytes(path), str(path))
+    if name.endswith((".xlsx", ".xlsm")):
+        check_workbook(path)  # a workbook that unpacks beyond the limit
 
 
 def read_file(path: Path | str, catalog: Catalog | None = None, **options) -> list[ReadResult]:

@@ -124,6 +124,7 @@ from .base import (
     file_sha256,
     parse_cells,
 )
+from .limits import check_workbook
 from .longtable import areas_from
 from .sheets import sheet_rows
 from .text import decode, read_bytes, read_table, sniff_delimiter
@@ -543,6 +544,7 @@ def read_xlsx(path: Path, *, sheet: str | int | None = None, skip_rows: int = 0)
     import openpyxl  # imported here: only spreadsheets need it
 
     file = str(path)
+    check_workbook(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -560,7 +562,7 @@ def read_xlsx(path: Path, *, sheet: str | int | None = None, skip_rows: int = 0)
                 raise IngestError(f"there is no sheet {sheet!r}; sheets: {book.sheetnames}",
                                   file=file)
             ws = book[sheet]
-        rows = sheet_rows(ws)
+        rows = sheet_rows(ws, file=str(path))
     finally:
         book.close()
     rows = rows[skip_rows:]

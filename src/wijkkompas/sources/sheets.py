@@ -13,16 +13,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from .limits import check_rows, max_rows
 
-def sheet_rows(sheet: Any, limit: int | None = None) -> list[tuple]:
-    """The sheet's rows as tuples of values (at most ``limit``), whatever its dimension says."""
+
+def sheet_rows(sheet: Any, limit: int | None = None, *, file: str = "") -> list[tuple]:
+    """The sheet's rows as tuples of values (at most ``limit``), whatever its dimension says;
+    more than the row limit of :mod:`.limits` refuses the file."""
     if hasattr(sheet, "reset_dimensions"):  # read-only worksheets; others compute it
         sheet.reset_dimensions()
     rows: list[tuple] = []
+    most = max_rows() + 1  # the header row is not a data row
     for row in sheet.iter_rows(values_only=True):
         rows.append(tuple(row))  # openpyxl gives [] for a missing row once unsized
         if limit is not None and len(rows) >= limit:
             break
+        if len(rows) > most:
+            check_rows(len(rows) - 1, file)
     width = max((len(row) for row in rows), default=0)
     return [row + (None,) * (width - len(row)) for row in rows]
 

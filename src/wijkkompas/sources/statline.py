@@ -75,6 +75,7 @@ from .base import (
     file_sha256,
     parse_cells,
 )
+from .limits import check_workbook
 from .sheets import sheet_rows
 from .text import decode, read_table
 
@@ -204,13 +205,14 @@ def _split_lines(text: str) -> list[list[str]]:
 def _sheet_rows(path: Path, limit: int | None = None) -> tuple[list[tuple], str]:
     from openpyxl import load_workbook
 
+    check_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise IngestError(f"not a readable spreadsheet ({exc})", file=str(path)) from exc
     try:
         sheet = book.worksheets[0]
-        return sheet_rows(sheet, limit), sheet.title
+        return sheet_rows(sheet, limit, file=str(path)), sheet.title
     finally:
         book.close()
 

@@ -9,39 +9,41 @@ the readers decide what a number, a symbol or a code is (see :mod:`.base`), and 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import IngestError
+from .limits import check_rows, read_limited
 
 DELIMITERS = ",;\t|"
 
 
 def read_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError) as exc:
-            raise IngestError(f"gzip file is damaged or cut short ({exc})", file=str(path)) from exc
-    return data
+    """The file's bytes, gunzipped, within the size limit (:mod:`.limits`)."""
+    return read_limited(path)
 
 
 def decode(data: bytes, file: str) -> tuple[str, str]:
     """Decode bytes, returning ``(text, encoding)``.
 
+    UTF-16 with its byte-order mark (Excel's "Unicode text" export) is read as such. Else
     UTF-8 (a BOM is dropped) is tried first; a file that is not valid UTF-8 is read as
     cp1252, the encoding of Dutch Excel exports, whose letters (e, e-acute, ij) are
-    latin-1 compatible. A NUL byte means a binary file, not text.
+    latin-1 compatible, also after a UTF-8 mark. A NUL byte means a binary file, not text.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"a UTF-16 text file that is damaged ({exc.reason} at byte "
+                              f"{exc.start})", file=file) from None
     if b"\x00" in data[:4096]:
         raise IngestError("this is not a text file (it contains NUL bytes); "
                           "for spreadsheets use .xlsx", file=file)
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        data = data[3:]  # a UTF-8 mark before text that may still be cp1252 (a bad editor)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -86,6 +88,7 @@ def read_table(path: Path | str, *, skip_rows: int = 0) -> pd.DataFrame:
         raise IngestError("the file is empty", file=file)
     delimiter = sniff_delimiter(text, file)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    check_rows(len(rows) - 1, file)
     header = rows[0]
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
