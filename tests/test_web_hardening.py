@@ -198,3 +198,28 @@ def test_pdf_reports_are_made_once_per_version_and_a_few_at_a_time(site, monkeyp
     assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
     assert "try again" in busy.text
     assert len(held) == 2  # the default: two at once
+
+
+def test_a_request_body_beyond_the_limit_is_refused_unread(site):
+    """The API stored a 10 MB plan. A body beyond the limit is 413 whether it declares
+    its length or comes in chunks, and the app never sees it; a normal write still
+    works."""
+    from test_accounts_web import client_for
+
+    app, private, _ = site
+    client = client_for(site, "editor")
+    token = client.get("/api/session").json()["csrf_token"]
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    big = b'{"id": "groot", "title": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    declared = client.post("/api/plans", content=big, headers=headers)
+    assert declared.status_code == 413 and "larger than the 1,024 KB" in declared.text
+    assert declared.headers["x-content-type-options"] == "nosniff"
+
+    def chunks():
+        for start in range(0, len(big), 65536):
+            yield big[start:start + 65536]
+    chunked = client.post("/api/plans", content=chunks(), headers=headers)
+    assert chunked.status_code == 413
+    assert client.get("/api/plans/groot").status_code == 404
+    small = client.post("/api/plans", content=b'{"id": "klein"}', headers=headers)
+    assert small.status_code == 422  # read and judged by the app: an incomplete plan

@@ -28,7 +28,7 @@ from .auth import (
     secret_key,
 )
 from .deps import render
-from .security import SecurityHeaders, allowed_hosts, http_url
+from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, Busy, NotFound, WebData
 
 HERE = Path(__file__).parent
@@ -61,7 +61,8 @@ class WijkkompasApp(FastAPI):
     outside Starlette's own error middleware too (so that a 500 carries the headers)."""
 
     def build_middleware_stack(self):
-        return SecurityHeaders(super().build_middleware_stack(), docs_url=self.docs_url)
+        return SecurityHeaders(BodyLimit(super().build_middleware_stack()),
+                               docs_url=self.docs_url)
 
 
 def create_app(store_dir: Path | str | None = None, *, warm: bool = False,

@@ -17,6 +17,8 @@
   that a forged ``Host`` never reaches a redirect or a link built from the request.
 - **Links**: :func:`http_url`, the Jinja filter ``http_url``: a stored URL becomes a
   link only when its scheme is http or https (never ``javascript:``, ``data:``, ...).
+- **Request bodies** (:class:`BodyLimit`): beyond ``$WIJKKOMPAS_MAX_BODY_KB`` (default
+  1,024 KB) a request is answered 413 before the app reads it.
 """
 from __future__ import annotations
 
@@ -127,6 +129,71 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, collect)
+
+
+BODY_ENV = "WIJKKOMPAS_MAX_BODY_KB"
+DEFAULT_BODY_KB = 1024
+
+
+def max_body() -> int:
+    """The largest request body the app takes, in bytes (``$WIJKKOMPAS_MAX_BODY_KB``,
+    default 1,024 KB: a plan document is tens of KB)."""
+    return int(float(os.environ.get(BODY_ENV) or DEFAULT_BODY_KB) * 1024)
+
+
+class BodyLimit:
+    """Pure ASGI middleware: a request body beyond :func:`max_body` is answered 413 before
+    the app sees it. A declared ``Content-Length`` is checked at once; a body without one
+    (chunked) is read up to one byte past the limit, then handed on."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = max_body()
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > limit:
+                return await self._refuse(send, limit)
+            return await self.app(scope, receive, send)
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        parts, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            parts.append(message)
+            size += len(message.get("body", b""))
+            if size > limit:
+                return await self._refuse(send, limit)
+            if not message.get("more_body"):
+                break
+        await self.app(scope, _replay(parts, receive), send)
+
+    @staticmethod
+    async def _refuse(send, limit: int) -> None:
+        body = (f'{{"detail": "the request body is larger than the {limit // 1024:,} KB '
+                f'this app takes (${BODY_ENV})"}}').encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list, then=None):
+    """A ``receive`` that gives ``messages`` first, then waits on ``then`` (disconnects)."""
+    queue = list(messages)
+
+    async def receive():
+        if queue:
+            return queue.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+    return receive
 
 
 def http_url(value) -> str | None:
