@@ -71,3 +71,25 @@ def test_page_errors_are_pages(web, url, status):
     assert r.status_code == status, (url, r.status_code, r.text[:300])
     assert "text/html" in r.headers["content-type"]
     assert 'role="alert"' in r.text and "<main" in r.text
+
+
+def test_a_damaged_plans_database_is_a_503_page_in_the_users_language(demo_store, tmp_path,
+                                                                     monkeypatch):
+    """A truncated plans.sqlite answered 500 (and a read-only one made every login a 500):
+    now a page saying in the user's language that the data cannot be used now, 503,
+    without a trace of SQL; the API says it in JSON; the rest of the app still works."""
+    from wijkkompas.web import create_app
+
+    damaged = tmp_path / "plans.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x10\x00\x01\x01" + b"\x00" * 40)
+    monkeypatch.setenv("WIJKKOMPAS_PLANS_DB", str(damaged))
+    with TestClient(create_app(demo_store.directory), raise_server_exceptions=False) as c:
+        page = c.get("/plannen")
+        assert page.status_code == 503
+        assert "Tijdelijk niet beschikbaar" in page.text and "database" in page.text
+        assert "Traceback" not in page.text and "SELECT" not in page.text
+        english = c.get("/plannen?lang=en")
+        assert english.status_code == 503 and "Temporarily unavailable" in english.text
+        api = c.get("/api/plans")
+        assert api.status_code == 503 and "not available" in api.json()["detail"]
+        assert c.get("/api/sources").status_code == 200  # the figures still answer

@@ -1,6 +1,7 @@
 """The FastAPI app factory: middleware, error pages, static files, routers."""
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -28,8 +29,11 @@ from .auth import (
     secret_key,
 )
 from .deps import render
+from .i18n import pick_language, translate
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, Busy, NotFound, WebData
+
+log = logging.getLogger("wijkkompas.web")
 
 HERE = Path(__file__).parent
 
@@ -173,13 +177,22 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
+def _database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means a database cannot be used now (the figures store or the plans
+    database: damaged, read-only, full, gone), rather than a bug."""
+    module = type(exc).__module__
+    return (module.startswith(("duckdb", "_duckdb", "sqlalchemy", "sqlite3", "psycopg"))
+            or isinstance(exc, OSError))
+
+
 def _error(request: Request, status: int, message: str, errors: list | None = None):
     if _is_api(request):
         body: dict[str, object] = {"detail": message}
         if errors:
             body["errors"] = errors
         return JSONResponse(body, status_code=status)
-    title = {404: "not_found", 422: "bad_request"}.get(status, "error")
+    title = {404: "not_found", 422: "bad_request", 500: "server_error",
+             503: "unavailable"}.get(status, "error")
     # the error page is rendered outside the route: give it the user for the nav
     request.scope.setdefault("wk_user", None)
     return render(request, "error.html", {"status": status, "title_key": title,
@@ -229,6 +242,18 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(UnknownAreaError)
     async def not_found(request: Request, exc: Exception):
         return _error(request, 404, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        # the boundary of the web: one page in the user's language (503 when a database
+        # is not available: a damaged or read-only file, a server gone), details to the log
+        unavailable = _database_unavailable(exc)
+        log.error("%s %s: %s", request.method, request.url.path, type(exc).__name__,
+                  exc_info=exc)
+        language = pick_language(request.query_params.get("lang"),
+                                 request.cookies.get("lang"))
+        key = "database_unavailable" if unavailable else "unexpected_error"
+        return _error(request, 503 if unavailable else 500, translate(key, language))
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):

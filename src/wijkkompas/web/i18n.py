@@ -131,6 +131,19 @@ TEXT: dict[str, dict[str, str]] = {
     "error": {"nl": "Foutmelding", "en": "Error"},
     "not_found": {"nl": "Niet gevonden", "en": "Not found"},
     "bad_request": {"nl": "Ongeldige vraag", "en": "Invalid request"},
+    "unavailable": {"nl": "Tijdelijk niet beschikbaar", "en": "Temporarily unavailable"},
+    "server_error": {"nl": "Er ging iets mis", "en": "Something went wrong"},
+    "database_unavailable": {
+        "nl": "De gegevens zijn nu niet te lezen of te schrijven (de database is niet "
+              "beschikbaar). Probeer het later opnieuw; de beheerder vindt de oorzaak in "
+              "het logboek.",
+        "en": "The data cannot be read or written now (the database is not available). "
+              "Try again later; the administrator finds the cause in the log."},
+    "unexpected_error": {
+        "nl": "Er ging iets mis aan onze kant. De beheerder vindt de oorzaak in het "
+              "logboek.",
+        "en": "Something went wrong on our side. The administrator finds the cause in "
+              "the log."},
     "back_home": {"nl": "Naar de kaart", "en": "Back to the map"},
     "chart_table": {"nl": "Tabel bij de grafiek", "en": "Table for the chart"},
     "year": {"nl": "Jaar", "en": "Year"},
