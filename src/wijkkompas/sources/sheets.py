@@ -11,8 +11,12 @@ read, as a correct dimension would give. Every spreadsheet reader of the project
 """
 from __future__ import annotations
 
+import zlib
 from typing import Any
+from xml.etree.ElementTree import ParseError
+from zipfile import BadZipFile
 
+from ..errors import IngestError
 from .limits import check_rows, max_rows
 
 
@@ -23,12 +27,18 @@ def sheet_rows(sheet: Any, limit: int | None = None, *, file: str = "") -> list[
         sheet.reset_dimensions()
     rows: list[tuple] = []
     most = max_rows() + 1  # the header row is not a data row
-    for row in sheet.iter_rows(values_only=True):
-        rows.append(tuple(row))  # openpyxl gives [] for a missing row once unsized
-        if limit is not None and len(rows) >= limit:
-            break
-        if len(rows) > most:
-            check_rows(len(rows) - 1, file)
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(tuple(row))  # openpyxl gives [] for a missing row once unsized
+            if limit is not None and len(rows) >= limit:
+                break
+            if len(rows) > most:
+                check_rows(len(rows) - 1, file)
+    except (zlib.error, ParseError, BadZipFile, EOFError, OSError, KeyError,
+            ValueError) as exc:
+        # read-only mode unpacks and parses the sheet while iterating: damage shows here
+        raise IngestError(f"the spreadsheet is damaged ({type(exc).__name__}: {exc})",
+                          file=file or None, row=len(rows) + 1) from None
     width = max((len(row) for row in rows), default=0)
     return [row + (None,) * (width - len(row)) for row in rows]
 
