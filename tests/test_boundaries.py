@@ -533,3 +533,29 @@ def test_swapped_or_foreign_coordinates_are_refused(real_data, tmp_path):
                          crs=28992))
     with pytest.raises(IngestError, match=r"1 feature\(s\) lie outside the Netherlands"):
         gb.read(belgium)
+
+
+def test_topojson_arcs_that_do_not_exist_and_deep_nesting_are_refused(real_data, tmp_path):
+    """A real TopoJSON (CBS/PDOK gebiedsindelingen 2015) naming an arc past the end, or a
+    reversed one (~i) past it: GDAL drew a shape with a gap. And JSON nested deeper than
+    Python parses: a RecursionError traceback. Both now the file's own error."""
+    document = json.loads((real_data / "gebiedsindelingen-2014" / "Gemeente_2015_layer_q1e3"
+                           ".json").read_text("utf-8"))
+    n = len(document["arcs"])
+    name = next(iter(document["objects"]))
+    for bad in (n + 5, ~(n + 5)):
+        broken = json.loads(json.dumps(document))
+        geometry = broken["objects"][name]["geometries"][0]
+        first = geometry["arcs"]
+        while isinstance(first[0], list):
+            first = first[0]
+        first[0] = bad
+        path = _write(tmp_path, "gemeente_2015.json", broken)
+        with pytest.raises(IngestError, match=rf"arc {bad} does not exist \(the topology "
+                                              rf"has {n} arcs\)"):
+            gb.read(path)
+    deep = tmp_path / "wijken_2024.geojson"
+    deep.write_text('{"type": "FeatureCollection", "features": ' + "[" * 100_000
+                    + "]" * 100_000 + "}")
+    with pytest.raises(IngestError, match="nested too deeply"):
+        gb.read(deep)

@@ -290,6 +290,29 @@ def _load_gdal(path: Path, source: str, layer: str | None, kind: str):
     return _number_rows(frame)
 
 
+def _check_arcs(document: dict, file: str) -> None:
+    """Every arc a TopoJSON geometry names exists: index i (or ~i, the arc reversed) in
+    0..n-1 of the topology's ``arcs``. GDAL drew a shape with a missing arc without a word
+    (a polygon with a gap, stored as an area)."""
+    n = len(document.get("arcs") or [])
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, where)
+        elif isinstance(node, bool) or not isinstance(node, int):
+            raise IngestError(f"{where}: an arc reference {node!r} that is not a number",
+                              file=file)
+        elif not (0 <= node < n or 0 <= ~node < n):
+            raise IngestError(f"{where}: arc {node} does not exist (the topology has {n} "
+                              "arcs)", file=file)
+
+    for name, obj in (document.get("objects") or {}).items():
+        for number, geometry in enumerate((obj or {}).get("geometries") or []):
+            if isinstance(geometry, dict) and "arcs" in geometry:
+                walk(geometry["arcs"], f"object {name!r}, geometry {number}")
+
+
 def _load_json(path: Path, layer: str | None):
     """GeoJSON or TopoJSON: parsed once by Python to find truncation and emptiness with a
     clear message (GDAL may read a cut-short file partly), then read by GDAL."""
@@ -306,6 +329,9 @@ def _load_json(path: Path, layer: str | None):
         raise IngestError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             + (" (the file is cut short)" if cut else ""), file=file, row=exc.lineno) from exc
+    except RecursionError:
+        raise IngestError("the JSON is nested too deeply to be boundaries (arrays in "
+                          "arrays beyond what any polygon needs)", file=file) from None
     if not isinstance(document, dict):
         raise IngestError("not a GeoJSON FeatureCollection or TopoJSON Topology", file=file)
     kind = document.get("type")
@@ -317,6 +343,7 @@ def _load_json(path: Path, layer: str | None):
         if layer is None and len(objects) > 1:
             raise IngestError(f"the TopoJSON file has {len(objects)} objects "
                               f"({', '.join(objects)}); choose one with layer=", file=file)
+        _check_arcs(document, file)
         return _load_gdal(path, f"TopoJSON:{path}", layer, "TopoJSON"), "topojson", {}
     if kind == "FeatureCollection":
         if not document.get("features"):
