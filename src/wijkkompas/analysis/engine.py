@@ -397,14 +397,23 @@ def _scored_reference(groups: _Groups, base_mask: np.ndarray, scored: np.ndarray
 
 def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
                      used: dict[str, np.ndarray], n: int) -> list[str]:
-    """Per area, ``indicator year; ...`` for every figure used (its own period)."""
-    parts: list[list[str]] = [[] for _ in range(n)]
-    for ident in scheme.indicators:
-        periods = used[ident]
-        have = ~np.isnan(values[ident])
-        for i in np.flatnonzero(have):
-            parts[i].append(f"{ident} {periods[i]}")
-    return ["; ".join(p) for p in parts]
+    """Per area, ``indicator year; ...`` for every figure used (its own period). Areas
+    share few patterns of periods: each distinct pattern is written once."""
+    ids = list(scheme.indicators)
+    if not ids or n == 0:
+        return [""] * n
+    labels = []
+    for ident in ids:
+        column = np.where(np.isnan(values[ident]), "", used[ident]).astype(object)
+        uniques, codes = np.unique(column.astype(str), return_inverse=True)
+        labels.append((ident, uniques, codes))
+    matrix = np.column_stack([codes for _, _, codes in labels])
+    _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    texts = np.array(["; ".join(f"{ident} {uniques[codes[row]]}"
+                                for ident, uniques, codes in labels if uniques[codes[row]])
+                      for row in first], dtype=object)
+    return list(texts[inverse])
 
 
 def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: str,

@@ -167,19 +167,22 @@ def _summary(inputs: Inputs, scheme: Scheme) -> pd.DataFrame:
 def _vintage_fit(summary: pd.DataFrame, scheme: Scheme, year: int) -> pd.DataFrame:
     """Per vintage, for peiljaar ``year``: how many yardstick domains have a figure within
     their indicators' windows (``domains``) and how many figures there are (``n``)."""
-    rows = []
-    for vintage, part in summary.groupby("vintage"):
-        domains, n = set(), 0
-        for spec in scheme.indicators.values():
-            content = spec.derived.numerator if spec.derived else spec.id
-            hit = part[(part["indicator"] == content) & (part["year"] <= year)
-                       & (part["year"] >= year - spec.tolerance)]
-            if len(hit):
-                domains.add(spec.domain)
-                n += int(hit["n"].sum())
-        rows.append({"vintage": int(vintage),
-                     "domains": len(domains & set(scheme.yardstick)), "n": n})
-    return pd.DataFrame(rows, columns=["vintage", "domains", "n"])
+    indicator = summary["indicator"].to_numpy(dtype=object)
+    years = summary["year"].to_numpy()
+    vintage = summary["vintage"].to_numpy()
+    count = summary["n"].to_numpy()
+    yardstick = set(scheme.yardstick)
+    domains: dict[int, set] = {int(v): set() for v in np.unique(vintage)}
+    figures = dict.fromkeys(domains, 0)
+    for spec in scheme.indicators.values():
+        content = spec.derived.numerator if spec.derived else spec.id
+        hit = (indicator == content) & (years <= year) & (years >= year - spec.tolerance)
+        for v in np.unique(vintage[hit]):
+            domains[int(v)].add(spec.domain)
+            figures[int(v)] += int(count[hit & (vintage == v)].sum())
+    return pd.DataFrame([{"vintage": v, "domains": len(domains[v] & yardstick),
+                          "n": figures[v]} for v in domains],
+                        columns=["vintage", "domains", "n"])
 
 
 def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]:
@@ -303,10 +306,10 @@ class VintageData:
         key = ("periods", indicator, self.vintage)
         if key not in self.cache:
             rows = self.rows(indicator)[["period", "year"]].drop_duplicates()
-            self.cache[key] = rows.sort_values(["year", "period"], ascending=False)
-        every = self.cache[key]
-        keep = (every["year"] <= year) & (every["year"] >= year - tolerance)
-        return list(every.loc[keep.to_numpy(), "period"])
+            rows = rows.sort_values(["year", "period"], ascending=False)
+            self.cache[key] = (rows["year"].to_numpy(), rows["period"].to_numpy(dtype=object))
+        years, periods = self.cache[key]
+        return list(periods[(years <= year) & (years >= year - tolerance)])
 
     def window(self, codes: np.ndarray, indicators: list[str], year: int,
                tolerance: dict[str, int], key=None):
