@@ -303,7 +303,6 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     entered, coverage_rows = yardstick.coverage(scheme, values, population, groups.indices,
                                                 base_mask)
     ruler = yardstick.assess(scheme, values, entered, coverage_rows, population)
-    notes += ruler.notes(level)
     ref_mask, reference_text = _scored_reference(groups, base_mask, ruler.scored,
                                                  reference_text, notes)
     stat_rows: list[dict] = []
@@ -312,6 +311,7 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     domains = _domain_scores(scheme, standardised, groups, ref_mask, len(frame), period,
                              stat_rows, notes)
     ruler.require(domains.scores)
+    notes += ruler.notes(level)
     D, domain_weight, n_domains, composite = _composite(scheme, domains.scores, groups,
                                                         ref_mask, ruler.scored)
     flagged = _flags(D, groups, ref_mask, scheme.flag_threshold)

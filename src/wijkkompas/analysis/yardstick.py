@@ -74,7 +74,6 @@ class Yardstick:
     missing: np.ndarray
     measure: tuple[tuple[str, tuple[str, ...]], ...]
     scheme: Scheme = field(repr=False)
-    population: np.ndarray = field(repr=False)
     flat: list[str] = field(default_factory=list)  # domains without spread (see require)
 
     def require(self, scores: dict[str, np.ndarray]) -> None:
@@ -202,7 +201,7 @@ def assess(scheme: Scheme, values: dict[str, np.ndarray], entered: dict[str, np.
         for domain in scheme.yardstick)
     return Yardstick(entered=entered, coverage=coverage_rows, available=available,
                      scored=scored, status=status, missing=missing, measure=measure,
-                     scheme=scheme, population=population)
+                     scheme=scheme)
 
 
 def comparable(a: tuple, b: tuple) -> bool:
