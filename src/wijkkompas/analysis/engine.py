@@ -283,11 +283,15 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     if period is None:
         # the latest peiljaar whose score has composites, else the fallback
         candidates = default_periods(inputs, scheme, vintage, level)
+        tried: dict[str, ScoreResult] = {}
         for label in candidates[:-1]:
             result = score_frame(inputs, None, catalog, scheme, level=level, period=label,
                                  within=within, vintage=vintage)
             if result.statement is None:
                 return result
+            tried[label] = result
+        if candidates[-1] in tried:  # the fallback was scored already: not twice
+            return tried[candidates[-1]]
         period = candidates[-1]
     period, vintage, year = select_period_vintage(inputs, scheme, period, vintage, level)
     areas_v = inputs.areas_of(vintage)

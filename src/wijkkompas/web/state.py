@@ -265,10 +265,14 @@ class WebData:
                 raise NotFound(f"no scores at level {level}: no period has a domain score "
                                "of the scheme")
             try:
-                chosen = score_frame(self._score_inputs(), None, self.catalog, self.scheme,
-                                     level=level, period=None).period
+                result = score_frame(self._score_inputs(), None, self.catalog, self.scheme,
+                                     level=level, period=None)
             except WijkkompasError:
                 chosen = None
+            else:
+                chosen = result.period
+                with self._lock:  # the page asks for this score next: keep it
+                    self._scores.setdefault((level, str(chosen), None), result)
             return chosen if chosen in periods else periods[-1]
         return self.misc.get_or(("default_period", level), make)
 
