@@ -31,8 +31,21 @@ def run(*args: str) -> str:
 def test_demo_loads_everything_once(tmp_path):
     first = run("demo", "--no-serve", "--store", tmp_path / "s")
     assert "cbs-50090NED" in first and "1.369.939" in first  # Dutch thousands separator
+    assert "plan den-haag-zuidwest: stored (public)" in first
+    assert "http://127.0.0.1:8000/plannen/den-haag-zuidwest" in first
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.web import create_app
+
+    with TestClient(create_app(tmp_path / "s")) as client:  # public: no login needed
+        page = client.get("/plannen/den-haag-zuidwest")
+        assert page.status_code == 200 and "Zuidwest" in page.text
+        assert "den-haag-zuidwest" in client.get("/plannen").text
+    progress = run("plan", "progress", "den-haag-zuidwest", "--store", tmp_path / "s")
+    assert "tussendoelen" in progress
     again = run("demo", "--no-serve", "--store", tmp_path / "s")
     assert "0 figures added" in again
+    assert "plan den-haag-zuidwest: already there, left as it is" in again
 
 
 def test_areas_search_and_levels(demo_store):

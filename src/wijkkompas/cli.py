@@ -383,16 +383,28 @@ def demo(store: StoreOption = None,
          no_serve: Annotated[bool, typer.Option(
              "--no-serve", help="Only load and print the overview; do not start the web app.")] = False,
          host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
-         port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000) -> None:
-    """Load the bundled real data into a store, print an overview and start the web app."""
-    from .demo import bundled_files, load_bundled
+         port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
+         db: PlansDbOption = None) -> None:
+    """Load the bundled real data and the example plan into a store, print an overview and
+    start the web app."""
+    from .demo import EXAMPLE_PLAN, bundled_files, load_bundled, store_example_plan
 
     st = Store(store)
+    files = bundled_files()
+    # progress on stderr, so that stdout stays the overview; plain lines when not a terminal
+    errors.print(f"loading {len(files)} bundled files into {st.directory} ...", highlight=False)
     try:
         with _progress() as bar:
-            task = bar.add_task("reading", total=len(bundled_files()))
-            report = load_bundled(st, progress=lambda p: bar.update(
-                task, advance=1, description=f"read {p.name}"))
+            task = bar.add_task("reading", total=len(files))
+
+            def step(path: Path) -> None:
+                done = bar.tasks[0].completed + 1
+                bar.update(task, advance=1, description=(
+                    f"read {path.name}" if done < len(files) else "saving in the store"))
+
+            report = load_bundled(st, progress=step)
+            bar.update(task, description=f"storing the example plan {EXAMPLE_PLAN}")
+            added = store_example_plan(st, load_catalog(), db)
         overview = st.overview()
     except WijkkompasError as exc:
         _fail(exc)
@@ -404,10 +416,15 @@ def demo(store: StoreOption = None,
         console.print(f"{_number(r.figures, 0):>10} {_number(r.areas, 0):>7} "
                       f"{f'{r.first_year}-{r.last_year}':>10} {r.vintages:>9}  {r.source}: "
                       f"{r.title}", highlight=False)
-    console.print("next: wijkkompas areas Moerwijk | wijkkompas show GM0518 | "
-                  "wijkkompas indicators", highlight=False)
-    if not no_serve:
-        _serve(st.directory, host, port)
+    console.print(f"plan {EXAMPLE_PLAN}: " + ("stored (public)" if added else
+                                               "already there, left as it is"), highlight=False)
+    console.print(f"next: wijkkompas areas Moerwijk | wijkkompas show GM0518 | "
+                  f"wijkkompas plan progress {EXAMPLE_PLAN}", highlight=False)
+    if no_serve:
+        console.print(f"web app: wijkkompas serve --store {st.directory}, then open "
+                      f"http://{host}:{port}/plannen/{EXAMPLE_PLAN}", highlight=False)
+        return
+    _serve(st.directory, host, port, plans_db=db)
 
 
 # -- change over time and space (issue 4): thin wrappers around wijkkompas.change ---------
