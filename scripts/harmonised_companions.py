@@ -248,16 +248,14 @@ def identity_table(shared: Path) -> tuple[pd.DataFrame, list[str]]:
                  f"{int(steps[3].sum())}; also area within {MAX_AREA_CHANGE:.0%} of 2016: "
                  f"{int(ok.sum())}")
     rows += list(w[ok])
-    # size 1: each link is one whole area (without a size column crosswalk_from_table
-    # sums the missing sizes to 0, and harmonise then weighs shares by 0: no value)
-    return pd.DataFrame({"from_code": rows, "to_code": rows, "weight": 1.0, "size": 1.0}), lines
+    return pd.DataFrame({"from_code": rows, "to_code": rows}), lines
 
 
 def harmonise_2020(shared: Path, catalog) -> tuple[pd.DataFrame, list[str]]:
     table, lines = identity_table(shared)
     health = pd.read_parquet(OBS / "cbs-50090NED.parquet")
     health = health[health["area_code"].str[:2].isin(["WK", "GM"])]
-    cw = crosswalk_from_table(table, from_vintage=2020, to_vintage=2022, size_col="size")
+    cw = crosswalk_from_table(table, from_vintage=2020, to_vintage=2022, weight_col=None)
     result = harmonise(health[OBS_COLUMNS], cw, catalog, population=None, keep_exact=False)
     lines += [f"2020 -> 2022: {note}" for note in result.notes]
     return result.observations, lines

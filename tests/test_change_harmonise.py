@@ -50,6 +50,19 @@ def test_counts_split_rates_averaged_suppression_propagates(catalog):
     assert out.loc[("inwoners", "BU00020001"), "status"] == "estimated"
 
 
+def test_table_without_sizes_weighs_by_weight(catalog):
+    # two whole sources merge into one target; no size column and no residents: the share
+    # of the target is the weight-weighted mean, not lost to sizes summed to 0
+    cw = crosswalk_from_table(pd.DataFrame({
+        "from_code": ["WK000101", "WK000102"], "to_code": ["WK000201", "WK000201"]}),
+        from_vintage=2015, to_vintage=2022, weight_col=None)
+    assert cw.table["size"].isna().all()
+    obs = _obs([("WK000101", "moeite_met_rondkomen", 10.0, "observed"),
+                ("WK000102", "moeite_met_rondkomen", 30.0, "observed")])
+    out = harmonise(obs, cw, catalog, population=None).observations
+    assert out.set_index("area_code").at["WK000201", "value"] == pytest.approx(20.0)
+
+
 def test_amsterdam_crosswalk_2015_to_2022(real_data, demo_store, catalog):
     # the real crosswalk, stadsdeel Centrum (tests/data/real; all 439 rows: test_full_files)
     table = pd.read_csv(real_data / "amsterdam-buurten-kwb" / "buurten.csv",

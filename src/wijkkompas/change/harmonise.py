@@ -124,8 +124,11 @@ def _normalise(table: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     table["from_code"] = table["from_code"].astype(str).str.strip().str.upper()
     table["to_code"] = table["to_code"].astype(str).str.strip().str.upper()
     table = table[(table["weight"] > 0) & table["weight"].notna()]
-    table = table.groupby(["from_code", "to_code"], as_index=False).agg(
-        weight=("weight", "sum"), size=("size", "sum"))
+    pieces = table.groupby(["from_code", "to_code"])
+    # min_count: a piece without any size stays without one (NaN), never size 0, which
+    # would weigh its figures by nothing
+    table = pd.DataFrame({"weight": pieces["weight"].sum(),
+                          "size": pieces["size"].sum(min_count=1)}).reset_index()
     total = table.groupby("from_code")["weight"].transform("sum")
     off = ~np.isclose(total, 1.0, atol=1e-6)
     if off.any():
