@@ -11,9 +11,9 @@ x_j = sum_i x_i a_ij / sum_j a_ij) and the share in good health
 ``min_share=0`` keeps every piece, as tobler does (by default we drop slivers under 1%).
 
 Tolerance: relative 1e-6. tobler builds its area table in float32 and standardises it in
-float32 (``_area_tables_binning``, ``dtype=np.float32``); we take the same float32 areas
-but divide in float64. A float32 operation is good to 2^-24 = 6e-8; a few of them give
-the largest difference seen, 2.7e-7. The same cause makes tobler lose 0.04 of the
+float32 (``dtype=np.float32`` in its area table); we compute the intersected areas and
+divide in float64. A float32 operation is good to 2^-24 = 6e-8; a few of them give
+differences of a few 1e-7, well inside the tolerance. The same cause makes tobler lose 0.04 of the
 16,974,935 residents, while our counts add up to the source total to 1e-12.
 
 Where we differ by design (tested here): a target that no source overlaps gets 0 from

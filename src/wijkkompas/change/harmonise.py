@@ -187,13 +187,16 @@ def crosswalk_from_boundaries(source, target, *, from_vintage: int | None = None
                               level: str | None = None) -> Crosswalk:
     """Area-weighted crosswalk from two boundary sets (GeoDataFrames with ``code``).
 
-    Uses tobler's area table (the sparse matrix of intersected areas that
-    ``tobler.area_weighted.area_interpolate`` builds); see the module Notes.
+    The pieces are the intersected areas a_ij of every source i with every target j whose
+    shapes meet (candidates from the spatial index, ``GeoDataFrame.sindex.query`` with
+    ``intersects``; areas in float64 by ``shapely.intersection``): the area table that
+    ``tobler.area_weighted.area_interpolate`` builds, computed with the public APIs of
+    geopandas and shapely (``tests/test_against_tobler.py`` compares the results with
+    tobler's own); see the module Notes.
     """
-    from tobler.area_weighted.area_interpolate import _area_tables_binning
+    import shapely
 
     notes: list[str] = []
-    import shapely
 
     def shaped(frame):
         geoms = frame.geometry.to_numpy()
@@ -212,10 +215,11 @@ def crosswalk_from_boundaries(source, target, *, from_vintage: int | None = None
     # repair what generalisation broke, or the overlay raises on invalid rings
     src["geometry"] = src.geometry.make_valid()
     tgt["geometry"] = tgt.geometry.make_valid()
-    areas = _area_tables_binning(src, tgt, "auto").tocoo()
-    table = pd.DataFrame({"from_code": src["code"].to_numpy()[areas.row],
-                          "to_code": tgt["code"].to_numpy()[areas.col],
-                          "size": areas.data.astype("float64")})
+    rows, cols = tgt.sindex.query(src.geometry, predicate="intersects")
+    pieces = shapely.intersection(src.geometry.to_numpy()[rows], tgt.geometry.to_numpy()[cols])
+    table = pd.DataFrame({"from_code": src["code"].to_numpy()[rows],
+                          "to_code": tgt["code"].to_numpy()[cols],
+                          "size": shapely.area(pieces).astype("float64")})
     table = table[table["size"] > 0]
     share = table["size"] / table.groupby("from_code")["size"].transform("sum")
     slivers = share < min_share
