@@ -40,8 +40,8 @@ NOT_CONFIGURED = {"-": (404, 404, 404, 404)}  # OpenID Connect: tested in test_o
 MATRIX = {
     "GET /api/openapi.json":                    (OPEN, ""),
     "GET /api/docs":                            (OPEN, ""),
-    "GET /docs/oauth2-redirect":                (OPEN, ""),
     "GET /static/{path}":                       (OPEN, ""),
+    "GET /api/docs/static/{path}":              (OPEN, ""),
     "GET /api/areas":                           (OPEN, "?q=Moerwijk"),
     "GET /api/areas/{code}":                    (OPEN, ""),
     "GET /api/areas/{code}/series":             (OPEN, "?indicator=inwoners"),
@@ -144,6 +144,8 @@ FORMS = {
 PATH_VALUES = {"code": "GM0518", "level": "gemeente", "vintage": "2024",
                "path": "css/wijkkompas.css", "part": "doelen", "item": "nieuw",
                "username": "outsider", "version": "1"}
+# where a route needs another example value than PATH_VALUES gives
+ROUTE_VALUES = {"GET /api/docs/static/{path}": {"path": "swagger-ui.css"}}
 
 
 class Forms(HTMLParser):
@@ -243,7 +245,8 @@ def request_for(site, key: str, target: str, role, sessions):
     """Send the example request of a MATRIX line as ``role``; return the status."""
     app, private, public = site
     method, path = key.split(" ", 1)
-    values = {**PATH_VALUES, "plan_id": {"private": private, "public": public}.get(target)}
+    values = {**PATH_VALUES, "plan_id": {"private": private, "public": public}.get(target),
+              **ROUTE_VALUES.get(key, {})}
     url = path.format(**values) + MATRIX[key][1]
     cookies, token = sessions[role]
     # a client per request: logging in or out here must not change the role's session

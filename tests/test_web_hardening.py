@@ -65,6 +65,20 @@ def test_the_api_docs_get_their_inline_script_by_hash(site):
     assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
 
 
+def test_the_api_docs_work_offline(site):
+    # Swagger UI's script and style come from this site: no other host in the page or policy
+    client = TestClient(site[0])
+    page = client.get("/api/docs")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    assert "https://" not in page.headers["content-security-policy"]
+    for source in sources:
+        asset = client.get(source)
+        assert asset.status_code == 200 and len(asset.content) > 300, source
+    assert "SwaggerUIBundle" in client.get("/api/docs/static/swagger-ui-bundle.js").text
+    assert client.get("/static/favicon.svg").headers["content-type"].startswith("image/svg")
+
+
 def test_the_plan_report_runs_no_script(site):
     response = TestClient(site[0]).get(f"/plannen/{site[2]}/rapport")
     assert response.status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -65,8 +66,30 @@ class WijkkompasApp(FastAPI):
     outside Starlette's own error middleware too (so that a 500 carries the headers)."""
 
     def build_middleware_stack(self):
-        return SecurityHeaders(BodyLimit(super().build_middleware_stack()),
-                               docs_url=self.docs_url)
+        return SecurityHeaders(BodyLimit(super().build_middleware_stack()), docs_url=DOCS_URL)
+
+
+DOCS_URL = "/api/docs"
+DOCS_STATIC = "/api/docs/static"
+
+
+def _api_docs(app: FastAPI) -> None:
+    """Swagger UI at :data:`DOCS_URL` with its script and style served by the app itself
+    (the files the fastapi-offline package ships), not from a CDN: the page works offline
+    and its Content-Security-Policy allows this site only."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    files = resources.files("fastapi_offline") / "static"
+    app.mount(DOCS_STATIC, StaticCached(directory=str(files)), name="api-docs-static")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=str(app.openapi_url), title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg")
 
 
 def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
@@ -86,7 +109,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     data = WebData(store_dir, scheme_file=scheme_file)
     key, configured = secret_key(secret)
     app = WijkkompasApp(title="wijkkompas API", version=__version__, description=API_DESCRIPTION,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
                   dependencies=[Depends(csrf_guard), Depends(get_current_user)])
     app.state.data = data
     app.state.secret_configured = configured
@@ -101,6 +124,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(hosts),
                        www_redirect=False)
     app.mount("/static", StaticCached(directory=str(HERE / "static")), name="static")
+    _api_docs(app)
 
     from .routes import (
         about,

@@ -40,13 +40,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 REPORT_PATH = re.compile(r"^/plannen/[^/]+/rapport$")
-# FastAPI's Swagger UI: its files from jsDelivr, its inline script by hash (added per
-# response, see SecurityHeaders)
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (f"default-src 'self'; script-src 'self' {SWAGGER_CDN}{{hashes}}; "
-            f"style-src 'self' {SWAGGER_CDN}; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-            "base-uri 'self'; form-action 'self'")
+# FastAPI's Swagger UI: its files served here (from the fastapi-offline package, so the
+# page works offline), its inline script by hash (added per response, see SecurityHeaders)
+DOCS_CSP = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self'; "
+            "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
