@@ -244,6 +244,9 @@ def test_amsterdam_2020_mixed_decimal_marks(real_data, catalog):
     assert value(result, "GM0363", "huishoudensgrootte", "2020").value == 1.8
     assert value(result, "GM0363", "woz_waarde", "2020").value == 416.0
     assert value(result, "GM0363", "inwoners", "2020").value == 872757
+    # the income groups are the households' (CBS 2019: households 50.9 / 17.5, persons 39.3 / 24.4)
+    assert value(result, "GM0363", "laagste_inkomen_40_huishoudens_pct", "2020").value == 50.7
+    assert value(result, "GM0363", "hoogste_inkomen_20_huishoudens_pct", "2020").value == 17.6
     areas = result.areas.set_index("code")
     assert areas.loc["WK036300", "name"] == "Burgwallen-Oude Zijde"
     assert set(areas.level) == {"gemeente", "wijk", "buurt"}

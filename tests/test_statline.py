@@ -164,9 +164,15 @@ def test_utrecht_kwb_2023_short_names(real_data, catalog):
     assert v[("BU03440111", "2023", "woz_waarde")] == 430  # g_wozbag
     assert v[("GM0344", "2023", "huishoudensgrootte")] == 1.9
     assert s[("GM0344", "2023", "sociaal_minimum_120_pct")] == "suppressed"  # p_hh_120 "."
-    # p_hh_110 differs from p_hh_120 only in its _N tail: it must not be taken for it
+    # p_hh_110 differs from p_hh_120 only in its _N tail: it has its own indicator
+    assert s[("GM0344", "2023", "sociaal_minimum_110_pct")] == "suppressed"  # p_hh_110 "."
+    frame = pd.DataFrame(columns=["gwb_code_10", "regio", "p_hh_110", "p_hh_120"])
+    pairs = statline._indicator_columns(frame, statline._layout(frame, str(path)), catalog,
+                                        str(path), [])
+    assert dict(pairs) == {"p_hh_110": "sociaal_minimum_110_pct",
+                           "p_hh_120": "sociaal_minimum_120_pct"}
     skipped = {x.column for x in result.skipped}
-    assert "p_hh_110" in skipped and "a_man" in skipped
+    assert "a_man" in skipped
     assert "gwb_code_8" not in skipped and "regio" not in skipped  # descriptive, not indicators
     info = result.source
     assert (info.id, info.format) == ("cbs-85618NED", "statline-kwb-xlsx")

@@ -55,6 +55,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "label", "unit", "definition", "source", "domain", "direction", "kind",
              "perspective")
 ENV_VAR = "WIJKKOMPAS_CATALOG"
+# an OData key CBS prefixed with k_ because it begins with a digit (k_0Tot15Jaar), without
+# its _N suffix: one underscore, then a digit and at least one capital (short names are lower case)
+_ODATA_DIGIT_KEY = re.compile(r"k_\d[0-9A-Za-z]*[A-Z][0-9A-Za-z]*")
 
 
 def normalise_key(name: str) -> str:
@@ -62,11 +65,14 @@ def normalise_key(name: str) -> str:
 
     The suffix is only dropped from OData-style keys (no other underscore:
     ``AantalInwoners_5``), so that CBS's short spreadsheet names keep their numbers
-    (``p_hh_110`` and ``p_hh_120`` are different columns).
+    (``p_hh_110`` and ``p_hh_120`` are different columns). CBS prefixes an OData key that
+    would begin with a digit with ``k_`` (``k_0Tot15Jaar_8``,
+    ``k_40PersonenMetLaagsteInkomen_79``): that underscore does not count.
     """
     name = str(name).strip()
-    if "_" not in re.sub(r"_\d+$", "", name):
-        name = re.sub(r"_\d+$", "", name)
+    base = re.sub(r"_\d+$", "", name)
+    if "_" not in base or _ODATA_DIGIT_KEY.fullmatch(base):
+        name = base
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
