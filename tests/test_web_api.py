@@ -1,6 +1,8 @@
 """The web app's JSON API and pages (FastAPI TestClient): figures checked against the store."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -292,3 +294,34 @@ def test_profile_csv_download(web):
     text = r.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("area_code;area_name;domain")
     assert "WK051836" in text
+
+
+def test_the_early_warning_page_comes_in_pages_of_50(web):
+    # on the gezondheidsmonitor yardstick (one measure 2012-2020) the buurt list is
+    # hundreds of rows: 50 a page, the total stated, every row once
+    api = web.get("/api/warning", params={"level": "buurt",
+                                          "scheme": "gezondheidsmonitor"}).json()
+    total = len(api["rows"])
+    assert total > 100 and api["composite_periods"] == ["2012", "2016", "2020"]
+    query = {"level": "buurt", "maatstaf": "gezondheidsmonitor"}
+    first = web.get("/signalen", params=query).text
+    assert first.count('<th scope="row">') == 50
+    pages = -(-total // 50)
+    assert f"1 / {pages}" in first and "page=2" in first
+    codes = set()
+    for page in range(1, pages + 1):
+        text = web.get("/signalen", params={**query, "page": page}).text
+        codes |= set(re.findall(r'<th scope="row"><a href="/gebied/([A-Z0-9]+)"', text))
+    assert codes == {r["code"] for r in api["rows"]}
+
+
+def test_no_early_warning_without_two_years_on_one_yardstick(web):
+    # the default yardstick (five domains) has no wijk composite in two years of the
+    # bundled data: no list, said in words, with the way to the yardstick that has them
+    api = web.get("/api/warning", params={"level": "wijk"}).json()
+    assert api["rows"] == [] and len(api["composite_periods"]) < 2
+    assert any(n.startswith("no early warning") for n in api["notes"])
+    page = web.get("/signalen", params={"level": "wijk"}).text
+    assert "Geen vroegsignalering op deze maatstaf" in page
+    assert "maatstaf=gezondheidsmonitor" in page and '<th scope="row">' not in page
+    assert web.get("/signalen", params={"maatstaf": "onbekend"}).status_code == 422

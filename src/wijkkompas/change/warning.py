@@ -37,6 +37,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from ..analysis.classes import order_of
 from ._common import LEVEL_PLURAL, fmt_number, label_of, percentile_rank, unit_of
 
 WARNING_COLUMNS = ["code", "name", "level", "vintage", "period", "class", "vulnerability",
@@ -47,9 +48,12 @@ WARNING_COLUMNS = ["code", "name", "level", "vintage", "period", "class", "vulne
 @dataclass
 class WarningResult:
     table: pd.DataFrame             # WARNING_COLUMNS, most urgent first
-    trends: object                  # TrendResult of indicators and scores
+    trends: object                  # TrendResult of indicators and scores (None: no list)
     panel: object
     notes: list[str] = field(default_factory=list)
+    # the periods with a composite on the scheme's yardstick; fewer than two: no list, as
+    # nothing can have declined (the notes say so)
+    composite_periods: list[str] = field(default_factory=list)
 
     def reasons(self, code: str, language: str = "nl") -> list[str]:
         row = self.table[self.table["code"] == code]
@@ -110,11 +114,17 @@ def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=
     panel = panel or score_panel(store, catalog, scheme, level=level, periods=periods,
                                  vintage=vintage, within=within)
     notes = list(panel.notes)
-    last_period = panel.periods[-1]
+    scored = panel.table.dropna(subset=["vulnerability"])["period"]
+    composite_periods = [p for p in panel.periods if (scored == p).any()]
+    if len(composite_periods) < 2:
+        notes.append(f"no early warning: the composite exists in {len(composite_periods)} "
+                     f"period(s) on this scheme's yardstick "
+                     f"({', '.join(composite_periods) or 'none'}); a decline needs two")
+        return WarningResult(table=pd.DataFrame(columns=WARNING_COLUMNS), trends=None,
+                             panel=panel, notes=notes, composite_periods=composite_periods)
+    last_period = composite_periods[-1]  # the classes of the latest composite
     latest = panel.table[panel.table["period"] == last_period].set_index("code")
-    k = 10 if panel.class_system == "deciles" else len(
-        __import__("wijkkompas.analysis.classes", fromlist=["order_of"]).order_of(
-            panel.class_system))
+    k = 10 if panel.class_system == "deciles" else len(order_of(panel.class_system))
     worst_from = worst_from or (9 if panel.class_system == "deciles" else k - 1)
     cls = pd.Series(class_rank(latest["class"], panel.class_system), index=latest.index)
     acceptable = cls[cls < worst_from].index
@@ -202,6 +212,8 @@ def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=
     table = pd.DataFrame(rows, columns=WARNING_COLUMNS)
     table = table.sort_values(["priority", "vulnerability"], ascending=False).reset_index(
         drop=True)
-    notes.append(f"{len(acceptable)} of {len(latest)} areas are acceptable (class below "
-                 f"{worst_from} in {last_period}); {len(table)} of them show a signal")
-    return WarningResult(table=table, trends=tr, panel=panel, notes=notes + tr.notes)
+    notes.append(f"{len(acceptable)} of {int(latest['class'].notna().sum())} areas with a "
+                 f"class are acceptable (class below {worst_from} in {last_period}); "
+                 f"{len(table)} of them show a signal")
+    return WarningResult(table=table, trends=tr, panel=panel, notes=notes + tr.notes,
+                         composite_periods=composite_periods)

@@ -357,20 +357,42 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
     return out
 
 
-def warning_result(data: WebData, level: str):
+def warning_scheme(data: WebData, name: str | None):
+    """The scheme of the early warning: the app's own (``None``), or a bundled one by name
+    (:data:`~wijkkompas.schemes.BUNDLED`, such as ``gezondheidsmonitor``, the yardstick
+    that is one measure over several editions)."""
+    from ..schemes import BUNDLED, load_scheme
+
+    if not name:
+        return data.scheme
+    if name not in BUNDLED:
+        raise BadRequest(f"maatstaf must be one of {', '.join(BUNDLED)}")
+    return data.misc.get_or(("scheme", name), lambda: load_scheme(name, data.catalog))
+
+
+def warning_result(data: WebData, level: str, scheme: str | None = None):
     """The :class:`~wijkkompas.change.warning.WarningResult` of a level (cached)."""
     from ..change.warning import early_warning
 
-    return data.misc.get_or(("warning", level), lambda: early_warning(
-        data.store, data.catalog, data.scheme, level=level))
+    chosen = warning_scheme(data, scheme)
+    return data.misc.get_or(("warning", level, scheme or ""), lambda: early_warning(
+        data.store, data.catalog, chosen, level=level))
+
+
+WARNING_PAGE = 50  # rows per page of the early-warning list
 
 
 def warning_table(data: WebData, level: str, language: str = "nl",
-                  within: str | None = None) -> dict | None:
-    """The early-warning list of a level, most urgent first, optionally in one gemeente."""
+                  within: str | None = None, page: int | None = None,
+                  scheme: str | None = None) -> dict:
+    """The early-warning list of a level, most urgent first, optionally in one gemeente;
+    ``page`` (from 1) gives :data:`WARNING_PAGE` rows of it (``total`` counts them all),
+    ``None`` every row; ``scheme`` as :func:`warning_scheme`."""
     if level not in MAP_LEVELS:
         raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
-    result = warning_result(data, level)
+    if page is not None and page < 1:
+        raise BadRequest("page must be 1 or more")
+    result = warning_result(data, level, scheme)
     frame = result.table.copy()
     if within:
         w = within.strip().upper()
@@ -378,11 +400,20 @@ def warning_table(data: WebData, level: str, language: str = "nl",
         keep = np.array([w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]],
                         dtype=bool)
         frame = frame[keep]  # an array: an empty list would select no columns
+    total = len(frame)
+    pages = max(1, math.ceil(total / WARNING_PAGE))
+    if page is not None:
+        frame = frame.iloc[(page - 1) * WARNING_PAGE: page * WARNING_PAGE]
     frame["reasons"] = [[x for x in str(r).split(" | ") if x]
                         for r in frame[f"reasons_{language}"]]
     frame = frame.drop(columns=["reasons_nl", "reasons_en"])
-    return {"rows": records(frame), "columns": list(frame.columns),
-            "notes": list(result.notes), "period": str(result.panel.periods[-1]),
+    return {"rows": records(frame), "columns": list(frame.columns), "total": total,
+            "page": page or 1, "pages": pages if page is not None else 1,
+            "first": ((page or 1) - 1) * WARNING_PAGE + 1,
+            "notes": list(result.notes),
+            "composite_periods": list(result.composite_periods),
+            "scheme": scheme or "", "scheme_name": warning_scheme(data, scheme).name,
+            "period": (result.composite_periods or [str(result.panel.periods[-1])])[-1],
             "periods": [str(p) for p in result.panel.periods],
             "vintage": int(result.panel.vintage)}
 

@@ -170,15 +170,12 @@ def compare(data: DataDep, lang: LangDep,
 
 @router.get("/warning", summary="Early warning: areas that still look fine but decline")
 def warning(data: DataDep, lang: LangDep, level: Level = "wijk",
-            within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None):
-    try:
-        table = views.warning_table(data, level, lang, within)
-    except ImportError:
-        raise views.NotFound("early warning is not available in this version "
-                             "(wijkkompas.change.warning is missing)") from None
-    if table is None:
-        raise views.NotFound("early warning is not available in this version")
-    return _json({"level": level, **table})
+            within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None,
+            scheme: Annotated[str | None, Query(
+                max_length=40, description="A bundled scheme (gezondheidsmonitor: one "
+                "yardstick over 2012, 2016, 2020); default the app's own")] = None):
+    return _json({"level": level, **views.warning_table(data, level, lang, within,
+                                                       scheme=scheme or None)})
 
 
 @router.get("/sources", summary="Sources, licences, boundary vintages and indicator definitions")

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from ...schemes import BUNDLED
 from .. import views
 from ..deps import DataDep, LangDep, render
 
@@ -14,14 +15,12 @@ router = APIRouter(include_in_schema=False)
 @router.get("/signalen")
 def warning_page(request: Request, data: DataDep, lang: LangDep,
                  level: Literal["gemeente", "wijk", "buurt"] = "wijk",
-                 gemeente: Annotated[str | None, Query(max_length=12)] = None):
-    table, missing = None, False
-    try:
-        table = views.warning_table(data, level, lang, gemeente or None)
-    except ImportError:
-        missing = True
-    if table is None:
-        missing = True
-    return render(request, "warning.html", {"w": table, "missing": missing, "level": level,
+                 gemeente: Annotated[str | None, Query(max_length=12)] = None,
+                 page: Annotated[int, Query(ge=1, le=10000)] = 1,
+                 maatstaf: Annotated[str | None, Query(max_length=40)] = None):
+    table = views.warning_table(data, level, lang, gemeente or None, page=page,
+                                scheme=maatstaf or None)
+    return render(request, "warning.html", {"w": table, "level": level,
                                             "gemeente": gemeente or "",
-                                            "gemeenten": data.gemeenten()}, language=lang)
+                                            "gemeenten": data.gemeenten(),
+                                            "schemes": BUNDLED[1:]}, language=lang)
