@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -148,8 +148,11 @@ class Runner:
         ingested = entry.setdefault("ingested", {})
         if ingested.get(where) == entry["sha256"] and self.store.path.is_file():
             return  # this very file is in this store already
-        options: dict[str, object] = {"vintage": item.vintage}
-        if item.kind == "boundary":
+        options: dict[str, Any] = {"vintage": item.vintage}
+        if item.kind == "table":
+            # a table without a Perioden column (the Kerncijfers) holds its item's year
+            options["period"] = str(item.year)
+        else:
             options["source_id"] = f"pdok-{item.level}-{item.year}" + (
                 f"-{item.where[0][1]}" if item.where else "")
         outcome.report = ingest([path], self.store, catalog=self.catalog,

@@ -20,7 +20,6 @@ the year being fetched.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -33,7 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .. import yamlsafe
 from ..errors import WijkkompasError
 
-LEVELS = ("gemeente", "wijk", "buurt")
+Level = Literal["gemeente", "wijk", "buurt"]
+LEVELS: tuple[Level, ...] = ("gemeente", "wijk", "buurt")
 PREFIX = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}
 PRESETS_ENV = "WIJKKOMPAS_PRESETS"
 _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
@@ -281,7 +281,7 @@ def plan(preset: Preset, years: list[int] | None = None, level: str | None = Non
     years = years if years is not None else parse_years(preset.years)
     if level is not None and level not in LEVELS:
         raise PresetError(f"--level {level!r}: choose gemeente, wijk or buurt")
-    levels = [level] if level else list(preset.levels)
+    levels: list[str] = [level] if level else list(preset.levels)
     items: list[Item] = []
     for spec in preset.tables:
         items.extend(_table_items(spec, years, levels, preset.gemeenten))
@@ -349,7 +349,8 @@ def _boundary_items(spec: BoundarySpec, years: list[int], levels: list[str],
         for level in levels:
             if level not in service.collections:
                 continue
-            wheres = [(("gemeentecode", g),) for g in gemeenten] or [()]
+            wheres: list[tuple[tuple[str, str], ...]] = [
+                (("gemeentecode", g),) for g in gemeenten] or [()]
             for where in wheres:
                 suffix = f"-{where[0][1]}" if where else ""
                 size = spec.size_mb[level] / (GEMEENTEN if where else 1)

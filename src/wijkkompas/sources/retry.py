@@ -20,6 +20,10 @@ import httpx
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at call time, so a test may replace time.sleep
+
+
 @dataclass(frozen=True)
 class Retry:
     """How often and how patiently to ask again. ``Retry(tries=1)`` never retries."""
@@ -27,7 +31,7 @@ class Retry:
     tries: int = 4
     base: float = 1.0
     cap: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = field(default=_sleep, compare=False)
 
     def __post_init__(self) -> None:
         if self.tries < 1:
