@@ -106,11 +106,10 @@ class BoundaryService(_Strict):
     url: str = Field(pattern=r"^https?://")
     collections: dict[Literal["gemeente", "wijk", "buurt"], str]
 
-    @field_validator("years")
+    @field_validator("years", mode="before")
     @classmethod
-    def _years(cls, value: str) -> str:
-        parse_years(value)
-        return value
+    def _years(cls, value: object) -> str:
+        return _checked_years(value)
 
 
 class BoundarySpec(_Strict):
@@ -139,11 +138,10 @@ class Preset(_Strict):
                                  "such as GM0518)")
         return value
 
-    @field_validator("years")
+    @field_validator("years", mode="before")
     @classmethod
-    def _years(cls, value: str) -> str:
-        parse_years(value)
-        return value
+    def _years(cls, value: object) -> str:
+        return _checked_years(value)
 
     @model_validator(mode="after")
     def _something(self) -> Preset:
@@ -203,6 +201,18 @@ def parse_years(text: str | int) -> list[int]:
             raise PresetError(f"years {text!r}: not plausible years")
         years.extend(range(first, last + 1))
     return sorted(set(years))
+
+
+def _checked_years(value: object) -> str:
+    """A preset's ``years`` (``2020``, ``"2013-2024"``) as text, or ValueError in words."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("expected a year (2019), a range (\"2013-2024\") or years "
+                         "separated by commas")
+    try:
+        parse_years(value)
+    except PresetError as exc:
+        raise ValueError(str(exc)) from None
+    return str(value)
 
 
 # -- finding and loading --------------------------------------------------------------
