@@ -281,6 +281,16 @@ def test_plan_restricts_to_one_level_and_gemeente():
     [layer] = [i for i in items if i.kind == "boundary"]
     assert (layer.level, layer.collection, layer.where) == (
         "wijk", "wijken", (("gemeentecode", "GM0518"),))
+    # youth care is published per wijk: not fetched for buurten, unfiltered for its levels
+    assert not [i for i in presets.plan(landelijk, [2023], "buurt") if i.name == "jeugdzorg"]
+    [youth] = [i for i in presets.plan(landelijk, [2023]) if i.name == "jeugdzorg"]
+    assert (youth.table, youth.filter) == ("85685NED", "")
+    # 2021's boundaries come from PDOK's WFS, 2022 on from the per-year OGC API
+    layers = {(i.year, i.level): i for i in presets.plan(landelijk, [2021, 2022])
+              if i.kind == "boundary"}
+    assert (layers[2021, "buurt"].protocol, layers[2021, "buurt"].collection) == (
+        "wfs", "cbs_buurten_2021")
+    assert layers[2022, "buurt"].url == "https://api.pdok.nl/cbs/wijken-en-buurten-2022/ogc/v1"
 
 
 def test_gemeente_filter_reaches_the_api(tmp_path, api, proef):

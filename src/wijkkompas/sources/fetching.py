@@ -106,7 +106,8 @@ class Runner:
             same = bool(entry.get("fetched")) and path.is_file()
             status = "unchanged" if same else "fetched"
             if not same:
-                path = pdok.fetch_layer(
+                fetch_layer = pdok.fetch_wfs_layer if item.protocol == "wfs" else pdok.fetch_layer
+                path = fetch_layer(
                     item.url, item.collection, folder, level=item.level, year=item.year,
                     cache_dir=self.cache_dir, client=self.client, retry=self.retry,
                     where=dict(item.where) or None,

@@ -13,6 +13,14 @@ which is then named in the file's ``crs`` member so that the reader does not rep
 twice. ``where=`` adds property filters (``gemeentecode=GM0518``: one gemeente).
 Pages are cached on disk like the OData answers (an interrupted download resumes) and
 retried like them (:mod:`wijkkompas.sources.retry`).
+
+:func:`fetch_wfs_layer` does the same through PDOK's older WFS 2.0 services
+(``service.pdok.nl/cbs/wijkenbuurten/{year}/wfs/v1_0``, type names such as
+``cbs_buurten_2021``) for years without an OGC API: ``GetFeature`` with
+``outputFormat=application/json``, ``srsName=EPSG:28992`` (RD New, so that no axis
+order is in doubt) and pages of ``count`` features from ``startIndex`` until a page
+comes back short. ``where=`` is applied to the features' properties after download
+(a WFS filter needs FES XML).
 """
 from __future__ import annotations
 
@@ -76,12 +84,55 @@ def fetch_layer(service: str, collection: str, dest: Path | str, *, level: str, 
     if not features:
         raise PDOKError(f"{items_url(service, collection, limit=limit, crs=crs, where=where)}: "
                         "the collection has no features" + (" (for this filter)" if where else ""))
+    return _write(features, Path(dest), level, year, crs)
+
+
+def wfs_url(service: str, type_name: str, *, start: int, count: int = PAGE_SIZE) -> str:
+    params = {"service": "WFS", "version": "2.0.0", "request": "GetFeature",
+              "typeNames": type_name, "outputFormat": "application/json",
+              "srsName": "EPSG:28992", "count": str(count), "startIndex": str(start)}
+    return f"{service.rstrip('/').split('?')[0]}?{urlencode(params)}"
+
+
+def fetch_wfs_layer(service: str, type_name: str, dest: Path | str, *, level: str, year: int,
+                    cache_dir: Path | str | None = None, client: httpx.Client | None = None,
+                    retry: Retry = NO_RETRY, where: dict[str, str] | None = None,
+                    count: int = PAGE_SIZE,
+                    progress: Callable[[int, int | None], None] | None = None) -> Path:
+    """Every feature of one WFS feature type, as ``<dest>/<level>_<year>.geojson`` in RD New."""
+    cache = Path(cache_dir) / "pdok" if cache_dir is not None else None
+    features: list[dict] = []
+    for number in range(MAX_PAGES):
+        url = wfs_url(service, type_name, start=number * count, count=count)
+        page = _page(url, cache, client, retry)
+        batch = page.get("features")
+        if not isinstance(batch, list):
+            raise PDOKError(f"{url}: unexpected answer, no 'features' list")
+        features.extend(batch)
+        expected = page.get("numberMatched")
+        if progress is not None:
+            progress(len(features), expected if isinstance(expected, int) else None)
+        if len(batch) < count:
+            break
+    else:
+        raise PDOKError(f"{service}: more than {MAX_PAGES} pages of {type_name}; stopped")
+    if where:
+        features = [f for f in features
+                    if all(str((f.get("properties") or {}).get(k, "")).strip() == v
+                           for k, v in where.items())]
+    if not features:
+        raise PDOKError(f"{wfs_url(service, type_name, start=0, count=count)}: the feature type "
+                        "has no features" + (" (for this filter)" if where else ""))
+    return _write(features, Path(dest), level, year, RD_NEW_URI)
+
+
+def _write(features: list[dict], dest: Path, level: str, year: int, crs: str | None) -> Path:
     document: dict = {"type": "FeatureCollection", "name": f"{level}_{year}",
                       "features": features}
     if crs and crs != "http://www.opengis.net/def/crs/OGC/1.3/CRS84":
         epsg = crs.rstrip("/").rsplit("/", 1)[-1]
         document["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{epsg}"}}
-    target = Path(dest) / f"{level}_{year}.geojson"
+    target = dest / f"{level}_{year}.geojson"
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".geojson.tmp")
     temporary.write_text(json.dumps(document), encoding="utf-8")
@@ -127,4 +178,4 @@ def _page(url: str, cache: Path | None, client: httpx.Client | None, retry: Retr
     return document
 
 
-__all__ = ["fetch_layer", "items_url", "PDOKError", "PAGE_SIZE", "RD_NEW_URI"]
+__all__ = ["fetch_layer", "fetch_wfs_layer", "items_url", "wfs_url", "PDOKError", "PAGE_SIZE", "RD_NEW_URI"]

@@ -67,6 +67,7 @@ class TableSpec(_Strict):
     filter: str | None = None
     base_url: str | None = None              # another OData v3 service (politie: dataderden)
     each_year: bool = False                  # fetch ``table:`` once per year ({year} filter)
+    levels: list[Level] = list(LEVELS)       # the levels the table holds
     publisher: str = "CBS"
     licence: str = "CC BY 4.0"
 
@@ -104,6 +105,7 @@ class BoundaryService(_Strict):
 
     years: str                                # "2023" or "2013-2022"
     url: str = Field(pattern=r"^https?://")
+    protocol: Literal["ogcapi", "wfs"] = "ogcapi"
     collections: dict[Literal["gemeente", "wijk", "buurt"], str]
 
     @field_validator("years", mode="before")
@@ -168,6 +170,7 @@ class Item:
     base_url: str = ""    # OData v3 service, "" for the default
     level: str = ""       # for boundaries
     url: str = ""         # PDOK service, for boundaries
+    protocol: str = ""    # "ogcapi" or "wfs", for boundaries
     collection: str = ""
     where: tuple[tuple[str, str], ...] = ()
 
@@ -303,8 +306,6 @@ def plan(preset: Preset, years: list[int] | None = None, level: str | None = Non
 def _geo_filter(levels: list[str], gemeenten: list[str]) -> str:
     prefixes = [PREFIX[lv] + (g[2:] if g else "") for lv in levels
                 for g in (gemeenten or [""])]
-    if set(levels) == set(LEVELS) and not gemeenten:
-        return ""  # everything: the country's row too
     return " or ".join(f"startswith({{geo}},'{p}')" for p in prefixes)
 
 
@@ -317,8 +318,14 @@ def _combine(*parts: str) -> str:
 
 def _table_items(spec: TableSpec, years: list[int], levels: list[str],
                  gemeenten: list[str]) -> list[Item]:
-    geo = _geo_filter(levels, gemeenten)
-    share = sum(LEVEL_SHARE[lv] for lv in levels) if set(levels) != set(LEVELS) else 1.0
+    levels = [lv for lv in levels if lv in spec.levels]
+    if not levels:
+        return []  # the table holds none of the levels asked (youth care has no buurten)
+    # every level the table has and no gemeenten: no filter (keeps the country's row)
+    whole = set(levels) == set(spec.levels) and not gemeenten
+    geo = "" if whole else _geo_filter(levels, gemeenten)
+    share = (sum(LEVEL_SHARE[lv] for lv in levels)
+             / sum(LEVEL_SHARE[lv] for lv in spec.levels))
     share *= len(gemeenten) / GEMEENTEN if gemeenten else 1.0
     spec = spec.model_copy(update={"size_mb": round(spec.size_mb * share, 2)})
     out = []
@@ -365,7 +372,7 @@ def _boundary_items(spec: BoundarySpec, years: list[int], levels: list[str],
                 suffix = f"-{where[0][1]}" if where else ""
                 size = spec.size_mb[level] / (GEMEENTEN if where else 1)
                 out.append(Item("boundary", "grenzen" + suffix, year, year, round(size, 2),
-                                level=level,
+                                level=level, protocol=service.protocol,
                                 url=service.url.replace("{year}", str(year)),
                                 collection=service.collections[level].replace("{year}",
                                                                              str(year)),
