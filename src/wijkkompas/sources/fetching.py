@@ -80,9 +80,10 @@ class Runner:
             try:
                 outcome = self._one(item, state)
             except WijkkompasError as exc:
-                outcome = Outcome(item, "failed", message=str(exc))
+                outcome = Outcome(item, "failed", message=_one_line(str(exc)))
             except (OSError, ValueError) as exc:  # a disk or data problem of this item only
-                outcome = Outcome(item, "failed", message=f"{type(exc).__name__}: {exc}")
+                outcome = Outcome(item, "failed",
+                                  message=_one_line(f"{type(exc).__name__}: {exc}"))
             self._write_state(state)
             outcomes.append(outcome)
             self.hooks.done(outcome)
@@ -178,6 +179,10 @@ class Runner:
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
         temporary.replace(path)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def failed(outcomes: list[Outcome]) -> list[Outcome]:

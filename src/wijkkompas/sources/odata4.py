@@ -51,8 +51,7 @@ def fetch(table: str, dest_dir: Path | str, cache_dir: Path | str | None = None,
         key = str(dimension["Identifier"])
         codes[key] = {str(r.get("Identifier", "")).strip(): str(r.get("Title", "")).strip()
                       for r in api.get_all(api.url(table, f"{key}Codes"), link=NEXT)}
-    geo = next((str(d["Identifier"]) for d in dimensions if d.get("Kind") == "GeoDimension"),
-               None)
+    geo = _geo_dimension(dimensions)
     query = resolve_filter(row_filter, geo, table)
     url = api.url(table, "Observations") + (f"?$filter={quote(query)}" if query else "")
     done = 0
@@ -81,7 +80,7 @@ def fetch(table: str, dest_dir: Path | str, cache_dir: Path | str | None = None,
         "filter": query or "",
         "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
         "dimensions": {str(d["Identifier"]): {
-            "title": d.get("Title", ""), "type": d.get("Kind", ""),
+            "title": d.get("Title", ""), "type": d.get("Kind") or d.get("Type", ""),
             "values": codes.get(str(d["Identifier"]), {})} for d in dimensions},
         "topics": {names[str(m["Identifier"])]: {
             "title": m.get("Title", ""), "unit": m.get("Unit", ""),
@@ -123,6 +122,19 @@ def modified(table: str, client: httpx.Client | None = None, *, base_url: str = 
     """The table's ``Modified`` date on the v4 service."""
     api = ODataClient(None, client, base_url, retry=retry, service="CBS OData v4 service")
     return str(properties(api, table).get("Modified", ""))
+
+
+REGION_DIMENSIONS = ("WijkenEnBuurten", "RegioS", "Regios", "Wijken", "Gemeenten")
+
+
+def _geo_dimension(dimensions: list[dict]) -> str | None:
+    """The region dimension: ``Kind`` ``GeoDimension`` (``Type`` in some answers), else
+    one of CBS's usual region dimension names."""
+    for dimension in dimensions:
+        if (dimension.get("Kind") or dimension.get("Type")) == "GeoDimension":
+            return str(dimension["Identifier"])
+    names = {str(d["Identifier"]) for d in dimensions}
+    return next((n for n in REGION_DIMENSIONS if n in names), None)
 
 
 def _measure_columns(measures: list[dict]) -> dict[str, str]:
