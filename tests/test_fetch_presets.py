@@ -342,6 +342,7 @@ def test_bad_user_preset_is_a_clear_error(tmp_path, monkeypatch):
     (["fetch", "--preset", "landelijk", "--years", "2024-2013", "--dry-run"], "comes after"),
     (["fetch", "--preset", "landelijk", "--level", "straat", "--dry-run"], "--level 'straat'"),
     (["fetch", "85984NED", "--years", "2020"], "go with --preset"),
+    (["fetch", "--preset", "landelijk", "--vintage", "2020", "--dry-run"], "--vintage goes with"),
 ])
 def test_bad_command_lines_are_clear_errors(args, says, tmp_path, monkeypatch):
     monkeypatch.setenv("WIJKKOMPAS_PRESETS", str(tmp_path))

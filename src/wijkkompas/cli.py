@@ -180,6 +180,9 @@ def fetch(
             raise WijkkompasError("give exactly one of a TABLE_ID (e.g. 85984NED) and "
                                   "--preset NAME (see wijkkompas fetch --list-presets)")
         if preset is not None:
+            if vintage is not None:
+                raise WijkkompasError("--vintage goes with a TABLE_ID; a preset names the "
+                                      "vintage of each of its tables")
             _fetch_preset(preset, years, level, dry_run, dest, store, load, on_conflict)
             return
         assert table_id is not None
