@@ -81,6 +81,8 @@ class Api:
         self.calls[key] += 1
         if self.fail.get(key):
             return self.fail[key].pop(0)
+        if "$skip" in str(url) and self.fail.get((key[0], key[1] + "?$skip")):
+            return self.fail[(key[0], key[1] + "?$skip")].pop(0)
         if url.host == "api.pdok.nl":
             return _json(FETCH / "pdok" / f"wijken_{key[1]}.json")
         table, endpoint = key
@@ -215,11 +217,27 @@ def test_a_table_failing_every_try_is_reported_and_the_others_land(tmp_path, api
     assert not _values(store, "inwoners", 2024)  # nothing of the failed table
     assert _values(store, "inwoners", 2020) == {"GM1680": 25445, "GM0518": 545838}
     assert not (tmp_path / "downloads" / "kwb/2024/85984NED" / "85984NED.csv").exists()
-    # a later run fetches what is missing: the first page comes from the cache
+    # a later run fetches what is missing
     outcomes = _runner(tmp_path, api).run(presets.plan(proef))
     assert [o.status for o in outcomes] == ["unchanged", "fetched", "unchanged", "unchanged"]
     assert sorted(_values(store, "inwoners", 2024)) == [
         "GM0518", "GM1680", "WK051836", "WK168000", "WK168001", "WK168002"]
+
+
+def test_an_interrupted_table_resumes_from_the_pages_it_has(tmp_path, api, proef):
+    # page 2 of the 2024 table fails every try: page 1 is on disk, nothing is ingested
+    api.fail[("85984NED", "TypedDataSet?$skip")] = [httpx.Response(503)] * 3
+    items = [i for i in presets.plan(proef) if i.table == "85984NED"]
+    [outcome] = _runner(tmp_path, api).run(items)
+    assert outcome.status == "failed" and "$skip=3" in outcome.message
+    assert not (tmp_path / "store").exists()  # nothing ingested, no store made
+    assert api.count("85984NED", "TypedDataSet") == 4  # page 1, then page 2 three times
+    [outcome] = _runner(tmp_path, api).run(items)
+    assert outcome.status == "fetched"
+    # page 1 (and the metadata) came from the cache; only page 2 was asked again
+    assert api.count("85984NED", "TypedDataSet") == 5
+    assert api.count("85984NED", "DataProperties") == 1
+    assert len(_values(Store(tmp_path / "store"), "inwoners", 2024)) == 6
 
 
 def test_timeouts_are_retried(tmp_path, api, proef):
