@@ -401,3 +401,21 @@ def test_single_table_fetch_still_works(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d" / "50090NED.csv").is_file()
     assert os.path.isdir(tmp_path / "s")
+
+
+def test_fetch_of_one_kerncijfers_table_knows_its_year(tmp_path, monkeypatch):
+    # the Kerncijfers have no Perioden column: the metadata carries the table's year, so
+    # `wijkkompas fetch 85984NED` (the hint printed for unnamed areas) ingests
+    import respx
+
+    monkeypatch.setenv("WIJKKOMPAS_CACHE", str(tmp_path / "cache"))
+    api = Api()
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route().mock(side_effect=api.handle)
+        result = CliRunner().invoke(app, ["fetch", "85984NED", "--dest", str(tmp_path / "d"),
+                                          "--store", str(tmp_path / "s")],
+                                    env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "d" / "85984NED.metadata.json").read_text("utf-8"))
+    assert meta["period"] == "2024"
+    assert _values(Store(tmp_path / "s"), "inwoners", 2024)["WK051836"] == 21555

@@ -248,6 +248,13 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
     }
     if vintage is not None:
         metadata["vintage"] = int(vintage)
+    if not any(d.get("Type") == "TimeDimension" for d in dimensions):
+        # a one-year table (the Kerncijfers have no Perioden): its year, where known
+        from .statline import KWB_TABLES
+
+        year = {t: y for y, t in KWB_TABLES.items()}.get(table)
+        if year is not None:
+            metadata["period"] = str(year)
     return write_table(Path(dest_dir), table, rows, metadata)
 
 
