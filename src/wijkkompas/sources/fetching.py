@@ -107,12 +107,7 @@ class Runner:
             same = bool(entry.get("fetched")) and path.is_file()
             status = "unchanged" if same else "fetched"
             if not same:
-                fetch_layer = pdok.fetch_wfs_layer if item.protocol == "wfs" else pdok.fetch_layer
-                path = fetch_layer(
-                    item.url, item.collection, folder, level=item.level, year=item.year,
-                    cache_dir=self.cache_dir, client=self.client, retry=self.retry,
-                    where=dict(item.where) or None,
-                    progress=lambda done, total: self.hooks.progress(item, done, total))
+                path = self._download_layer(item, folder)
                 entry = {"fetched": True}
         entry["file"] = str(path)
         entry["sha256"] = file_sha256(path)
@@ -141,6 +136,22 @@ class Runner:
             row_filter=item.filter or None, vintage=item.vintage,
             namespace=f"{item.table}/{namespace}",
             progress=lambda done, total: self.hooks.progress(item, done, total))
+
+    def _download_layer(self, item: Item, folder: Path) -> Path:
+        where = dict(item.where) or None
+
+        def progress(done: int, total: int | None) -> None:
+            self.hooks.progress(item, done, total)
+
+        if item.protocol == "wfs":
+            return pdok.fetch_wfs_layer(item.url, item.collection, folder, level=item.level,
+                                        year=item.year, cache_dir=self.cache_dir,
+                                        client=self.client, retry=self.retry, where=where,
+                                        progress=progress)
+        return pdok.fetch_layer(item.url, item.collection, folder, level=item.level,
+                                year=item.year, cache_dir=self.cache_dir, client=self.client,
+                                retry=self.retry, where=where, crs=item.crs or None,
+                                progress=progress)
 
     def _ingest(self, item: Item, path: Path, entry: dict, outcome: Outcome) -> None:
         from ..ingest import ingest

@@ -116,7 +116,7 @@ class BoundaryService(_Strict):
 
 class BoundarySpec(_Strict):
     size_mb: dict[Literal["gemeente", "wijk", "buurt"], float]
-    crs: str | None = None
+    crs: str | None = None       # e.g. http://www.opengis.net/def/crs/EPSG/0/28992 (OGC API)
     services: list[BoundaryService] = Field(min_length=1)
     publisher: str = "CBS / PDOK"
     licence: str = "CC BY 4.0"
@@ -171,6 +171,7 @@ class Item:
     level: str = ""       # for boundaries
     url: str = ""         # PDOK service, for boundaries
     protocol: str = ""    # "ogcapi" or "wfs", for boundaries
+    crs: str = ""         # CRS asked of an OGC API ("": its default, CRS84)
     collection: str = ""
     where: tuple[tuple[str, str], ...] = ()
 
@@ -372,7 +373,7 @@ def _boundary_items(spec: BoundarySpec, years: list[int], levels: list[str],
                 suffix = f"-{where[0][1]}" if where else ""
                 size = spec.size_mb[level] / (GEMEENTEN if where else 1)
                 out.append(Item("boundary", "grenzen" + suffix, year, year, round(size, 2),
-                                level=level, protocol=service.protocol,
+                                level=level, protocol=service.protocol, crs=spec.crs or "",
                                 url=service.url.replace("{year}", str(year)),
                                 collection=service.collections[level].replace("{year}",
                                                                              str(year)),
