@@ -85,8 +85,12 @@ def test_cached_table_is_available_offline(api, tmp_path):
 def test_unknown_table_is_a_clear_error(tmp_path):
     with respx.mock() as mock:
         mock.get(f"{BASE_URL}/99999NED/TableInfos").mock(return_value=httpx.Response(404))
-        with pytest.raises(ODataError, match="not found.*table id"):
+        # a table v3 does not know is asked of the v4 service before giving up
+        v4 = mock.get("https://datasets.cbs.nl/odata/v1/CBS/99999NED/Properties").mock(
+            return_value=httpx.Response(404))
+        with pytest.raises(ODataError, match="not found.*v4 service nor from the v3 API.*table id"):
             fetch("99999NED", tmp_path)
+        assert v4.called
     assert not (tmp_path / "99999NED.csv").exists()
 
 

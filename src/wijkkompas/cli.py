@@ -142,26 +142,155 @@ def ingest(
 
 @app.command()
 def fetch(
-    table_id: Annotated[str, typer.Argument(help="CBS StatLine table id, e.g. 85984NED.")],
-    dest: Annotated[Path, typer.Option(help="Folder for the downloaded file.")] = Path("."),
+    table_id: Annotated[str | None, typer.Argument(
+        help="CBS StatLine table id, e.g. 85984NED (or use --preset).")] = None,
+    preset: Annotated[str | None, typer.Option(
+        help="Fetch a preset's tables and boundaries (e.g. landelijk), or a preset file.")] = None,
+    years: Annotated[str | None, typer.Option(
+        help="With --preset: years, e.g. 2013-2024 or 2020,2022 (default: the preset's).")] = None,
+    level: Annotated[str | None, typer.Option(
+        help="With --preset: only buurt, wijk or gemeente rows and boundaries.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="With --preset: list what would be fetched, fetch nothing.")] = False,
+    list_presets: Annotated[bool, typer.Option(
+        "--list-presets", help="List the presets (bundled and your own) and stop.")] = False,
+    dest: Annotated[Path | None, typer.Option(
+        help="Folder for the downloaded files (default: the current folder; with --preset "
+             "<store>/downloads/<preset>).")] = None,
     store: StoreOption = None,
     load: Annotated[bool, typer.Option(
         "--ingest/--no-ingest", help="Load it into the store after downloading.")] = True,
     vintage: Annotated[int | None, typer.Option(help="Boundary vintage of the table's codes.")] = None,
+    on_conflict: Annotated[str | None, typer.Option(
+        help="When a figure differs from the store's: error, keep or replace (default: error; "
+             "replace with --preset, as CBS revised the table).")] = None,
 ) -> None:
-    """Download a CBS StatLine table through the OData API (cached on disk) and load it."""
+    """Download CBS StatLine tables (cached on disk, retried) and load them: one table by id,
+    or a preset such as the national monitor (wijkkompas fetch --preset landelijk)."""
     from . import config
     from .ingest import ingest as run
     from .sources.odata import fetch as download
+    from .sources.retry import Retry
 
     try:
-        path = download(table_id, dest, cache_dir=config.cache_dir())
+        if list_presets:
+            _list_presets()
+            return
+        if (table_id is None) == (preset is None):
+            raise WijkkompasError("give exactly one of a TABLE_ID (e.g. 85984NED) and "
+                                  "--preset NAME (see wijkkompas fetch --list-presets)")
+        if preset is not None:
+            if vintage is not None:
+                raise WijkkompasError("--vintage goes with a TABLE_ID; a preset names the "
+                                      "vintage of each of its tables")
+            _fetch_preset(preset, years, level, dry_run, dest, store, load, on_conflict)
+            return
+        assert table_id is not None
+        if years or level or dry_run:
+            raise WijkkompasError("--years, --level and --dry-run go with --preset")
+        with _progress() as bar:
+            task = bar.add_task(f"fetch {table_id}", total=None)
+            path = download(table_id, dest or Path("."), cache_dir=config.cache_dir(),
+                            retry=Retry(),
+                            progress=lambda done, total: bar.update(task, completed=done,
+                                                                    total=total))
         console.print(f"downloaded {table_id} to {path}")
         if load:
             options: dict[str, Any] = {"vintage": vintage} if vintage else {}
-            _print_report(run([path], Store(store), **options))
+            _print_report(run([path], Store(store), on_conflict=on_conflict or "error",
+                              **options))
     except WijkkompasError as exc:
         _fail(exc)
+
+
+def _list_presets() -> None:
+    from .sources import presets
+
+    table = Table("preset", "origin", "years", "description", title="Presets",
+                  title_justify="left")
+    for name, origin, path in presets.available():
+        try:
+            one = presets.load_file(path)
+            table.add_row(name, origin, one.years, one.description)
+        except WijkkompasError as exc:
+            table.add_row(name, origin, "", f"invalid: {exc}")
+    console.print(table)
+    console.print(f"Your own presets: YAML files in {presets.user_dir()} "
+                  f"(${presets.PRESETS_ENV}).", highlight=False)
+
+
+def _fetch_preset(name: str, years: str | None, level: str | None, dry_run: bool,
+                  dest: Path | None, store: Path | None, load: bool,
+                  on_conflict: str | None) -> None:
+    from . import config
+    from .sources import presets
+    from .sources.fetching import Hooks, Runner, failed
+
+    chosen = presets.load(name)
+    items = presets.plan(chosen, presets.parse_years(years) if years else None, level)
+    if not items:
+        raise WijkkompasError(f"preset {chosen.name}: nothing to fetch for these years"
+                              + (f" and level {level}" if level else ""))
+    if dry_run:
+        _print_plan(chosen.name, items)
+        return
+    target = dest or config.store_dir(store) / "downloads" / chosen.name
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def start(item) -> None:
+            tasks[item.key] = bar.add_task(item.label, total=None)
+
+        def progress(item, done: int, total: int | None) -> None:
+            bar.update(tasks[item.key], completed=done, total=total)
+
+        def done(outcome) -> None:
+            bar.remove_task(tasks.pop(outcome.item.key))
+            _say_outcome(outcome)
+
+        runner = Runner(target, Store(store) if load else None, cache_dir=config.cache_dir(),
+                        on_conflict=on_conflict or "replace",
+                        hooks=Hooks(start=start, progress=progress, done=done))
+        outcomes = runner.run(items)
+    bad = failed(outcomes)
+    console.print(f"{len(outcomes) - len(bad)} of {len(outcomes)} items fetched or up to date "
+                  f"in {target}" + (f"; {len(bad)} failed" if bad else ""), highlight=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+def _say_outcome(outcome) -> None:
+    item = outcome.item
+    if outcome.status == "failed":
+        errors.print(f"[bold red]failed:[/] {escape(item.label)}: {escape(outcome.message)}",
+                     highlight=False)
+        return
+    loaded = ""
+    if outcome.report is not None:
+        added = sum(f.added + f.replaced for f in outcome.report.files)
+        loaded = f", ingested ({added} figures added or replaced)"
+    console.print(f"{outcome.status}: {escape(item.label)}{loaded}", highlight=False)
+
+
+def _print_plan(name: str, items) -> None:
+    from .sources.presets import total_mb
+
+    table = Table("kind", "what", "year", "vintage", "source", "disk (MB)",
+                  title=f"Preset {name}: dry run, nothing fetched", title_justify="left")
+    table.columns[4].overflow = "fold"
+    for item in items:
+        if item.kind == "table":
+            source = (item.base_url or "CBS OData") + (f" $filter={item.filter}"
+                                                       if item.filter else "")
+            table.add_row(item.name, item.table, str(item.year), str(item.vintage), source,
+                          _number(item.size_mb, 1))
+        else:
+            where = "".join(f" {k}={v}" for k, v in item.where)
+            table.add_row("grenzen", f"{item.level} ({item.collection})", str(item.year),
+                          str(item.vintage), item.url + where, _number(item.size_mb, 1))
+    console.print(table)
+    console.print(f"{len(items)} items, about {_number(total_mb(items) / 1024, 1)} GB on disk "
+                  "(an estimate: see docs/data.md)", highlight=False)
 
 
 @app.command()

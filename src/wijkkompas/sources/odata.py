@@ -24,7 +24,18 @@ Assumptions about the API (OData v3, JSON):
 
 Every answer is cached on disk under ``cache_dir/odata/<sha256 of the URL>.json`` when a
 cache directory is given, so a second fetch of the same table reads from disk and works
-offline. Nothing here retries: a failed request raises :class:`ODataError` naming the URL.
+offline (``namespace=`` puts a table's answers in a folder of their own, such as one per
+``Modified`` date, so that a table CBS changed is fetched anew; pages already on disk are
+not asked again, so an interrupted download resumes where it stopped). ``retry=`` (a
+:class:`~wijkkompas.sources.retry.Retry`) asks again after 429, 5xx and timeouts; the
+default tries once. A request that fails for good raises :class:`ODataError` naming the
+URL (``status`` holds the HTTP status, if any).
+
+``row_filter=`` is an OData ``$filter`` for the data rows; ``{geo}`` in it stands for the
+table's region dimension (``WijkenEnBuurten``, ``RegioS``...), so a preset can say
+``startswith({geo},'GM0518')`` for any table. A table the v3 API does not know (HTTP 404)
+is asked of CBS's newer OData v4 service (:mod:`wijkkompas.sources.odata4`), which writes
+the same CSV + metadata layout.
 """
 from __future__ import annotations
 
@@ -32,12 +43,16 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 from ..errors import WijkkompasError
+from .retry import NO_RETRY, Retry
+from .retry import get as retried_get
 
 BASE_URL = "https://opendata.cbs.nl/ODataApi/odata"
 TIMEOUT = httpx.Timeout(60.0, connect=15.0)
@@ -45,19 +60,30 @@ _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
 DIMENSION_TYPES = ("Dimension", "GeoDimension", "TimeDimension")
 MAX_PAGES = 10_000  # a guard against a server that keeps sending the same nextLink
 
+# progress of one table: (rows so far, rows expected or None)
+Progress = Callable[[int, int | None], None]
+
 
 class ODataError(WijkkompasError):
     """The CBS OData API could not give what was asked (offline, HTTP error, unknown table)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ODataClient:
     """GET JSON from the OData API, page by page, through an optional disk cache."""
 
     def __init__(self, cache_dir: Path | str | None = None, client: httpx.Client | None = None,
-                 base_url: str = BASE_URL) -> None:
-        self.cache = Path(cache_dir) / "odata" if cache_dir is not None else None
+                 base_url: str = BASE_URL, *, retry: Retry = NO_RETRY,
+                 namespace: str | None = None, service: str = "CBS OData API") -> None:
+        cache = Path(cache_dir) / "odata" if cache_dir is not None else None
+        self.cache = cache / namespace if cache is not None and namespace else cache
         self.client = client
         self.base_url = base_url.rstrip("/")
+        self.retry = retry
+        self.service = service
 
     def url(self, table_id: str, endpoint: str = "") -> str:
         return f"{self.base_url}/{table_id}/{endpoint}" if endpoint else f"{self.base_url}/{table_id}/"
@@ -67,46 +93,53 @@ class ODataClient:
             return None
         return self.cache / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".json")
 
-    def get_json(self, url: str) -> dict:
-        """One answer, from the cache when it is there."""
-        cached = self._cache_file(url)
-        if cached is not None and cached.is_file():
+    def get_json(self, url: str, *, cached: bool = True) -> dict:
+        """One answer, from the cache when it is there (``cached=False``: always asked, and
+        not kept, as for a table's ``Modified`` date)."""
+        cache_file = self._cache_file(url) if cached else None
+        if cache_file is not None and cache_file.is_file():
             try:
-                return json.loads(cached.read_text(encoding="utf-8"))
+                return json.loads(cache_file.read_text(encoding="utf-8"))
             except ValueError:
-                cached.unlink()  # a damaged cache entry is fetched again
-        client = self.client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
-        try:
-            response = client.get(url, headers={"Accept": "application/json"})
-        except httpx.TimeoutException as exc:
-            raise ODataError(f"{url}: no answer from the CBS OData API in time ({exc})") from exc
-        except httpx.TransportError as exc:
-            raise ODataError(f"{url}: cannot reach the CBS OData API; are you offline? "
-                             f"({exc})") from exc
-        finally:
-            if self.client is None:
-                client.close()
+                cache_file.unlink()  # a damaged cache entry is fetched again
+        response = self._get(url)
         if response.status_code == 404:
             raise ODataError(f"{url}: not found (HTTP 404); is the table id right? "
-                             "See https://opendata.cbs.nl/statline/ for table ids")
+                             "See https://opendata.cbs.nl/statline/ for table ids", status=404)
         if response.status_code >= 400:
-            raise ODataError(f"{url}: the CBS OData API answered HTTP {response.status_code} "
-                             f"{response.reason_phrase}")
+            tries = f" (after {self.retry.tries} tries)" if self.retry.tries > 1 else ""
+            raise ODataError(f"{url}: the {self.service} answered HTTP {response.status_code} "
+                             f"{response.reason_phrase}{tries}", status=response.status_code)
         try:
             document = response.json()
         except ValueError as exc:
             raise ODataError(f"{url}: the answer is not JSON ({exc})") from exc
         if not isinstance(document, dict) or not isinstance(document.get("value"), list):
             raise ODataError(f"{url}: unexpected answer, no 'value' list")
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cached.with_suffix(".tmp")
+        if cache_file is not None:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cache_file.with_suffix(".tmp")
             temporary.write_text(json.dumps(document), encoding="utf-8")
-            temporary.replace(cached)  # atomic: a cut-off write never leaves half a file
+            temporary.replace(cache_file)  # atomic: a cut-off write never leaves half a file
         return document
 
-    def get_all(self, url: str) -> list[dict]:
-        """Every row of an endpoint, following ``odata.nextLink`` page by page."""
+    def _get(self, url: str) -> httpx.Response:
+        client = self.client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+        try:
+            return retried_get(client, url, self.retry, headers={"Accept": "application/json"})
+        except httpx.TimeoutException as exc:
+            raise ODataError(f"{url}: no answer from the {self.service} in time ({exc})") from exc
+        except httpx.TransportError as exc:
+            raise ODataError(f"{url}: cannot reach the {self.service}; are you offline? "
+                             f"({exc})") from exc
+        finally:
+            if self.client is None:
+                client.close()
+
+    def get_all(self, url: str, *, link: str = "odata.nextLink",
+                on_page: Callable[[int], None] | None = None) -> list[dict]:
+        """Every row of an endpoint, following the next-page link (``odata.nextLink`` in
+        v3, ``@odata.nextLink`` in v4) page by page; ``on_page(rows)`` after each page."""
         rows: list[dict] = []
         seen: set[str] = set()
         while url:
@@ -115,24 +148,59 @@ class ODataClient:
             seen.add(url)
             document = self.get_json(url)
             rows.extend(document["value"])
-            url = document.get("odata.nextLink") or ""
+            if on_page is not None:
+                on_page(len(document["value"]))
+            url = document.get(link) or ""
         return rows
 
 
+def check_table_id(table_id: str) -> str:
+    """The table id in upper case, or ODataError saying what a table id looks like."""
+    table = str(table_id).strip().upper()
+    if not _TABLE_ID.match(table):
+        raise ODataError(f"{table_id!r} is not a CBS table id (five digits and three letters, "
+                         "such as 85984NED or 50090NED)")
+    return table
+
+
+def table_info(table_id: str, client: httpx.Client | None = None, *, base_url: str = BASE_URL,
+               retry: Retry = NO_RETRY) -> dict:
+    """The table's ``TableInfos`` row, always asked afresh (for its ``Modified`` date)."""
+    table = check_table_id(table_id)
+    api = ODataClient(None, client, base_url, retry=retry)
+    rows = api.get_json(api.url(table, "TableInfos"), cached=False)["value"]
+    if not rows:
+        raise ODataError(f"{api.url(table, 'TableInfos')}: no table information; unknown table?")
+    return rows[0]
+
+
 def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = None,
-          client: httpx.Client | None = None, *, base_url: str = BASE_URL) -> Path:
+          client: httpx.Client | None = None, *, base_url: str = BASE_URL,
+          retry: Retry = NO_RETRY, row_filter: str | None = None, vintage: int | None = None,
+          namespace: str | None = None, v4_url: str | None = None,
+          progress: Progress | None = None) -> Path:
     """Download a CBS table; return the path of ``<dest_dir>/<TABLE>.csv``.
 
     Also writes ``<TABLE>.metadata.json``. ``cache_dir``: keep every answer on disk there
     (``wijkkompas.config.cache_dir()`` is the usual place). ``client``: an
     :class:`httpx.Client` to use (tests pass one that replays recorded answers).
+    ``vintage``: recorded in the metadata as the table's boundary vintage (the reader
+    uses it when it knows nothing better). ``v4_url``: the v4 service to ask when v3
+    answers 404 (default :data:`wijkkompas.sources.odata4.BASE_URL`).
+    Both files are written only after every page has arrived, each atomically.
     """
-    table = str(table_id).strip().upper()
-    if not _TABLE_ID.match(table):
-        raise ODataError(f"{table_id!r} is not a CBS table id (five digits and three letters, "
-                         "such as 85984NED or 50090NED)")
-    api = ODataClient(cache_dir, client, base_url)
-    infos = api.get_all(api.url(table, "TableInfos"))
+    table = check_table_id(table_id)
+    api = ODataClient(cache_dir, client, base_url, retry=retry, namespace=namespace)
+    try:
+        infos = api.get_all(api.url(table, "TableInfos"))
+    except ODataError as exc:
+        if exc.status != 404:
+            raise
+        from . import odata4
+
+        return odata4.fetch(table, dest_dir, cache_dir, client, retry=retry,
+                            row_filter=row_filter, vintage=vintage, namespace=namespace,
+                            base_url=v4_url or odata4.BASE_URL, progress=progress, v3_error=exc)
     if not infos:
         raise ODataError(f"{api.url(table, 'TableInfos')}: no table information; unknown table?")
     info = infos[0]
@@ -144,28 +212,22 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
         key = dimension["Key"]
         titles[key] = {str(r.get("Key", "")).strip(): str(r.get("Title", "")).strip()
                        for r in api.get_all(api.url(table, key))}
-    rows = api.get_all(api.url(table, "TypedDataSet"))
-    if not rows:
-        raise ODataError(f"{api.url(table, 'TypedDataSet')}: the table has no rows")
-
-    # column order: as the API sends it (ID, dimensions, topics), then anything extra
-    columns = list(rows[0].keys())
-    for row in rows[1:]:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    dest = Path(dest_dir)
-    dest.mkdir(parents=True, exist_ok=True)
-    target = dest / f"{table}.csv"
-    temporary = target.with_suffix(".csv.tmp")
-    with open(temporary, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-    temporary.replace(target)
-
     geo = next((d["Key"] for d in dimensions if d.get("Type") == "GeoDimension"), None)
+    query = resolve_filter(row_filter, geo, table)
+    data_url = api.url(table, "TypedDataSet") + (f"?$filter={quote(query)}" if query else "")
+    expected = info.get("RecordCount") if not query else None
+    done = 0
+
+    def page(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, expected if isinstance(expected, int) else None)
+
+    rows = api.get_all(data_url, on_page=page)
+    if not rows:
+        raise ODataError(f"{data_url}: the table has no rows"
+                         + (" (for this filter)" if query else ""))
     metadata = {
         "table": table,
         "title": str(info.get("Title", "")).strip(),
@@ -174,6 +236,8 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
         "summary": str(info.get("Summary", "") or info.get("ShortDescription", "")).strip(),
         "url": f"https://opendata.cbs.nl/statline/#/CBS/nl/dataset/{table}",
         "api": api.url(table),
+        "service": "odata-v3",
+        "filter": query or "",
         "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
         "dimensions": {d["Key"]: {"title": d.get("Title", ""), "type": d.get("Type", ""),
                                   "values": titles.get(d["Key"], {})} for d in dimensions},
@@ -182,8 +246,55 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
         # region names by code: the reader fills the area names from here
         "names": titles.get(geo, {}) if geo else {},
     }
-    (dest / f"{table}.metadata.json").write_text(
-        json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    if vintage is not None:
+        metadata["vintage"] = int(vintage)
+    if not any(d.get("Type") == "TimeDimension" for d in dimensions):
+        # a one-year table (the Kerncijfers have no Perioden): its year, where known
+        from .statline import KWB_TABLES
+
+        year = {t: y for y, t in KWB_TABLES.items()}.get(table)
+        if year is not None:
+            metadata["period"] = str(year)
+    return write_table(Path(dest_dir), table, rows, metadata)
+
+
+def resolve_filter(row_filter: str | None, geo: str | None, table: str) -> str:
+    """The ``$filter`` with ``{geo}`` replaced by the table's region dimension."""
+    if not row_filter:
+        return ""
+    if "{geo}" in row_filter:
+        if geo is None:
+            raise ODataError(f"{table}: the filter {row_filter!r} names the region dimension "
+                             "({geo}), but the table has none")
+        return row_filter.replace("{geo}", geo)
+    return row_filter
+
+
+def write_table(dest: Path, table: str, rows: list[dict], metadata: dict) -> Path:
+    """``<TABLE>.csv`` in the TypedDataSet column layout and ``<TABLE>.metadata.json``,
+    each written to a temporary file first and then moved into place."""
+    # column order: as the API sends it (ID, dimensions, topics), then anything extra
+    columns = list(rows[0].keys())
+    known = set(columns)
+    for row in rows[1:]:
+        for key in row:
+            if key not in known:
+                columns.append(key)
+                known.add(key)
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / f"{table}.csv"
+    temporary = target.with_suffix(".csv.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+    meta_file = dest / f"{table}.metadata.json"
+    meta_temporary = meta_file.with_suffix(".json.tmp")
+    meta_temporary.write_text(json.dumps(metadata, ensure_ascii=False, indent=1),
+                              encoding="utf-8")
+    temporary.replace(target)
+    meta_temporary.replace(meta_file)
     return target
 
 
@@ -197,4 +308,5 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-__all__ = ["fetch", "ODataClient", "ODataError", "BASE_URL"]
+__all__ = ["fetch", "table_info", "write_table", "resolve_filter", "check_table_id",
+           "ODataClient", "ODataError", "BASE_URL"]

@@ -371,7 +371,8 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
     """Read one StatLine file (any dialect above) into observations and areas.
 
     ``vintage``: boundary vintage (indeling year), overrides what is known of the table.
-    ``period``: the period of a table without a ``Perioden`` column (else from the name).
+    ``period``: the period of a table without a ``Perioden`` column (else the metadata
+    sidecar's ``period``, else from the name).
     ``table``: the CBS table id when neither file name, metadata nor columns tell it.
     Other options (for other readers) are ignored.
     """
@@ -388,6 +389,8 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
         frame = frame.mask(frame.apply(lambda s: s.str.strip() == "NA"), "")
 
     codes, valid = _region_codes(frame, layout, file, skipped)
+    if period is None and meta.get("period"):
+        period = str(meta["period"])  # a one-year table fetched by odata.fetch
     period_of, year_of = _periods(frame, layout, valid, period, path, file)
     vintage, table_id = _boundary_vintage(vintage, table_id, meta, path, layout,
                                           year_of[valid], file)

@@ -1,0 +1,389 @@
+"""Fetch presets: which CBS tables and PDOK boundary layers make up a monitor.
+
+A preset is a YAML file (``wijkkompas fetch --preset NAME``). The bundled ones live in
+``sources/presets/`` (``landelijk``: the national monitor); users add their own in the
+folder named by ``$WIJKKOMPAS_PRESETS`` or ``<config dir>/presets``
+(:func:`wijkkompas.config.presets_dir`), where a file with a bundled name wins over the
+bundled one. The file is validated with pydantic; an error names the file and the key
+path (``tables[2].ids.2019``) in words.
+
+:func:`plan` turns a preset, the years and the level asked into the list of
+:class:`Item` s to fetch (table id or boundary layer, year, vintage, expected disk
+space), which ``--dry-run`` prints and :mod:`wijkkompas.sources.fetching` fetches.
+
+Restricting to gemeenten (``gemeenten: [GM0518]``) adds an OData ``$filter`` on the
+table's region dimension (``startswith({geo},'GM0518') or startswith({geo},'WK0518') or
+startswith({geo},'BU0518')``) and a ``gemeentecode`` property filter for the boundaries;
+``--level`` keeps only that level's rows (``startswith({geo},'WK')``) and boundary
+layer. A table entry's own ``filter:`` is added with ``and``; ``{year}`` in it stands for
+the year being fetched.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .. import yamlsafe
+from ..errors import WijkkompasError
+
+Level = Literal["gemeente", "wijk", "buurt"]
+LEVELS: tuple[Level, ...] = ("gemeente", "wijk", "buurt")
+PREFIX = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}
+PRESETS_ENV = "WIJKKOMPAS_PRESETS"
+_TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
+_GEMEENTE = re.compile(r"^GM\d{4}$")
+# disk-space estimates for part of a table: the shares of its rows by level (342
+# gemeenten, 3,393 wijken, 14,574 buurten in 2024) and one gemeente as 1/342 of the country
+LEVEL_SHARE = {"gemeente": 0.02, "wijk": 0.18, "buurt": 0.80}
+GEMEENTEN = 342
+
+
+class PresetError(WijkkompasError):
+    """A preset that cannot be found or is not valid; nothing is fetched."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TableSpec(_Strict):
+    """One CBS table family: one table for all years (``table:``), or one per year
+    (``ids:``, year -> table id)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    kind: str = "table"
+    table: str | None = None
+    ids: dict[int, str] | None = None
+    editions: list[int] | None = None       # a ``table:`` published for these years only
+    vintage: int | Literal["year"]            # the boundary vintage of the codes
+    size_mb: float = Field(gt=0)             # documented estimate of the CSV on disk
+    filter: str | None = None
+    base_url: str | None = None              # another OData v3 service (politie: dataderden)
+    each_year: bool = False                  # fetch ``table:`` once per year ({year} filter)
+    levels: list[Level] = list(LEVELS)       # the levels the table holds
+    publisher: str = "CBS"
+    licence: str = "CC BY 4.0"
+
+    @field_validator("table")
+    @classmethod
+    def _table_id(cls, value: str | None) -> str | None:
+        if value is not None and not _TABLE_ID.match(value):
+            raise ValueError(f"{value!r} is not a CBS table id (such as 85984NED)")
+        return value
+
+    @field_validator("ids")
+    @classmethod
+    def _ids(cls, value: dict[int, str] | None) -> dict[int, str] | None:
+        for year, table in (value or {}).items():
+            if not 1990 <= year <= 2100:
+                raise ValueError(f"year {year} is not plausible")
+            if not _TABLE_ID.match(table):
+                raise ValueError(f"{table!r} (year {year}) is not a CBS table id (such as "
+                                 "85984NED)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableSpec:
+        if (self.table is None) == (self.ids is None):
+            raise ValueError("give exactly one of 'table' (one table id) and 'ids' (a "
+                             "table id per year)")
+        if self.ids is not None and (self.editions or self.each_year):
+            raise ValueError("'editions' and 'each_year' go with 'table', not with 'ids'")
+        return self
+
+
+class BoundaryService(_Strict):
+    """A PDOK OGC API Features service for some years; ``{year}`` in ``url`` and in the
+    collection names stands for the year."""
+
+    years: str                                # "2023" or "2013-2022"
+    url: str = Field(pattern=r"^https?://")
+    protocol: Literal["ogcapi", "wfs"] = "ogcapi"
+    collections: dict[Literal["gemeente", "wijk", "buurt"], str]
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, value: object) -> str:
+        return _checked_years(value)
+
+
+class BoundarySpec(_Strict):
+    size_mb: dict[Literal["gemeente", "wijk", "buurt"], float]
+    crs: str | None = None       # e.g. http://www.opengis.net/def/crs/EPSG/0/28992 (OGC API)
+    services: list[BoundaryService] = Field(min_length=1)
+    publisher: str = "CBS / PDOK"
+    licence: str = "CC BY 4.0"
+
+
+class Preset(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str
+    years: str = "2013-2024"
+    levels: list[Literal["gemeente", "wijk", "buurt"]] = list(LEVELS)
+    gemeenten: list[str] = []
+    tables: list[TableSpec] = []
+    boundaries: BoundarySpec | None = None
+
+    @field_validator("gemeenten")
+    @classmethod
+    def _gemeenten(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not _GEMEENTE.match(code):
+                raise ValueError(f"{code!r} is not a gemeente code (GM and four digits, "
+                                 "such as GM0518)")
+        return value
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, value: object) -> str:
+        return _checked_years(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> Preset:
+        if not self.tables and self.boundaries is None:
+            raise ValueError("a preset needs 'tables', 'boundaries' or both")
+        names = [t.name for t in self.tables]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"table names must differ; used twice: {', '.join(doubled)}")
+        return self
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to fetch: a CBS table or a PDOK boundary layer for one year."""
+
+    kind: Literal["table", "boundary"]
+    name: str             # the table family or "grenzen"
+    year: int
+    vintage: int
+    size_mb: float
+    table: str = ""       # table id, for tables
+    filter: str = ""      # OData $filter ({geo} still unresolved)
+    base_url: str = ""    # OData v3 service, "" for the default
+    level: str = ""       # for boundaries
+    url: str = ""         # PDOK service, for boundaries
+    protocol: str = ""    # "ogcapi" or "wfs", for boundaries
+    crs: str = ""         # CRS asked of an OGC API ("": its default, CRS84)
+    collection: str = ""
+    where: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Unique within a plan; also the item's folder under the destination."""
+        if self.kind == "boundary":
+            return f"{self.name}/{self.level}_{self.year}"
+        return f"{self.name}/{self.year}/{self.table}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "boundary":
+            return f"{self.level} {self.year} ({self.collection})"
+        return f"{self.table} {self.name} {self.year}"
+
+
+def parse_years(text: str | int) -> list[int]:
+    """``2013-2024`` -> [2013, ..., 2024]; ``2019`` -> [2019]; ``2013,2016`` too."""
+    years: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d{4})(?:\s*-\s*(\d{4}))?", part)
+        if not match:
+            raise PresetError(f"years {text!r}: expected a year (2019), a range (2013-2024) "
+                              "or years separated by commas")
+        first, last = int(match[1]), int(match[2] or match[1])
+        if first > last:
+            raise PresetError(f"years {text!r}: {first} comes after {last}")
+        if not 1990 <= first <= last <= 2100:
+            raise PresetError(f"years {text!r}: not plausible years")
+        years.extend(range(first, last + 1))
+    return sorted(set(years))
+
+
+def _checked_years(value: object) -> str:
+    """A preset's ``years`` (``2020``, ``"2013-2024"``) as text, or ValueError in words."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("expected a year (2019), a range (\"2013-2024\") or years "
+                         "separated by commas")
+    try:
+        parse_years(value)
+    except PresetError as exc:
+        raise ValueError(str(exc)) from None
+    return str(value)
+
+
+# -- finding and loading --------------------------------------------------------------
+
+def user_dir() -> Path:
+    from .. import config
+
+    return config.presets_dir()
+
+
+def _bundled() -> dict[str, Path]:
+    folder = resources.files("wijkkompas.sources") / "presets"
+    return {Path(str(f)).stem: Path(str(f)) for f in folder.iterdir()
+            if str(f).endswith((".yaml", ".yml"))}
+
+
+def _user() -> dict[str, Path]:
+    folder = user_dir()
+    if not folder.is_dir():
+        return {}
+    return {f.stem: f for f in sorted(folder.iterdir())
+            if f.suffix in (".yaml", ".yml") and f.is_file()}
+
+
+def available() -> list[tuple[str, str, Path]]:
+    """(name, origin 'bundled' or 'user', file) of every preset, user ones winning."""
+    found = {name: ("bundled", path) for name, path in _bundled().items()}
+    found.update({name: ("user", path) for name, path in _user().items()})
+    return [(name, origin, path) for name, (origin, path) in sorted(found.items())]
+
+
+def load(name_or_path: str | Path) -> Preset:
+    """A preset by name (user folder, then bundled) or by file path."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if text.endswith((".yaml", ".yml")) or candidate.is_file():
+        return load_file(candidate)
+    for name, _origin, path in available():
+        if name == text:
+            return load_file(path)
+    names = ", ".join(n for n, _o, _p in available()) or "none"
+    raise PresetError(f"no preset named {text!r}; the presets are: {names} (user presets "
+                      f"go in {user_dir()}; see wijkkompas fetch --list-presets)")
+
+
+def load_file(path: Path) -> Preset:
+    file = str(path)
+    if not path.is_file():
+        raise PresetError(f"{file}: preset file not found")
+    try:
+        document = yamlsafe.load_file(path)
+    except yaml.YAMLError as exc:
+        raise PresetError(f"{file}: not valid YAML ({exc})") from None
+    if not isinstance(document, dict):
+        raise PresetError(f"{file}: a preset is a YAML mapping with 'name', 'description' "
+                          "and 'tables' and/or 'boundaries'")
+    try:
+        return Preset.model_validate(document)
+    except ValidationError as exc:
+        raise PresetError(f"{file}: " + "; ".join(_say(e) for e in exc.errors())) from None
+
+
+def _say(error) -> str:
+    where = ".".join(str(p) for p in error["loc"])
+    where = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", where) if where else ""
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{where}: {message}" if where else message
+
+
+# -- planning ---------------------------------------------------------------------------
+
+def plan(preset: Preset, years: list[int] | None = None, level: str | None = None) -> list[Item]:
+    """Every table and boundary layer the preset fetches for ``years`` and ``level``."""
+    years = years if years is not None else parse_years(preset.years)
+    if level is not None and level not in LEVELS:
+        raise PresetError(f"--level {level!r}: choose gemeente, wijk or buurt")
+    levels: list[str] = [level] if level else list(preset.levels)
+    items: list[Item] = []
+    for spec in preset.tables:
+        items.extend(_table_items(spec, years, levels, preset.gemeenten))
+    if preset.boundaries is not None:
+        items.extend(_boundary_items(preset.boundaries, years, levels, preset.gemeenten))
+    return items
+
+
+def _geo_filter(levels: list[str], gemeenten: list[str]) -> str:
+    prefixes = [PREFIX[lv] + (g[2:] if g else "") for lv in levels
+                for g in (gemeenten or [""])]
+    return " or ".join(f"startswith({{geo}},'{p}')" for p in prefixes)
+
+
+def _combine(*parts: str) -> str:
+    parts = tuple(p for p in parts if p)
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    return " and ".join(f"({p})" for p in parts)
+
+
+def _table_items(spec: TableSpec, years: list[int], levels: list[str],
+                 gemeenten: list[str]) -> list[Item]:
+    levels = [lv for lv in levels if lv in spec.levels]
+    if not levels:
+        return []  # the table holds none of the levels asked (youth care has no buurten)
+    # every level the table has and no gemeenten: no filter (keeps the country's row)
+    whole = set(levels) == set(spec.levels) and not gemeenten
+    geo = "" if whole else _geo_filter(levels, gemeenten)
+    share = (sum(LEVEL_SHARE[lv] for lv in levels)
+             / sum(LEVEL_SHARE[lv] for lv in spec.levels))
+    share *= len(gemeenten) / GEMEENTEN if gemeenten else 1.0
+    spec = spec.model_copy(update={"size_mb": round(spec.size_mb * share, 2)})
+    out = []
+    if spec.ids is not None:
+        for year in years:
+            if year in spec.ids:
+                vintage = year if spec.vintage == "year" else spec.vintage
+                out.append(Item("table", spec.name, year, vintage, spec.size_mb,
+                                table=spec.ids[year], base_url=spec.base_url or "",
+                                filter=_combine((spec.filter or "").replace("{year}", str(year)),
+                                                geo)))
+        return out
+    assert spec.table is not None
+    wanted = [y for y in years if spec.editions is None or y in spec.editions]
+    if spec.each_year:
+        for year in wanted:
+            vintage = year if spec.vintage == "year" else spec.vintage
+            out.append(Item("table", spec.name, year, vintage, spec.size_mb, table=spec.table,
+                            base_url=spec.base_url or "",
+                            filter=_combine((spec.filter or "").replace("{year}", str(year)),
+                                            geo)))
+    elif wanted:
+        # one table holds every edition: fetched once, under its latest year asked
+        year = max(wanted)
+        vintage = year if spec.vintage == "year" else spec.vintage
+        out.append(Item("table", spec.name, year, vintage, spec.size_mb, table=spec.table,
+                        base_url=spec.base_url or "", filter=_combine(spec.filter or "", geo)))
+    return out
+
+
+def _boundary_items(spec: BoundarySpec, years: list[int], levels: list[str],
+                    gemeenten: list[str]) -> list[Item]:
+    out = []
+    for year in years:
+        service = next((s for s in spec.services if year in parse_years(s.years)), None)
+        if service is None:
+            continue
+        for level in levels:
+            if level not in service.collections:
+                continue
+            wheres: list[tuple[tuple[str, str], ...]] = [
+                (("gemeentecode", g),) for g in gemeenten] or [()]
+            for where in wheres:
+                suffix = f"-{where[0][1]}" if where else ""
+                size = spec.size_mb[level] / (GEMEENTEN if where else 1)
+                out.append(Item("boundary", "grenzen" + suffix, year, year, round(size, 2),
+                                level=level, protocol=service.protocol, crs=spec.crs or "",
+                                url=service.url.replace("{year}", str(year)),
+                                collection=service.collections[level].replace("{year}",
+                                                                             str(year)),
+                                where=where))
+    return out
+
+
+def total_mb(items: list[Item]) -> float:
+    return sum(i.size_mb for i in items)
+
+
+__all__ = ["Preset", "TableSpec", "BoundarySpec", "Item", "PresetError", "available", "load",
+           "load_file", "plan", "parse_years", "total_mb", "PRESETS_ENV", "LEVELS"]
