@@ -508,6 +508,30 @@ def test_bundled_2022_gemeenten_rest_on_five_domains(demo_store, catalog):
     assert any(n.startswith("hoog_risico_angst_depressie left out") for n in wijken.notes)
 
 
+def test_monthly_figures_never_stand_in_for_the_year(demo_store, catalog):
+    """The police table 47022NED comes per month: the gemeente crime of 2022 split into
+    twelve months (the annual figure / 12, as ``2022-01`` .. ``2022-12``) beside the annual
+    figures changes no score; the months are left out and said."""
+    from wijkkompas.analysis.engine import score_frame
+    from wijkkompas.analysis.inputs import Inputs, load_inputs
+
+    scheme = load_scheme(None, catalog)
+    obs, areas = load_inputs(demo_store, scheme)
+    crime = obs[(obs["indicator"] == "misdrijven_totaal") & (obs["period"] == "2022")
+                & obs["area_code"].str.startswith("GM")]
+    assert len(crime) > 300
+    months = pd.concat([crime.assign(period=f"2022-{m:02d}", value=crime["value"] / 12)
+                        for m in range(1, 13)], ignore_index=True)
+    plain = score_frame(Inputs(obs, areas, population=scheme.population), None, catalog,
+                        scheme, level="gemeente", period="2022")
+    mixed = score_frame(Inputs(pd.concat([obs, months], ignore_index=True), areas,
+                               population=scheme.population), None, catalog, scheme,
+                        level="gemeente", period="2022")
+    pd.testing.assert_frame_equal(plain.table, mixed.table)
+    assert any(n.startswith("figures of months, quarters or rolling years are not scored")
+               and "12 periods of misdrijven_totaal" in n for n in mixed.notes)
+
+
 def test_bundled_crime_enters_by_rank(demo_store, catalog):
     """Registered crime per resident enters by its normal scores: the top gemeente on
     crime is at most about 3 standard deviations out, where its raw rate is far more."""

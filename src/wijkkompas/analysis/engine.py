@@ -297,6 +297,11 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     areas_v = inputs.areas_of(vintage)
     frame = scored_areas(inputs, areas_v, vintage, level)
     notes: list[str] = _copy_notes(inputs.copies)
+    if inputs.sub_annual:
+        notes.append(f"figures of months, quarters or rolling years are not scored (a "
+                     f"peiljaar needs a whole year's figure; sum or average them to a year "
+                     f"first): {inputs.sub_annual_periods} periods of "
+                     f"{', '.join(inputs.sub_annual)}")
     data = VintageData(inputs, vintage, catalog, scheme)
     values, statuses, used_periods, population, _ = indicator_values(
         data, frame, scheme, level, year, areas_v, notes)

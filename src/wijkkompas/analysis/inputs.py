@@ -56,6 +56,15 @@ class Inputs:
             "status": text("status")})
         obs["_level"] = pd.Series(obs["area_code"].str[:2].map(_PREFIX_LEVEL).to_numpy(
             dtype=object), dtype=object)
+        # a peiljaar is scored on whole-year figures only: a month's or a quarter's figure
+        # (``2021-03``, ``2021Q1``: period label not the year) would otherwise stand in
+        # for the year, a count 12 or 4 times too small; they are left out and said
+        annual = obs["period"].to_numpy(dtype=object) == obs["year"].astype(str).to_numpy(
+            dtype=object)
+        left_out = obs.loc[~annual, ["indicator", "period"]].drop_duplicates()
+        self.sub_annual = sorted(left_out["indicator"].unique())
+        self.sub_annual_periods = len(left_out)
+        obs = obs[annual].reset_index(drop=True)
         self.copies = find_copies(obs, population)
         obs = drop_copies(obs, self.copies)
         self.obs = obs
