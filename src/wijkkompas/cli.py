@@ -39,6 +39,9 @@ StoreOption = Annotated[Path | None, typer.Option(
 PlansDbOption = Annotated[str | None, typer.Option(
     "--db", "--plans-db", help="Plans database: SQLAlchemy URL or SQLite file (default: "
                                "$WIJKKOMPAS_PLANS_DB or plans.sqlite in the store).")]
+BuildOption = Annotated[bool, typer.Option(
+    "--build/--no-build", help="Afterwards compute the scores of every level and period once "
+                               "and store them (what `wijkkompas build` does).")]
 CatalogOption = Annotated[list[Path] | None, typer.Option(
     "--catalog", help="Extra indicator catalog file (YAML); may be repeated.")]
 
@@ -98,6 +101,34 @@ def _print_report(report: IngestReport) -> None:
                          highlight=False)
 
 
+def _build_results(st: Store, catalog, scheme_file: Path | None = None) -> None:
+    """Compute and store the scores of every level and period (``wijkkompas build``), with
+    a line on stderr; a failure here leaves the data as loaded and says how to retry."""
+    from time import perf_counter
+
+    from .analysis.results import build
+    from .schemes import load_scheme
+
+    if not st.exists:
+        return
+    started = perf_counter()
+    try:
+        with _progress() as bar:
+            task = bar.add_task("scores", total=None)
+            report = build(st, catalog, load_scheme(scheme_file, catalog),
+                           progress=lambda level, period: bar.update(
+                               task, advance=1, description=f"scored {level} {period}"))
+    except WijkkompasError as exc:
+        errors.print(f"warning: the scores were not stored ({exc}); the pages compute them "
+                     "on first use. Retry with: wijkkompas build", highlight=False)
+        return
+    if report.unchanged:
+        errors.print("scores: already stored for this data", highlight=False)
+    else:
+        errors.print(f"scores: {report.results} level-periods computed and stored in "
+                     f"{perf_counter() - started:.1f} s", highlight=False)
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     console=errors, transient=True, disable=not errors.is_terminal)
@@ -122,6 +153,7 @@ def ingest(
         help="Mapping file (YAML) that says how to read a CSV/XLSX table.")] = None,
     on_conflict: Annotated[str, typer.Option(
         help="When a figure differs from the store's: error, keep or replace.")] = "error",
+    build: BuildOption = True,
 ) -> None:
     """Load files into the store, all of them or none (atomic, idempotent)."""
     from .ingest import ingest as run
@@ -138,6 +170,8 @@ def ingest(
     except WijkkompasError as exc:
         _fail(exc)
     _print_report(report)
+    if build and report.changed:
+        _build_results(Store(store), cat)
 
 
 @app.command()
@@ -164,6 +198,7 @@ def fetch(
     on_conflict: Annotated[str | None, typer.Option(
         help="When a figure differs from the store's: error, keep or replace (default: error; "
              "replace with --preset, as CBS revised the table).")] = None,
+    build: BuildOption = True,
 ) -> None:
     """Download CBS StatLine tables (cached on disk, retried) and load them: one table by id,
     or a preset such as the national monitor (wijkkompas fetch --preset landelijk)."""
@@ -184,6 +219,8 @@ def fetch(
                 raise WijkkompasError("--vintage goes with a TABLE_ID; a preset names the "
                                       "vintage of each of its tables")
             _fetch_preset(preset, years, level, dry_run, dest, store, load, on_conflict)
+            if load and build and not dry_run:
+                _build_results(Store(store), load_catalog())
             return
         assert table_id is not None
         if years or level or dry_run:
@@ -197,8 +234,10 @@ def fetch(
         console.print(f"downloaded {table_id} to {path}")
         if load:
             options: dict[str, Any] = {"vintage": vintage} if vintage else {}
-            _print_report(run([path], Store(store), on_conflict=on_conflict or "error",
-                              **options))
+            report = run([path], Store(store), on_conflict=on_conflict or "error", **options)
+            _print_report(report)
+            if build and report.changed:
+                _build_results(Store(store), load_catalog())
     except WijkkompasError as exc:
         _fail(exc)
 
@@ -513,7 +552,7 @@ def demo(store: StoreOption = None,
              "--no-serve", help="Only load and print the overview; do not start the web app.")] = False,
          host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
          port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
-         db: PlansDbOption = None) -> None:
+         db: PlansDbOption = None, build: BuildOption = True) -> None:
     """Load the bundled real data and the example plan into a store, print an overview and
     start the web app."""
     from .demo import EXAMPLE_PLAN, bundled_files, load_bundled, store_example_plan
@@ -537,6 +576,8 @@ def demo(store: StoreOption = None,
         overview = st.overview()
     except WijkkompasError as exc:
         _fail(exc)
+    if build:
+        _build_results(st, load_catalog())
     console.print(f"store: {st.directory}  ({_number(report.added, 0)} figures added, "
                   f"{_number(report.unchanged, 0)} already there)", highlight=False)
     console.print(f"{'figures':>10} {'areas':>7} {'years':>10} {'indeling':>9}  source",
@@ -554,6 +595,23 @@ def demo(store: StoreOption = None,
                       f"http://{host}:{port}/plannen/{EXAMPLE_PLAN}", highlight=False)
         return
     _serve(st.directory, host, port, plans_db=db)
+
+
+@app.command("build")
+def build_command(store: StoreOption = None, catalog: CatalogOption = None,
+                  scheme: Annotated[Path | None, typer.Option(
+                      help=SCHEME_HELP + " Default: the bundled national scheme.")] = None) -> None:
+    """Compute the scores of every level and period once and store them beside the data
+    (ingest, fetch and demo do it at their end); `score` and the web app read them."""
+    try:
+        cat = load_catalog(catalog)
+        st = Store(store)
+        if not st.exists:
+            raise WijkkompasError(f"the store {st.directory} holds no data yet: load some "
+                                  "first (wijkkompas demo, ingest or fetch)")
+    except WijkkompasError as exc:
+        _fail(exc)
+    _build_results(st, cat, scheme)
 
 
 # -- change over time and space (issue 4): thin wrappers around wijkkompas.change ---------

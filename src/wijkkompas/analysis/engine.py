@@ -348,11 +348,7 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     def make_details():
         return _details(frame, scheme, values, final_status, used_periods, population,
                         standardised, domains.indicator_weight, domain_weight, groups)
-    if within:
-        table = _within(table, within, level, vintage)
-    table = table.assign(rank=_rank_desc(table["vulnerability"]))
-    table = table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
-    table = table[COLUMNS + EXTRA_COLUMNS]
+    table = _returned(table, within, level, vintage)
     statistics = pd.DataFrame(stat_rows)
     statement = ruler.statement(level, period)
     if statement:
@@ -575,15 +571,29 @@ def _add_status_counts(table: pd.DataFrame, scheme: Scheme,
     table["n_estimated"] = (all_status == "estimated").sum(axis=1)
 
 
-def _within(table: pd.DataFrame, within: str, level: str, vintage: int) -> pd.DataFrame:
-    """The rows of the area ``within`` and of the areas in it."""
-    key = within.strip().upper()
-    keep = (table["code"] == key) | (table["wijk_code"] == key) | \
-        (table["gemeente_code"] == key)
-    if not keep.any():
-        raise WijkkompasError(f"no {level} areas within {within} on the {vintage} "
-                              "boundaries")
-    return table[keep.to_numpy()]
+def _returned(table: pd.DataFrame, within: str | None, level: str,
+              vintage: int) -> pd.DataFrame:
+    """The rows returned: all, or those of the area ``within`` and of the areas in it;
+    ``rank`` among them, sorted by it."""
+    if within:
+        key = within.strip().upper()
+        keep = (table["code"] == key) | (table["wijk_code"] == key) | \
+            (table["gemeente_code"] == key)
+        if not keep.any():
+            raise WijkkompasError(f"no {level} areas within {within} on the {vintage} "
+                                  "boundaries")
+        table = table[keep.to_numpy()]
+    table = table.assign(rank=_rank_desc(table["vulnerability"]))
+    table = table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+    return table[COLUMNS + EXTRA_COLUMNS]
+
+
+def within_of(result: ScoreResult, within: str | None) -> ScoreResult:
+    """``result`` with only the rows of ``within`` (as :func:`score` with ``within``)."""
+    if not within:
+        return result
+    return replace(result, table=_returned(result.table, within, result.level,
+                                           result.vintage))
 
 
 def _effective_weights(S, W, avail, perspectives, mode) -> np.ndarray:
@@ -718,8 +728,16 @@ def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", peri
     -------
     ScoreResult
         See the module docstring: higher vulnerability = more vulnerable, rank 1 = most
-        vulnerable.
+        vulnerable. Read from the stored results (:mod:`~wijkkompas.analysis.results`)
+        when they are built for the store's current data, this scheme and catalog (the
+        scheme's own method, the default vintage): the same result, not computed again.
     """
+    if (method is None or method == scheme.method) and vintage is None:
+        from .results import stored  # computed once when the data changed (wijkkompas build)
+
+        found = stored(store, catalog, scheme, level, None if period is None else str(period))
+        if found is not None:
+            return within_of(found, within)
     obs, areas = load_inputs(store, scheme)
     return score_frame(obs, areas, catalog, scheme, level=level, period=period, within=within,
                        method=method, vintage=vintage)

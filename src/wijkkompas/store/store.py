@@ -91,6 +91,11 @@ class IngestReport:
     def unchanged(self) -> int:
         return sum(f.unchanged for f in self.files)
 
+    @property
+    def changed(self) -> bool:
+        """Whether the store's data changed (figures or boundaries added or replaced)."""
+        return any(f.added or f.replaced or f.boundaries_added for f in self.files)
+
 
 def _publish(temporary: Path, target: Path) -> bool:
     """Put a newly built store file in place only if there is none yet; False when

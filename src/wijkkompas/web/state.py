@@ -121,6 +121,7 @@ class WebData:
 
     def _reset(self) -> None:
         self._inputs: Inputs | None = None
+        self._results: tuple[str, dict] | None = None  # (key, manifest) of stored results
         self._scores: dict = {}
         self._layers: dict = {}
         self._trees: dict = {}
@@ -227,6 +228,19 @@ class WebData:
                                       population=self.scheme.population)
             return self._inputs
 
+    def stored_results(self) -> tuple[str, dict] | None:
+        """The key and manifest of the scores stored for the store's current data, this
+        scheme and catalog (:mod:`wijkkompas.analysis.results`), or None when they are not
+        built; asked once per store generation (the data version costs a query)."""
+        from ..analysis import results
+
+        with self._lock:
+            if self._results is None:
+                key = results.results_key(self.store, self.catalog, self.scheme)
+                found = results.manifest(self.store, self.catalog, self.scheme)
+                self._results = (key, found) if found else ("", {})
+            return self._results if self._results[0] else None
+
     def score_periods(self, level: str) -> list[str]:
         """Periods with any score at ``level``: a composite or a domain score (a period
         with domain scores only is shown with the engine's statement, never ranked)."""
@@ -238,6 +252,10 @@ class WebData:
 
     def _period_kinds(self, level: str) -> list[tuple[str, bool]]:
         """(period, has a composite) for every period with any score at ``level``."""
+        built = self.stored_results()
+        if built is not None and level in built[1]["levels"]:
+            return [(str(p), bool(c)) for p, c in built[1]["levels"][level]["periods"]]
+
         def make():
             inputs = self._score_inputs()
             out = []
@@ -257,6 +275,15 @@ class WebData:
         """The period shown first: the engine's own choice (``score_frame(period=None)``:
         the latest peiljaar whose score has composites, else the latest with figures),
         or the latest period with domain scores when that choice has none."""
+        built = self.stored_results()
+        if built is not None and level in built[1]["levels"]:
+            periods = self.score_periods(level)
+            if not periods:
+                raise NotFound(f"no scores at level {level}: no period has a domain score "
+                               "of the scheme")
+            chosen = built[1]["levels"][level]["default"]
+            return chosen if chosen in periods else periods[-1]
+
         def make():
             from ..analysis.engine import score_frame
 
@@ -290,6 +317,16 @@ class WebData:
         with self._lock:
             if key in self._scores:
                 return self._scores[key]
+        built = self.stored_results() if method is None else None
+        if built is not None:
+            from ..analysis.results import stored
+
+            found = stored(self.store, self.catalog, self.scheme, level, str(period),
+                           key=built[0])
+            if found is not None:
+                with self._lock:
+                    self._scores[key] = found
+                return found
         inputs = self._score_inputs()
         if str(period) not in inputs.periods:
             raise NotFound(f"no figures of the scheme for period {period!r}")

@@ -1,0 +1,97 @@
+"""Scores computed once and stored (:mod:`wijkkompas.analysis.results`): what is read back
+is what scoring again gives, for every level and period of the bundled store, and results
+of older data are never served."""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from wijkkompas.analysis import results
+from wijkkompas.analysis.engine import score, score_frame
+from wijkkompas.analysis.inputs import Inputs, load_inputs
+from wijkkompas.ingest import ingest
+from wijkkompas.schemes import load_scheme
+from wijkkompas.store import Store
+
+
+@pytest.fixture(scope="module")
+def built(demo_store, tmp_path_factory, catalog):
+    """A copy of the bundled store with its results built."""
+    store = Store(tmp_path_factory.mktemp("results") / "store")
+    shutil.copytree(demo_store.directory, store.directory)
+    scheme = load_scheme(None, catalog)
+    report = results.build(store, catalog, scheme)
+    return store, scheme, report
+
+
+def _same(stored, live):
+    for name in results.FRAMES:
+        pd.testing.assert_frame_equal(getattr(stored, name),
+                                      getattr(live, name).reset_index(drop=True))
+    for name in ("level", "period", "vintage", "method", "reference", "domains", "notes",
+                 "year", "measure", "statement"):
+        assert getattr(stored, name) == getattr(live, name), name
+
+
+def test_every_stored_result_is_the_live_one(built, catalog):
+    store, scheme, report = built
+    assert report.results > 30 and not report.unchanged
+    inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
+    found = results.manifest(store, catalog, scheme)
+    assert found is not None and set(found["levels"]) == {"buurt", "wijk", "gemeente"}
+    checked = 0
+    for level, entry in found["levels"].items():
+        for period in sorted(inputs.periods):
+            stored = results.stored(store, catalog, scheme, level, period)
+            if stored is None:
+                assert period in report.skipped[level]
+                continue
+            _same(stored, score_frame(inputs, None, catalog, scheme, level=level,
+                                      period=period))
+            checked += 1
+        # the default peiljaar is the engine's own choice
+        live = score_frame(inputs, None, catalog, scheme, level=level)
+        assert entry["default"] == live.period
+        _same(results.stored(store, catalog, scheme, level), live)
+    assert checked == report.results
+    # score() reads them, within a gemeente too, as it would compute them
+    _same(score(store, catalog, scheme, level="wijk", period="2024", within="GM0518"),
+          score_frame(inputs, None, catalog, scheme, level="wijk", period="2024",
+                      within="GM0518"))
+    # a second build finds them
+    assert results.build(store, catalog, scheme).unchanged
+
+
+def test_results_of_older_data_are_never_served(built, catalog, real_data):
+    store, scheme, _ = built
+    before = results.results_key(store, catalog, scheme)
+    old = results.stored(store, catalog, scheme, "gemeente", "2020")
+    assert old is not None
+    # the same files again change nothing: the results stay valid
+    report = ingest([real_data / "nl-gemeenten-wijken-kwb" / "gemeenten_2024.geojson"], store,
+                    catalog=catalog, on_conflict="keep")
+    assert not report.changed and results.results_key(store, catalog, scheme) == before
+    # new figures (the health monitor's 65+ figures of 2016): the stored results are not
+    # found any more, although these figures enter no score
+    report = ingest([real_data / "nl-gezondheid-2012-2016-2020" / "2016_65+.xlsx"], store,
+                    catalog=catalog)
+    assert report.changed
+    assert results.results_key(store, catalog, scheme) != before
+    assert results.stored(store, catalog, scheme, "gemeente", "2020") is None
+    live = score(store, catalog, scheme, level="gemeente", period="2020")  # scored anew
+    rebuilt = results.build(store, catalog, scheme)
+    assert not rebuilt.unchanged
+    _same(results.stored(store, catalog, scheme, "gemeente", "2020"), live)
+    assert not (store.directory / results.RESULTS_DIR / before).exists()  # old ones gone
+
+
+def test_another_scheme_keeps_its_own_results(built, catalog):
+    store, scheme, _ = built
+    other = load_scheme("gezondheidsmonitor", catalog)
+    assert results.stored(store, catalog, other, "wijk", "2020") is None
+    results.build(store, catalog, other, levels=("wijk",))
+    stored = results.stored(store, catalog, other, "wijk", "2020")
+    assert stored is not None and stored.scheme is other
+    assert results.manifest(store, catalog, scheme) is not None  # the default's stay
