@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 Level = Literal["gemeente", "wijk", "buurt"]
 Method = Literal["zscore", "robust_z", "percentile", "imd", "index"]
-Classification = Literal["quantiles", "fisher_jenks", "equal_interval"]
+Classification = Literal["national", "quantiles", "fisher_jenks", "equal_interval"]
 Period = Annotated[str | None, Query(description="Reference year, e.g. 2020; default: the "
                                      "latest (indicators) or the period covering the most "
                                      "domains (scores)", pattern=r"^\d{4}[A-Z0-9]*$")]
@@ -104,7 +104,7 @@ def map_data(data: DataDep, lang: LangDep, level: Level = "gemeente",
                                              "'domain_<id>'")] = "vulnerability",
              period: Period = None,
              within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None,
-             classification: Classification = "quantiles",
+             classification: Classification = "national",
              k: Annotated[int, Query(ge=3, le=7, description="Number of classes")] = 5):
     """``values``: code -> [value, class index] (class -1 = no figure, -2 = suppressed).
     ``layers``: boundary layers to draw (``/api/geometry/...``); codes are matched to the
