@@ -321,8 +321,14 @@ def _composite_words(data: WebData, level: str, period: str, language: str,
 
     result = data.scores(level, period)
     table = _on_screen(result.table, within)
-    counts = {d: int(table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
+    # the domain most areas of the level have (the same on every map of the level), or
+    # when the areas on screen lack it, the one most of them have
+    counts = {d: int(result.table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
+    here = {d: int(table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
     best = max(counts, key=lambda d: counts[d]) if counts else None
+    if best is not None and not here[best]:
+        best = max(here, key=lambda d: here[d])
+        counts = here
     lacking = table[table["vulnerability"].isna()]
     reasons = {str(r["code"]): area_reason(data, r, language) or ""
                for r in lacking[["code", "composite_status", "missing_domains"]]
