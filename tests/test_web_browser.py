@@ -129,6 +129,46 @@ def test_map_drill_down_to_profile(server, page, shots):
     assert not page.js_errors, page.js_errors
 
 
+def whole_page(page):
+    """The page is the whole styled page: header, navigation and stylesheet applied."""
+    assert page.locator("header.site-header").count() == 1
+    assert page.locator("nav.site-nav").is_visible()
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.site-header'))"
+                         ".display") != "inline"  # the stylesheet is there
+
+
+def test_back_after_drill_or_filter_shows_the_whole_page(server, page):
+    # issue 17: Back after an HTMX drill (or rankings filter) and a profile gave the bare
+    # fragment (no Vary: HX-Request); now it is the whole page, with the map drawn
+    page.goto(server + "/")
+    wait_map(page)
+    click_at(page, 52.0705, 4.3007)  # Den Haag: its wijken
+    wait_map(page, "GM0518")
+    drilled = page.url
+    page.locator("#map-table a[href^='/gebied/']").first.click()
+    page.wait_for_url("**/gebied/**")
+    page.go_back()
+    page.wait_for_url(drilled)
+    whole_page(page)
+    wait_map(page, "GM0518")
+    assert int(page.locator("#map").get_attribute("data-features")) > 30
+    # the rankings filtered to Den Haag, a profile, Back
+    page.goto(server + "/ranglijst?level=wijk")
+    page.select_option("#r-gemeente", "GM0518")
+    page.wait_for_url("**gemeente=GM0518**")
+    page.wait_for_function("() => [...document.querySelectorAll('#rank-results td')]"
+                           ".some(td => td.textContent.includes('WK0518'))")
+    filtered = page.url
+    page.locator("#rank-results a[href^='/gebied/WK0518']").first.click()
+    page.wait_for_url("**/gebied/**")
+    page.go_back()
+    page.wait_for_url(filtered)
+    whole_page(page)
+    assert page.locator("#rank-form").count() == 1
+    assert page.locator("#r-gemeente").input_value() == "GM0518"
+    assert not page.js_errors, page.js_errors
+
+
 def test_profile_matches_api(server, page, shots):
     import httpx
 
