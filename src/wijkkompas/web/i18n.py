@@ -485,6 +485,36 @@ TEXT: dict[str, dict[str, str]] = {
               "{area}. De kaart toont {shown}, het laatste jaar met cijfers.",
         "en": "There are no figures of {indicator} for the {areas} in {area} in "
               "{requested}. The map shows {shown}, the latest year with figures."},
+    "map_colours": {"nl": "De kleuren van de kaart", "en": "The map's colours"},
+    "about_map_classes": {
+        "nl": "De kleuren van de kaart zijn landelijk: een gebied krijgt de klasse van zijn "
+              "plaats tussen alle gebieden van hetzelfde niveau in Nederland in dat jaar (bij "
+              "een score: de referentiegroep van de maatstaf). De legenda zegt het in woorden, "
+              "zoals \u201810 % hoogste van Nederland\u2019, \u201820\u201340 % hoogste\u2019 "
+              "of \u2018rond het midden\u2019, met de landelijke waarden van de klasse "
+              "erachter. Bij inzoomen blijven de klassen hetzelfde: een buurt die landelijk "
+              "bij de 10 % hoogste hoort, is op elke kaart even donker. Wie de verschillen "
+              "binnen een gemeente wil zien, kiest onder \u2018Indeling in klassen\u2019 een "
+              "indeling ten opzichte van de getoonde gebieden; de legenda zegt dan dat die "
+              "klassen niet landelijk zijn.",
+        "en": "The map's colours are national: an area gets the class of its place among all "
+              "areas of the same level in the Netherlands in that year (for a score: the "
+              "yardstick's reference group). The legend says it in words, such as \u2018highest "
+              "10 % of the Netherlands\u2019, \u2018highest 20\u201340 %\u2019 or "
+              "\u2018around the middle\u2019, with the class's national values beside it. "
+              "Drilling down keeps the classes: a buurt in the national top 10 % is as dark "
+              "on every map. To see the contrasts within one municipality, choose a "
+              "classification relative to the areas shown under \u2018Classification\u2019; "
+              "the legend then says those classes are not national."},
+    "about_map_periods": {
+        "nl": "Het formulier bij de kaart biedt alleen indicatoren en jaren aan waarvoor de "
+              "getoonde gebieden cijfers hebben. Kiest u een jaar zonder cijfers voor die "
+              "gebieden, dan toont de kaart het laatste jaar met cijfers en zegt dat; zonder "
+              "enig cijfer staat er \u2018Geen gegevens\u2019 in plaats van een kaart.",
+        "en": "The form beside the map offers only indicators and years for which the areas "
+              "shown have figures. A year without figures for them shows the latest year "
+              "with figures, and says so; without any figure the page says \u2018No data\u2019 "
+              "instead of showing a map."},
     "no_data_short": {"nl": "geen gegevens", "en": "no data"},
     "map_shows_period": {"nl": "De kaart toont {period}.", "en": "The map shows {period}."},
     "partial_failed": {
