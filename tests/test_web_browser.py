@@ -169,6 +169,39 @@ def test_back_after_drill_or_filter_shows_the_whole_page(server, page):
     assert not page.js_errors, page.js_errors
 
 
+def test_choosing_indicators_on_den_haag_never_leaves_a_stale_map(server, page, shots):
+    # issue 17: the form offers what the wijken of Den Haag have; each choice redraws the
+    # map and legend (or says "geen gegevens"), never a dropdown over the previous map
+    page.goto(server + "/?level=wijk&within=GM0518")
+    wait_map(page, "GM0518")
+    offered = page.eval_on_selector_all("#f-indicator option", "os => os.map(o => o.value)")
+    assert len(offered) > 50
+    step = max(1, len(offered) // 8)
+    for indicator in offered[1::step]:
+        page.select_option("#f-indicator", indicator)
+        page.wait_for_function(
+            "i => { const s = document.getElementById('map-state');"
+            " const m = document.getElementById('map');"
+            " return s && s.dataset.valuesUrl.includes('indicator=' + i + '&')"
+            " && m.dataset.ready === '1' && m.dataset.drawn === s.dataset.valuesUrl; }",
+            arg=indicator, timeout=30000)
+        chosen = page.eval_on_selector("#f-indicator", "s => s.selectedOptions[0].textContent")
+        assert page.locator(".map-title").inner_text().strip() in (chosen.strip(),) or \
+            indicator == "vulnerability"
+        assert int(page.locator("#map").get_attribute("data-features")) > 0
+        assert f"indicator={indicator}" in page.url
+    # an indicator Den Haag's wijken have no figure of: the page says so, the map is empty
+    page.goto(server + "/?level=wijk&within=GM0518&indicator=afstand_school_vo")
+    page.wait_for_function("() => document.getElementById('map').dataset.ready === 'empty'",
+                           timeout=30000)
+    assert "Geen gegevens" in page.locator("#map-status").inner_text()
+    assert page.locator("#legend").count() == 0
+    assert page.evaluate("() => { let n = 0; window.wkMap.eachLayer(() => n++); return n; }") <= 1
+    page.screenshot(path=str(shots / "map-no-data.png"))
+    assert axe(page) == []
+    assert not page.js_errors, page.js_errors
+
+
 def test_profile_matches_api(server, page, shots):
     import httpx
 

@@ -26,7 +26,7 @@ window.wkShowError = function (target, status) {
   if (!box) {
     box = document.createElement("p");
     box.id = "partial-error";
-    box.className = "alert partial-error";
+    box.className = "alert alert-error partial-error";
     box.setAttribute("role", "alert");
   }
   box.textContent = text;
