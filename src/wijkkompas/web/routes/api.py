@@ -107,6 +107,12 @@ def map_data(data: DataDep, lang: LangDep, level: Level = "gemeente",
              classification: Classification = "national",
              k: Annotated[int, Query(ge=3, le=7, description="Number of classes")] = 5):
     """``values``: code -> [value, class index] (class -1 = no figure, -2 = suppressed).
+    ``classification=national`` (the default): classes of the whole reference group of the
+    level and period (groups of national tenths; ``classes[].label`` in words, ``range`` the
+    national values), the same for every ``within``; the other methods are over the areas
+    shown. Without ``period``: the latest with figures for the areas asked (``within``);
+    a ``period`` without figures there, or no figure at all, is a 404 saying which periods
+    have them.
     ``layers``: boundary layers to draw (``/api/geometry/...``); codes are matched to the
     nearest boundary vintage that has them, and the legend says so."""
     return _json(map_values(data, level=level, indicator=indicator, period=period,
