@@ -190,6 +190,13 @@ def test_choosing_indicators_on_den_haag_never_leaves_a_stale_map(server, page, 
             indicator == "vulnerability"
         assert int(page.locator("#map").get_attribute("data-features")) > 0
         assert f"indicator={indicator}" in page.url
+    # a partial request that fails (here: made to fail) says so in the page
+    page.route("**/?*", lambda route: route.fulfill(status=500, body="kapot")
+               if route.request.headers.get("hx-request") else route.continue_())
+    page.select_option("#f-indicator", offered[0])
+    page.wait_for_selector("#partial-error", timeout=10000)
+    assert "kon niet worden bijgewerkt (fout 500)" in page.locator("#partial-error").inner_text()
+    page.unroute("**/?*")
     # an indicator Den Haag's wijken have no figure of: the page says so, the map is empty
     page.goto(server + "/?level=wijk&within=GM0518&indicator=afstand_school_vo")
     page.wait_for_function("() => document.getElementById('map').dataset.ready === 'empty'",
