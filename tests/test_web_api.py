@@ -96,7 +96,8 @@ def test_map_values_match_the_store_and_legend_names_reference(web, demo_store):
         assert body["values"][row.area_code][0] == pytest.approx(row.value)
     legend = body["legend"]
     assert legend["period"] == "2024" and legend["within"] == "GM0518" and legend["within_name"]
-    assert "Kwantielen" in legend["method"] and legend["reference"]
+    # national classes by default (issue 17): the reference group is every wijk
+    assert "Landelijke klassen" in legend["method"] and legend["reference"]
     # classes are increasing and every value falls in its class
     breaks = body["breaks"]
     assert breaks == sorted(breaks)

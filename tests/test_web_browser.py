@@ -129,6 +129,86 @@ def test_map_drill_down_to_profile(server, page, shots):
     assert not page.js_errors, page.js_errors
 
 
+def whole_page(page):
+    """The page is the whole styled page: header, navigation and stylesheet applied."""
+    assert page.locator("header.site-header").count() == 1
+    assert page.locator("nav.site-nav").is_visible()
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.site-header'))"
+                         ".display") != "inline"  # the stylesheet is there
+
+
+def test_back_after_drill_or_filter_shows_the_whole_page(server, page):
+    # issue 17: Back after an HTMX drill (or rankings filter) and a profile gave the bare
+    # fragment (no Vary: HX-Request); now it is the whole page, with the map drawn
+    page.goto(server + "/")
+    wait_map(page)
+    click_at(page, 52.0705, 4.3007)  # Den Haag: its wijken
+    wait_map(page, "GM0518")
+    drilled = page.url
+    page.locator("#map-table a[href^='/gebied/']").first.click()
+    page.wait_for_url("**/gebied/**")
+    page.go_back()
+    page.wait_for_url(drilled)
+    whole_page(page)
+    wait_map(page, "GM0518")
+    assert int(page.locator("#map").get_attribute("data-features")) > 30
+    # the rankings filtered to Den Haag, a profile, Back
+    page.goto(server + "/ranglijst?level=wijk")
+    page.select_option("#r-gemeente", "GM0518")
+    page.wait_for_url("**gemeente=GM0518**")
+    page.wait_for_function("() => [...document.querySelectorAll('#rank-results td')]"
+                           ".some(td => td.textContent.includes('WK0518'))")
+    filtered = page.url
+    page.locator("#rank-results a[href^='/gebied/WK0518']").first.click()
+    page.wait_for_url("**/gebied/**")
+    page.go_back()
+    page.wait_for_url(filtered)
+    whole_page(page)
+    assert page.locator("#rank-form").count() == 1
+    assert page.locator("#r-gemeente").input_value() == "GM0518"
+    assert not page.js_errors, page.js_errors
+
+
+def test_choosing_indicators_on_den_haag_never_leaves_a_stale_map(server, page, shots):
+    # issue 17: the form offers what the wijken of Den Haag have; each choice redraws the
+    # map and legend (or says "geen gegevens"), never a dropdown over the previous map
+    page.goto(server + "/?level=wijk&within=GM0518")
+    wait_map(page, "GM0518")
+    offered = page.eval_on_selector_all("#f-indicator option", "os => os.map(o => o.value)")
+    assert len(offered) > 50
+    step = max(1, len(offered) // 8)
+    for indicator in offered[1::step]:
+        page.select_option("#f-indicator", indicator)
+        page.wait_for_function(
+            "i => { const s = document.getElementById('map-state');"
+            " const m = document.getElementById('map');"
+            " return s && s.dataset.valuesUrl.includes('indicator=' + i + '&')"
+            " && m.dataset.ready === '1' && m.dataset.drawn === s.dataset.valuesUrl; }",
+            arg=indicator, timeout=30000)
+        chosen = page.eval_on_selector("#f-indicator", "s => s.selectedOptions[0].textContent")
+        assert page.locator(".map-title").inner_text().strip() in (chosen.strip(),) or \
+            indicator == "vulnerability"
+        assert int(page.locator("#map").get_attribute("data-features")) > 0
+        assert f"indicator={indicator}" in page.url
+    # a partial request that fails (here: made to fail) says so in the page
+    page.route("**/?*", lambda route: route.fulfill(status=500, body="kapot")
+               if route.request.headers.get("hx-request") else route.continue_())
+    page.select_option("#f-indicator", offered[0])
+    page.wait_for_selector("#partial-error", timeout=10000)
+    assert "kon niet worden bijgewerkt (fout 500)" in page.locator("#partial-error").inner_text()
+    page.unroute("**/?*")
+    # an indicator Den Haag's wijken have no figure of: the page says so, the map is empty
+    page.goto(server + "/?level=wijk&within=GM0518&indicator=afstand_school_vo")
+    page.wait_for_function("() => document.getElementById('map').dataset.ready === 'empty'",
+                           timeout=30000)
+    assert "Geen gegevens" in page.locator("#map-status").inner_text()
+    assert page.locator("#legend").count() == 0
+    assert page.evaluate("() => { let n = 0; window.wkMap.eachLayer(() => n++); return n; }") <= 1
+    page.screenshot(path=str(shots / "map-no-data.png"))
+    assert axe(page) == []
+    assert not page.js_errors, page.js_errors
+
+
 def test_profile_matches_api(server, page, shots):
     import httpx
 

@@ -251,26 +251,39 @@ def web_trend_chart(rows: list[dict], *, title: str = "", unit: str = "",
 
 
 def web_domain_chart(rows: list[dict], *, title: str = "", language: str = "nl",
-                     reference_note: str = "") -> alt.LayerChart | alt.FacetChart:
+                     reference_note: str = "", scale: str = "score"
+                     ) -> alt.LayerChart | alt.FacetChart:
     """Domain scores of an area (and its gemeente) as points on a common scale, with a
     dashed line at 0 (the national average of the level). ``rows``: ``{domain, area,
-    value}``."""
+    value}``. With ``scale="position"`` the values are positions 0..100 (the share of
+    the area's own level with a lower score), the axis runs from 0 to 100 and the line is
+    at 50: areas of different levels can share that axis, their z-scores cannot."""
     frame = pd.DataFrame(rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["domain", "area", "value"])
     frame = frame[["domain", "area", "value"]]
     names = list(dict.fromkeys(frame["area"]))
+    position = scale == "position"
+    if position:
+        x = alt.X("value:Q", scale=alt.Scale(domain=[0, 100]),
+                  title=("positie onder de gebieden van het eigen niveau (% met een lagere "
+                         "score)" if language == "nl" else
+                         "position among the areas of the same level (% with a lower "
+                         "score)"))
+    else:
+        x = alt.X("value:Q", title=("score (hoger = kwetsbaarder)" if language == "nl"
+                                    else "score (higher = more vulnerable)"))
     points = alt.Chart(frame).mark_point(filled=True, size=90).encode(
         y=alt.Y("domain:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("value:Q", title=("score (hoger = kwetsbaarder)" if language == "nl"
-                                  else "score (higher = more vulnerable)")),
+        x=x,
         color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=names, range=(
                             [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568"] * 3)[
                             :max(len(names), 1)])),
-        tooltip=["domain:N", "area:N", alt.Tooltip("value:Q", format=".2f")])
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="#444") \
-        .encode(x="x:Q")
+        tooltip=["domain:N", "area:N", alt.Tooltip("value:Q", format=".0f" if position
+                                                      else ".2f")])
+    zero = alt.Chart(pd.DataFrame({"x": [50 if position else 0]})).mark_rule(
+        strokeDash=[4, 4], color="#444").encode(x="x:Q")
     return alt.layer(zero, points).properties(
         width="container", height=34 * max(frame["domain"].nunique(), 1),
         title=alt.Title(title, subtitle=reference_note) if reference_note else title)

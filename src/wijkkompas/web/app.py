@@ -31,6 +31,7 @@ from .auth import (
 )
 from .deps import render
 from .i18n import pick_language, translate
+from .partials import VaryOnHtmx
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, Busy, NotFound, WebData
 
@@ -62,11 +63,13 @@ class StaticCached(StaticFiles):
 
 
 class WijkkompasApp(FastAPI):
-    """FastAPI with :class:`~wijkkompas.web.security.SecurityHeaders` around everything,
-    outside Starlette's own error middleware too (so that a 500 carries the headers)."""
+    """FastAPI with :class:`~wijkkompas.web.security.SecurityHeaders` and
+    :class:`~wijkkompas.web.partials.VaryOnHtmx` around everything, outside Starlette's
+    own error middleware too (so that a 500 carries the headers)."""
 
     def build_middleware_stack(self):
-        return SecurityHeaders(BodyLimit(super().build_middleware_stack()), docs_url=DOCS_URL)
+        return SecurityHeaders(VaryOnHtmx(BodyLimit(super().build_middleware_stack())),
+                               docs_url=DOCS_URL)
 
 
 DOCS_URL = "/api/docs"

@@ -34,22 +34,30 @@ def trend_spec(s: dict | None, language: str) -> dict | None:
 
 
 def domain_spec(p: dict, language: str) -> dict | None:
+    """The area's domain scores and its gemeente's, each as its position among the areas
+    of its own level in the Netherlands (a gemeente's z-score is ranked among gemeenten and
+    is never drawn on the scale of wijken)."""
     sc = p.get("scores")
     if not sc or not sc.get("available"):
         return None
     gm = next((x["name"] for x in p["area"]["parents"] if x["level"] == "gemeente"), None)
+    own = translate("among_level", language).format(areas=sc["level_areas"])
+    among_gm = translate("among_level", language).format(
+        areas=translate("gemeenten", language).lower())
+    name = f"{p['area']['name']} ({own})"
     rows = []
     for d in sc["domains"]:
-        rows.append({"domain": d["label"], "area": p["area"]["name"], "value": d["value"]})
-        if gm and d["gemeente_value"] is not None:
-            rows.append({"domain": d["label"], "area": f"{translate('gemeente', language)} {gm}",
-                         "value": d["gemeente_value"]})
-    note = ((f"Peiljaar {sc['period']}; 0 = gemiddelde van alle {sc['level']}gebieden in "
-             f"Nederland (stippellijn)") if language == "nl" else
-            (f"Reference year {sc['period']}; 0 = the average of all {sc['level']} areas in the "
-             "Netherlands (dashed line)"))
+        rows.append({"domain": d["label"], "area": name, "value": d["position"]})
+        if gm and d["gemeente_position"] is not None:
+            rows.append({"domain": d["label"],
+                         "area": f"{translate('gemeente', language)} {gm} ({among_gm})",
+                         "value": d["gemeente_position"]})
+    note = translate("position_note", language).format(
+        period=sc["period"], name=p["area"]["name"], areas=sc["level_areas"],
+        gm=translate("position_gm", language) if gm and sc["level"] != "gemeente" else "")
     return _spec(charts.web_domain_chart(rows, title=translate("domain_scores", language),
-                                         language=language, reference_note=note))
+                                         language=language, reference_note=note,
+                                         scale="position"))
 
 
 def compare_spec(c: dict, language: str) -> dict | None:

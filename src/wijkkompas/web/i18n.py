@@ -443,6 +443,103 @@ TEXT: dict[str, dict[str, str]] = {
                      "en": "Year of each figure in the score"},
     "no_rank": {"nl": "geen rang", "en": "no rank"},
     "and": {"nl": "en", "en": "and"},
+    # the map tells what it shows (issue 17): national classes, no silent stale map
+    "national": {"nl": "Landelijke klassen (tienden van Nederland)",
+                 "en": "National classes (tenths of the Netherlands)"},
+    "relative_methods": {"nl": "Ten opzichte van de getoonde gebieden",
+                         "en": "Relative to the areas shown"},
+    "national_method": {
+        "nl": "Landelijke klassen: ten opzichte van {group}; ze blijven gelijk bij inzoomen",
+        "en": "National classes: against {group}; they stay the same when drilling down"},
+    "classes_shown": {"nl": "{n} klassen over de getoonde gebieden (niet landelijk)",
+                      "en": "{n} classes over the areas shown (not national)"},
+    "group_indicator": {"nl": "alle {n} {areas} van Nederland met een cijfer in {period}",
+                        "en": "all {n} {areas} of the Netherlands with a figure in {period}"},
+    "group_scored": {"nl": "de {n} {areas} van Nederland met een samengestelde score in "
+                           "{period} (de referentiegroep van de maatstaf)",
+                     "en": "the {n} {areas} of the Netherlands with a composite score in "
+                           "{period} (the yardstick's reference group)"},
+    "group_score": {"nl": "alle {n} {areas} van Nederland met deze score in {period}",
+                    "en": "all {n} {areas} of the Netherlands with this score in {period}"},
+    "highest": {"nl": "hoogste", "en": "highest"},
+    "lowest": {"nl": "laagste", "en": "lowest"},
+    "most_vulnerable": {"nl": "kwetsbaarste", "en": "most vulnerable"},
+    "least_vulnerable": {"nl": "minst kwetsbare", "en": "least vulnerable"},
+    "band_top": {"nl": "{share} % {words} van Nederland",
+                 "en": "{words} {share} % of the Netherlands"},
+    "band_bottom": {"nl": "{share} % {words} van Nederland",
+                    "en": "{words} {share} % of the Netherlands"},
+    "band_high": {"nl": "{a}–{b} % {words}", "en": "{words} {a}–{b} %"},
+    "band_low": {"nl": "{a}–{b} % {words}", "en": "{words} {a}–{b} %"},
+    "band_middle": {"nl": "rond het midden ({a}–{b} %)", "en": "around the middle ({a}–{b} %)"},
+    "all_areas_class": {"nl": "alle gebieden", "en": "all areas"},
+    "national_values": {"nl": "landelijke waarden in deze klasse",
+                        "en": "national values in this class"},
+    "map_no_data": {
+        "nl": "Geen gegevens: voor {indicator} zijn er geen cijfers van de {areas} in {area}, "
+              "in geen enkel jaar. Kies een andere indicator of een ander niveau.",
+        "en": "No data: there are no figures of {indicator} for the {areas} in {area}, in "
+              "any year. Choose another indicator or level."},
+    "map_period_fallback": {
+        "nl": "Voor {requested} zijn er geen cijfers van {indicator} voor de {areas} in "
+              "{area}. De kaart toont {shown}, het laatste jaar met cijfers.",
+        "en": "There are no figures of {indicator} for the {areas} in {area} in "
+              "{requested}. The map shows {shown}, the latest year with figures."},
+    "map_colours": {"nl": "De kleuren van de kaart", "en": "The map's colours"},
+    "about_map_classes": {
+        "nl": "De kleuren van de kaart zijn landelijk: een gebied krijgt de klasse van zijn "
+              "plaats tussen alle gebieden van hetzelfde niveau in Nederland in dat jaar (bij "
+              "een score: de referentiegroep van de maatstaf). De legenda zegt het in woorden, "
+              "zoals \u201810 % hoogste van Nederland\u2019, \u201820\u201340 % hoogste\u2019 "
+              "of \u2018rond het midden\u2019, met de landelijke waarden van de klasse "
+              "erachter. Bij inzoomen blijven de klassen hetzelfde: een buurt die landelijk "
+              "bij de 10 % hoogste hoort, is op elke kaart even donker. Wie de verschillen "
+              "binnen een gemeente wil zien, kiest onder \u2018Indeling in klassen\u2019 een "
+              "indeling ten opzichte van de getoonde gebieden; de legenda zegt dan dat die "
+              "klassen niet landelijk zijn.",
+        "en": "The map's colours are national: an area gets the class of its place among all "
+              "areas of the same level in the Netherlands in that year (for a score: the "
+              "yardstick's reference group). The legend says it in words, such as \u2018highest "
+              "10 % of the Netherlands\u2019, \u2018highest 20\u201340 %\u2019 or "
+              "\u2018around the middle\u2019, with the class's national values beside it. "
+              "Drilling down keeps the classes: a buurt in the national top 10 % is as dark "
+              "on every map. To see the contrasts within one municipality, choose a "
+              "classification relative to the areas shown under \u2018Classification\u2019; "
+              "the legend then says those classes are not national."},
+    "about_map_periods": {
+        "nl": "Het formulier bij de kaart biedt alleen indicatoren en jaren aan waarvoor de "
+              "getoonde gebieden cijfers hebben. Kiest u een jaar zonder cijfers voor die "
+              "gebieden, dan toont de kaart het laatste jaar met cijfers en zegt dat; zonder "
+              "enig cijfer staat er \u2018Geen gegevens\u2019 in plaats van een kaart.",
+        "en": "The form beside the map offers only indicators and years for which the areas "
+              "shown have figures. A year without figures for them shows the latest year "
+              "with figures, and says so; without any figure the page says \u2018No data\u2019 "
+              "instead of showing a map."},
+    "no_data_short": {"nl": "geen gegevens", "en": "no data"},
+    "map_shows_period": {"nl": "De kaart toont {period}.", "en": "The map shows {period}."},
+    "partial_failed": {
+        "nl": "Dit onderdeel kon niet worden bijgewerkt (fout {status}). Wat u ziet, hoort "
+              "nog bij uw vorige keuze; laad de pagina opnieuw.",
+        "en": "This part could not be updated (error {status}). What you see still belongs "
+              "to your previous choice; reload the page."},
+    # scores against their own level (issue 17): never a gemeente on the wijk axis
+    "position_axis": {"nl": "positie onder de gebieden van het eigen niveau in Nederland "
+                            "(% met een lagere score; hoger = kwetsbaarder)",
+                      "en": "position among the areas of the same level in the Netherlands "
+                            "(% with a lower score; higher = more vulnerable)"},
+    "among_level": {"nl": "onder de {areas}", "en": "among the {areas}"},
+    "position_note": {
+        "nl": "Peiljaar {period}. Elk gebied staat tegenover de gebieden van zijn eigen "
+              "niveau: {name} tegenover alle {areas}{gm}. 50 % = het midden (stippellijn).",
+        "en": "Reference year {period}. Each area against the areas of its own level: "
+              "{name} against all {areas}{gm}. 50 % = the middle (dashed line)."},
+    "position_gm": {"nl": ", de gemeente tegenover alle gemeenten",
+                    "en": ", the municipality against all municipalities"},
+    "higher_than": {"nl": "hoger dan {share} % van de {areas}",
+                    "en": "higher than {share} % of the {areas}"},
+    "scale_of": {"nl": "Schaal", "en": "Scale"},
+    "scale_text": {"nl": "z-score onder de {areas} van Nederland ({period})",
+                   "en": "z-score among the {areas} of the Netherlands ({period})"},
 }
 
 

@@ -6,9 +6,24 @@ geometry is downloaded once per level and vintage and cached by the browser.
 
 Assumptions
 -----------
-- Class breaks come from :mod:`mapclassify` over the areas shown (national, or within
-  one gemeente or wijk): a map of one gemeente shows contrasts within it. The legend
-  says so, and names the period, the method and the reference area.
+- By default (``classification="national"``) the classes come from the whole reference
+  group of what is shown, never from the areas on screen: for an indicator every area of
+  the level with a figure in that period (one boundary vintage), for a score the
+  yardstick's reference group (the areas scored on the full yardstick, or all areas with
+  the score when none is). They are groups of national tenths (:func:`~wijkkompas.
+  analysis.classes.deciles`, the engine's own classes: 10 % highest, 10-20 %, 20-40 %,
+  40-60 %, 20-40 % lowest, 20 % lowest; mirrored for higher-is-better indicators so the
+  darkest class is always the least favourable tenth), so a buurt in the national top
+  tenth is dark on every map it appears on. The legend says them in words
+  ("10 % hoogste van Nederland") with the national values beside them. A band that holds
+  no reference value (ties) is merged into the next one; no class is empty or has two
+  equal bounds.
+- ``quantiles``, ``fisher_jenks`` and ``equal_interval`` (:mod:`mapclassify`) are
+  relative to the areas shown (within one gemeente or wijk: the contrasts within it);
+  the legend says so. Classes without an area shown are dropped.
+- The periods offered and shown are those with figures for the areas on screen
+  (:meth:`WebData.area_periods`): a wijk map of one gemeente offers only the periods in
+  which its wijken have figures.
 - For a period with figures on several boundary vintages (a source republished on new
   codes) the vintage with the most figures is shown; the others are not mixed in.
 - Darker is always less favourable when the indicator has a direction (the palette is
@@ -21,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..analysis.classes import deciles
 from ..geo.codes import COUNTRY
 from .i18n import fmt_number, translate
 from .state import CLASSIFICATIONS, MAP_LEVELS, BadRequest, NotFound, WebData, score_label
@@ -35,6 +51,14 @@ PALETTES = {
 }
 NO_DATA = "#d9d9d9"
 SUPPRESSED = "#fdd0a2"
+# national classes: groups of national tenths (deciles 1..10), light to dark; darker is
+# higher, or lower for higher-is-better indicators (the least favourable tenth darkest)
+BANDS_UP = ((1, 2), (3, 4), (5, 6), (7, 8), (9, 9), (10, 10))
+BANDS_DOWN = ((1, 1), (2, 2), (3, 4), (5, 6), (7, 8), (9, 10))
+
+
+class NoData(NotFound):
+    """No figure of an indicator or score for the areas on screen, in any period."""
 
 
 def breaks(values: np.ndarray, classification: str, k: int) -> list[float]:
@@ -47,6 +71,8 @@ def breaks(values: np.ndarray, classification: str, k: int) -> list[float]:
         return []
     if len(distinct) <= k:
         return [float(v) for v in distinct]
+    if classification == "national":
+        raise BadRequest("national classes come from national_breaks")
     if classification == "quantiles":
         bins = mapclassify.Quantiles(values, k=k).bins
     elif classification == "fisher_jenks":
@@ -62,16 +88,96 @@ def breaks(values: np.ndarray, classification: str, k: int) -> list[float]:
         raise BadRequest(f"classification must be one of {', '.join(CLASSIFICATIONS)}")
     out = sorted({float(b) for b in bins})
     out[-1] = max(out[-1], float(values.max()))
-    return out
+    # no empty class: keep a break only when some value falls in its class
+    counts = np.bincount(np.searchsorted(np.asarray(out), values, side="left"),
+                         minlength=len(out))
+    kept = [b for b, n in zip(out, counts, strict=True) if n]
+    return kept
+
+
+def national_breaks(reference: np.ndarray, direction: str
+                    ) -> tuple[list[float], list[tuple[int, int]], list[tuple[float, float]]]:
+    """Upper bounds (ascending) of the national classes, the national tenths each class
+    holds (first and last decile) and the range of reference values in it.
+
+    ``reference`` is the whole reference group's values. The bands are :data:`BANDS_UP`
+    (or :data:`BANDS_DOWN` for higher-is-better figures) of the deciles of
+    :func:`~wijkkompas.analysis.classes.deciles` (ties take the higher tenth); a band
+    without a reference value (all of its tenth tied with a higher one) joins the next.
+    """
+    ref = reference[np.isfinite(reference)]
+    if len(np.unique(ref)) < 2:
+        return [], [], []
+    tenth = deciles(ref)
+    cuts: list[float] = []
+    held: list[tuple[int, int]] = []
+    ranges: list[tuple[float, float]] = []
+    start = None
+    for lo, hi in (BANDS_DOWN if direction == "higher_is_better" else BANDS_UP):
+        inside = ref[(tenth >= lo) & (tenth <= hi)]
+        if not len(inside):
+            start = lo if start is None else start
+            continue
+        held.append((lo if start is None else start, hi))
+        start = None
+        cuts.append(float(inside.max()))
+        ranges.append((float(inside.min()), float(inside.max())))
+    return cuts, held, ranges
+
+
+def band_words(lo: int, hi: int, language: str, score: bool) -> str:
+    """National tenths ``lo``..``hi`` (1 = lowest) in words: "10 % hoogste van
+    Nederland", "20-40 % laagste", "rond het midden (40-60 %)"."""
+    a, b = (lo - 1) * 10, hi * 10
+    high = translate("most_vulnerable" if score else "highest", language)
+    low = translate("least_vulnerable" if score else "lowest", language)
+    if a == 0 and b == 100:
+        return translate("all_areas_class", language)
+    if b == 100:
+        return translate("band_top", language).format(share=100 - a, words=high)
+    if a == 0:
+        return translate("band_bottom", language).format(share=b, words=low)
+    if a < 50 < b:
+        return translate("band_middle", language).format(a=a, b=b)
+    if a >= 50:
+        return translate("band_high", language).format(a=100 - b, b=100 - a, words=high)
+    return translate("band_low", language).format(a=a, b=b, words=low)
 
 
 def map_values(data: WebData, *, level: str, indicator: str, period: str | None = None,
-               within: str | None = None, classification: str = "quantiles", k: int = 5,
+               within: str | None = None, classification: str = "national", k: int = 5,
                language: str = "nl") -> dict:
     """Everything one choropleth needs except the geometry (see the module docstring);
-    kept per question, since the map page asks the same few ones all the time."""
+    kept per question, since the map page asks the same few ones all the time.
+
+    Raises :class:`NoData` (a :class:`NotFound`) when the areas on screen have no figure
+    of ``indicator`` in any period, :class:`NotFound` when they have none in ``period``."""
     question = (level, indicator, period, within, classification, k, language)
     return data.misc.get_or(("map",) + question, lambda: _map_values(data, *question))
+
+
+def shown_period(data: WebData, level: str, indicator: str, period: str | None,
+                 within: str | None) -> tuple[str | None, list[str]]:
+    """The period a map of the areas on screen shows for ``period`` (None: the default),
+    and the periods it could show: ``period`` when it has figures there, else the latest
+    period that has (None when no period has)."""
+    periods = data.area_periods(indicator, level, within)
+    if not periods:
+        return None, periods
+    if period in periods:
+        return period, periods
+    if period is None and _is_score(indicator):
+        default = data.default_score_period(level)
+        if default in periods:
+            return default, periods
+    if period is None:
+        # the default: the latest period with at least half the figures of the best
+        # covered one (a national map of the one gemeente of a municipal panel is no map)
+        counts = data.area_counts(indicator, level, within)
+        best = max(counts.values(), default=0)
+        full = [p for p in periods if counts.get(p, 0) * 2 >= best]
+        return (full or periods)[-1], periods
+    return periods[-1], periods
 
 
 def _map_values(data: WebData, level: str, indicator: str, period: str | None,
@@ -79,13 +185,20 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
     _check_question(level, classification, k)
     data.check_indicator(indicator)
     within = _within_code(data, within)
-    periods = data.indicator_periods(indicator, level)
-    period = _period_shown(data, level, indicator, period, periods)
+    chosen, periods = shown_period(data, level, indicator, period, within)
+    if chosen is None:
+        raise NoData(f"no figures for {indicator} at level {level}"
+                     + (f" within {within}" if within else "") + " in any period")
+    if period is not None and str(period) != chosen:
+        raise NotFound(f"no figures for {indicator} at level {level} in period {period}"
+                       + (f" within {within}" if within else "")
+                       + f"; periods with figures: {', '.join(periods)}")
+    period = chosen
     requested, composite = indicator, None
     if _is_score(indicator):
-        composite = _composite_words(data, level, period, language)
-        if indicator == "vulnerability" and composite["statement"]:
-            # no area has a composite: show a domain, never an empty composite map
+        composite = _composite_words(data, level, period, language, within)
+        if indicator == "vulnerability" and (composite["statement"] or composite["empty"]):
+            # no area (on screen) has a composite: show a domain, never an empty map
             indicator = composite["domain"] or indicator
         shown = _score_values(data, level, indicator, period, within, language)
     else:
@@ -93,13 +206,25 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
 
     frame = shown.frame.drop_duplicates("code")
     values = frame["value"].to_numpy(dtype=float)
-    cuts = breaks(values, classification, k)
+    national = classification == "national"
+    held: list[tuple[int, int]] = []
+    ranges: list[tuple[float, float]] = []
+    reference = shown.national
+    if national and reference is not None and len(np.unique(
+            reference[np.isfinite(reference)])) >= 2:
+        cuts, held, ranges = national_breaks(reference, shown.direction)
+        if cuts and np.isfinite(values).any():
+            cuts[-1] = max(cuts[-1], float(np.nanmax(values)))
+    else:
+        national = False  # no reference group to speak of: the areas shown
+        cuts = breaks(values, "quantiles" if classification == "national" else classification,
+                      k)
     colours = _colours(len(cuts), shown.direction)
     matched = data.match_boundaries(level, shown.vintage, frame["code"])
     layers = _layers(data, level, shown.vintage, matched)
     legend = _legend(data, shown, level, period, within, classification, len(cuts), layers,
                      n_matched=sum(len(v) for v in matched.values()), n_shown=len(frame),
-                     language=language)
+                     language=language, national=national)
     without: dict[str, str] = {}
     if composite is not None:
         legend["composite"] = composite["notice"]
@@ -111,17 +236,41 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
             if without:
                 legend["no_composite"] = translate("map_no_composite_areas", language).format(
                     count=fmt_number(len(without), language, 0))
+    classes = (_national_classes(held, ranges, colours, language, _is_score(indicator))
+               if national else _classes(values, cuts, colours, language))
     return {
         "level": level, "indicator": indicator, "requested_indicator": requested,
         "statement": composite["statement"] if composite else None,
         "without_composite": without, "label": shown.label, "period": period,
         "periods": periods, "vintage": shown.vintage, "within": within,
-        "classification": classification, "k": k, "breaks": cuts,
-        "classes": _classes(values, cuts, colours, language),
+        "classification": classification if national or classification != "national"
+        else "quantiles", "k": k, "breaks": cuts,
+        "classes": classes,
         "layers": layers, "values": _coded_values(frame, values, cuts), "legend": legend,
         "reference_values": shown.reference_values,
         "child_level": {"gemeente": "wijk", "wijk": "buurt"}.get(level),
     }
+
+
+def no_data(data: WebData, *, level: str, indicator: str, within: str | None,
+            language: str) -> dict:
+    """What the map page shows instead of a map when the areas on screen have no figure
+    of ``indicator``: the words, and enough of a map answer for the form and crumbs."""
+    within = _within_code(data, within)
+    label = (score_label(indicator, language) if _is_score(indicator)
+             else data.catalog[indicator].label(language))
+    areas = translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
+                      language).lower()
+    where = data.name_of(within) if within else translate("land", language)
+    message = translate("map_no_data", language).format(indicator=label, areas=areas,
+                                                          area=where)
+    return {"level": level, "indicator": indicator, "requested_indicator": indicator,
+            "label": label, "period": None, "periods": [], "within": within,
+            "classification": "national", "k": 5, "classes": [], "values": {},
+            "no_data": message, "statement": None, "without_composite": {},
+            "child_level": None,
+            "legend": {"within": within, "within_name": data.name_of(within) if within
+                       else None}}
 
 
 @dataclass
@@ -135,6 +284,9 @@ class _Shown:
     direction: str
     reference: str
     reference_values: dict[str, float | None] = field(default_factory=dict)
+    # the whole reference group's values (national classes) and what it is, in words
+    national: np.ndarray | None = None
+    group: str = ""
 
 
 def _is_score(indicator: str) -> bool:
@@ -160,29 +312,23 @@ def _within_code(data: WebData, within: str | None) -> str | None:
     return area["code"]
 
 
-def _period_shown(data: WebData, level: str, indicator: str, period: str | None,
-                  periods: list[str]) -> str:
-    if not periods:
-        raise NotFound(f"no figures for {indicator} at level {level}")
-    if period is None:
-        period = data.default_score_period(level) if _is_score(indicator) else periods[-1]
-    period = str(period)
-    if period not in periods:
-        raise NotFound(f"no figures for {indicator} at level {level} in period {period}; "
-                       f"periods with figures: {', '.join(periods)}")
-    return period
-
-
-def _composite_words(data: WebData, level: str, period: str, language: str) -> dict:
+def _composite_words(data: WebData, level: str, period: str, language: str,
+                     within: str | None = None) -> dict:
     """The score's statement (why no area has a composite), its notice in the page's
-    language, the domain a map shows instead (the one most areas have), and per area
-    without a composite the reason."""
+    language, the domain a map shows instead (the one most areas on screen have), whether
+    no area on screen has a composite, and per area without a composite the reason."""
     from .views import area_reason, composite_notice
 
     result = data.scores(level, period)
-    table = result.table
-    counts = {d: int(table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
+    table = _on_screen(result.table, within)
+    # the domain most areas of the level have (the same on every map of the level), or
+    # when the areas on screen lack it, the one most of them have
+    counts = {d: int(result.table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
+    here = {d: int(table[f"domain_{d}"].notna().sum()) for d in data.scheme.domains}
     best = max(counts, key=lambda d: counts[d]) if counts else None
+    if best is not None and not here[best]:
+        best = max(here, key=lambda d: here[d])
+        counts = here
     lacking = table[table["vulnerability"].isna()]
     reasons = {str(r["code"]): area_reason(data, r, language) or ""
                for r in lacking[["code", "composite_status", "missing_domains"]]
@@ -190,24 +336,65 @@ def _composite_words(data: WebData, level: str, period: str, language: str) -> d
     return {"statement": result.statement,
             "notice": composite_notice(data, result, language),
             "domain": f"domain_{best}" if best and counts[best] else None,
+            "empty": not table["vulnerability"].notna().any(),
             "reasons": reasons}
+
+
+def _on_screen(table: pd.DataFrame, within: str | None) -> pd.DataFrame:
+    if not within:
+        return table
+    return table[(table["gemeente_code"] == within) | (table["wijk_code"] == within)]
+
+
+def score_reference(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Which rows of a score table form the reference group of ``column``: the areas
+    scored on the full yardstick (the engine standardises against them), or, when none
+    has this score, every area with it (domain scores without a composite)."""
+    has = table[column].notna().to_numpy()
+    scored = (table["composite_status"] == "scored").to_numpy() & has
+    return scored if scored.any() else has
+
+
+def score_positions(data: WebData, level: str, period: str, column: str) -> dict[str, float]:
+    """Per area code its position (0..100: the share of its level's reference group with a
+    lower score, :func:`~wijkkompas.analysis.standardise.percentile_rank`) in ``column``
+    (``vulnerability`` or ``domain_<id>``) of the level's score for ``period``: every score
+    placed among the areas of its own level (cached)."""
+    def make():
+        from ..analysis.standardise import percentile_rank
+
+        table = data.scores(level, period).table
+        values = table[column].to_numpy(dtype=float)
+        p = percentile_rank(values, reference=score_reference(table, column))
+        return {str(c): round(float(x) * 100, 1)
+                for c, x in zip(table["code"], p, strict=True) if np.isfinite(x)}
+    return data.misc.get_or(("positions", level, str(period), column), make)
 
 
 def _score_values(data: WebData, level: str, indicator: str, period: str,
                   within: str | None, language: str) -> _Shown:
     result = data.scores(level, period)
-    table = result.table
-    if within:
-        table = table[(table["gemeente_code"] == within) | (table["wijk_code"] == within)]
+    table = _on_screen(result.table, within)
     frame = pd.DataFrame({"code": table["code"], "value": table[indicator],
                           "status": "observed"})
     reference = translate("higher_more_vulnerable", language) if result.method == "zscore" \
         else (f"score method {result.method}, against all {level} areas of the Netherlands"
               if language == "en" else
               f"scoremethode {result.method}, ten opzichte van alle gebieden van dit niveau")
+    mask = score_reference(result.table, indicator)
+    national = result.table[indicator].to_numpy(dtype=float)[mask]
+    scored = bool((result.table["composite_status"] == "scored").any())
+    group = translate("group_scored" if scored else "group_score", language).format(
+        n=fmt_number(int(mask.sum()), language, 0), areas=_areas(level, language),
+        period=period)
     return _Shown(frame, int(result.vintage), score_label(indicator, language),
                   "z" if result.method == "zscore" else result.method, "higher_is_worse",
-                  reference)
+                  reference, national=national, group=group)
+
+
+def _areas(level: str, language: str) -> str:
+    return translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
+                     language).lower()
 
 
 def _indicator_values(data: WebData, level: str, indicator: str, period: str,
@@ -223,6 +410,16 @@ def _indicator_values(data: WebData, level: str, indicator: str, period: str,
     obs = obs[obs["vintage"] == vintage]
     frame = pd.DataFrame({"code": obs["area_code"], "value": obs["value"],
                           "status": obs["status"]})
+    if within:
+        everywhere = data.store.observations(indicators=[indicator], level=level,
+                                             periods=[period], vintage=vintage)
+    else:
+        everywhere = obs
+    everywhere = everywhere[everywhere["status"].isin(["observed", "estimated"])]
+    national = everywhere.drop_duplicates("area_code")["value"].to_numpy(dtype=float)
+    group = translate("group_indicator", language).format(
+        n=fmt_number(int(np.isfinite(national).sum()), language, 0),
+        areas=_areas(level, language), period=period)
     meta = data.catalog[indicator]
     unit = meta.unit
     refs = data.store.observations(codes=[c for c in (COUNTRY, within) if c],
@@ -243,7 +440,7 @@ def _indicator_values(data: WebData, level: str, indicator: str, period: str,
         "geen referentiewaarde gepubliceerd" if language == "nl"
         else "no reference value published")
     return _Shown(frame, vintage, meta.label(language), unit, meta.direction, reference,
-                  reference_values)
+                  reference_values, national=national, group=group)
 
 
 def _colours(n_classes: int, direction: str) -> list[str]:
@@ -272,21 +469,42 @@ def _layers(data: WebData, level: str, vintage: int, matched: dict[int, list]) -
     return layers
 
 
+def _range_text(lower: float, upper: float, language: str) -> str:
+    if lower == upper:
+        return fmt_number(lower, language, None)
+    return f"{fmt_number(lower, language, None)} – {fmt_number(upper, language, None)}"
+
+
 def _classes(values: np.ndarray, cuts: list[float], colours: list[str],
              language: str) -> list[dict]:
+    """Classes over the areas shown, each labelled with the lowest and highest value in
+    it (one number when they are equal)."""
     classes = []
-    low = float(np.nanmin(values)) if np.isfinite(values).any() else None
+    finite = values[np.isfinite(values)]
+    index = np.searchsorted(np.asarray(cuts), finite, side="left") if cuts else finite
     for i, upper in enumerate(cuts):
-        lower = low if i == 0 else cuts[i - 1]
+        inside = finite[index == i]
+        lower, top = ((float(inside.min()), float(inside.max())) if len(inside)
+                      else (upper, upper))
+        text = _range_text(lower, top, language)
         classes.append({"lower": lower, "upper": upper, "colour": colours[i],
-                        "label": (f"{fmt_number(lower, language, None)} – "
-                                  f"{fmt_number(upper, language, None)}")})
+                        "label": text, "range": text})
     return classes
+
+
+def _national_classes(held: list[tuple[int, int]], ranges: list[tuple[float, float]],
+                      colours: list[str], language: str, score: bool) -> list[dict]:
+    """National classes: in words first ("10 % hoogste van Nederland"), the national
+    values they hold beside them."""
+    return [{"lower": lower, "upper": upper, "colour": colour,
+             "label": band_words(lo, hi, language, score),
+             "range": _range_text(lower, upper, language), "tenths": [lo, hi]}
+            for (lo, hi), (lower, upper), colour in zip(held, ranges, colours, strict=True)]
 
 
 def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str | None,
             classification: str, n_classes: int, layers: list[dict], *, n_matched: int,
-            n_shown: int, language: str) -> dict:
+            n_shown: int, language: str, national: bool = False) -> dict:
     vintage = shown.vintage
     level_plural = translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
                              language)
@@ -298,9 +516,13 @@ def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str |
         "period": period,
         "figure_vintage": vintage,
         "reference": shown.reference,
-        "method": translate(classification, language) + (
-            f", {n_classes} " + ("klassen over de getoonde gebieden" if language == "nl"
-                                 else "classes over the areas shown")),
+        "method": (translate("national_method", language).format(group=shown.group)
+                   if national else
+                   translate(classification if classification != "national" else "quantiles",
+                             language)
+                   + ", " + translate("classes_shown", language).format(n=n_classes)),
+        "national": national,
+        "group": shown.group,
         "boundaries": (f"{translate('boundaries', language)}: {level_plural.lower()} "
                        f"{boundary_text}; {translate('figures_on', language)} {vintage}"
                        + ("" if all(layer["vintage"] == vintage for layer in layers) else

@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
 SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
-CLASSIFICATIONS = ("quantiles", "fisher_jenks", "equal_interval")
+# "national": classes of the whole reference group of the level and period (the default;
+# the same when drilling down); the others over the areas on screen
+CLASSIFICATIONS = ("national", "quantiles", "fisher_jenks", "equal_interval")
 # 5 decimals of a degree are about 1 m: far below what a simplified boundary shows
 COORD_DIGITS = 5
 
@@ -189,15 +191,67 @@ class WebData:
         return sorted(a.loc[(a["indicator"] == indicator) & (a["level"] == level),
                             "period"].unique().tolist())
 
-    def map_indicators(self, level: str, language: str) -> list[dict]:
-        """Indicators with figures at ``level``, grouped by domain, scores first."""
-        a = self.availability()
-        present = set(a.loc[a["level"] == level, "indicator"])
+    def availability_within(self, level: str, within: str) -> pd.DataFrame:
+        """Per indicator and period: the number of figures with a value of the areas of
+        ``level`` in one gemeente or wijk (cached per level and area)."""
+        def make():
+            return self.store.query("""
+                SELECT o.indicator, o.period, count(*) AS n
+                FROM observations o JOIN areas a
+                  ON a.code = o.area_code AND a.vintage = o.vintage
+                WHERE o.status IN ('observed', 'estimated') AND a.level = ?
+                  AND (a.gemeente_code = ? OR a.wijk_code = ?)
+                GROUP BY 1, 2 ORDER BY 1, 2""", [level, within, within])
+        return self.misc.get_or(("availability_within", level, within), make)
+
+    def area_periods(self, indicator: str, level: str, within: str | None) -> list[str]:
+        """The periods with a figure (or a score) of ``indicator`` for the areas of
+        ``level`` on screen: in ``within`` (a gemeente or wijk code), or in the whole
+        country when None. What the map form offers, and where a period falls back to."""
+        if not within:
+            return self.indicator_periods(indicator, level)
+        if indicator == "vulnerability" or indicator.startswith("domain_"):
+            return self.misc.get_or(("score_area_periods", indicator, level, within),
+                                    lambda: self._score_area_periods(indicator, level, within))
+        a = self.availability_within(level, within)
+        return sorted(a.loc[a["indicator"] == indicator, "period"].unique().tolist())
+
+    def area_counts(self, indicator: str, level: str, within: str | None) -> dict[str, int]:
+        """Per period the number of figures of ``indicator`` for the areas on screen."""
+        if within:
+            a = self.availability_within(level, within)
+            a = a[a["indicator"] == indicator]
+        else:
+            a = self.availability()
+            a = a[(a["indicator"] == indicator) & (a["level"] == level)]
+        return {str(p): int(n) for p, n in a.groupby("period")["n"].sum().items()}
+
+    def _score_area_periods(self, indicator: str, level: str, within: str) -> list[str]:
+        out = []
+        for period in self.score_periods(level):
+            table = self.scores(level, period).table
+            table = table[(table["gemeente_code"] == within) | (table["wijk_code"] == within)]
+            # the composite map shows a domain score when no area has a composite
+            columns = ([indicator] if indicator != "vulnerability" else
+                       ["vulnerability"] + [f"domain_{d}" for d in self.scheme.domains])
+            if table[columns].notna().to_numpy().any():
+                out.append(period)
+        return out
+
+    def map_indicators(self, level: str, language: str,
+                       within: str | None = None) -> list[dict]:
+        """Indicators with figures at ``level`` (in ``within`` when given: the area on
+        screen), grouped by domain, scores first."""
+        if within:
+            present = set(self.availability_within(level, within)["indicator"])
+        else:
+            a = self.availability()
+            present = set(a.loc[a["level"] == level, "indicator"])
+        scores = [s for s in ["vulnerability"] + [f"domain_{d}" for d in self.scheme.domains]
+                  if not within or self.area_periods(s, level, within)]
         groups = [{"domain": "scores", "label": "Scores" if language == "en" else "Scores",
-                   "items": [{"id": "vulnerability",
-                              "label": _score_label("vulnerability", language)}]
-                   + [{"id": f"domain_{d}", "label": _score_label(f"domain_{d}", language)}
-                      for d in self.scheme.domains]}]
+                   "items": [{"id": s, "label": _score_label(s, language)} for s in scores]}]
+        groups = [g for g in groups if g["items"]]
         for domain, labels in DOMAINS.items():
             items = sorted(({"id": i.id, "label": i.label(language)} for i in self.catalog
                             if i.domain == domain and i.id in present),

@@ -18,6 +18,7 @@ from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
 from .i18n import fmt_number, translate
+from .mapdata import score_positions
 from .state import MAP_LEVELS, BadRequest, NotFound, WebData
 
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
@@ -206,6 +207,14 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
     flagged = set((row["flagged_domains"] or "").split(",")) - {""}
     years = indicator_years(data, row["indicator_years"], language)
     domains = []
+
+    def position(lvl: str, code: str | None, column: str) -> float | None:
+        # each score among the areas of its own level: a gemeente among the gemeenten
+        if not code:
+            return None
+        return score_positions(data, lvl, result.period, column).get(code)
+
+    gm_code = area.get("gemeente_code") if gm_row is not None else None
     for d in data.scheme.domains:
         domains.append({
             "domain": d, "label": DOMAINS[d][language],
@@ -213,6 +222,8 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
             "value": clean(row[f"domain_{d}"]),
             "gemeente_value": clean(gm_row[f"domain_{d}"]) if gm_row is not None else None,
             "country_value": 0.0 if result.method == "zscore" else None,
+            "position": position(level, area["code"], f"domain_{d}"),
+            "gemeente_position": position("gemeente", gm_code, f"domain_{d}"),
             "flagged": d in flagged,
             "percentile_flag": data.scheme.flag_threshold})
     absent = [DOMAINS[d][language] for d in DOMAINS if d not in data.scheme.domains
@@ -220,6 +231,10 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
     base.update({
         "available": True,
         "vulnerability": clean(row["vulnerability"]),
+        "vulnerability_position": position(level, area["code"], "vulnerability"),
+        "level_areas": _areas_word(level, language),
+        "scale": translate("scale_text", language).format(
+            areas=_areas_word(level, language), period=result.period),
         "gemeente_vulnerability": clean(gm_row["vulnerability"]) if gm_row is not None else None,
         "rank_national": clean(row["rank_national"]),
         "n_national": int(result.table["vulnerability"].notna().sum()),

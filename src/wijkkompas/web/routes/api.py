@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 Level = Literal["gemeente", "wijk", "buurt"]
 Method = Literal["zscore", "robust_z", "percentile", "imd", "index"]
-Classification = Literal["quantiles", "fisher_jenks", "equal_interval"]
+Classification = Literal["national", "quantiles", "fisher_jenks", "equal_interval"]
 Period = Annotated[str | None, Query(description="Reference year, e.g. 2020; default: the "
                                      "latest (indicators) or the period covering the most "
                                      "domains (scores)", pattern=r"^\d{4}[A-Z0-9]*$")]
@@ -104,9 +104,15 @@ def map_data(data: DataDep, lang: LangDep, level: Level = "gemeente",
                                              "'domain_<id>'")] = "vulnerability",
              period: Period = None,
              within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None,
-             classification: Classification = "quantiles",
+             classification: Classification = "national",
              k: Annotated[int, Query(ge=3, le=7, description="Number of classes")] = 5):
     """``values``: code -> [value, class index] (class -1 = no figure, -2 = suppressed).
+    ``classification=national`` (the default): classes of the whole reference group of the
+    level and period (groups of national tenths; ``classes[].label`` in words, ``range`` the
+    national values), the same for every ``within``; the other methods are over the areas
+    shown. Without ``period``: the latest with figures for the areas asked (``within``);
+    a ``period`` without figures there, or no figure at all, is a 404 saying which periods
+    have them.
     ``layers``: boundary layers to draw (``/api/geometry/...``); codes are matched to the
     nearest boundary vintage that has them, and the legend says so."""
     return _json(map_values(data, level=level, indicator=indicator, period=period,

@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 
 from ..deps import DataDep, LangDep, is_htmx, render
-from ..mapdata import map_values
-from ..state import CLASSIFICATIONS, MAP_LEVELS, WebData
+from ..i18n import translate
+from ..mapdata import map_values, no_data, shown_period
+from ..state import CLASSIFICATIONS, MAP_LEVELS, NotFound, WebData
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 60
@@ -25,36 +26,63 @@ def map_page(request: Request, data: DataDep, lang: LangDep,
              indicator: str = "vulnerability",
              period: Annotated[str | None, Query(pattern=r"^\d{4}[A-Z0-9]*$")] = None,
              within: Annotated[str | None, Query(max_length=12)] = None,
-             classification: Literal["quantiles", "fisher_jenks", "equal_interval"] = "quantiles",
+             classification: Literal["national", "quantiles", "fisher_jenks",
+                                     "equal_interval"] = "national",
              k: Annotated[int, Query(ge=3, le=7)] = 5):
+    """The map of what exists for the areas on screen: a period without figures there
+    falls back to the latest one with figures (and the page says so); an indicator
+    without any figure there gives the page (or the HTMX fragment) with "geen gegevens"
+    and no map, never a 404 that leaves the previous map standing."""
     within = within or None
     if within and level == "gemeente":
         within = None  # a gemeente map of one gemeente is one polygon: show them all
     data.check_indicator(indicator)
     if is_htmx(request):
-        # a form change may combine options that do not exist together: fall back
-        # to what does instead of an error page (a typed URL still gets the 404)
-        if not data.indicator_periods(indicator, level):
-            indicator = "vulnerability"
-        if period not in data.indicator_periods(indicator, level):
-            period = None
         if within and level == "wijk" and not within.upper().startswith("GM"):
             within = "GM" + within[2:6]
-    m = map_values(data, level=level, indicator=indicator, period=period, within=within,
-                   classification=classification, k=k, language=lang)
-    params = {"level": level, "indicator": indicator, "period": m["period"],
+    elif period is not None and period not in data.indicator_periods(indicator, level):
+        # a typed period that no area of the level has: the 404 says which there are
+        raise NotFound(f"no figures for {indicator} at level {level} in period {period}; "
+                       "periods with figures: "
+                       + ", ".join(data.indicator_periods(indicator, level)))
+    if within:
+        within = str(data.area(within)["code"])
+    shown, _ = shown_period(data, level, indicator, period, within)
+    notice = None
+    if shown is None:
+        m = no_data(data, level=level, indicator=indicator, within=within, language=lang)
+        values_url = ""
+    else:
+        m = map_values(data, level=level, indicator=indicator, period=shown, within=within,
+                       classification=classification, k=k, language=lang)
+        if period is not None and period != shown:
+            notice = translate("map_period_fallback", lang).format(
+                requested=period, indicator=m["label"], shown=shown,
+                areas=translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(
+                    level, "buurten"), lang).lower(),
+                area=m["legend"]["within_name"] or translate("land", lang))
+    params = {"level": level, "indicator": m["requested_indicator"],
               "classification": classification, "k": k, "lang": lang}
+    if m["period"]:
+        params["period"] = m["period"]
     if m["within"]:
         params["within"] = m["within"]
-    values_url = "/api/map?" + urlencode(params)
+    if shown is not None:
+        values_url = "/api/map?" + urlencode(params)
     rows = table_rows(data, m)
     context = {"m": m, "values_url": values_url, "rows": rows[:TABLE_ROWS],
-               "n_rows": len(rows), "levels": MAP_LEVELS,
-               "indicator_groups": data.map_indicators(level, lang),
+               "n_rows": len(rows), "levels": MAP_LEVELS, "period_notice": notice,
+               "indicator_groups": data.map_indicators(level, lang, within),
                "classifications": CLASSIFICATIONS, "crumbs": crumbs(data, m),
                "title_area": m["legend"]["within_name"]}
     if is_htmx(request):
-        return render(request, "_map_panel.html", context, language=lang)
+        response = render(request, "_map_panel.html", context, language=lang)
+        # the address bar names what is on screen (the period shown, not the one asked)
+        page = {k: v for k, v in params.items() if not (k == "classification"
+                                                         and v == "national")}
+        page.pop("lang", None)
+        response.headers["HX-Push-Url"] = "/?" + urlencode(page)
+        return response
     return render(request, "map.html", context, language=lang)
 
 
@@ -62,7 +90,7 @@ def table_rows(data: WebData, m: dict) -> list[dict]:
     """The map's figures as rows, least favourable first (the map's darkest classes)."""
     index = data.areas_index()
     rows = []
-    for code, (value, cls) in m["values"].items():
+    for code, (value, cls) in m["values"].items():  # empty without data
         name = index.at[code, "name"] if code in index.index else code
         rows.append({"code": code, "name": name, "value": value, "class": cls})
     reverse = data.catalog.indicators.get(m["indicator"])

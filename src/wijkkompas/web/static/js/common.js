@@ -16,3 +16,30 @@ document.addEventListener("change", function (e) {
     e.target.form.submit();
   }
 });
+// A partial (HTMX) request that fails swaps nothing: say so in the page, in its
+// language (the text comes from the server, data-partial-failed on <body>), above the
+// part that was not updated, instead of leaving the old content without a word.
+window.wkShowError = function (target, status) {
+  var text = (document.body.getAttribute("data-partial-failed") || "Error {status}")
+    .replace("{status}", status || "?");
+  var box = document.getElementById("partial-error");
+  if (!box) {
+    box = document.createElement("p");
+    box.id = "partial-error";
+    box.className = "alert alert-error partial-error";
+    box.setAttribute("role", "alert");
+  }
+  box.textContent = text;
+  var where = target && target.parentNode ? target : document.getElementById("main");
+  if (where && where.parentNode && box.nextSibling !== where) where.parentNode.insertBefore(box, where);
+};
+function wkPartialFailed(e) {
+  var d = e.detail || {};
+  wkShowError(d.target || d.elt, d.xhr ? String(d.xhr.status || "") : "");
+}
+document.addEventListener("htmx:responseError", wkPartialFailed);
+document.addEventListener("htmx:sendError", wkPartialFailed);
+document.addEventListener("htmx:afterSwap", function () {
+  var box = document.getElementById("partial-error");
+  if (box) box.remove();
+});

@@ -40,7 +40,18 @@
     var child = state.dataset.child;
     mapEl.dataset.ready = "";
     mapEl.dataset.drawn = "";
-    fetch(state.dataset.valuesUrl).then(function (r) { return r.json(); }).then(function (m) {
+    if (!state.dataset.valuesUrl) {
+      // no figures for the areas on screen: the panel says so; no stale map stays
+      group.clearLayers();
+      mapEl.dataset.ready = "empty";
+      mapEl.dataset.features = "0";
+      document.dispatchEvent(new CustomEvent("wk:map-ready", { detail: null }));
+      return;
+    }
+    fetch(state.dataset.valuesUrl).then(function (r) {
+      if (!r.ok) throw new Error("values " + r.status);
+      return r.json();
+    }).then(function (m) {
       return Promise.all(m.layers.map(function (l) { return getGeometry(l.url); })).then(function (gj) {
         if (seq !== drawSeq) return;  // a newer request superseded this one
         group.clearLayers();
@@ -82,7 +93,12 @@
         window.wkMapReady = performance.now();
         document.dispatchEvent(new CustomEvent("wk:map-ready", { detail: m }));
       });
-    }).catch(function (err) { console.error(err); mapEl.dataset.ready = "error"; });
+    }).catch(function (err) {
+      if (seq !== drawSeq) return;
+      group.clearLayers();  // never leave the previous map standing under a new legend
+      mapEl.dataset.ready = "error";
+      if (window.wkShowError) window.wkShowError(document.getElementById("map-panel"), err.message);
+    });
   }
 
   function activate(code, child, hasValue) {
