@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import WijkkompasError
+from ..errors import UnknownAreaError, WijkkompasError
 from .codes import gemeente_of, level_of
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ MIN_COVER = 0.5
 POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
 
 
-class UnknownPostcodeError(WijkkompasError):
+class UnknownPostcodeError(UnknownAreaError):
     """A postcode that is not in the bundled postcode areas."""
 
 
@@ -201,8 +201,8 @@ def postcode_info(text: str) -> pd.Series:
                                    "optionally with two letters: 2526 or 2526 AB)")
     table = postcodes()
     if digits not in table.index:
-        raise UnknownPostcodeError(f"postcode {digits} does not exist (it is not among the "
-                                   "4,068 postcode areas of CBS 2020)")
+        raise UnknownPostcodeError(f"postcode {digits} does not exist (it is not in CBS's "
+                                   "postcode map of 2020)")
     return table.loc[digits]
 
 
@@ -218,8 +218,6 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
     digits = str(row["postcode"])
     shape = row.geometry
     people = None if pd.isna(row["inwoners"]) else int(row["inwoners"])
-    base = dict(postcode=digits, plaats=_text(row["plaats"]), gemeente=_text(row["gemeente"]),
-                inwoners=people)
     if shape is None or shape.is_empty:
         raise UnknownPostcodeError(f"postcode {digits} has no area in the CBS postcode map "
                                    "(CBS publishes no shape for it), so its wijken and "
@@ -255,25 +253,29 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
         if small.any():
             notes.append(f"{level} {year}: {int(small.sum())} areas with less than "
                          f"{MIN_SHARE:.0%} of the postcode left out (together "
-                         f"{pieces.loc[small, 'share'].sum():.1%})")
+                         f"{_percent(pieces.loc[small, 'share'].sum())})")
         if outside > 0.02:
             notes.append(f"{level} {year}: {outside:.0%} of the postcode lies outside the "
                          f"{level} boundaries of {year} (water, or boundaries that cover only "
                          "part of the country)")
         vintages[level] = year
         frames.append(pieces[~small])
-    columns = ["code", "name", "level", "vintage", "wijk_code", "gemeente_code", "share"]
+    columns = ["code", "vintage", "name", "level", "wijk_code", "gemeente_code", "share"]
     if not frames:
+        hint = ("load boundaries first (wijkkompas demo, or wijkkompas ingest a boundary "
+                "file)" if stored.empty else "the store's boundaries of those levels and "
+                "vintages cover other parts of the country"
+                + (" (try without --vintage)" if vintage is not None else ""))
         raise WijkkompasError(f"no boundaries in the store overlap postcode {digits} ("
-                              + "; ".join(notes) + "); load boundaries first "
-                              "(wijkkompas demo, or wijkkompas ingest a boundary file)")
+                              + "; ".join(notes) + f"): {hint}")
     table = pd.concat(frames, ignore_index=True)
     order = table["level"].map({lv: i for i, lv in enumerate(LEVELS)})
     table = table.assign(_order=order).sort_values(["_order", "share"],
                                                    ascending=[True, False])
     table = table.drop(columns=["_order", "piece"]).reset_index(drop=True)[columns]
-    return PostcodeAreas(**base, area_km2=total / 1e6, table=table, vintages=vintages,
-                         notes=notes)
+    return PostcodeAreas(postcode=digits, plaats=_text(row["plaats"]),
+                         gemeente=_text(row["gemeente"]), inwoners=people,
+                         area_km2=total / 1e6, table=table, vintages=vintages, notes=notes)
 
 
 def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:
@@ -323,6 +325,10 @@ def _cached_boundaries(path: str, stamp: int, level: str, vintage: int) -> dict:
     geoms = shapely.from_wkb(frame["geometry"].map(bytes).to_numpy())
     keep = ~shapely.is_empty(geoms)
     return {"codes": frame["code"].to_numpy()[keep], "geometry": np.asarray(geoms[keep])}
+
+
+def _percent(share: float) -> str:
+    return "less than 0.1%" if share < 0.001 else f"{share:.1%}"
 
 
 def _text(value) -> str:
