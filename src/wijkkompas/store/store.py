@@ -251,7 +251,7 @@ class Store:
         """
         where: list[str] = ["TRUE"]
         params: list[object] = []
-        order = "0, 0, 0"
+        order = ""
         order_params: list[object] = []
         if search and search.strip():
             from ..geo.postcodes import NORMALISE_SQL, search_terms
@@ -271,7 +271,7 @@ class Store:
                      f"WHEN upper(code) LIKE ? OR {norm} LIKE ? OR {bare} LIKE ?"
                      f"{_in_list('code', prefix_codes)} THEN 1 ELSE 2 END, "
                      "CASE WHEN gemeente_code = ? THEN 0 ELSE 1 END, "
-                     "coalesce(list_position(?::VARCHAR[], code), 1000)")
+                     "coalesce(list_position(?::VARCHAR[], code), 1000), ")
             order_params = [text.upper(), terms.key, terms.key, *exact_codes,
                             text.upper() + "%", terms.key + "%", terms.key + "%",
                             *prefix_codes, (context or "").strip().upper(),
@@ -283,7 +283,7 @@ class Store:
             where.append("vintage = ?")
             params.append(int(vintage))
         sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE {' AND '.join(where)} "
-               f"ORDER BY {order}, CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
+               f"ORDER BY {order}CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
                "WHEN 'wijk' THEN 2 ELSE 3 END, code, vintage DESC")
         if limit:
             sql += f" LIMIT {int(limit)}"
