@@ -209,3 +209,57 @@ def test_web_search_places_and_page_context(web):
     junk = web.get("/zoek", params={"q": "Schilderswijk", "gemeente": "<script>"},
                    headers={"HX-Request": "true"})
     assert junk.status_code == 200 and "<script>" not in junk.text
+
+
+# -- in real Chromium (issue 17.8: search "Den Haag" and a postcode) -------------------------
+
+@pytest.fixture(scope="module")
+def served(demo_store):
+    import threading
+    import time
+
+    import uvicorn
+
+    from wijkkompas.web import create_app
+    from wijkkompas.web._served import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(demo_store.directory), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.browser
+def test_search_in_the_browser(served, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    first = "#nav-suggestions li:first-child a"
+    try:
+        # typing on a Den Haag page: the suggestions put Den Haag's Schilderswijk first
+        page.goto(served + "/gebied/BU05183620")
+        page.fill("#nav-q", "Schilderswijk")
+        page.wait_for_selector(first)
+        assert page.get_attribute(first, "href") == "/gebied/WK051829"
+        # a postcode lists its areas with their shares
+        page.fill("#nav-q", "2526 AB")
+        page.wait_for_selector("#nav-suggestions >> text=Postcode 2526")
+        assert page.get_attribute(first, "href") == "/gebied/GM0518"
+        assert "%" in page.inner_text("#nav-suggestions")
+        # a place name submitted goes to its gemeente
+        page.fill("#nav-q", "Den Haag")
+        page.press("#nav-q", "Enter")
+        page.wait_for_url("**/gebied/GM0518")
+        assert "Gravenhage" in page.inner_text("h1")
+    finally:
+        context.close()
+    assert not errors, errors
