@@ -64,6 +64,26 @@ def test_bundle_holds_every_cbs_postcode_area():
     assert postcodes.BUNDLE.parent.name == "postcodes"
 
 
+def test_bundle_against_the_published_files(shared_data):
+    """Every postcode, place and inhabitant count of the bundle is the published one."""
+    import gzip
+    import json
+
+    folder = shared_data / "nl-postcode4-2020"
+    features = json.loads(gzip.decompress(
+        (folder / "pc4_2020_wgs84.geojson.gz").read_bytes()))["features"]
+    table = pd.read_csv(folder / "postcodes_pc2_pc3_pc4_gemeente.csv", dtype={"postcode": str})
+    table = table[table["postcode"].str.len() == 4].set_index("postcode")
+    bundle = postcodes.postcodes()
+    published = {f"{f['properties']['postcode']:04d}" for f in features}
+    assert published | set(table.index) == set(bundle.index)
+    both = table.index.intersection(bundle.index)
+    pd.testing.assert_series_equal(bundle.loc[both, "plaats"], table.loc[both, "plaats"],
+                                   check_names=False, check_index=False)
+    listed = table["inwoners"].dropna()
+    assert (bundle.loc[listed.index, "inwoners"].astype(float) == listed).all()
+
+
 def test_postcode_forms():
     assert parse_postcode("2526") == parse_postcode("2526 AB") == parse_postcode("2526ab") \
         == parse_postcode(" 2526  ab ") == "2526"

@@ -284,7 +284,7 @@ def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:
 
     bounds = _boundaries(store, level, vintage)
     geoms = bounds["geometry"]
-    hits = shapely.STRtree(geoms).query(shape, predicate="intersects")
+    hits = bounds["tree"].query(shape, predicate="intersects")
     if not len(hits):
         return pd.DataFrame(columns=["code", "piece"])
     overlap = shapely.area(shapely.intersection(geoms[hits], shape))
@@ -324,7 +324,9 @@ def _cached_boundaries(path: str, stamp: int, level: str, vintage: int) -> dict:
         [level, vintage])
     geoms = shapely.from_wkb(frame["geometry"].map(bytes).to_numpy())
     keep = ~shapely.is_empty(geoms)
-    return {"codes": frame["code"].to_numpy()[keep], "geometry": np.asarray(geoms[keep])}
+    shapes = np.asarray(geoms[keep])
+    return {"codes": frame["code"].to_numpy()[keep], "geometry": shapes,
+            "tree": shapely.STRtree(shapes)}
 
 
 def _percent(share: float) -> str:
