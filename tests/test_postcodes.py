@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from wijkkompas.cli import app
+from wijkkompas.errors import UnknownAreaError
 from wijkkompas.geo import postcodes
 from wijkkompas.geo.postcodes import (
     UnknownPostcodeError,
@@ -188,6 +189,16 @@ def test_cli_areas_place_name(demo_store):
     frame = pd.read_csv(io.StringIO(run("areas", "Den Haag", "--csv", "--store",
                                         demo_store.directory)))
     assert frame["code"].iloc[0] == "GM0518"
+    # a place or an alias naming one area resolves to it wherever an area is asked for
+    assert demo_store.resolve_area("Den Bosch")["code"] == "GM0796"
+    assert demo_store.resolve_area("The Hague")["code"] == "GM0518"
+    # three areas elsewhere are called Schilderswijk by CBS itself: still ambiguous
+    with pytest.raises(UnknownAreaError, match="matches 3 areas"):
+        demo_store.resolve_area("Schilderswijk")
+    assert demo_store.resolve_area("Hoofddorp")["code"] == "WK039401"  # its own name first
+    shown = pd.read_csv(io.StringIO(run("show", "Den Haag", "--csv", "--store",
+                                        demo_store.directory)))
+    assert len(shown) > 0
 
 
 # -- the web search -------------------------------------------------------------------------

@@ -292,8 +292,10 @@ class Store:
     def resolve_area(self, text: str) -> pd.Series:
         """The area a user means by a code or a name; its newest vintage.
 
-        An exact code wins; otherwise an exact name (case-insensitive), then a unique
-        partial name. Several candidates raise UnknownAreaError listing them.
+        An exact code wins; otherwise an exact name (case-insensitive), then the one
+        area an alias or a place name means ("Den Haag", "Den Bosch":
+        :func:`wijkkompas.geo.postcodes.search_terms`), then a unique partial name.
+        Several candidates raise UnknownAreaError listing them.
         """
         text = text.strip()
         exact = self.query(
@@ -303,6 +305,15 @@ class Store:
             exact = self.query(
                 f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE lower(name) = lower(?) "
                 "ORDER BY vintage DESC", [text])
+        if exact.empty and text:
+            from ..geo.postcodes import search_terms
+
+            terms = search_terms(text)
+            meant = list(dict.fromkeys(terms.codes + terms.gemeenten))
+            if len(meant) == 1:
+                exact = self.query(
+                    f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE code = ? "
+                    "ORDER BY vintage DESC", meant)
         if exact.empty:
             exact = self.areas(text)
             exact = exact[exact["name"].str.contains(text, case=False, regex=False, na=False)]
