@@ -236,6 +236,10 @@ def test_web_search_places_and_page_context(web):
                         headers={"HX-Request": "true",
                                  "HX-Current-URL": "http://testserver/gebied/GM0398"})
     assert links(elsewhere.text)[0] == "WK039802"
+    api = web.get("/api/areas", params={"q": "Schilderswijk", "gemeente": "GM0518"}).json()
+    assert api["areas"][0]["code"] == "WK051829"
+    assert web.get("/api/areas", params={"q": "Den Haag"}).json()["areas"][0]["code"] == "GM0518"
+    assert web.get("/api/areas", params={"q": "x", "gemeente": "x"}).status_code == 422
     # a context that is no code changes nothing and breaks nothing
     junk = web.get("/zoek", params={"q": "Schilderswijk", "gemeente": "<script>"},
                    headers={"HX-Request": "true"})
