@@ -334,14 +334,24 @@ def _print_plan(name: str, items) -> None:
 
 @app.command()
 def areas(
-    search: Annotated[str | None, typer.Argument(help="Code prefix or part of a name.")] = None,
+    search: Annotated[str | None, typer.Argument(
+        help="Code prefix, part of a name, a place (Den Haag) or a postcode (2526, 2526 AB).")] = None,
     level: Annotated[str | None, typer.Option(help="land, gemeente, wijk or buurt.")] = None,
     vintage: Annotated[int | None, typer.Option(help="Boundary vintage.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 50,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     store: StoreOption = None,
 ) -> None:
-    """List areas, or search them by code or name."""
+    """List areas, or search them by code, name, place or postcode.
+
+    A postcode lists the gemeenten, wijken and buurten it covers with the share of the
+    postcode's area in each (column share), on the newest boundaries in the store that
+    cover it (or those of --vintage)."""
+    from .geo.postcodes import parse_postcode
+
+    if parse_postcode(search) is not None:
+        _postcode_areas(str(search), level, vintage, csv, store)
+        return
     try:
         found = Store(store).areas(search, level=level, vintage=vintage, limit=limit or None)
     except WijkkompasError as exc:
@@ -359,6 +369,38 @@ def areas(
     if unnamed:
         errors.print(f"note: {unnamed} of these areas have no name in the store. "
                      f"{NAMES_HINT}", highlight=False)
+
+
+def _postcode_areas(text: str, level: str | None, vintage: int | None, csv: bool,
+                    store) -> None:
+    from .geo.postcodes import LEVELS, postcode_areas
+
+    try:
+        levels = LEVELS if not level else (level,)
+        if level and level not in LEVELS:
+            raise WijkkompasError(f"a postcode lies in gemeenten, wijken and buurten, not in "
+                                  f"level {level!r}")
+        result = postcode_areas(Store(store), text, vintage=vintage, levels=levels)
+    except WijkkompasError as exc:
+        _fail(exc)
+    if csv:
+        csvsafe.to_csv(result.table.round({"share": 4}), sys.stdout)
+    else:
+        table = Table("code", "name", "level", "vintage", "wijk", "gemeente", "share")
+        for r in result.table.itertuples():
+            table.add_row(r.code, escape(_text(r.name)), r.level, str(r.vintage),
+                          _text(r.wijk_code), _text(r.gemeente_code),
+                          f"{_number(100 * r.share, 1)} %")
+        console.print(table)
+    used = ", ".join(f"{lv} {year}" for lv, year in result.vintages.items())
+    people = f", {_number(result.inwoners, 0)} inwoners (2021)" if result.inwoners else ""
+    (errors if csv else console).print(
+                 f"postcode {result.postcode} ({escape(result.plaats or '?')}, gemeente "
+                 f"{escape(result.gemeente or '?')}{people}, {_number(result.area_km2, 2)} km2): "
+                 f"share = the part of the postcode's area in each area (residents are not "
+                 f"known within a postcode); boundaries {used}", highlight=False)
+    for note in result.notes:
+        errors.print(f"note: {escape(note)}", highlight=False)
 
 
 @app.command()

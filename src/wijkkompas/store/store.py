@@ -238,13 +238,49 @@ class Store:
     # -- queries -----------------------------------------------------------------------
 
     def areas(self, search: str | None = None, *, level: str | None = None,
-              vintage: int | None = None, limit: int | None = None) -> pd.DataFrame:
-        """Areas whose code starts with, or whose name contains, ``search`` (any case)."""
+              vintage: int | None = None, limit: int | None = None,
+              context: str | None = None) -> pd.DataFrame:
+        """Areas whose code starts with, or whose name contains, ``search``, best first.
+
+        Names are compared without case, accents and punctuation (``sudwest fryslan``
+        finds Súdwest-Fryslân). A place name finds its gemeente (``Den Haag`` ->
+        's-Gravenhage, through the bundled postcode table's places) and an alias the
+        area it names (``Den Bosch``, ``Schilderswijk``; ``data/postcodes/aliases.yaml``).
+        The ranking (``docs/data.md``): (1) the exact code, the exact name (a wijk's name
+        also without its ``Wijk 29`` number), the gemeente of a place so called, an
+        alias's area; (2) names, codes and places that start with the text; (3) names that
+        contain it. Within each: areas in the ``context`` gemeente first (the web search
+        passes the gemeente of the page the user is on), then the gemeente with most
+        inhabitants of a place so called, then gemeenten, wijken, buurten, then by code,
+        newest vintage first. Without ``search``: every area by level and code.
+        """
         where: list[str] = ["TRUE"]
         params: list[object] = []
-        if search:
-            where.append("(upper(code) LIKE ? OR name ILIKE ?)")
-            params += [search.strip().upper() + "%", f"%{search.strip()}%"]
+        order = ""
+        order_params: list[object] = []
+        if search and search.strip():
+            from ..geo.postcodes import NORMALISE_SQL, search_terms
+
+            terms = search_terms(search)
+            norm = NORMALISE_SQL("name")
+            bare = f"regexp_replace({norm}, '^wijk [0-9]+ ', '')"
+            exact_codes = list(dict.fromkeys(terms.codes + terms.gemeenten))
+            prefix_codes = terms.prefix_gemeenten
+            text = search.strip()
+            where.append(f"(upper(code) LIKE ? OR name ILIKE ? OR {norm} LIKE ?"
+                         f"{_in_list('code', exact_codes + prefix_codes)})")
+            params += [text.upper() + "%", f"%{text}%", f"%{terms.key}%",
+                       *exact_codes, *prefix_codes]
+            order = (f"CASE WHEN upper(code) = ? OR {norm} = ? OR {bare} = ?"
+                     f"{_in_list('code', exact_codes)} THEN 0 "
+                     f"WHEN upper(code) LIKE ? OR {norm} LIKE ? OR {bare} LIKE ?"
+                     f"{_in_list('code', prefix_codes)} THEN 1 ELSE 2 END, "
+                     "CASE WHEN gemeente_code = ? THEN 0 ELSE 1 END, "
+                     "coalesce(list_position(?::VARCHAR[], code), 1000), ")
+            order_params = [text.upper(), terms.key, terms.key, *exact_codes,
+                            text.upper() + "%", terms.key + "%", terms.key + "%",
+                            *prefix_codes, (context or "").strip().upper(),
+                            terms.gemeenten + prefix_codes]
         if level:
             where.append("level = ?")
             params.append(level)
@@ -252,17 +288,19 @@ class Store:
             where.append("vintage = ?")
             params.append(int(vintage))
         sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE {' AND '.join(where)} "
-               "ORDER BY CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
+               f"ORDER BY {order}CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
                "WHEN 'wijk' THEN 2 ELSE 3 END, code, vintage DESC")
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return self.query(sql, params)
+        return self.query(sql, params + order_params)
 
     def resolve_area(self, text: str) -> pd.Series:
         """The area a user means by a code or a name; its newest vintage.
 
-        An exact code wins; otherwise an exact name (case-insensitive), then a unique
-        partial name. Several candidates raise UnknownAreaError listing them.
+        An exact code wins; otherwise an exact name (case-insensitive), then the one
+        area an alias or a place name means ("Den Haag", "Den Bosch":
+        :func:`wijkkompas.geo.postcodes.search_terms`), then a unique partial name.
+        Several candidates raise UnknownAreaError listing them.
         """
         text = text.strip()
         exact = self.query(
@@ -272,6 +310,15 @@ class Store:
             exact = self.query(
                 f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE lower(name) = lower(?) "
                 "ORDER BY vintage DESC", [text])
+        if exact.empty and text:
+            from ..geo.postcodes import search_terms
+
+            terms = search_terms(text)
+            meant = list(dict.fromkeys(terms.codes + terms.gemeenten))
+            if len(meant) == 1:
+                exact = self.query(
+                    f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE code = ? "
+                    "ORDER BY vintage DESC", meant)
         if exact.empty:
             exact = self.areas(text)
             exact = exact[exact["name"].str.contains(text, case=False, regex=False, na=False)]
@@ -498,6 +545,11 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
                   if len(b) else b for b in boundaries]
     return _Plan(new, replace, matched[same | withheld][["_file"]], kept, new_areas, names,
                  boundaries)
+
+
+def _in_list(column: str, values: list) -> str:
+    """`` OR column IN (?, ...)`` for a non-empty list (the values go in as parameters)."""
+    return f" OR {column} IN ({', '.join('?' * len(values))})" if values else ""
 
 
 def _show(value: float, status: str) -> str:

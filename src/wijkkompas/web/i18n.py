@@ -124,6 +124,17 @@ TEXT: dict[str, dict[str, str]] = {
     "apply": {"nl": "Toepassen", "en": "Apply"},
     "sort_by": {"nl": "Sorteer op", "en": "Sort by"},
     "results": {"nl": "resultaten", "en": "results"},
+    "postcode": {"nl": "Postcode", "en": "Postcode"},
+    "postcode_in": {"nl": "ligt in", "en": "lies in"},
+    "postcode_unknown": {"nl": "Deze postcode bestaat niet of heeft geen gebied op de "
+                               "postcodekaart van CBS (2020).",
+                         "en": "This postcode does not exist or has no area on CBS's "
+                               "postcode map (2020)."},
+    "postcode_share": {"nl": "aandeel van de oppervlakte van de postcode in elk gebied "
+                                "(inwoners zijn binnen een postcode niet bekend)",
+                       "en": "share of the postcode's area in each area (residents are not "
+                             "known within a postcode)"},
+    "boundaries_of": {"nl": "grenzen", "en": "boundaries"},
     "page": {"nl": "Pagina", "en": "Page"},
     "previous": {"nl": "Vorige", "en": "Previous"},
     "next": {"nl": "Volgende", "en": "Next"},

@@ -45,8 +45,13 @@ def _json(payload, *, max_age: int = 60) -> Response:
 def areas(data: DataDep,
           q: Annotated[str | None, Query(description="Code prefix or part of the name")] = None,
           level: Level | Literal["land"] | None = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 20):
-    frame = data.store.areas(q, level=level, limit=limit * 3)
+          limit: Annotated[int, Query(ge=1, le=500)] = 20,
+          gemeente: Annotated[str | None, Query(
+              description="Rank areas in this gemeente first among equal matches",
+              pattern=r"^GM[0-9]{4}$")] = None):
+    """Names without case, accents or punctuation; places ("Den Haag") find their
+    gemeente, aliases ("Den Bosch") their area; best matches first (docs/data.md)."""
+    frame = data.store.areas(q, level=level, limit=limit * 3, context=gemeente)
     frame = frame.drop_duplicates("code").head(limit)
     return _json({"areas": views.records(frame)})
 

@@ -1,0 +1,337 @@
+"""Postcodes (PC4) and place names, offline: which wijken and buurten a postcode covers,
+and which gemeente a place name or a common alias means.
+
+The data is bundled in ``data/postcodes/`` (see its README): ``pc4_2020.parquet``, the
+4,068 CBS postcode-4 areas of 2020 (RD New, simplified) with their inhabitants on
+1 January 2021 and their place (``plaats``), gemeente and province, and ``aliases.yaml``,
+names people use that are neither a CBS area name nor a place in the file ("Den Bosch",
+"Schilderswijk"), each with its source.
+
+- :func:`postcode_areas` overlays one postcode with the store's boundaries and gives, per
+  level, the share of the postcode's **area** in each gemeente, wijk and buurt (the
+  postcode's residents are not known below the postcode, so residents are assumed spread
+  evenly over it; see ``docs/data.md``);
+- :func:`search_terms` turns a search text into what :meth:`wijkkompas.store.Store.areas`
+  looks for besides the name itself: the gemeenten of a place (by inhabitants) and the
+  areas an alias names.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UnknownAreaError, WijkkompasError
+from .codes import gemeente_of, level_of
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "postcodes"
+BUNDLE = DATA / "pc4_2020.parquet"
+ALIASES = DATA / "aliases.yaml"
+METADATA_KEY = b"wijkkompas.source"
+SOURCE = {
+    "id": "cbs-postcode4-2020",
+    "title": "CBS postcode-4 gebieden 2020 (inwoners 1 januari 2021) met woonplaats, "
+             "gemeente en provincie",
+    "publisher": "CBS (Kerncijfers per postcode; Gebiedsindelingen), as shipped in the R "
+                 "package certegis (GPL-2)",
+    "licence": "CC BY 4.0",
+    "url": "https://www.cbs.nl/nl-nl/dossier/nederland-regionaal/geografische-data/"
+           "gegevens-per-postcode",
+}
+LEVELS = ("gemeente", "wijk", "buurt")
+# an area with less of the postcode than this is a sliver where the postcode map and the
+# boundary map (generalised differently) disagree about a street line: left out
+MIN_SHARE = 0.01
+# a boundary vintage is used for a postcode when its areas cover at least this much of it
+MIN_COVER = 0.5
+POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
+
+
+class UnknownPostcodeError(UnknownAreaError):
+    """A postcode that is not in the bundled postcode areas."""
+
+
+def parse_postcode(text: str | None) -> str | None:
+    """The four digits of a Dutch postcode (``2526``, ``2526 AB``, ``2526ab``), else None."""
+    if not text:
+        return None
+    match = POSTCODE.match(text)
+    return match[1] if match else None
+
+
+def normalise(text: str | None) -> str:
+    """A name as the search compares it: no accents, lower case, every run of other
+    characters than letters and digits one space (``'s-Gravenhage`` -> ``s gravenhage``,
+    ``Hengelo (O.)`` -> ``hengelo o``). :data:`NORMALISE_SQL` does the same in DuckDB."""
+    if not text:
+        return ""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", str(text))
+                    if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
+
+
+def NORMALISE_SQL(column: str) -> str:  # noqa: N802 (reads as the constant it stands for)
+    """The SQL expression of :func:`normalise` for ``column``."""
+    return f"trim(regexp_replace(lower(strip_accents({column})), '[^a-z0-9]+', ' ', 'g'))"
+
+
+# -- the bundled data ----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def postcodes():
+    """The bundled PC4 areas: a GeoDataFrame (RD New) indexed by the four digits."""
+    import geopandas as gpd
+
+    if not BUNDLE.is_file():
+        raise WijkkompasError(f"the bundled postcode areas are missing ({BUNDLE}); "
+                              "reinstall wijkkompas or run scripts/bundle_postcodes.py")
+    frame = gpd.read_parquet(BUNDLE)
+    return frame.set_index("postcode", drop=False)
+
+
+@dataclass(frozen=True)
+class Alias:
+    alias: str
+    code: str
+    name: str
+    source: str
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def aliases() -> tuple[Alias, ...]:
+    """The bundled aliases (``aliases.yaml``), each naming its area by CBS code."""
+    from ..yamlsafe import load
+
+    document = load(ALIASES.read_text("utf-8"))
+    found = []
+    for entry in document.get("aliases", []):
+        code = str(entry["code"]).upper()
+        if level_of(code) is None:
+            raise WijkkompasError(f"{ALIASES}: alias {entry['alias']!r} names {code!r}, "
+                                  "which is not a CBS area code")
+        found.append(Alias(alias=str(entry["alias"]), code=code, name=str(entry["name"]),
+                           source=str(entry["source"]), note=str(entry.get("note", ""))))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _places() -> pd.DataFrame:
+    """Per place (normalised) and gemeente code: the inhabitants, from the postcode table.
+
+    The gemeente is the one of 2024 that holds most of each postcode's area (computed
+    when the bundle is built), so a place finds today's gemeente whatever the file calls
+    it (``Hengelo`` for CBS's ``Hengelo (O.)``, ``Boxmeer`` now in Land van Cuijk)."""
+    table = postcodes()[["plaats", "gemeente_code", "inwoners"]].dropna(
+        subset=["plaats", "gemeente_code"])
+    table = table.assign(key=table["plaats"].map(normalise),
+                         inwoners=table["inwoners"].astype(float).fillna(0.0))
+    return (table.groupby(["key", "gemeente_code"], as_index=False)["inwoners"].sum()
+                 .sort_values(["key", "inwoners"], ascending=[True, False]))
+
+
+@dataclass
+class SearchTerms:
+    """What a search text means besides the text itself (for :meth:`Store.areas`).
+
+    ``gemeenten``: codes of the gemeenten of places called so, most inhabitants first;
+    ``prefix_gemeenten``: of places whose name starts with the text as a whole word
+    (``Hengelo`` -> ``Hengelo (Gld)`` in Bronckhorst); ``codes``: the areas aliases called
+    so name.
+    """
+
+    text: str
+    key: str
+    gemeenten: list[str] = field(default_factory=list)
+    prefix_gemeenten: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+
+
+def search_terms(text: str) -> SearchTerms:
+    """The gemeenten of places and the areas of aliases that ``text`` names."""
+    key = normalise(text)
+    terms = SearchTerms(text=text, key=key)
+    if len(key) < 2:
+        return terms
+    places = _places()
+    exact = places[places["key"] == key]
+    terms.gemeenten = list(dict.fromkeys(exact["gemeente_code"]))
+    if len(key) >= 3:
+        prefix = places[places["key"].str.startswith(key + " ")]
+        prefix = prefix.sort_values("inwoners", ascending=False)
+        terms.prefix_gemeenten = [g for g in dict.fromkeys(prefix["gemeente_code"])
+                                  if g not in terms.gemeenten]
+    terms.codes = [a.code for a in aliases() if normalise(a.alias) == key]
+    return terms
+
+
+# -- a postcode's areas ----------------------------------------------------------------------
+
+@dataclass
+class PostcodeAreas:
+    """The areas a postcode covers: ``table`` has the columns of :meth:`Store.areas`
+    plus ``share`` (of the postcode's area, per level; areas under :data:`MIN_SHARE`
+    left out); ``vintages`` the boundary vintage used per level; ``notes`` what the
+    user should know (levels without boundaries, the part of the postcode outside)."""
+
+    postcode: str
+    plaats: str
+    gemeente: str
+    inwoners: int | None
+    area_km2: float
+    table: pd.DataFrame
+    vintages: dict[str, int]
+    notes: list[str]
+
+
+def postcode_info(text: str) -> pd.Series:
+    """The bundled row of a postcode (``2526``, ``2526 AB``); unknown raise a clear error."""
+    digits = parse_postcode(text)
+    if digits is None:
+        raise UnknownPostcodeError(f"{text!r} is not a Dutch postcode (four digits, "
+                                   "optionally with two letters: 2526 or 2526 AB)")
+    table = postcodes()
+    if digits not in table.index:
+        raise UnknownPostcodeError(f"postcode {digits} does not exist (it is not in CBS's "
+                                   "postcode map of 2020)")
+    return table.loc[digits]
+
+
+def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
+                   levels: tuple[str, ...] | list[str] = LEVELS) -> PostcodeAreas:
+    """The gemeenten, wijken and buurten postcode ``text`` covers, with their shares.
+
+    Per level the boundary vintage is ``vintage`` if given, otherwise the newest vintage
+    in the store whose areas cover at least half of the postcode (the newest buurt
+    boundaries may cover one city only).
+    """
+    row = postcode_info(text)
+    digits = str(row["postcode"])
+    shape = row.geometry
+    people = None if pd.isna(row["inwoners"]) else int(row["inwoners"])
+    if shape is None or shape.is_empty:
+        raise UnknownPostcodeError(f"postcode {digits} has no area in the CBS postcode map "
+                                   "(CBS publishes no shape for it), so its wijken and "
+                                   "buurten cannot be found")
+    total = float(shape.area)
+    stored = store.query("SELECT level, vintage, count(*) AS n FROM boundaries "
+                         "GROUP BY level, vintage ORDER BY level, vintage DESC")
+    frames, vintages, notes = [], {}, []
+    for level in levels:
+        candidates = [int(v) for v in stored.loc[stored["level"] == level, "vintage"]]
+        if vintage is not None:
+            candidates = [v for v in candidates if v == int(vintage)]
+        if not candidates:
+            notes.append(f"no {level} boundaries" + (f" of {vintage}" if vintage else "")
+                         + " in the store")
+            continue
+        best: tuple[float, int, pd.DataFrame] | None = None
+        for candidate in candidates:
+            found = _overlay(store, level, candidate, shape)
+            cover = float(found["piece"].sum()) / total if len(found) else 0.0
+            if best is None or cover > best[0]:
+                best = (cover, candidate, found)
+            if cover >= MIN_COVER:
+                break
+        assert best is not None
+        covered, year, pieces = best
+        if not len(pieces):
+            notes.append(f"no {level} of {year} overlaps postcode {digits}")
+            continue
+        pieces["share"] = pieces["piece"] / total
+        outside = 1.0 - covered
+        small = pieces["share"] < MIN_SHARE
+        if small.any():
+            notes.append(f"{level} {year}: {int(small.sum())} areas with less than "
+                         f"{MIN_SHARE:.0%} of the postcode left out (together "
+                         f"{_percent(pieces.loc[small, 'share'].sum())})")
+        if outside > 0.02:
+            notes.append(f"{level} {year}: {outside:.0%} of the postcode lies outside the "
+                         f"{level} boundaries of {year} (water, or boundaries that cover only "
+                         "part of the country)")
+        vintages[level] = year
+        frames.append(pieces[~small])
+    columns = ["code", "vintage", "name", "level", "wijk_code", "gemeente_code", "share"]
+    if not frames:
+        hint = ("load boundaries first (wijkkompas demo, or wijkkompas ingest a boundary "
+                "file)" if stored.empty else "the store's boundaries of those levels and "
+                "vintages cover other parts of the country"
+                + (" (try without --vintage)" if vintage is not None else ""))
+        raise WijkkompasError(f"no boundaries in the store overlap postcode {digits} ("
+                              + "; ".join(notes) + f"): {hint}")
+    table = pd.concat(frames, ignore_index=True)
+    order = table["level"].map({lv: i for i, lv in enumerate(LEVELS)})
+    table = table.assign(_order=order).sort_values(["_order", "share"],
+                                                   ascending=[True, False])
+    table = table.drop(columns=["_order", "piece"]).reset_index(drop=True)[columns]
+    return PostcodeAreas(postcode=digits, plaats=_text(row["plaats"]),
+                         gemeente=_text(row["gemeente"]), inwoners=people,
+                         area_km2=total / 1e6, table=table, vintages=vintages, notes=notes)
+
+
+def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:
+    """The areas of one level and vintage that overlap ``shape``, with the overlap (m2)."""
+    import shapely
+
+    bounds = _boundaries(store, level, vintage)
+    geoms = bounds["geometry"]
+    hits = bounds["tree"].query(shape, predicate="intersects")
+    if not len(hits):
+        return pd.DataFrame(columns=["code", "piece"])
+    overlap = shapely.area(shapely.intersection(geoms[hits], shape))
+    found = pd.DataFrame({"code": bounds["codes"][hits], "piece": overlap})
+    found = found[found["piece"] > 0]
+    if found.empty:
+        return found
+    names = store.query(
+        "SELECT code, vintage, name, level, wijk_code, gemeente_code FROM "
+        "(SELECT a.code, a.vintage, coalesce(nullif(a.name, ''), (SELECT n.name FROM areas n "
+        " WHERE n.code = a.code AND n.name <> '' ORDER BY abs(n.vintage - a.vintage) "
+        " LIMIT 1), '') AS name, a.level, a.wijk_code, a.gemeente_code FROM areas a "
+        f" WHERE a.vintage = ? AND a.code IN ({', '.join('?' * len(found))})) t",
+        [int(vintage), *found["code"]])
+    found = found.merge(names, on="code", how="left")
+    found["vintage"] = int(vintage)
+    found["level"] = level
+    found["gemeente_code"] = found["gemeente_code"].fillna(found["code"].map(gemeente_of))
+    return found
+
+
+def _boundaries(store: Store, level: str, vintage: int) -> dict:
+    """One level's boundaries (codes and shapes, RD New), cached per store file state."""
+    path = store.path
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return _cached_boundaries(str(path), stamp, level, int(vintage))
+
+
+@lru_cache(maxsize=16)
+def _cached_boundaries(path: str, stamp: int, level: str, vintage: int) -> dict:
+    import shapely
+
+    from ..store import Store
+
+    frame = Store(Path(path).parent).query(
+        "SELECT code, geometry FROM boundaries WHERE level = ? AND vintage = ? ORDER BY code",
+        [level, vintage])
+    geoms = shapely.from_wkb(frame["geometry"].map(bytes).to_numpy())
+    keep = ~shapely.is_empty(geoms)
+    shapes = np.asarray(geoms[keep])
+    return {"codes": frame["code"].to_numpy()[keep], "geometry": shapes,
+            "tree": shapely.STRtree(shapes)}
+
+
+def _percent(share: float) -> str:
+    return "less than 0.1%" if share < 0.001 else f"{share:.1%}"
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
