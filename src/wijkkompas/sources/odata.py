@@ -33,7 +33,10 @@ URL (``status`` holds the HTTP status, if any).
 
 ``row_filter=`` is an OData ``$filter`` for the data rows; ``{geo}`` in it stands for the
 table's region dimension (``WijkenEnBuurten``, ``RegioS``...), so a preset can say
-``startswith({geo},'GM0518')`` for any table. A table the v3 API does not know (HTTP 404)
+``startswith({geo},'GM0518')`` for any table. ``totals=True`` adds, for every other category
+dimension (``Type`` ``Dimension``: forms of youth care, offence types), ``Dim eq
+'<its total>'`` (:func:`total_key`), so a table with one row per category gives one
+figure per area and period. A table the v3 API does not know (HTTP 404)
 is asked of CBS's newer OData v4 service (:mod:`wijkkompas.sources.odata4`), which writes
 the same CSV + metadata layout.
 """

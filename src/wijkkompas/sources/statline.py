@@ -30,8 +30,8 @@ Assumptions, each a CBS convention:
 
 - the region code is in a code column (``Codering``, ``Regioaanduiding.Codering``,
   ``Regiocode``, ``gwb_code``, ``Encoding``) or in the region dimension itself
-  (``WijkenEnBuurten``, ``RegioS``) when that holds codes; ``NL00`` (older KWB) is the
-  country and is stored as ``NL01``;
+  (``WijkenEnBuurten``, ``RegioS``, ``Wijken`` of the youth care tables) when that
+  holds codes; ``NL00`` (older KWB) is the country and is stored as ``NL01``;
 - the period is in ``Perioden``; tables without one are one-year tables whose year is
   given with ``period=`` or read from the file name (``..._2017.csv``);
 - the *boundary vintage* is not in the file. It comes, in this order, from ``vintage=``,
