@@ -221,3 +221,22 @@ def test_second_run_is_unchanged_and_ingests_nothing_again(tmp_path, plan):
     assert again[0].message == first[0].message
     assert _figures(Store(tmp_path / "store"), "misdrijven_totaal", 2024) == {
         ("BU05180546", "2023"): (ARCHIPELBUURT_2023, "observed")}
+
+
+def test_the_fetch_command_says_which_areas_have_no_whole_year(tmp_path, plan, monkeypatch):
+    import respx
+    from typer.testing import CliRunner
+
+    from wijkkompas.cli import app
+
+    monkeypatch.setenv("WIJKKOMPAS_CACHE", str(tmp_path / "cache"))
+    api = Api()
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route().mock(side_effect=api.handle)
+        result = CliRunner().invoke(app, ["fetch", "--preset", "maanden", "--years", "2023",
+                                          "--store", str(tmp_path / "store"), "--dest",
+                                          str(tmp_path / "d")], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "fetched: 47022NED misdrijven 2023, ingested (1 figures added or replaced); 2023: " \
+           "12 months summed for 1 area; 2 areas without a figure" in out
