@@ -144,7 +144,11 @@ def _columns(header: list[str], body: list[list[str]], meta: dict, file: str) ->
     dimensions = {k for k, d in described.items() if d.get("type") != "TimeDimension"}
     plain = [i for i, c in enumerate(header) if c not in ("Perioden", "ID")]
     keys = [i for i in plain if header[i] in dimensions]
-    measures = [i for i in plain if i not in keys and _numeric_column(body, i)]
+    # the metadata's topics may be wholly empty (a year not published yet); else a column
+    # of figures is told by its cells
+    topics = set(meta.get("topics") or {})
+    measures = [i for i in plain if i not in keys
+                and _numeric_column(body, i, empty_ok=header[i] in topics)]
     if not measures:
         raise IngestError("months: sum found no column of numbers to add up", file=file)
     others = [i for i in plain if i not in keys and i not in measures]
@@ -234,9 +238,9 @@ def _write_meta(target: Path, meta: dict, how: str, monthly: Path, summary: Year
     temporary.replace(meta_target)
 
 
-def _numeric_column(body: list[list[str]], index: int) -> bool:
+def _numeric_column(body: list[list[str]], index: int, *, empty_ok: bool = False) -> bool:
     """A column of figures: every non-empty cell a number, nil or a suppression symbol,
-    at least one a number or nil."""
+    at least one a number or nil (unless ``empty_ok``)."""
     seen = False
     for row in body:
         cell = row[index].strip() if index < len(row) else ""
@@ -245,7 +249,7 @@ def _numeric_column(body: list[list[str]], index: int) -> bool:
         if cell != NIL_SYMBOL and not _NUMBER.match(cell):
             return False
         seen = True
-    return seen
+    return seen or empty_ok
 
 
 def _value(cell: str) -> float:
