@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "fetch"
 V3 = "https://opendata.cbs.nl/ODataApi/OData"
+DERDEN = "https://dataderden.cbs.nl/ODataApi/OData"
 PDOK = "https://api.pdok.nl/cbs/wijken-en-buurten-2024/ogc/v1"
 
 # KWB 2024 (85984NED): Aa en Hunze with three wijken, Den Haag with Moerwijk
@@ -43,8 +44,9 @@ def pad(code: str) -> str:
     return code.ljust(10)
 
 
-def answer(table: str, endpoint: str, rows: list[dict], next_link: str | None = None) -> dict:
-    doc = {"odata.metadata": f"{V3}/{table}/$metadata#Cbs.OData.WebAPI.{endpoint}",
+def answer(table: str, endpoint: str, rows: list[dict], next_link: str | None = None,
+           base: str = V3) -> dict:
+    doc = {"odata.metadata": f"{base}/{table}/$metadata#Cbs.OData.WebAPI.{endpoint}",
            "value": rows}
     if next_link:
         doc["odata.nextLink"] = next_link
@@ -202,6 +204,141 @@ def main() -> None:
         "@odata.nextLink": f"{v4}/Observations?$skip=2"})
     write(out / "Observations_page2.json", {
         "@odata.context": f"{v4}/$metadata#Observations", "value": observations[2:]})
+
+    crime(source)
+    youth(source)
+
+
+# registered crime 2023 of three Den Haag buurten (misdrijven_kwb2024_wijk_buurt.csv):
+# Archipelbuurt all twelve months, Arendsdorp without December, Belgisch Park with July
+# null (as the TypedDataSet gives a suppressed or unpublished month)
+CRIME_AREAS = ["BU05180546", "BU05180478", "BU05180271"]
+CRIME_YEAR = 2023
+
+
+def split_months(total: int) -> list[int]:
+    """A year's real total over twelve months: the twelfth part, the rest in the first
+    months (constructed: the shared file holds yearly totals only)."""
+    base, rest = divmod(total, 12)
+    return [base + (1 if m < rest else 0) for m in range(12)]
+
+
+def crime(source: Path) -> None:
+    t = "47022NED"
+    out = OUT / "misdrijven2023"
+    with open(source / "nl-misdrijven-kwb2024" / "misdrijven_kwb2024_wijk_buurt.csv",
+              encoding="utf-8") as handle:
+        real = {r["code"]: r for r in csv.DictReader(handle) if r["code"] in CRIME_AREAS}
+    title = "Geregistreerde misdrijven; soort misdrijf, wijk en buurt, maandcijfers"
+    infos = table_infos(t, title, "2025-11-14T02:00:00", 0, 5)
+    infos["odata.metadata"] = infos["odata.metadata"].replace(V3, DERDEN)
+    infos["value"][0].update({"Summary": "Geregistreerde misdrijven per maand per gemeente, "
+                                         "wijk en buurt", "Source": "Politie",
+                              "Catalog": "Politie", "Frequency": "Per maand",
+                              "Period": "2012-2025"})
+    del infos["value"][0]["RecordCount"]
+    write(out / "TableInfos.json", infos)
+    write(out / "DataProperties.json", answer(t, "DataProperties", [
+        {"odata.type": "Cbs.OData.Dimension", "ID": 0, "Position": 0, "ParentID": None,
+         "Type": "Dimension", "Key": "SoortMisdrijf", "Title": "Soort misdrijf",
+         "Description": "", "ReleasePolicy": False},
+        {"odata.type": "Cbs.OData.GeoDimension", "ID": 1, "Position": 1, "ParentID": None,
+         "Type": "GeoDimension", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten",
+         "Description": "", "MapYear": 2024, "ReleasePolicy": False},
+        {"odata.type": "Cbs.OData.TimeDimension", "ID": 2, "Position": 2, "ParentID": None,
+         "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden", "Description": "",
+         "ReleasePolicy": False},
+        {"odata.type": "Cbs.OData.Topic", "ID": 3, "Position": 3, "ParentID": None,
+         "Type": "Topic", "Key": "GeregistreerdeMisdrijven_1",
+         "Title": "Geregistreerde misdrijven", "Description": "", "Datatype": "Long",
+         "Unit": "aantal", "Decimals": 0, "Default": "Impossible"}], base=DERDEN))
+    write(out / "SoortMisdrijf.json", answer(t, "SoortMisdrijf", [
+        {"Key": "0.0.0 ", "Title": "Totaal misdrijven", "Description": ""}], base=DERDEN))
+    write(out / "WijkenEnBuurten.json", answer(t, "WijkenEnBuurten", [
+        {"Key": c, "Title": real[c]["naam"], "Description": "", "Municipality": "GM0518"}
+        for c in CRIME_AREAS], base=DERDEN))
+    write(out / "Perioden.json", answer(t, "Perioden", [
+        {"Key": f"{CRIME_YEAR}MM{m:02d}", "Title": f"{CRIME_YEAR} maand {m}",
+         "Description": "", "Status": "Definitief"} for m in range(1, 13)], base=DERDEN))
+    rows = []
+    for code in CRIME_AREAS:
+        months = split_months(int(float(real[code][f"misdrijven_{CRIME_YEAR}"])))
+        for m, count in enumerate(months, start=1):
+            if code == "BU05180478" and m == 12:
+                continue  # Arendsdorp: December not (yet) there
+            value = None if code == "BU05180271" and m == 7 else count
+            rows.append({"ID": len(rows), "SoortMisdrijf": "0.0.0 ", "WijkenEnBuurten": code,
+                         "Perioden": f"{CRIME_YEAR}MM{m:02d}",
+                         "GeregistreerdeMisdrijven_1": value})
+    link = (f"{DERDEN}/{t}/TypedDataSet?$filter=SoortMisdrijf%20eq%20%270.0.0%20%27&$skip=18")
+    write(out / "TypedDataSet_page1.json", answer(t, "TypedDataSet", rows[:18], link,
+                                                  base=DERDEN))
+    write(out / "TypedDataSet_page2.json", answer(t, "TypedDataSet", rows[18:], base=DERDEN))
+
+
+# youth care per wijk in the layout of 83563NED (2016; keys and total code as public
+# clients of the 2015-2017 tables name them), with the real 2019 figures of Amsterdam
+# and four of its wijken from Kerncijfers_wijken_en_buurten_2019.csv (the Kerncijfers
+# carry the same count): the structure is what the tests check, not 2016's figures
+YOUTH_AREAS = ["GM0363", "WK036300", "WK036301", "WK036302", "WK036303"]
+FORMS = [("T001203", "Totaal jeugdzorg"), ("A042502", "Totaal jeugdhulp"),
+         ("A042503", "Jeugdhulp zonder verblijf"), ("A027918", "Jeugdhulp met verblijf"),
+         ("A027919", "Jeugdbescherming"), ("A027920", "Jeugdreclassering")]
+
+
+def youth(source: Path) -> None:
+    t = "83563NED"
+    out = OUT / "jeugdzorg2016"
+    with open(source / "amsterdam-buurten-kwb" / "Kerncijfers_wijken_en_buurten_2019.csv",
+              encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        count = header.index("Zorg.Jongeren.met.jeugdzorg.in.natura..aantal.")
+        real = {r[4].strip(): r for r in reader if r[4].strip() in YOUTH_AREAS}
+    title = "Jongeren met jeugdzorg en jeugdzorgtrajecten; wijken, 2016"
+    infos = table_infos(t, title, "2017-11-01T02:00:00", 0, 9)
+    infos["value"][0]["Summary"] = ("Jongeren met jeugdzorg en jeugdzorgtrajecten naar "
+                                    "gemeente en wijk")
+    del infos["value"][0]["RecordCount"]
+    write(out / "TableInfos.json", infos)
+    topics = [("Gemeentenaam_1", "Gemeentenaam", "Naam", "String"),
+              ("SoortRegio_2", "Soort regio", "Omschrijving", "String"),
+              ("Codering_3", "Codering", "Code", "String"),
+              ("TotaalJongerenMetJeugdzorg_5", "Totaal jongeren met jeugdzorg", "aantal",
+               "Long")]
+    props: list[dict] = [
+        {"odata.type": "Cbs.OData.Dimension", "ID": 0, "Position": 0, "ParentID": None,
+         "Type": "Dimension", "Key": "TypeJeugdzorg", "Title": "Type jeugdzorg",
+         "Description": "", "ReleasePolicy": False},
+        {"odata.type": "Cbs.OData.GeoDimension", "ID": 1, "Position": 1, "ParentID": None,
+         "Type": "GeoDimension", "Key": "Wijken", "Title": "Wijken", "Description": "",
+         "MapYear": 2016, "ReleasePolicy": False},
+        {"odata.type": "Cbs.OData.TimeDimension", "ID": 2, "Position": 2, "ParentID": None,
+         "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden", "Description": "",
+         "ReleasePolicy": False}]
+    for i, (key, name, unit, kind_) in enumerate(topics, start=3):
+        props.append({"odata.type": "Cbs.OData.Topic", "ID": i, "Position": i,
+                      "ParentID": None, "Type": "Topic", "Key": key, "Title": name,
+                      "Description": "", "Datatype": kind_, "Unit": unit, "Decimals": 0,
+                      "Default": "Impossible"})
+    write(out / "DataProperties.json", answer(t, "DataProperties", props))
+    write(out / "TypeJeugdzorg.json", answer(t, "TypeJeugdzorg", [
+        {"Key": k, "Title": v, "Description": ""} for k, v in FORMS]))
+    write(out / "Wijken.json", answer(t, "Wijken", [
+        {"Key": pad(c), "Title": real[c][1], "Description": "", "Municipality": "GM0363"}
+        for c in YOUTH_AREAS]))
+    write(out / "Perioden.json", answer(t, "Perioden", [
+        {"Key": "2016JJ00", "Title": "2016", "Description": "", "Status": "Definitief"},
+        {"Key": "2016HJ01", "Title": "2016 1e halfjaar", "Description": "",
+         "Status": "Definitief"}]))
+    # the answer to TypeJeugdzorg eq 'T001203' and Perioden eq '2016JJ00': totals only
+    rows = []
+    for code in YOUTH_AREAS:
+        rows.append({"ID": len(rows), "TypeJeugdzorg": "T001203", "Wijken": pad(code),
+                     "Perioden": "2016JJ00", "Gemeentenaam_1": "Amsterdam".ljust(40),
+                     "SoortRegio_2": kind(code).ljust(10), "Codering_3": pad(code),
+                     "TotaalJongerenMetJeugdzorg_5": int(real[code][count])})
+    write(out / "TypedDataSet.json", answer(t, "TypedDataSet", rows))
 
 
 if __name__ == "__main__":

@@ -302,7 +302,7 @@ def test_plan_restricts_to_one_level_and_gemeente():
     # youth care is published per wijk: not fetched for buurten, unfiltered for its levels
     assert not [i for i in presets.plan(landelijk, [2023], "buurt") if i.name == "jeugdzorg"]
     [youth] = [i for i in presets.plan(landelijk, [2023]) if i.name == "jeugdzorg"]
-    assert (youth.table, youth.filter) == ("85685NED", "")
+    assert (youth.table, youth.filter, youth.totals) == ("85685NED", "Perioden eq '2023JJ00'", True)
     # 2021's boundaries come from PDOK's WFS, 2022 on from the per-year OGC API
     layers = {(i.year, i.level): i for i in presets.plan(landelijk, [2021, 2022])
               if i.kind == "boundary"}

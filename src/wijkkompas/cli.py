@@ -308,7 +308,8 @@ def _say_outcome(outcome) -> None:
     if outcome.report is not None:
         added = sum(f.added + f.replaced for f in outcome.report.files)
         loaded = f", ingested ({added} figures added or replaced)"
-    console.print(f"{outcome.status}: {escape(item.label)}{loaded}", highlight=False)
+    said = f"; {escape(outcome.message)}" if outcome.message else ""
+    console.print(f"{outcome.status}: {escape(item.label)}{loaded}{said}", highlight=False)
 
 
 def _print_plan(name: str, items) -> None:

@@ -12,6 +12,13 @@ For every :class:`~wijkkompas.sources.presets.Item`:
 - a **boundary layer**: fetched from PDOK unless the state file and the GeoJSON show it
   was fetched before (a past year's boundaries do not change).
 
+A table with ``months: sum`` (registered crime, 47022NED) is then turned into whole
+years (:func:`wijkkompas.sources.months.to_years`: ``<TABLE>.jaar.csv`` beside the
+monthly file, which is kept; complete years only), and the annual file is what is
+ingested; the outcome's message says per year how many areas were summed and which had
+no complete year. A table with ``totals: true`` is asked for the total of its other
+dimensions only (the youth care tables' forms of care).
+
 Then the file is ingested by itself (:func:`wijkkompas.ingest.ingest`, one transaction)
 unless the state file says this very file (its sha256) is already in this store. A
 table whose download or ingest fails gets one line in words in its :class:`Outcome` and
@@ -30,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from ..errors import WijkkompasError
-from . import odata, odata4, pdok
+from . import months, odata, odata4, pdok
 from .base import file_sha256
 from .presets import Item
 from .retry import Retry
@@ -97,11 +104,12 @@ class Runner:
             modified = self._modified(item)
             path = folder / f"{item.table}.csv"
             same = (entry.get("modified") == modified and entry.get("filter") == item.filter
+                    and bool(entry.get("totals")) == item.totals
                     and path.is_file() and (folder / f"{item.table}.metadata.json").is_file())
             status: Literal["fetched", "unchanged"] = "unchanged" if same else "fetched"
             if not same:
                 path = self._download_table(item, folder, modified)
-                entry = {"modified": modified, "filter": item.filter}
+                entry = {"modified": modified, "filter": item.filter, "totals": item.totals}
         else:
             path = folder / f"{item.level}_{item.year}.geojson"
             same = bool(entry.get("fetched")) and path.is_file()
@@ -109,10 +117,15 @@ class Runner:
             if not same:
                 path = self._download_layer(item, folder)
                 entry = {"fetched": True}
+        message = ""
+        if item.kind == "table" and item.months:
+            # the monthly file stays; the whole years beside it are what is ingested
+            path, summary = months.to_years(path, item.months)
+            message = summary.sentence()
         entry["file"] = str(path)
         entry["sha256"] = file_sha256(path)
         state[item.key] = entry
-        outcome = Outcome(item, status, path)
+        outcome = Outcome(item, status, path, message=message)
         if self.store is not None:
             self._ingest(item, path, entry, outcome)
         return outcome
@@ -134,7 +147,7 @@ class Runner:
             item.table, folder, self.cache_dir, self.client,
             base_url=item.base_url or odata.BASE_URL, retry=self.retry,
             row_filter=item.filter or None, vintage=item.vintage,
-            namespace=f"{item.table}/{namespace}",
+            namespace=f"{item.table}/{namespace}", totals=item.totals,
             progress=lambda done, total: self.hooks.progress(item, done, total))
 
     def _download_layer(self, item: Item, folder: Path) -> Path:

@@ -33,7 +33,10 @@ URL (``status`` holds the HTTP status, if any).
 
 ``row_filter=`` is an OData ``$filter`` for the data rows; ``{geo}`` in it stands for the
 table's region dimension (``WijkenEnBuurten``, ``RegioS``...), so a preset can say
-``startswith({geo},'GM0518')`` for any table. A table the v3 API does not know (HTTP 404)
+``startswith({geo},'GM0518')`` for any table. ``totals=True`` adds, for every other category
+dimension (``Type`` ``Dimension``: forms of youth care, offence types), ``Dim eq
+'<its total>'`` (:func:`total_key`), so a table with one row per category gives one
+figure per area and period. A table the v3 API does not know (HTTP 404)
 is asked of CBS's newer OData v4 service (:mod:`wijkkompas.sources.odata4`), which writes
 the same CSV + metadata layout.
 """
@@ -178,7 +181,7 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
           client: httpx.Client | None = None, *, base_url: str = BASE_URL,
           retry: Retry = NO_RETRY, row_filter: str | None = None, vintage: int | None = None,
           namespace: str | None = None, v4_url: str | None = None,
-          progress: Progress | None = None) -> Path:
+          progress: Progress | None = None, totals: bool = False) -> Path:
     """Download a CBS table; return the path of ``<dest_dir>/<TABLE>.csv``.
 
     Also writes ``<TABLE>.metadata.json``. ``cache_dir``: keep every answer on disk there
@@ -187,6 +190,11 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
     ``vintage``: recorded in the metadata as the table's boundary vintage (the reader
     uses it when it knows nothing better). ``v4_url``: the v4 service to ask when v3
     answers 404 (default :data:`wijkkompas.sources.odata4.BASE_URL`).
+    ``totals``: ask only the total of every dimension other than the region and the
+    period (the youth care tables have one row per form of care): see
+    :func:`total_key` for how the total is told; the filter and the totals chosen are
+    in the metadata (``totals``). Not applied on the v4 fallback, where the reader then
+    refuses the several rows per area in words.
     Both files are written only after every page has arrived, each atomically.
     """
     table = check_table_id(table_id)
@@ -208,11 +216,16 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
     dimensions = [p for p in properties if p.get("Type") in DIMENSION_TYPES]
     topics = [p for p in properties if p.get("Type") == "Topic"]
     titles: dict[str, dict[str, str]] = {}
+    raw: dict[str, list[tuple[str, str]]] = {}
     for dimension in dimensions:
         key = dimension["Key"]
-        titles[key] = {str(r.get("Key", "")).strip(): str(r.get("Title", "")).strip()
-                       for r in api.get_all(api.url(table, key))}
+        raw[key] = [(str(r.get("Key", "")), str(r.get("Title", "")).strip())
+                    for r in api.get_all(api.url(table, key))]
+        titles[key] = {code.strip(): title for code, title in raw[key]}
     geo = next((d["Key"] for d in dimensions if d.get("Type") == "GeoDimension"), None)
+    chosen: dict[str, tuple[str, str]] = {}
+    if totals:
+        row_filter, chosen = _totals_filter(table, dimensions, raw, row_filter)
     query = resolve_filter(row_filter, geo, table)
     data_url = api.url(table, "TypedDataSet") + (f"?$filter={quote(query)}" if query else "")
     expected = info.get("RecordCount") if not query else None
@@ -246,6 +259,9 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
         # region names by code: the reader fills the area names from here
         "names": titles.get(geo, {}) if geo else {},
     }
+    if chosen:
+        metadata["totals"] = {d: {"key": code.strip(), "title": title}
+                              for d, (code, title) in chosen.items()}
     if vintage is not None:
         metadata["vintage"] = int(vintage)
     if not any(d.get("Type") == "TimeDimension" for d in dimensions):
@@ -256,6 +272,35 @@ def fetch(table_id: str, dest_dir: Path | str, cache_dir: Path | str | None = No
         if year is not None:
             metadata["period"] = str(year)
     return write_table(Path(dest_dir), table, rows, metadata)
+
+
+def _totals_filter(table: str, dimensions: list[dict], raw: dict[str, list[tuple[str, str]]],
+                   row_filter: str | None) -> tuple[str, dict[str, tuple[str, str]]]:
+    """``row_filter`` and ``Dim eq 'total'`` for every category dimension, and the totals."""
+    chosen = {d["Key"]: total_key(table, d["Key"], raw[d["Key"]])
+              for d in dimensions if d.get("Type") == "Dimension"}
+    only = " and ".join(f"{d} eq '{code.replace(chr(39), chr(39) * 2)}'"
+                        for d, (code, _t) in chosen.items())
+    if row_filter and only:
+        return f"({row_filter}) and {only}", chosen
+    return row_filter or only, chosen
+
+
+def total_key(table: str, dimension: str, values: list[tuple[str, str]]) -> tuple[str, str]:
+    """The (key, title) of a dimension's total: the first key of CBS's total form (``T``
+    and digits, such as ``T001038`` "Totaal mannen en vrouwen"), else the first value
+    whose title begins with "Totaal" (CBS lists the total first). Neither: ODataError
+    naming a few values, so the preset can name the total in its ``filter:``."""
+    for code, title in values:
+        if re.fullmatch(r"T\d+", code.strip()):
+            return code, title
+    for code, title in values:
+        if title.lower().startswith(("totaal", "total")):
+            return code, title
+    shown = ", ".join(f"{c.strip()} ({t})" for c, t in values[:5])
+    raise ODataError(f"{table}: no total among the values of dimension {dimension} "
+                     f"({shown}{', ...' if len(values) > 5 else ''}); name the one wanted "
+                     f"in the preset's filter ({dimension} eq '...') instead of totals")
 
 
 def resolve_filter(row_filter: str | None, geo: str | None, table: str) -> str:
@@ -308,5 +353,5 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-__all__ = ["fetch", "table_info", "write_table", "resolve_filter", "check_table_id",
+__all__ = ["fetch", "table_info", "write_table", "resolve_filter", "total_key", "check_table_id",
            "ODataClient", "ODataError", "BASE_URL"]

@@ -17,6 +17,14 @@ startswith({geo},'BU0518')``) and a ``gemeentecode`` property filter for the bou
 ``--level`` keeps only that level's rows (``startswith({geo},'WK')``) and boundary
 layer. A table entry's own ``filter:`` is added with ``and``; ``{year}`` in it stands for
 the year being fetched.
+
+Two table options prepare a table for the scores: ``months: sum`` (a monthly table such
+as registered crime 47022NED: after the download the twelve months of each complete
+year are added up into ``<TABLE>.jaar.csv``, which is what is ingested; the rule is in
+:mod:`wijkkompas.sources.months`), and ``totals: true`` (a table with one row per form
+of care or other category, such as the youth care tables: only the total of each
+dimension other than the region and the period is asked, see
+:func:`wijkkompas.sources.odata.fetch`).
 """
 from __future__ import annotations
 
@@ -68,6 +76,8 @@ class TableSpec(_Strict):
     base_url: str | None = None              # another OData v3 service (politie: dataderden)
     each_year: bool = False                  # fetch ``table:`` once per year ({year} filter)
     levels: list[Level] = list(LEVELS)       # the levels the table holds
+    months: Literal["sum"] | None = None     # monthly table: ingest whole years (months.py)
+    totals: bool = False                     # ask only each other dimension's total
     publisher: str = "CBS"
     licence: str = "CC BY 4.0"
 
@@ -174,6 +184,8 @@ class Item:
     crs: str = ""         # CRS asked of an OGC API ("": its default, CRS84)
     collection: str = ""
     where: tuple[tuple[str, str], ...] = ()
+    months: str = ""      # "sum": the monthly rows become whole years before the ingest
+    totals: bool = False  # only the total of every dimension but region and period
 
     @property
     def key(self) -> str:
@@ -336,6 +348,7 @@ def _table_items(spec: TableSpec, years: list[int], levels: list[str],
                 vintage = year if spec.vintage == "year" else spec.vintage
                 out.append(Item("table", spec.name, year, vintage, spec.size_mb,
                                 table=spec.ids[year], base_url=spec.base_url or "",
+                                months=spec.months or "", totals=spec.totals,
                                 filter=_combine((spec.filter or "").replace("{year}", str(year)),
                                                 geo)))
         return out
@@ -345,7 +358,8 @@ def _table_items(spec: TableSpec, years: list[int], levels: list[str],
         for year in wanted:
             vintage = year if spec.vintage == "year" else spec.vintage
             out.append(Item("table", spec.name, year, vintage, spec.size_mb, table=spec.table,
-                            base_url=spec.base_url or "",
+                            base_url=spec.base_url or "", months=spec.months or "",
+                            totals=spec.totals,
                             filter=_combine((spec.filter or "").replace("{year}", str(year)),
                                             geo)))
     elif wanted:
@@ -353,7 +367,8 @@ def _table_items(spec: TableSpec, years: list[int], levels: list[str],
         year = max(wanted)
         vintage = year if spec.vintage == "year" else spec.vintage
         out.append(Item("table", spec.name, year, vintage, spec.size_mb, table=spec.table,
-                        base_url=spec.base_url or "", filter=_combine(spec.filter or "", geo)))
+                        base_url=spec.base_url or "", months=spec.months or "",
+                        totals=spec.totals, filter=_combine(spec.filter or "", geo)))
     return out
 
 

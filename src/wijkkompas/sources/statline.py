@@ -30,8 +30,8 @@ Assumptions, each a CBS convention:
 
 - the region code is in a code column (``Codering``, ``Regioaanduiding.Codering``,
   ``Regiocode``, ``gwb_code``, ``Encoding``) or in the region dimension itself
-  (``WijkenEnBuurten``, ``RegioS``) when that holds codes; ``NL00`` (older KWB) is the
-  country and is stored as ``NL01``;
+  (``WijkenEnBuurten``, ``RegioS``, ``Wijken`` of the youth care tables) when that
+  holds codes; ``NL00`` (older KWB) is the country and is stored as ``NL01``;
 - the period is in ``Perioden``; tables without one are one-year tables whose year is
   given with ``period=`` or read from the file name (``..._2017.csv``);
 - the *boundary vintage* is not in the file. It comes, in this order, from ``vintage=``,
@@ -42,7 +42,15 @@ Assumptions, each a CBS convention:
 - age groups (CBS codes :data:`AGE_GROUPS`): 18+ (20300) is the plain indicator; other
   groups map to the indicator id with a suffix (``_65plus``, ``_18_64``) when the catalog
   defines it, and are skipped with a reason otherwise. Only ``Marges`` = ``MW00000``
-  (the value) is read; confidence bounds are skipped.
+  (the value) is read; confidence bounds are skipped;
+- any other category dimension (``SoortMisdrijf`` of registered crime,
+  ``VormenVanJeugdzorg`` of youth care, or a column the metadata sidecar calls a
+  ``Dimension``) must hold one value, the one asked with a ``$filter`` (a preset's
+  ``totals: true`` asks the total); several values are refused in words, since they
+  would give one area and period several figures of one indicator;
+- monthly periods are read as months (``2021-01``); the scores use whole years, so a
+  preset turns a monthly table into years first (``months: sum``,
+  :mod:`wijkkompas.sources.months`).
 
 Cells follow :func:`~wijkkompas.sources.base.parse_cells`: ``.``/``x`` suppressed, ``-``
 nil, empty cells give no row. Reading is vectorised (one melt over all indicator
@@ -120,10 +128,16 @@ VALUE_MARGIN = "MW00000"  # Marges: the figure itself (MOG/MBG codes are 95% bou
 # Column keys (after normalise_key) by role.
 _CODE_KEYS = ("codering", "regioaanduidingcoderingcode", "regiocodegemeentewijkbuurtcode",
               "gwbcode", "encoding", "regiocode", "codes")
-_DIMENSION_KEYS = ("wijkenenbuurten", "regios", "districtsandneighbourhoods", "regions")
+# region dimensions; ``Wijken``: the youth care tables per wijk (82964NED ... 85685NED)
+_DIMENSION_KEYS = ("wijkenenbuurten", "regios", "districtsandneighbourhoods", "regions",
+                   "wijken")
 _PERIOD_KEYS = ("perioden", "periods")
 _AGE_KEYS = ("leeftijd", "age")
 _MARGIN_KEYS = ("marges", "margins")
+# category dimensions of the tables the presets fetch (offence type, form of youth care);
+# the metadata sidecar names any other table's. One value (the total, asked with a
+# $filter) is read; several would give one area several figures and are refused.
+_CATEGORY_KEYS = ("soortmisdrijf", "vormenvanjeugdzorg", "typejeugdzorg", "vormen")
 # descriptive columns: read silently, never reported as skipped indicators
 _DESCRIPTIVE_KEYS = frozenset({
     "", "id", "gemeentenaam", "soortregio", "regioaanduidinggemeentenaamnaam",
@@ -133,6 +147,7 @@ _DESCRIPTIVE_KEYS = frozenset({
     "gwbcode10", "pstmvp", "pstdekp", "postcodemeestvoorkomendepostcodecode",
     "postcodedekkingspercentagecode", "meestvoorkomendepostcode", "dekkingspercentage",
     "mostcommonpostalcode", "coveragepercentage", "naam", "name", "wijkenenbuurtennaam",
+    "indelingswijzewijken",
 })
 # any valid region code (geo.codes patterns in one regex, for a vectorised check)
 _ANY_CODE = "|".join(f"(?:{p.pattern.strip('^$')})" for p in _CODE_PATTERNS.values())
@@ -395,6 +410,7 @@ def read(path: Path, catalog: Catalog, *, vintage: int | None = None,
     vintage, table_id = _boundary_vintage(vintage, table_id, meta, path, layout,
                                           year_of[valid], file)
     keep, suffix = _dimension_rows(frame, layout, valid, file, skipped)
+    layout.descriptive |= _category_columns(frame, layout, meta, keep, file)
     indicator_columns = _indicator_columns(frame, layout, catalog, file, skipped)
 
     source_id = f"cbs-{table_id}" if table_id else _source_slug(path)
@@ -506,6 +522,34 @@ def _dimension_rows(frame: pd.DataFrame, layout: _Layout, valid: np.ndarray, fil
                 keep &= (ages != code).to_numpy()
         suffix = ages.map(lambda c: AGE_GROUPS.get(c, ("", ""))[0])
     return keep, suffix
+
+
+def _category_columns(frame: pd.DataFrame, layout: _Layout, meta: dict, keep: np.ndarray,
+                      file: str) -> set[str]:
+    """Category dimension columns (``SoortMisdrijf``, ``VormenVanJeugdzorg``, any column
+    the sidecar calls a ``Dimension``) holding one value in the rows read: a constant,
+    read silently. Several values raise IngestError: each would give the same area and
+    period another figure of the same indicator."""
+    dimensions = {k for k, d in (meta.get("dimensions") or {}).items()
+                  if d.get("type") == "Dimension"}
+    found = set()
+    for column in frame.columns:
+        if column in (layout.age, layout.margin, layout.code, layout.period):
+            continue
+        if column not in dimensions and normalise_key(column) not in _CATEGORY_KEYS:
+            continue
+        values = sorted(set(frame.loc[keep, column].astype(str).str.strip()))
+        if len(values) > 1:
+            titles = ((meta.get("dimensions") or {}).get(column) or {}).get("values") or {}
+            shown = ", ".join(f"{v!r}" + (f" ({titles[v]})" if titles.get(v) else "")
+                              for v in values[:4])
+            raise IngestError(
+                f"dimension {column} has {len(values)} values ({shown}"
+                f"{', ...' if len(values) > 4 else ''}): the figures of one area and period "
+                f"would collide; fetch one value (a preset's filter: {column} eq '...', or "
+                "totals: true for the total)", file=file, column=column)
+        found.add(column)
+    return found
 
 
 def _indicator_columns(frame: pd.DataFrame, layout: _Layout, catalog: Catalog, file: str,
