@@ -619,7 +619,7 @@ def demo(store: StoreOption = None,
         overview = st.overview()
     except WijkkompasError as exc:
         _fail(exc)
-    if build:
+    if build:  # before the address is printed: the pages then compute nothing
         _build_results(st, load_catalog())
     console.print(f"store: {st.directory}  ({_number(report.added, 0)} figures added, "
                   f"{_number(report.unchanged, 0)} already there)", highlight=False)
