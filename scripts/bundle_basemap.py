@@ -8,7 +8,7 @@ Usage::
 Reads ``basemap-naturalearth-10m/ne10m_nl_basemap.geojson`` (Natural Earth 1:10m, public
 domain, already clipped to the Netherlands and surroundings, WGS84) and writes one small
 GeoJSON FeatureCollection for the map to draw under the area boundaries: one feature per
-layer of :data:`LAYERS` (``land``, ``lakes``, ``coastline``, ``borders`` between
+layer of :data:`LAYERS` (``sea``, ``lakes``, ``coastline``, ``borders`` between
 countries, ``provinces``), each
 
 1. clipped to :data:`BBOX` (the Netherlands with a margin: Belgium's and Germany's border
@@ -18,7 +18,11 @@ countries, ``provinces``), each
 3. rounded to :data:`DIGITS` decimals (about 10 m).
 
 Coordinates stay WGS84 longitude/latitude, as the boundaries the map draws (Leaflet
-projects both to Web Mercator). The sea is not a layer: it is the map's background.
+projects both to Web Mercator). Land is not a layer: it is the map's background colour, so
+that the clip box's edges never show on land (Belgium, Germany). The sea is Natural
+Earth's ocean inside the box, joined with the open North Sea beyond its north and west
+edges (:data:`OPEN_SEA`, plain rectangles: there is no coast there until Britain and
+Norway), so that the box's edges do not show at sea either.
 """
 from __future__ import annotations
 
@@ -32,8 +36,12 @@ SOURCE = "basemap-naturalearth-10m/ne10m_nl_basemap.geojson"
 BBOX = (2.9, 50.6, 7.6, 53.8)   # lon/lat: west, south, east, north
 TOLERANCE = 0.001
 DIGITS = 4
+# open sea beyond the box (lon/lat, rough on purpose: far from the areas drawn): north of
+# it (the German Bight north of 54 N up to 8.4 E, short of Schleswig-Holstein's coast), and
+# west of it from north of the Strait of Dover (51.2 N); England's coast lies west of 1.75 E
+OPEN_SEA = ((2.9, 53.8, 7.6, 56.5), (7.6, 54.0, 8.4, 56.5), (1.8, 51.2, 2.9, 56.5))
 # Natural Earth layer -> ours
-LAYERS = {"land": "land", "lakes": "lakes", "coastline": "coastline",
+LAYERS = {"ocean": "sea", "lakes": "lakes", "coastline": "coastline",
           "admin_0_boundary_lines_land": "borders",
           "admin_1_states_provinces_lines": "provinces"}
 
@@ -50,9 +58,11 @@ def bundle(source: Path, out: Path) -> dict:
                  if f["properties"].get("layer") == ne_layer]
         if not geoms:
             raise SystemExit(f"{source}: no features of layer {ne_layer}")
-        merged = shapely.union_all(geoms) if name in ("land", "lakes") else \
+        merged = shapely.union_all(geoms) if name in ("sea", "lakes") else \
             shapely.line_merge(shapely.union_all(geoms))
         merged = shapely.intersection(merged, clip)
+        if name == "sea":
+            merged = shapely.union_all([merged, *(box(*b) for b in OPEN_SEA)])
         merged = shapely.simplify(merged, TOLERANCE, preserve_topology=True)
         merged = shapely.set_precision(merged, 10 ** -DIGITS)
         if merged.is_empty:
@@ -60,7 +70,8 @@ def bundle(source: Path, out: Path) -> dict:
         features.append({"type": "Feature", "properties": {"layer": name},
                          "geometry": mapping(merged)})
     collection = {"type": "FeatureCollection", "name": "naturalearth-10m-nl",
-                  "bbox": list(BBOX),
+                  "bbox": [round(v, DIGITS) for v in shapely.total_bounds(
+                      [shape(f["geometry"]) for f in features])],
                   "attribution": "Made with Natural Earth (public domain), 1:10m",
                   "features": features}
     out.parent.mkdir(parents=True, exist_ok=True)

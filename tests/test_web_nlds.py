@@ -98,50 +98,63 @@ def test_templates_use_the_component_classes():
 # the base map ---------------------------------------------------------------------------
 
 def test_bundled_basemap_is_small_valid_geojson_inside_its_box():
-    from shapely.geometry import Point, shape
+    from shapely.geometry import Point, box, shape
 
     raw = BASEMAP.read_bytes()
     assert len(raw) < 150_000
     data = json.loads(raw)
     assert data["type"] == "FeatureCollection" and "Natural Earth" in data["attribution"]
     layers = {f["properties"]["layer"]: shape(f["geometry"]) for f in data["features"]}
-    assert set(layers) == {"land", "lakes", "coastline", "borders", "provinces"}
+    assert set(layers) == {"sea", "lakes", "coastline", "borders", "provinces"}
+    clip = box(*BBOX).buffer(1e-9)
     for name, geom in layers.items():
         assert geom.is_valid and not geom.is_empty, name
-        west, south, east, north = geom.bounds
-        assert BBOX[0] - 1e-9 <= west < east <= BBOX[2] + 1e-9, name
-        assert BBOX[1] - 1e-9 <= south < north <= BBOX[3] + 1e-9, name
-    assert layers["land"].geom_type in ("Polygon", "MultiPolygon")
+        # inside the box; the sea goes on beyond it to the north and west only
+        outside = geom.difference(clip)
+        assert outside.is_empty or (name == "sea" and (outside.bounds[1] >= 51.2 - 1e-9
+                                                       and outside.bounds[2] <= 8.4)), name
+    assert layers["sea"].geom_type in ("Polygon", "MultiPolygon")
     assert layers["lakes"].geom_type in ("Polygon", "MultiPolygon")
-    # lon/lat (not RD New, not lat/lon): Utrecht on land, the IJsselmeer a lake, the
-    # North Sea off Scheveningen neither
-    assert layers["land"].contains(Point(5.12, 52.09))
+    # lon/lat (not RD New, not lat/lon): the North Sea off Scheveningen, the Wadden Sea and
+    # the Westerschelde are sea, the IJsselmeer a lake, Utrecht, Antwerp and the Ruhr
+    # neither
+    for lon, lat in ((4.0, 52.2), (5.2, 53.3), (3.8, 51.4), (3.5, 54.5)):
+        assert layers["sea"].contains(Point(lon, lat)), (lon, lat)
     assert layers["lakes"].contains(Point(5.35, 52.80))
-    assert not layers["land"].contains(Point(4.00, 52.20))
-    # Belgium and Germany are there for context: land beyond the borders
-    assert layers["land"].contains(Point(4.40, 51.00)) and layers["land"].contains(Point(7.2, 51.8))
+    for lon, lat in ((5.12, 52.09), (4.40, 51.2), (7.2, 51.5)):
+        assert not layers["sea"].contains(Point(lon, lat)), (lon, lat)
+        assert not layers["lakes"].contains(Point(lon, lat)), (lon, lat)
+    # the borders run between the Netherlands and its neighbours: near Venlo and Maastricht
+    assert layers["borders"].distance(Point(6.20, 51.37)) < 0.1
+    assert layers["borders"].distance(Point(5.70, 50.76)) < 0.1
 
 
 def test_basemap_lines_up_with_the_boundaries(demo_store):
-    """The gemeenten the map draws lie on the base map's land (same coordinates, WGS84):
-    nearly every gemeente's inner point is on land or in a lake, none far out at sea."""
+    """The gemeenten the map draws lie on land, not in the base map's sea (same
+    coordinates, WGS84): nearly every gemeente's inner point, and none far out."""
     from shapely.geometry import shape
-    from shapely.ops import unary_union
 
     from wijkkompas.web.state import WebData
 
     data = json.loads(BASEMAP.read_text())
-    layers = {f["properties"]["layer"]: shape(f["geometry"]) for f in data["features"]}
-    ground = unary_union([layers["land"], layers["lakes"]])
+    sea = next(shape(f["geometry"]) for f in data["features"]
+               if f["properties"]["layer"] == "sea")
     web = WebData(demo_store.directory)
     vintage = max(web.boundary_index()["gemeente"])
     layer = json.loads(web.layer("gemeente", vintage).raw)
-    points = [shape(f["geometry"]).representative_point() for f in layer["features"]]
+    shapes = [shape(f["geometry"]) for f in layer["features"]]
+    points = [s.representative_point() for s in shapes]
     assert len(points) > 300
-    on_ground = sum(ground.contains(p) for p in points)
-    assert on_ground / len(points) > 0.97, (on_ground, len(points))
+    at_sea = [p for p in points if sea.contains(p)]
+    assert len(at_sea) / len(points) < 0.03, len(at_sea)
     # the coarse 1:10m coast may miss a Wadden island's tip, never by kilometres
-    assert max(ground.distance(p) for p in points) < 0.05
+    assert all(sea.exterior.distance(p) < 0.05 if sea.geom_type == "Polygon" else
+               sea.boundary.distance(p) < 0.05 for p in at_sea)
+    # and the gemeenten fill the land up to the coast: most of the land inside the
+    # Netherlands' outline is covered, the sea hardly
+    from shapely.ops import unary_union
+    nl = unary_union(shapes)
+    assert nl.intersection(sea).area / nl.area < 0.05
 
 
 def test_basemap_is_served_compressed_and_cached(demo_store):
@@ -266,7 +279,7 @@ def test_base_layer_is_drawn_under_the_boundaries(server, page, shots):
     page.wait_for_function("() => document.getElementById('map').dataset.basemap === '1'",
                            timeout=20000)
     pane = ".leaflet-wk-basemap-pane"
-    counts = page.evaluate("""p => Object.fromEntries(['land', 'lakes', 'coastline', 'borders',
+    counts = page.evaluate("""p => Object.fromEntries(['sea', 'lakes', 'coastline', 'borders',
         'provinces'].map(l => [l, document.querySelectorAll(p + ' svg path.wk-basemap-' + l)
         .length]))""", pane)
     assert all(n >= 1 for n in counts.values()), counts
@@ -280,13 +293,14 @@ def test_base_layer_is_drawn_under_the_boundaries(server, page, shots):
     assert page.evaluate("""p => [...document.querySelectorAll(p + ' path')]
         .every(e => getComputedStyle(e).pointerEvents === 'none' ||
                     !e.classList.contains('leaflet-interactive'))""", pane)
-    # the land is drawn where the map shows Den Haag: the path covers the map's centre
-    inside = page.evaluate("""p => { const m = window.wkMap, c = m.getCenter();
-        const pt = m.latLngToLayerPoint(c); const land = document.querySelector(
-        p + ' path.wk-basemap-land'); const svg = land.ownerSVGElement;
-        const q = svg.createSVGPoint(); q.x = pt.x; q.y = pt.y;
-        return land.isPointInFill(q); }""", pane)
-    assert inside
+    # drawn in the map's projection: the sea off Scheveningen is inside the sea path, the
+    # centre of Den Haag is not
+    in_sea = page.evaluate("""([p, pts]) => pts.map(([lat, lon]) => {
+        const pt = window.wkMap.latLngToLayerPoint([lat, lon]);
+        const sea = document.querySelector(p + ' path.wk-basemap-sea');
+        const q = sea.ownerSVGElement.createSVGPoint(); q.x = pt.x; q.y = pt.y;
+        return sea.isPointInFill(q); })""", [pane, [[52.12, 4.20], [52.07, 4.30]]])
+    assert in_sea == [True, False]
     # not in the legend
     assert "Natural Earth" not in page.locator("#legend").inner_text()
     page.screenshot(path=str(shots / "nlds-basemap-den-haag.png"))

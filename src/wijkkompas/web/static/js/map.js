@@ -30,16 +30,16 @@
   }
 
   // The offline base layer (Natural Earth 1:10m, public domain; scripts/bundle_basemap.py):
-  // land, lakes, coast, national and provincial borders in WGS84 like the boundaries, in a
+  // sea, lakes, coast, national and provincial borders in WGS84 like the boundaries, in a
   // pane of its own under the choropleth (Leaflet's overlay pane is z-index 400), drawn as
-  // SVG, not interactive, not in the legend. The sea is the map's background (#map).
+  // SVG, not interactive, not in the legend. Land is the map's background (#map).
   function basemap(m) {
     var pane = m.createPane("wk-basemap");
     pane.style.zIndex = 350;
     pane.style.pointerEvents = "none";
     var renderer = L.svg({ pane: "wk-basemap", padding: 0.5 });
     var styles = {
-      land: { fillColor: "#f2f0ea", fillOpacity: 1, stroke: false },
+      sea: { fillColor: "#dde9ef", fillOpacity: 1, stroke: false },
       lakes: { fillColor: "#dde9ef", fillOpacity: 1, stroke: false },
       coastline: { color: "#9fb3bf", weight: 1, fill: false },
       borders: { color: "#8c8c8c", weight: 1.5, dashArray: "6 4", fill: false },
