@@ -38,8 +38,9 @@ TOLERANCE = 0.001
 DIGITS = 4
 # open sea beyond the box (lon/lat, rough on purpose: far from the areas drawn): north of
 # it (the German Bight north of 54 N up to 8.4 E, short of Schleswig-Holstein's coast), and
-# west of it from north of the Strait of Dover (51.2 N); England's coast lies west of 1.75 E
-OPEN_SEA = ((2.9, 53.8, 7.6, 56.5), (7.6, 54.0, 8.4, 56.5), (1.8, 51.2, 2.9, 56.5))
+# west of it from north of the Strait of Dover (51.12 N, just off the French-Belgian
+# coast); England's coast lies west of 1.75 E
+OPEN_SEA = ((2.9, 53.8, 7.6, 56.5), (7.6, 54.0, 8.4, 56.5), (1.8, 51.12, 2.9, 56.5))
 # Natural Earth layer -> ours
 LAYERS = {"ocean": "sea", "lakes": "lakes", "coastline": "coastline",
           "admin_0_boundary_lines_land": "borders",
