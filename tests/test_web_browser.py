@@ -350,3 +350,17 @@ def test_map_changes_are_announced(server, page):
     assert said.startswith(title) and "peiljaar" in said, said
     assert page.locator("#map-status #map-announce").count() == 1
     assert not page.js_errors, page.js_errors
+
+
+def test_profile_explains_the_composite(server, page, shots):
+    # issue 17.3: the drivers in words first, then the table; axe on the page with it
+    page.goto(server + "/gebied/GM0518?period=2022")
+    page.wait_for_load_state("networkidle")
+    section = page.locator("#explain")
+    assert section.get_attribute("data-composite") == "ja"
+    assert section.locator("#explain-sentence").inner_text().startswith(
+        "De samengestelde kwetsbaarheid van 's-Gravenhage")
+    assert section.locator("tbody tr[data-indicator]").count() == 12
+    section.screenshot(path=str(shots / "profile-explain.png"))
+    assert axe(page) == []
+    assert not page.js_errors, page.js_errors

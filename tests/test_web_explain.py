@@ -127,7 +127,7 @@ def test_area_without_composite_gets_the_reason_and_no_ranking(web, demo_store, 
     sentence = html.unescape(re.search(r'id="explain-sentence">(.*?)</p>', block, re.S).group(1))
     assert sentence.startswith("Geen samengestelde score voor Wijk 36 Moerwijk in ")
     assert "(Psychische) gezondheid ontbreekt" in sentence
-    assert "explain-total" not in block and "Bijdrage aan kwetsbaarheid" not in block
+    assert "explain-total" not in block and "Bijdrage aan domeinscore" in block
     assert "hoger dan" not in block and "Rang" not in block
     # the health domain, without a score, is not shown as if it had one
     assert 'data-domain="gezondheid"' not in block
