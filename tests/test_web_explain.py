@@ -142,3 +142,12 @@ def test_area_without_composite_gets_the_reason_and_no_ranking(web, demo_store, 
         assert sum(within) == pytest.approx(d["score"])
         row = rows(block, "data-domain-total")[d["domain"]]
         assert number(cells(row)["contribution"]) == pytest.approx(d["score"], abs=5e-4)
+
+
+def test_a_low_composite_is_explained_by_its_favourable_figures(web):
+    body = web.get("/api/areas/GM1680", params={"period": "2022"}).json()
+    e, position = body["explain"], body["scores"]["vulnerability_position"]
+    assert e["composite"] and e["vulnerability"] < 0 and position < 50
+    assert e["sentence"].startswith("De samengestelde kwetsbaarheid van Aa en Hunze (-0,46) "
+                                    "is lager dan ")
+    assert ", vooral door gunstige cijfers voor " in e["sentence"]

@@ -187,8 +187,10 @@ def _composite_sentence(data, area: dict, scores: dict, out: dict, language: str
                  f" is lower than {fmt_number(100 - position, language, 0)} % of the {areas}")
         sign = -1
     main = _drivers(out, "contribution", sign, language)
-    sentence = head + (((", vooral door " if nl else ", mostly because of ")
-                        + _join(main, language)) if main else "") + "."
+    because = ((", vooral door " if nl else ", mostly because of ") if sign > 0 else
+               (", vooral door gunstige cijfers voor " if nl else
+                ", mostly because of favourable figures for "))
+    sentence = head + ((because + _join(main, language)) if main else "") + "."
     against = _drivers(out, "contribution", -sign, language)
     if against:
         verb = "staat" if len(against) == 1 else "staan"
