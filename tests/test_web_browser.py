@@ -304,3 +304,65 @@ def test_pages_read_without_javascript(server, browser):
     pg.goto(server + "/gebied/WK051836")
     assert pg.locator("details.chart-table[open] table").count() >= 2
     context.close()
+
+
+def _sort_of(href: str) -> str | None:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(href).query).get("sort", [None])[0]
+
+
+def test_sorting_the_rankings_keeps_the_focus_on_the_sort_link(server, page, shots):
+    # issue 17.7: the HTMX swap of #rank-results dropped focus to <body>
+    page.goto(server + "/ranglijst?level=gemeente&period=2022")
+    page.wait_for_load_state("networkidle")
+    link = page.locator("#rank-results th a[href*='sort=vulnerability']")
+    link.focus()
+    for order in ("descending", "ascending"):
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "o => { const a = document.activeElement;"
+            " return a && a.closest('#rank-results th[aria-sort=' + o + ']'); }",
+            arg=order, timeout=15000)
+        href = page.evaluate("() => document.activeElement.getAttribute('href')")
+        assert _sort_of(href) == "vulnerability", href
+        assert page.evaluate("() => document.activeElement.closest('#rank-results') !== null")
+    assert "sort=vulnerability" in page.url
+    assert axe(page) == []
+    assert not page.js_errors, page.js_errors
+
+
+def test_map_changes_are_announced(server, page):
+    # issue 17.7: what the map now shows is said in the live region #map-status
+    page.goto(server + "/?level=wijk&within=GM0518")
+    wait_map(page, "GM0518")
+    status = page.locator("#map-status")
+    assert status.get_attribute("aria-live") == "polite"
+    other = page.evaluate(OTHER_OPTION, "#f-indicator")
+    page.select_option("#f-indicator", other)
+    page.wait_for_function(
+        "i => { const s = document.getElementById('map-state');"
+        " const a = document.getElementById('map-announce');"
+        " return s && s.dataset.valuesUrl.includes('indicator=' + i + '&') && a"
+        " && a.textContent.includes(document.querySelector('.map-title').textContent.trim()); }",
+        arg=other, timeout=30000)
+    said = page.locator("#map-announce").inner_text() or page.locator(
+        "#map-announce").text_content()
+    title = page.locator(".map-title").inner_text().strip()
+    assert said.startswith(title) and "peiljaar" in said, said
+    assert page.locator("#map-status #map-announce").count() == 1
+    assert not page.js_errors, page.js_errors
+
+
+def test_profile_explains_the_composite(server, page, shots):
+    # issue 17.3: the drivers in words first, then the table; axe on the page with it
+    page.goto(server + "/gebied/GM0518?period=2022")
+    page.wait_for_load_state("networkidle")
+    section = page.locator("#explain")
+    assert section.get_attribute("data-composite") == "ja"
+    assert section.locator("#explain-sentence").inner_text().startswith(
+        "De samengestelde kwetsbaarheid van 's-Gravenhage")
+    assert section.locator("tbody tr[data-indicator]").count() == 12
+    section.screenshot(path=str(shots / "profile-explain.png"))
+    assert axe(page) == []
+    assert not page.js_errors, page.js_errors

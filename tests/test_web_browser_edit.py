@@ -146,6 +146,41 @@ def test_axe_no_serious_violations_on_the_editing_pages(edit_server, browser, sh
     context.close()
 
 
+def test_an_invalid_form_shows_every_error_and_focuses_the_summary(edit_server, browser,
+                                                                  shots):
+    # issue 17.7: all errors at once, focus on the summary, each in words with a link
+    context, page = logged_in(browser, edit_server, "editor")
+    page.goto(edit_server + f"/plannen/{PLAN}/bewerken/doelen/nieuw")
+    page.fill("#f-id", "te-veel-fouten")
+    page.fill("#f-target_year", "dertig")
+    page.fill("#f-milestones-0-year", "2020")
+    page.fill("#f-milestones-0-amount", "veel")
+    page.click("form.edit-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    page.wait_for_function("() => document.activeElement"
+                           " && document.activeElement.id === 'form-errors'")
+    summary = page.locator("#form-errors")
+    assert summary.get_attribute("role") == "alert"
+    assert summary.get_attribute("tabindex") == "-1"
+    links = page.locator("#form-errors a[href^='#f-']")
+    texts = links.all_inner_texts()
+    # title, pillar, indicator are required; the year and the amount are not numbers
+    assert len(texts) >= 4, texts
+    assert "Titel: is verplicht" in texts
+    assert any(t.startswith("Einddoel: jaar: verwacht een jaartal") for t in texts), texts
+    assert any(t.startswith("Tussendoel 1: getal: verwacht een getal") for t in texts), texts
+    assert not any("onderdeel" in t or "goals[" in t for t in texts), texts
+    page.screenshot(path=str(shots / "edit-04-all-errors.png"), full_page=True)
+    for i in range(links.count()):
+        target = links.nth(i).get_attribute("href")[1:]
+        links.nth(i).click()
+        assert page.evaluate("() => document.activeElement.id") == target
+        assert page.locator(f"#{target}").get_attribute("aria-invalid") == "true"
+    assert axe(page) == []
+    assert not page.js_errors, page.js_errors
+    context.close()
+
+
 def test_axe_on_a_form_with_errors(edit_server, browser, shots):
     context, page = logged_in(browser, edit_server, "editor")
     page.goto(edit_server + f"/plannen/{PLAN}/bewerken/doelen/nieuw")

@@ -197,8 +197,9 @@ def field_error(page: str, field: str) -> str:
 
 
 def error_summary(page: str) -> str:
-    return html.unescape(re.search(r'id="form-errors">.*?</h2>\s*<p>([^<]*)</p>', page,
-                                   re.S).group(1))
+    """The error summary's text: every error, ``Label: reason`` (issue 17.7)."""
+    box = re.search(r'id="form-errors".*?</h2>(.*?)</div>', page, re.S).group(1)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", box)))
 
 
 @pytest.mark.parametrize("change,field,dutch,english", [
@@ -224,7 +225,8 @@ def test_goal_errors_stand_at_their_field_with_the_input_kept(site, change, fiel
     text = response.text
     # the Dutch page says it in Dutch, at the field and above the form (plan and key)
     assert dutch in field_error(text, field)
-    assert dutch in error_summary(text) and "onderdeel 'goals[" in error_summary(text)
+    # ... and in the summary with the field's label, not the document's key
+    assert dutch in error_summary(text) and "onderdeel" not in error_summary(text)
     assert re.search(rf'id="f-{field}"[^>]*aria-invalid="true"', text)
     assert f'href="#f-{field}"' in text  # the summary links to the field
     assert 'value="Meer werk"' in text  # what was typed is still there
@@ -233,7 +235,7 @@ def test_goal_errors_stand_at_their_field_with_the_input_kept(site, change, fiel
     page = client.get(f"/plannen/{plan}/bewerken/doelen/nieuw?lang=en").text
     text = submit(client, f"/plannen/{plan}/bewerken/doelen/nieuw", page, **goal).text
     assert english in field_error(text, field)
-    assert english in error_summary(text) and "key 'goals[" in error_summary(text)
+    assert english in error_summary(text) and "key 'goals[" not in error_summary(text)
     assert document(client, plan) == before
 
 
@@ -419,3 +421,54 @@ def test_a_stale_delete_is_409_and_deletes_nothing(site):
     refused = submit(client, f"/plannen/{plan}/bewerken/doelen/{named}/verwijderen", page)
     assert refused.status_code == 422 and "onbekend doel" in html.unescape(refused.text)
     assert document(client, plan)["goals"] == goals
+
+
+# -- every error at once, in words (issue 17.7) ----------------------------------------------
+
+def summary_links(page: str) -> dict[str, str]:
+    box = re.search(r'id="form-errors".*?</div>', page, re.S).group(0)
+    return {href: html.unescape(text) for href, text in
+            re.findall(r'<a href="#([^"]+)">([^<]*)</a>', box)}
+
+
+def test_a_new_plan_form_shows_every_error_with_the_fields_label(site):
+    client = client_for(site, "editor")
+    page = client.get("/plannen/nieuw?gemeente=GM0518&level=wijk").text
+    # the fields in the order the browser sends them: the picker's first
+    response = submit(client, "/plannen/nieuw", page, gemeente="GM0518", level="wijk",
+                      vintage=hidden(page, "vintage"), more_codes="", id="Geen Id!",
+                      title="", area_name="", horizon_start="twintig", horizon_end="3000")
+    assert response.status_code == 422
+    text = response.text
+    assert re.search(r'id="form-errors" tabindex="-1"', text)
+    links = summary_links(text)
+    # every field the model refuses, at once, in the order of the form, each linked
+    assert list(links) == ["f-more_codes", "f-id", "f-title", "f-area_name",
+                           "f-horizon_start", "f-horizon_end"], links
+    assert links["f-horizon_start"] == ("Beginjaar: verwacht een jaartal zoals 2030, maar "
+                                        "kreeg 'twintig'")
+    assert links["f-title"] == "Titel van het plan: is verplicht"
+    assert links["f-horizon_end"].startswith("Eindjaar: jaartal 3000 valt buiten")
+    assert links["f-more_codes"] == ("Of typ de gebiedscodes: kies minstens één wijk of "
+                                     "buurt voor het plangebied")
+    assert "onderdeel" not in re.search(r'id="form-errors".*?</div>', text, re.S).group(0)
+    for field in links:  # each field says its own error too
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', text), field
+
+
+def test_a_goal_form_shows_every_error(site):
+    client = client_for(site, "editor")
+    plan = site[1]
+    before = document(client, plan)
+    page = client.get(f"/plannen/{plan}/bewerken/doelen/nieuw").text
+    goal = {**GOAL, "indicator": indicator_of(site), "title": "", "target_year": "dertig",
+            "milestones-1-amount": "veel"}
+    response = submit(client, f"/plannen/{plan}/bewerken/doelen/nieuw", page, **goal)
+    assert response.status_code == 422
+    links = summary_links(response.text)
+    assert links == {"f-title": "Titel: is verplicht",
+                     "f-target_year": "Einddoel: jaar: verwacht een jaartal zoals 2030, maar "
+                                      "kreeg 'dertig'",
+                     "f-milestones-1-amount": "Tussendoel 2: getal: verwacht een getal, maar "
+                                              "kreeg 'veel'"}, links
+    assert document(client, plan) == before

@@ -205,9 +205,12 @@ def _reference_values(mine: pd.DataFrame) -> pd.Series:
     """The reference value in each indicator's own units: the reference group's mean
     (zscore, imd; index: in the base period) or median (robust_z) of the oriented values,
     oriented back (x -1 for ``higher_is_better``, :func:`~.standardise.orient`). NaN for
-    the percentile method, which compares with ranks, not with a value."""
+    the percentile method, which compares with ranks, not with a value, and for an
+    indicator scaled by rank (``scaling: normal_scores``), whose reference statistics are
+    those of its normal scores, not of its own units."""
     centre = pd.Series(np.nan, index=mine.index)
     for column in ("mean", "median"):
         if column in mine.columns:
             centre = centre.fillna(mine[column].astype("float64"))
+    centre = centre.where(mine["scaling"] == "linear")
     return centre * np.where(mine["direction"] == "higher_is_better", -1.0, 1.0)

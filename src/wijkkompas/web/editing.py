@@ -270,6 +270,9 @@ class Outcome:
     saved: dict | None = None
     errors: dict = field(default_factory=dict)     # field -> reason; "" -> the message
     conflict: dict | None = None                   # the version that overtook the form
+    # the error summary: every error in form order, in words ("Beginjaar: ..."), each
+    # with the field it links to (None: a key outside the form)
+    summary: list = field(default_factory=list)
 
     @property
     def status_code(self) -> int:
@@ -303,13 +306,144 @@ def save(data, document: dict, author: str, values: dict, *, prefix: str, create
         # the re-shown form applies the same input to the current version when sent
         outcome.values = {**values, "version": str(outcome.conflict["version"])}
     except PlanError as exc:
-        # above the form the whole message (plan and key, as the CLI says it, in the
-        # page's language); at the field only the reason
-        outcome.errors[""] = exc.message_in(lang)
+        # the model stops at its first error: that one, then every other field whose
+        # own value the model's checks refuse (field_errors), all at once
         field_name = field_for(exc.key, prefix)
         if field_name:
             outcome.errors[field_name] = exc.reason_in(lang)
+        else:
+            # a key outside the form: the whole message (plan and key, as the CLI says it)
+            outcome.errors[""] = exc.message_in(lang)
+        for name, reason in field_errors(values, prefix, lang).items():
+            outcome.errors.setdefault(name, reason)
+        outcome.summary = error_summary(outcome.errors, values, prefix, lang,
+                                        new=create)
     return outcome
+
+
+# -- every error at once, in words ---------------------------------------------------------
+
+# what each form's fields must be by themselves, checked with the model's own checks;
+# "?": may be empty
+FIELD_CHECKS = {
+    "": {"id": "plan_id", "title": "required", "area_name": "required",
+         "horizon_start": "year", "horizon_end": "year", "more_codes": "codes"},
+    "goals": {"id": "slug", "title": "required", "pillar": "required",
+              "indicator": "required", "baseline_period": "year?",
+              "baseline_value": "number?", "target_year": "year",
+              "target_amount": "number"},
+    "measures": {"id": "slug", "title": "required", "pillar": "required",
+                 "start": "year?", "end": "year?"},
+    "partners": {"id": "slug", "name": "required"},
+    "participation": {"form": "required"},
+}
+
+
+def _checks_of(values: dict, part: str) -> dict:
+    """Field -> check for the fields this form sent: the fixed ones, the filled milestone
+    rows and the budget years."""
+    checks = {name: kind for name, kind in FIELD_CHECKS.get(part, {}).items()
+              if name in values or (kind == "codes" and "codes" in values)}
+    if part == "goals":
+        for j in range(milestone_rows(values)):
+            pre = f"milestones-{j}-"
+            if _text(values, f"{pre}year") or _text(values, f"{pre}amount"):
+                checks.update({f"{pre}year": "year", f"{pre}amount": "number"})
+    if part == "measures":
+        checks.update({name: "number?" for name in values if name.startswith("budget_")})
+    return checks
+
+
+_CHECKS = {
+    "required": lambda p, name, text, values: p.text(text or None, name, required=True),
+    "slug": lambda p, name, text, values: p.slug(text or None, name),
+    "plan_id": lambda p, name, text, values: p.plan_id(text or None, name),
+    "year": lambda p, name, text, values: p.year(text, name),
+    "number": lambda p, name, text, values: p.number(_amount(text), name),
+    "codes": lambda p, name, text, values: p.area({"name": "-", "vintage": 2000,
+                                                   "codes": codes_of(values)}),
+}
+
+
+def field_errors(values: dict, prefix: str, lang: str) -> dict:
+    """The form's fields each checked by itself with the model's own checks (required
+    text, ids, years, numbers, the area's codes), so that a form shows all its errors at
+    once, not only the first the model meets. The model's whole-document checks (horizon,
+    references between items) still come from saving; these only add what each field says
+    about itself, in the model's words. Field -> reason in ``lang``."""
+    from ..plans.model import _Parser
+
+    p, errors = _Parser(None, None), {}
+    for name, kind in _checks_of(values, prefix.split("[")[0]).items():
+        text = _text(values, name)
+        if kind.endswith("?"):
+            if not text:
+                continue
+            kind = kind[:-1]
+        run = _CHECKS[kind]
+        try:
+            run(p, name, text, values)
+        except PlanError as exc:
+            errors[name] = exc.reason_in(lang)
+    return errors
+
+
+# the label of each form field, as the form shows it (TEXT keys of web/i18n.py)
+FIELD_LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
+    "": {"id": "plan_id", "title": "plan_title", "area_name": "area_name",
+         "horizon_start": "horizon_start", "horizon_end": "horizon_end",
+         "more_codes": "codes_typed", "vision": "vision"},
+    "goals": {"title": "title", "pillar": "pillar", "indicator": "indicator",
+              "description": "description", "reference": "chart_reference",
+              "baseline_period": "baseline_period", "baseline_value": "baseline_value",
+              "target_year": ("end_target", "year"), "target_kind": ("end_target", "target_kind"),
+              "target_amount": ("end_target", "target_amount"),
+              "target_reference": ("end_target", "target_reference")},
+    "measures": {"title": "title", "pillar": "pillar", "description": "description",
+                 "lead": "lead", "partners": "part_partners", "goals": "measure_goals",
+                 "start": "start_year", "end": "end_year", "status": "status"},
+    "partners": {"name": "name", "kind": "kind", "role": "role"},
+    "participation": {"form": "participation_form", "description": "description"},
+}
+# fields drawn as a group of checkboxes: the link goes to the first box
+CHECK_FIELDS = {"partners", "goals"}
+
+
+def field_label(name: str, prefix: str, lang: str, *, new: bool = False) -> str:
+    """The label a user sees on the field (``horizon_start`` -> ``Beginjaar``); ``new``:
+    the new-plan form."""
+    from .i18n import translate
+
+    part = prefix.split("[")[0]
+    if name == "id":
+        return translate("plan_id", lang) if part == "" else "Id"
+    if name == "more_codes" and part == "":
+        return translate("codes_typed" if new else "codes_other", lang)
+    milestone = re.match(r"^milestones-(\d+)-(\w+)$", name)
+    if milestone:
+        j, what = int(milestone.group(1)), milestone.group(2)
+        what = {"year": "year", "kind": "target_kind", "amount": "target_amount",
+                "reference": "target_reference"}.get(what, what)
+        return f"{translate('milestone', lang)} {j + 1}: {translate(what, lang).lower()}"
+    if name.startswith("budget_"):
+        return f"{translate('budget', lang)}, {name[7:]}"
+    key: str | tuple = FIELD_LABELS.get(part, {}).get(name, name)
+    if isinstance(key, tuple):
+        return f"{translate(key[0], lang)}: {translate(key[1], lang).lower()}"
+    return translate(key, lang)
+
+
+def error_summary(errors: dict, values: dict, prefix: str, lang: str, *,
+                  new: bool = False) -> list[dict]:
+    """The summary above the form: each field's error as ``Label: reason`` with the id of
+    the field it links to, in the order of the form; a message outside the form first."""
+    order = {name: i for i, name in enumerate(values)}
+    out = [{"field": None, "href": None, "text": errors[""]}] if errors.get("") else []
+    for name in sorted((n for n in errors if n), key=lambda n: order.get(n, len(order))):
+        target = f"f-{name}-1" if name in CHECK_FIELDS else f"f-{name}"
+        out.append({"field": name, "href": f"#{target}",
+                    "text": f"{field_label(name, prefix, lang, new=new)}: {errors[name]}"})
+    return out
 
 
 def edit(data, plan_id: str, author: str, values: dict, *, lang: str,

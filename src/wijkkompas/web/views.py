@@ -267,6 +267,9 @@ def profile(data: WebData, code: str, language: str = "nl", period: str | None =
         area["population"] = clean(population.iloc[0]) if len(population) else None
         out = {"area": area, "figures": records(figures),
                "scores": domain_scores(data, area, period, language)}
+        # what drives the composite (web/explaining.py), from the same ScoreResult
+        from .explaining import area_explain
+        out["explain"] = area_explain(data, area, out["scores"], language)
         level = area["level"]
         if level in MAP_LEVELS:
             neighbours = data.neighbours(area["code"], level, int(area["vintage"]))

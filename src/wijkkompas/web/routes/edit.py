@@ -41,6 +41,7 @@ def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: 
     return render(request, "plan_edit.html", {
         "plan": doc, "values": values, "picker": picker,
         "errors": outcome.errors if outcome else {},
+        "summary": outcome.summary if outcome else [],
         "conflict": outcome.conflict if outcome else None,
         "saved": request.query_params.get("opgeslagen"),
         "parts": {v: k for k, v in editing.PARTS.items()}}, status_code=status_code,
@@ -54,6 +55,7 @@ def _item_page(request: Request, data, lang: str, plan_id: str, part: str, item:
     return render(request, "plan_edit_item.html", {
         "plan": doc, "part": part, "key": key, "item": item, "values": values,
         "errors": outcome.errors if outcome else {},
+        "summary": outcome.summary if outcome else [],
         "conflict": outcome.conflict if outcome else None,
         "milestone_rows": editing.milestone_rows(values),
         **editing.choices(data, doc, lang)}, status_code=status_code, language=lang)
@@ -98,7 +100,8 @@ async def new_plan(request: Request, data: DataDep, lang: LangDep, user: LoggedI
                                      int(values["vintage"]) if str(values.get(
                                          "vintage", "")).isdigit() else None)
     return render(request, "plan_new.html", {"picker": picker, "values": values,
-                                             "errors": outcome.errors},
+                                             "errors": outcome.errors,
+                                             "summary": outcome.summary},
                   status_code=outcome.status_code, language=lang)
 
 

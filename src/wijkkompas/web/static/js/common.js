@@ -43,3 +43,39 @@ document.addEventListener("htmx:afterSwap", function () {
   var box = document.getElementById("partial-error");
   if (box) box.remove();
 });
+// Keyboard (issue 17.7): sorting the rankings swaps the whole table (#rank-results);
+// focus goes back to the sort link of the same column instead of dropping to <body>.
+function wkSortKey(a) {
+  try { return new URL(a.getAttribute("href"), window.location.href).searchParams.get("sort"); }
+  catch (err) { return null; }
+}
+var wkSorting = null;
+document.addEventListener("htmx:beforeRequest", function (e) {
+  var elt = e.detail && e.detail.elt;
+  wkSorting = elt && elt.matches && elt.matches("#rank-results th a[href]") ? wkSortKey(elt) : null;
+});
+document.addEventListener("htmx:afterSwap", function (e) {
+  var target = e.detail && e.detail.target;
+  if (!wkSorting || !target || target.id !== "rank-results") return;
+  var links = target.querySelectorAll("th a[href]");
+  for (var i = 0; i < links.length; i++) {
+    if (wkSortKey(links[i]) === wkSorting) { links[i].focus(); break; }
+  }
+  wkSorting = null;
+});
+// A refused form (issue 17.7): focus moves to the error summary, which lists every error;
+// its links put the focus in their field (a fragment link alone only scrolls).
+(function () {
+  var summary = document.getElementById("form-errors");
+  if (summary) summary.focus();
+})();
+document.addEventListener("click", function (e) {
+  var a = e.target.closest && e.target.closest("#form-errors a[href^='#']");
+  if (!a) return;
+  var field = document.getElementById(a.getAttribute("href").slice(1));
+  if (!field) return;
+  e.preventDefault();
+  var label = document.querySelector("label[for='" + field.id + "']");
+  (label || field).scrollIntoView({ block: "center" });
+  field.focus({ preventScroll: true });
+});

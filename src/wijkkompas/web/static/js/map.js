@@ -162,6 +162,28 @@
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.target && (e.target.id === "map-panel" || e.target.closest && e.target.closest("#map-panel"))) draw();
   });
+  // Map changes are announced (issue 17.7): once the map is drawn (or found empty), the
+  // live region #map-status (in the panel) gets, hidden, what the map now shows, in the
+  // page's own words: the title, the legend's line and the panel's notice.
+  document.addEventListener("wk:map-ready", function () {
+    var status = document.getElementById("map-status");
+    if (!status) return;
+    var parts = [];
+    [".map-title", ".legend-what"].forEach(function (sel) {
+      var el = document.querySelector("#map-panel " + sel);
+      if (el && el.textContent.trim()) parts.push(el.textContent.replace(/\s+/g, " ").trim());
+    });
+    var notice = status.querySelector("p");
+    if (notice && notice.textContent.trim()) parts.push(notice.textContent.replace(/\s+/g, " ").trim());
+    var say = document.getElementById("map-announce");
+    if (!say || say.parentNode !== status) {
+      say = document.createElement("span");
+      say.id = "map-announce";
+      say.className = "visually-hidden";
+      status.appendChild(say);
+    }
+    say.textContent = parts.join(". ");
+  });
   window.addEventListener("popstate", function () { setTimeout(draw, 50); });
   draw();
 })();

@@ -1,0 +1,217 @@
+"""What drives an area's composite, for the profile page and ``/api/areas/{code}``.
+
+:func:`area_explain` turns :func:`~wijkkompas.analysis.explain.explain_result` of the
+:class:`~wijkkompas.analysis.engine.ScoreResult` the page already has
+(``WebData.scores``, stored or computed: the same object) into JSON-safe data: a sentence
+in words first, then per domain and indicator the figure's year, value, reference,
+standardised value, weight and contribution, exactly the numbers ``wijkkompas explain``
+prints.
+
+Assumptions: an area without a composite gets no contributions to a composite (they do
+not exist) and no ranking; its domain scores are explained within their domain only
+(standardised value x weight within the domain), and only where they add up to the domain
+score (methods whose domain score is the weighted mean). The reference of an indicator
+scaled by rank (``scaling: normal_scores``) is no value in the indicator's units, so it is
+left blank and said so.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..analysis.explain import explain_result
+from ..catalog import DOMAINS
+from .i18n import fmt_number, translate
+
+TOP = 3
+
+
+def _clean(value):
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: ``Moeite met rondkomen`` -> ``moeite met rondkomen``,
+    acronyms (``WOZ-waarde``) kept."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _join(parts: list[str], language: str) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    word = " en " if language == "nl" else " and "
+    return ", ".join(parts[:-1]) + word + parts[-1]
+
+
+def _unit(data, ident: str) -> str:
+    meta = data.catalog.indicators.get(ident)
+    if meta is not None:
+        return meta.unit or ""
+    spec = data.scheme.indicators.get(ident)
+    derived = getattr(spec, "derived", None)
+    return getattr(derived, "unit", "") or ""
+
+
+def _label(data, ident: str, language: str) -> str:
+    meta = data.catalog.indicators.get(ident)
+    if meta is not None:
+        return meta.label(language)
+    spec = data.scheme.indicators.get(ident)
+    derived = getattr(spec, "derived", None)
+    if derived is not None:
+        return derived.label(language)
+    return spec.label if spec is not None else ident
+
+
+def area_explain(data, area: dict, scores, language: str = "nl") -> dict | None:
+    """The profile's "what drives this score" block, or None when the area has no scores.
+
+    ``scores`` is :func:`~wijkkompas.web.views.domain_scores` for the same page (its
+    period, position among the level and reason); the breakdown is read from
+    ``data.scores(level, period)``, so it is the one the page's other numbers come from.
+    """
+    if not scores or not scores.get("available"):
+        return None
+    result = data.scores(scores["level"], scores["period"])
+    e = explain_result(result, area["code"], data.catalog, top=TOP)
+    composite = e.row["vulnerability"] is not None and not pd.isna(e.row["vulnerability"])
+    add_up = e.indicators_add_up
+    ranked_scaling = False
+    domains = []
+    for d in e.domains[e.domains["in_scheme"]].itertuples():
+        part = e.indicators[e.indicators["domain"] == d.domain]
+        rows = []
+        for r in part.itertuples():
+            by_rank = r.scaling != "linear"
+            ranked_scaling |= by_rank and pd.notna(r.standardised)
+            within = (r.standardised * r.indicator_weight
+                      if pd.notna(r.standardised) and pd.notna(r.indicator_weight) else None)
+            rows.append({
+                "indicator": r.indicator, "label": _label(data, r.indicator, language),
+                "unit": _unit(data, r.indicator), "year": _clean(r.year),
+                "period": _clean(r.period), "value": _clean(r.value),
+                "status": _clean(r.status),
+                "reference": None if by_rank else _clean(r.reference), "by_rank": by_rank,
+                "standardised": _clean(r.standardised),
+                "weight": _clean(r.indicator_weight),
+                "domain_weight": _clean(r.domain_weight),
+                # within the domain: s x w; to the composite: s x w x W
+                "within": _clean(within) if add_up else None,
+                "contribution": _clean(r.contribution) if composite else None})
+        domains.append({
+            "domain": d.domain, "label": DOMAINS[d.domain][language],
+            "score": _clean(d.score), "weight": _clean(d.effective_weight) if composite else None,
+            "contribution": _clean(d.contribution) if composite else None,
+            "flagged": bool(d.flagged), "indicators": rows})
+    out = {
+        "period": result.period, "method": result.method, "level": result.level,
+        "composite": composite, "indicators_add_up": add_up,
+        "domains_add_up": e.domains_add_up,
+        "reference_kind": _reference_kind(result.method, language),
+        "by_rank": ranked_scaling,
+        "vulnerability": _clean(e.row["vulnerability"]) if composite else None,
+        "total_weight": (_clean(e.domains["effective_weight"].sum(min_count=1))
+                         if composite else None),
+        "domains": domains,
+    }
+    out["sentence"] = (_composite_sentence(data, area, scores, out, language) if composite
+                       else _domain_sentence(area, scores, out, language))
+    return out
+
+
+def _reference_kind(method: str, language: str) -> str | None:
+    nl = language == "nl"
+    if method in ("zscore", "imd"):
+        return "landelijk gemiddelde" if nl else "national mean"
+    if method == "index":
+        return "landelijk gemiddelde in het basisjaar" if nl else "national mean in the base year"
+    if method == "robust_z":
+        return "landelijke mediaan" if nl else "national median"
+    return None  # percentile: ranks, no reference value
+
+
+def _drivers(out: dict, key: str, sign: int, language: str) -> list[str]:
+    lines = [r for d in out["domains"] for r in d["indicators"]
+             if r[key] is not None and r[key] * sign > 0]
+    lines.sort(key=lambda r: -abs(r[key]))
+    return [f"{_short(r['label'])} ({signed(r[key], language, 2)})" for r in lines[:TOP]]
+
+
+def signed(value, language: str = "nl", digits: int = 2) -> str:
+    """``+0,35`` / ``-0,17``: a contribution with its sign (blank when missing)."""
+    text = fmt_number(value, language, digits)
+    return "+" + text if text and value > 0 and text.strip("0,.") else text
+
+
+def _short(label: str) -> str:
+    """A label inside a sentence: first letter small, a closing remark in parentheses
+    (``... (empirisch Bayes, naar de wijk)``) left to the table."""
+    if label.endswith(")") and " (" in label:
+        label = label[:label.rindex(" (")]
+    return _lower_first(label)
+
+
+def _composite_sentence(data, area: dict, scores: dict, out: dict, language: str) -> str:
+    """``De samengestelde kwetsbaarheid van X (1,33) is hoger dan 98 % van de gemeenten,
+    vooral door a (0,35), b (0,26) en c (0,26).`` with the strongest counterweights after."""
+    nl = language == "nl"
+    position = scores.get("vulnerability_position")
+    areas = scores.get("level_areas") or out["level"]
+    name = area.get("name") or area["code"]
+    value = fmt_number(out["vulnerability"], language, 2)
+    head = (f"De samengestelde kwetsbaarheid van {name} ({value})" if nl else
+            f"The composite vulnerability of {name} ({value})")
+    if position is None:
+        sign = 1 if out["vulnerability"] >= 0 else -1
+    elif position >= 50:
+        head += " is " + translate("higher_than", language).format(
+            share=fmt_number(position, language, 0), areas=areas)
+        sign = 1
+    else:
+        head += (f" is lager dan {fmt_number(100 - position, language, 0)} % van de {areas}"
+                 if nl else
+                 f" is lower than {fmt_number(100 - position, language, 0)} % of the {areas}")
+        sign = -1
+    main = _drivers(out, "contribution", sign, language)
+    because = ((", vooral door " if nl else ", mostly because of ") if sign > 0 else
+               (", vooral door gunstige cijfers voor " if nl else
+                ", mostly because of favourable figures for "))
+    sentence = head + ((because + _join(main, language)) if main else "") + "."
+    against = _drivers(out, "contribution", -sign, language)
+    if against:
+        verb = "staat" if len(against) == 1 else "staan"
+        sentence += (f" Daartegenover {verb} " if nl else " Against that: ") + _join(
+            against[:2], language) + "."
+    return sentence
+
+
+def _domain_sentence(area: dict, scores: dict, out: dict, language: str) -> str:
+    """Why there is no composite, and that the domain scores are shown apart."""
+    nl = language == "nl"
+    reason = scores.get("reason") or ""
+    # "geen samengestelde score: X ontbreekt" -> "X ontbreekt"
+    reason = reason.split(": ", 1)[1] if ": " in reason else reason
+    name = area.get("name") or area["code"]
+    text = ((f"Geen samengestelde score voor {name} in {out['period']}" if nl else
+             f"No composite score for {name} in {out['period']}")
+            + (f": {reason}" if reason else "") + ".")
+    if out["indicators_add_up"] and any(d["score"] is not None for d in out["domains"]):
+        text += (" Daarom staan hieronder alleen de domeinscores, elk met wat ze bepaalt; "
+                 "ze zijn niet opgeteld tot een rangorde." if nl else
+                 " Below are therefore the domain scores only, each with what drives it; "
+                 "they are not added up to a ranking.")
+    return text

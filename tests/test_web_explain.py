@@ -1,0 +1,153 @@
+"""The profile's "what drives the score" (issue 17.3): the page's numbers are those of
+``wijkkompas explain`` (``analysis.explain.explain``) on the bundled real data."""
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def web(demo_store):
+    from wijkkompas.web import create_app
+
+    with TestClient(create_app(demo_store.directory), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def den_haag(demo_store, catalog):
+    from wijkkompas.analysis.explain import explain
+    from wijkkompas.schemes import load_scheme
+
+    return explain(demo_store, catalog, load_scheme(None, catalog), "GM0518", period="2022")
+
+
+def number(text: str) -> float | None:
+    """A Dutch number as the page shows it (``+0,263``, ``-1.234,5``, ``36,0%``)."""
+    text = re.sub(r"<span class=\"small muted\">.*?</span>", "", text)  # "(geschat)"
+    text = re.sub(r"<[^>]+>", "", text).strip().rstrip("%")
+    if text in ("", "–"):
+        return None
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def section(page: str) -> str:
+    start = page.index('id="explain"')
+    return page[start:page.index("</section>", start)]
+
+
+def cells(row: str) -> dict[str, str]:
+    """The classed cells of a table row (``standardised``, ``weight``, ``contribution``)
+    and all cells in order under ``td``."""
+    out = {c: v for c, v in re.findall(r'<td class="num (\w+)">(.*?)</td>', row, re.S)}
+    out["td"] = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return out
+
+
+def rows(block: str, attribute: str) -> dict[str, str]:
+    return dict(re.findall(rf'<tr[^>]*{attribute}="([\w]+)">(.*?)</tr>', block, re.S))
+
+
+def test_profile_contributions_are_those_of_explain(web, den_haag):
+    response = web.get("/gebied/GM0518", params={"period": "2022"})
+    assert response.status_code == 200
+    block = section(response.text)
+    assert 'data-composite="ja"' in block
+    expected = den_haag.indicators.set_index("indicator")
+    shown = rows(block, "data-indicator")
+    assert set(shown) == set(expected.index) and len(shown) == 12
+    total = 0.0
+    for ident, row in shown.items():
+        e, c = expected.loc[ident], cells(row)
+        # the figure's own year, its value and the reference in the indicator's units
+        year = c["td"][0].strip()
+        assert year == ("–" if pd.isna(e["year"]) else str(e["year"]))
+        if pd.isna(e["contribution"]):
+            assert number(c["contribution"]) is None and number(c["standardised"]) is None
+            continue
+        assert number(c["td"][1]) == pytest.approx(e["value"], abs=0.05)
+        if pd.notna(e["reference"]):
+            assert number(c["td"][2]) == pytest.approx(e["reference"], abs=0.05)
+        else:  # scaled by rank: no reference value in the indicator's units
+            assert e["scaling"] == "normal_scores" and "op rangorde" in c["td"][2]
+        assert number(c["standardised"]) == pytest.approx(e["standardised"], abs=0.005)
+        assert number(c["weight"]) == pytest.approx(e["indicator_weight"], abs=0.0005)
+        assert number(c["contribution"]) == pytest.approx(e["contribution"], abs=0.0005)
+        total += number(c["contribution"])
+    # the contributions add up to the composite (rounded to 3 decimals, 11 lines)
+    vulnerability = den_haag.row["vulnerability"]
+    assert total == pytest.approx(vulnerability, abs=11 * 0.0005)
+    shown_total = re.search(r'id="explain-total">(.*?)</td>', block, re.S).group(1)
+    assert number(shown_total) == pytest.approx(vulnerability, abs=0.0005)
+    for domain, row in rows(block, "data-domain-total").items():
+        d = den_haag.domains.set_index("domain").loc[domain]
+        assert number(cells(row)["contribution"]) == pytest.approx(d["contribution"], abs=5e-4)
+        assert number(cells(row)["standardised"]) == pytest.approx(d["score"], abs=0.005)
+
+
+def test_profile_says_in_words_what_drives_the_composite(web, den_haag):
+    block = section(web.get("/gebied/GM0518", params={"period": "2022"}).text)
+    sentence = html.unescape(re.search(r'id="explain-sentence">(.*?)</p>', block, re.S).group(1))
+    assert sentence.startswith("De samengestelde kwetsbaarheid van 's-Gravenhage (1,33) is "
+                               "hoger dan 98 % van de gemeenten, vooral door ")
+    # the three largest contributions, largest first, with their contribution
+    top = den_haag.indicators.sort_values("contribution", ascending=False).head(3)
+    at = [sentence.index(f"{label[:25].lower()}") for label in top["label"]]
+    assert at == sorted(at)
+    assert "(+0,35)" in sentence and "Daartegenover staat hoog opleidingsniveau (-0,17)" in sentence
+
+
+def test_api_explain_is_explain(web, den_haag):
+    body = web.get("/api/areas/GM0518", params={"period": "2022"}).json()["explain"]
+    assert body["composite"] and body["period"] == "2022"
+    got = {r["indicator"]: r for d in body["domains"] for r in d["indicators"]}
+    for r in den_haag.indicators.itertuples():
+        if pd.isna(r.contribution):
+            assert got[r.indicator]["contribution"] is None
+        else:
+            assert got[r.indicator]["contribution"] == pytest.approx(r.contribution, rel=1e-12)
+            assert got[r.indicator]["year"] == r.year
+    total = sum(r["contribution"] or 0 for r in got.values())
+    assert total == pytest.approx(den_haag.row["vulnerability"], rel=1e-12)
+    assert body["vulnerability"] == pytest.approx(total, rel=1e-12)
+    assert sum(d["contribution"] for d in body["domains"]) == pytest.approx(total, rel=1e-12)
+
+
+def test_area_without_composite_gets_the_reason_and_no_ranking(web, demo_store, catalog):
+    """Moerwijk (wijk): the default period's wijken lack the health domain, so there is no
+    composite; the domain scores are explained apart, never summed to a composite."""
+    page = web.get("/gebied/WK051836")
+    assert page.status_code == 200
+    block = section(page.text)
+    assert 'data-composite="nee"' in block
+    sentence = html.unescape(re.search(r'id="explain-sentence">(.*?)</p>', block, re.S).group(1))
+    assert sentence.startswith("Geen samengestelde score voor Wijk 36 Moerwijk in ")
+    assert "(Psychische) gezondheid ontbreekt" in sentence
+    assert "explain-total" not in block and "Bijdrage aan domeinscore" in block
+    assert "hoger dan" not in block and "Rang" not in block
+    # the health domain, without a score, is not shown as if it had one
+    assert 'data-domain="gezondheid"' not in block
+    body = web.get("/api/areas/WK051836").json()["explain"]
+    assert not body["composite"] and body["vulnerability"] is None
+    assert all(r["contribution"] is None for d in body["domains"] for r in d["indicators"])
+    # within each scored domain: standardised x weight adds up to the domain score
+    for d in body["domains"]:
+        if d["score"] is None:
+            continue
+        within = [r["within"] for r in d["indicators"] if r["within"] is not None]
+        assert sum(within) == pytest.approx(d["score"])
+        row = rows(block, "data-domain-total")[d["domain"]]
+        assert number(cells(row)["contribution"]) == pytest.approx(d["score"], abs=5e-4)
+
+
+def test_a_low_composite_is_explained_by_its_favourable_figures(web):
+    body = web.get("/api/areas/GM1680", params={"period": "2022"}).json()
+    e, position = body["explain"], body["scores"]["vulnerability_position"]
+    assert e["composite"] and e["vulnerability"] < 0 and position < 50
+    assert e["sentence"].startswith("De samengestelde kwetsbaarheid van Aa en Hunze (-0,46) "
+                                    "is lager dan ")
+    assert ", vooral door gunstige cijfers voor " in e["sentence"]
