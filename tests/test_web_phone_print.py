@@ -289,17 +289,20 @@ def test_printing_keeps_every_chart_whole(server, browser, tmp_path, which):
     settle(page)
     expected = page.evaluate(CHART_TEXTS)
     assert expected and all(expected)
-    # the charts are drawn again at the paper's width before printing, and back after
-    page.evaluate("() => { window.wkPrintWidths = []; window.addEventListener('afterprint',"
-                  " () => { window.wkPrintWidths = [...document.querySelectorAll("
-                  "'.vega-chart svg')].map(s => +s.getAttribute('width')); }); }")
+    # the charts are drawn again at the paper's width for printing, and back after
+    page.evaluate("""() => { window.wkSeen = {};
+      document.querySelectorAll('.vega-chart[data-spec]').forEach(el => {
+        window.wkSeen[el.id] = [];
+        new MutationObserver(() => { const s = el.querySelector('svg');
+          if (s) window.wkSeen[el.id].push(+s.getAttribute('width')); })
+          .observe(el, {subtree: true, childList: true, attributes: true}); }); }""")
     pdf = tmp_path / f"{which}.pdf"
     page.pdf(path=str(pdf), format="A4", print_background=True)
-    printed = page.evaluate("() => window.wkPrintWidths")
-    assert printed and all(w == 680 for w in printed), printed
     page.wait_for_function("() => [...document.querySelectorAll('.vega-chart')].every(e =>"
                            " Math.abs(e.querySelector('svg').getBoundingClientRect().width"
                            " - e.clientWidth) < 2)")
+    seen = page.evaluate("() => window.wkSeen")
+    assert seen and all(680 in widths for widths in seen.values()), seen
     sheets = pdf_pages(pdf)
     assert len(sheets) >= 2
     # nothing past the paper's right edge (A4 less its 15 mm margin: 553 pt)

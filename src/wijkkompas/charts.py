@@ -56,7 +56,7 @@ def _config(chart: _Chart) -> _Chart:
 
 
 def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
-               height: int = 150) -> alt.Chart:
+               height: int = 150) -> alt.LayerChart | alt.FacetChart:
     """A goal's trajectory: the plan area's values, the reference group, the planned
     linear path from baseline to end target, and the targets coloured by status; the
     legend names all four (the path as a dashed line, the targets as diamonds).
