@@ -33,9 +33,11 @@ STATUS_LABELS = {
 }
 WORDS = {
     "nl": {"year": "jaar", "plan_path": "beoogd pad", "target": "doel", "value": "waarde",
+           "targets": "doelen (tussendoel, einddoel)",
            "did": "verschil in verandering t.o.v. vergelijkingsgroep",
            "band": "90%-band", "status": "status", "count": "aantal"},
     "en": {"year": "year", "plan_path": "planned path", "target": "target", "value": "value",
+           "targets": "targets (milestone, end)",
            "did": "difference in change vs comparison group", "band": "90% band",
            "status": "status", "count": "number"},
 }
@@ -53,18 +55,21 @@ def _config(chart: _Chart) -> _Chart:
                  .configure_view(stroke=None))
 
 
-def goal_chart(goal: dict, *, language: str = "nl", width: int = 300,
-               height: int = 150) -> alt.Chart:
+def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
+               height: int = 150) -> alt.LayerChart | alt.FacetChart:
     """A goal's trajectory: the plan area's values, the reference group, the planned
-    linear path from baseline to end target, and the targets coloured by status.
+    linear path from baseline to end target, and the targets coloured by status; the
+    legend names all four (the path as a dashed line, the targets as diamonds).
 
     ``goal`` is :meth:`wijkkompas.plans.GoalProgress.to_dict` (keys ``series``,
     ``reference``, ``baseline``, ``end_target``, ``milestones``, ``unit``, ...).
+    ``width="container"`` (the web page) takes the width of the chart's element.
     """
     words = WORDS[language]
     series = goal.get("series") or {}
-    first_year = min(series) if series else goal["baseline"]["year"]
-    last_year = max(series) if series else goal["baseline"]["year"]
+    years = [int(y) for y in series]
+    first_year = min(years) if years else int(goal["baseline"]["year"])
+    last_year = max(years) if years else int(goal["baseline"]["year"])
     area = goal.get("area_label") or ("plangebied" if language == "nl" else "plan area")
     rows = [{"jaar": int(y), "waarde": v, "reeks": area} for y, v in series.items()]
     ref = goal.get("reference")
@@ -76,23 +81,37 @@ def goal_chart(goal: dict, *, language: str = "nl", width: int = 300,
     else:
         ref_label = None
     lines = pd.DataFrame(rows, columns=["jaar", "waarde", "reeks"])
-    domain = [area] + ([ref_label] if ref_label else [])
-    colors = [PLAN_COLOR] + ([REFERENCE_COLOR] if ref_label else [])
-    x = alt.X("jaar:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1),
-              scale=alt.Scale(domain=[min(first_year, goal["baseline"]["year"]),
-                                      max(goal["end_target"]["year"], last_year)]))
+    base, end = goal["baseline"], goal["end_target"]
+    has_path = base.get("value") is not None and end.get("target_value") is not None
+    # one legend for the lines: colour and dash of the same field (the path dashed)
+    domain = [area] + ([ref_label] if ref_label else []) + (
+        [words["plan_path"]] if has_path else [])
+    colors = [PLAN_COLOR] + ([REFERENCE_COLOR] if ref_label else []) + (
+        [PATH_COLOR] if has_path else [])
+    dashes = [[1, 0]] * (1 + bool(ref_label)) + ([[5, 4]] if has_path else [])
+    span = max(int(end["year"]), last_year) - min(first_year, int(base["year"]))
+    # years as whole numbers, never colliding: about one label per 55 px, at most one a year
+    x = alt.X("jaar:Q", title=None, axis=alt.Axis(
+                  format="d", tickMinStep=1, labelOverlap=True, labelSeparation=6,
+                  tickCount=alt.ExprRef(f"min({max(span, 1)}, max(2, floor(width / 55)))")),
+              scale=alt.Scale(domain=[min(first_year, int(base["year"])),
+                                      max(int(end["year"]), last_year)]))
     y_title = goal.get("unit") or None   # the indicator's name stands beside the chart
     y = alt.Y("waarde:Q", title=y_title, scale=alt.Scale(zero=False))
-    color = alt.Color("reeks:N", title=None, scale=alt.Scale(domain=domain, range=colors))
+    color = alt.Color("reeks:N", title=None, scale=alt.Scale(domain=domain, range=colors),
+                      legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2))
+    dash = alt.StrokeDash("reeks:N", title=None,
+                          scale=alt.Scale(domain=domain, range=dashes))
     layers = [alt.Chart(lines).mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
-              .encode(x=x, y=y, color=color,
+              .encode(x=x, y=y, color=color, strokeDash=dash,
                       tooltip=["reeks:N", "jaar:Q", alt.Tooltip("waarde:Q", format=".2f")])]
-    base, end = goal["baseline"], goal["end_target"]
-    if base.get("value") is not None and end.get("target_value") is not None:
-        path = pd.DataFrame([{"jaar": base["year"], "waarde": base["value"]},
-                             {"jaar": end["year"], "waarde": end["target_value"]}])
-        layers.append(alt.Chart(path).mark_line(strokeDash=[5, 4], color=PATH_COLOR,
-                                                strokeWidth=1.5).encode(x=x, y=y))
+    if has_path:
+        path = pd.DataFrame([{"jaar": base["year"], "waarde": base["value"],
+                              "reeks": words["plan_path"]},
+                             {"jaar": end["year"], "waarde": end["target_value"],
+                              "reeks": words["plan_path"]}])
+        layers.append(alt.Chart(path).mark_line(strokeWidth=1.5).encode(
+            x=x, y=y, color=color, strokeDash=dash))
     targets = [t for t in [*goal.get("milestones", []), end]
                if t.get("target_value") is not None]
     if targets:
@@ -103,14 +122,14 @@ def goal_chart(goal: dict, *, language: str = "nl", width: int = 300,
         layers.append(alt.Chart(points).mark_point(shape="diamond", size=70, filled=True,
                                                    stroke="white", strokeWidth=0.8)
                       .encode(x=x, y=y,
-                              fill=alt.Fill("status:N", title=words["target"], legend=None,
+                              fill=alt.Fill("status:N", title=words["targets"],
+                                            legend=alt.Legend(symbolType="diamond"),
                                             scale=alt.Scale(
                                                 domain=[STATUS_LABELS[language][s] for s in statuses],
                                                 range=[STATUS_COLORS[s] for s in statuses])),
                               tooltip=["soort:N", "jaar:Q", "status:N",
                                        alt.Tooltip("waarde:Q", format=".2f")]))
-    chart = alt.layer(*layers).resolve_scale(color="independent").properties(
-        width=width, height=height)
+    chart = alt.layer(*layers).properties(width=width, height=height)
     return _config(chart)
 
 
@@ -238,8 +257,12 @@ def web_trend_chart(rows: list[dict], *, title: str = "", unit: str = "",
     names = list(dict.fromkeys(frame["area"]))
     palette = [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568", "#d0d0d0"]
     year_title = WORDS.get(language, WORDS["nl"])["year"]
+    years = pd.to_numeric(frame["year"], errors="coerce").dropna()
+    span = int(years.max() - years.min()) if len(years) else 1
     chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("year:Q", title=year_title, axis=alt.Axis(format="d", tickMinStep=1)),
+        x=alt.X("year:Q", title=year_title, axis=alt.Axis(
+            format="d", tickMinStep=1, labelOverlap=True, labelSeparation=6,
+            tickCount=alt.ExprRef(f"min({max(span, 1)}, max(2, floor(width / 55)))"))),
         y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False)),
         color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=names,

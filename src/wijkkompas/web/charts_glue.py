@@ -11,14 +11,23 @@ from .i18n import translate
 
 
 def _spec(chart) -> dict:
+    """The chart's Vega-Lite spec with the web pages' fonts and sizes, merged into the
+    chart's own config (so that a legend placed at the bottom stays there). The charts
+    take their element's width (``width: "container"``; charts.js fits titles and
+    legends to it and redraws them for print)."""
     spec = chart.to_dict()
-    spec.setdefault("config", {}).update({
-        "font": "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif",
-        "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1e1e1e",
-                 "titleColor": "#1e1e1e"},
-        "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 320},
-        "title": {"fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#404040"},
-        "view": {"stroke": None}})
+    config = spec.setdefault("config", {})
+    for key, value in {
+            "font": "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif",
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1e1e1e",
+                     "titleColor": "#1e1e1e"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 320,
+                       "orient": "bottom", "titleColor": "#1e1e1e",
+                       "labelColor": "#1e1e1e"},
+            "title": {"fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#404040"},
+            "view": {"stroke": None}}.items():
+        config[key] = {**config[key], **value} if isinstance(value, dict) and isinstance(
+            config.get(key), dict) else value
     return spec
 
 
@@ -83,6 +92,6 @@ def goal_charts(summary: dict, language: str) -> dict:
         rows = [{"year": y, "value": g["series"].get(y), "reference": reference.get(y),
                  "target": targets.get(y)} for y in years]
         out[g["goal"]] = {"spec": _spec(charts.goal_chart(goal, language=language,
-                                                          width=420, height=180)),
+                                                          width="container", height=180)),
                           "rows": rows}
     return out

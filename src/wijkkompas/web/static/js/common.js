@@ -79,3 +79,55 @@ document.addEventListener("click", function (e) {
   (label || field).scrollIntoView({ block: "center" });
   field.focus({ preventScroll: true });
 });
+// The menu (a <details> in base.html): open on a wide screen, closed on a phone, where its
+// summary is the "Menu" button; Escape closes it and gives the button the focus back.
+// Without JavaScript the CSS shows it on a wide screen and the summary opens it on a phone.
+(function () {
+  var menu = document.querySelector("details.nav-menu");
+  if (!menu || !window.matchMedia) return;
+  var wide = window.matchMedia("(min-width: 48.01rem)");
+  function fit() { menu.open = wide.matches; }
+  fit();
+  if (wide.addEventListener) wide.addEventListener("change", fit);
+  menu.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || !menu.open || wide.matches) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+})();
+// A table wider than its container scrolls inside it (.table-scroll; a diff in <pre>
+// likewise); one that does is a
+// focusable region, named after its caption or heading, so that keyboard users can
+// scroll it too (WCAG 2.1.1; axe's scrollable-region-focusable).
+(function () {
+  function label(box) {
+    var cap = box.querySelector("caption");
+    if (cap && cap.textContent.trim()) return cap.textContent.trim();
+    for (var el = box.previousElementSibling; el; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) return el.textContent.trim();
+    }
+    var fig = box.closest("figure");
+    var fc = fig && fig.querySelector("figcaption");
+    return fc ? fc.textContent.trim() : "";
+  }
+  function mark() {
+    document.querySelectorAll(".table-scroll, pre.diff").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        box.setAttribute("data-scrolls", "1");
+        var name = label(box);
+        if (name) { box.setAttribute("role", "region"); box.setAttribute("aria-label", name); }
+      } else if (!scrolls && box.hasAttribute("data-scrolls")) {
+        ["tabindex", "data-scrolls", "role", "aria-label"].forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
+  }
+  var timer = null;
+  function later() { clearTimeout(timer); timer = setTimeout(mark, 100); }
+  window.wkMarkScrollers = mark;
+  mark();
+  window.addEventListener("resize", later);
+  document.addEventListener("toggle", later, true);
+  document.addEventListener("htmx:afterSettle", mark);
+})();
