@@ -30,7 +30,7 @@ from .auth import (
     secret_key,
 )
 from .deps import render
-from .i18n import pick_language, translate
+from .i18n import install_gettext, pick_language, translate
 from .partials import VaryOnHtmx
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, Busy, NotFound, WebData
@@ -119,6 +119,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.state.login_limiter = LoginLimiter(lambda: accounts_for(data), attempts=5, window=300)
     app.state.oidc = _oidc_login()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    install_gettext(templates.env)
     templates.env.globals["version"] = __version__
     templates.env.filters["http_url"] = http_url
     app.state.templates = templates
