@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     for language in LANGUAGES:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
+        catalog = merged(language, template)  # read before the file is opened for writing
         with path.open("wb") as handle:
-            write_po(handle, merged(language, template), sort_output=True, omit_header=False,
+            write_po(handle, catalog, sort_output=True, omit_header=False,
                      include_lineno=False, no_location=True, width=0)
     untranslated = [m for m in problems(template) if "no translation" in m]
     for line in untranslated:

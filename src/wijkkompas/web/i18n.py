@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -64,7 +65,7 @@ def gettext(language: str, message: str) -> str:
     """``message`` (an English msgid) in ``language``."""
     if "\x04" in message:
         context, _, msgid = message.partition("\x04")
-        return translations(language).pgettext(context, msgid)
+        return str(translations(language).pgettext(context, msgid))
     return translations(language).gettext(message)
 
 
@@ -497,8 +498,8 @@ def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
 
 @pass_context
 def _template_pgettext(context, message_context: str, message: str) -> str:
-    return translations(context.get("lang") or DEFAULT_LANGUAGE).pgettext(message_context,
-                                                                          message)
+    return str(translations(context.get("lang") or DEFAULT_LANGUAGE).pgettext(message_context,
+                                                                              message))
 
 
 def install_gettext(env: Environment) -> None:
@@ -519,6 +520,62 @@ def translate(key: str, language: str) -> str:
     if message is None:
         return key
     return gettext(language, message)
+
+
+# the standardisation methods of analysis/standardise.py in words
+METHOD_NAMES = {
+    "zscore": N_("z-score (standard deviations from the national mean)"),
+    "robust_z": N_("robust z-score (median and spread of the middle half)"),
+    "percentile": N_("percentile rank"),
+    "imd": N_("rank with exponential transformation (as the English IMD)"),
+    "index": N_("index (as the Wijkprofiel)"),
+}
+
+
+def method_name(method: str | None, language: str) -> str:
+    """``zscore`` -> ``z-score (...)`` in ``language``; an unknown method as it is."""
+    message = METHOD_NAMES.get(method or "")
+    return gettext(language, message) if message else (method or "")
+
+
+# the messages of the Python API and the app that pages show, matched to a msgid whose
+# placeholders are the pattern's groups; the API (JSON) keeps the English message
+ERROR_MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(pattern), message) for
+                                                 pattern, message in (
+    (r"no area with code or name (?P<text>.+) in the store",
+     N_("There is no area with the code or name {text}.")),
+    (r"(?P<text>.+) matches (?P<n>\d+) areas \((?P<listed>.*)\); give the code",
+     N_("{text} fits {n} areas ({listed}); choose one, or give its code.")),
+    (r"no page at (?P<path>.+)", N_("There is no page at {path}.")),
+    (r"no plan with id (?P<plan>.+)", N_("There is no plan {plan}, or you may not see it.")),
+    (r"unknown indicator (?P<indicator>'[^']*').*", N_("There is no indicator {indicator}.")),
+    (r"no figures for (?P<indicator>\S+) at level (?P<level>\w+) in period (?P<period>\S+?)"
+     r"(;.*)?", N_("There are no figures of {indicator} for the {level} in {period}.")),
+    (r"no scores at level (?P<level>\w+).*", N_("There are no scores for the {level}.")),
+    (r"(?P<code>\S+) has no figures for (?P<indicator>\S+) over several years",
+     N_("{code} has no figures of {indicator} over several years.")),
+    (r"compare at most five areas", N_("Compare at most five areas.")),
+    (r"invalid parameters: (?P<text>.*)", N_("The address has a value that cannot be used: "
+                                             "{text}")),
+    (r"the reports are being made for others; try again in a minute",
+     N_("The reports are being made for others; try again in a minute.")),
+)]
+GENERIC_ERROR = N_("The question could not be answered.")
+
+
+def error_message(message: str, language: str) -> tuple[str, str | None]:
+    """A message of the API for a page: (the text in ``language``, the original English
+    message when no pattern knows it and the page is not English, else None)."""
+    for pattern, msgid in ERROR_MESSAGES:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            groups = {k: v or "" for k, v in match.groupdict().items()}
+            if "level" in groups:
+                groups["level"] = plural(groups["level"], language).lower()
+            return gettext(language, msgid).format(**groups), None
+    if language == "en":
+        return message, None
+    return gettext(language, GENERIC_ERROR), message
 
 
 PLURAL_KEYS = {"gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
