@@ -33,8 +33,9 @@ VIEWS = ["/?level=wijk&within=GM0518", "/?level=buurt&indicator=woz_waarde&perio
          "/plannen/{plan_id}/bewerken/partners/nieuw"]
 
 # English words that must not stand on a Dutch page (whole words, case-sensitive where
-# capitalised); chosen so that none is also a Dutch word or a name in the data
-ENGLISH = ["the", "The", "and", "with", "without", "figures", "Figures", "Area",
+# capitalised); chosen so that none is also a Dutch word or in a name in the data (not
+# "with": a bundled source is called "... buurten 2015 -> 2022 ... with polygons")
+ENGLISH = ["the", "The", "and", "without", "figures", "Figures", "Area",
            "Areas", "Municipality", "municipalities", "District", "Neighbourhood",
            "Rankings", "Compare", "Early warning", "Plans", "About", "Search", "Show",
            "Level", "Reference", "Value", "Source", "Sources", "Error", "Not found",
@@ -49,7 +50,7 @@ DUTCH = ["Gebiedsprofiel", "Ranglijst", "Vergelijken", "Vroegsignalering", "Peil
          "Gemeenten", "Wijken", "Buurten", "Inwoners", "Bron", "Indeling", "Definitie",
          "Richting", "Perspectief", "Waarde", "geen cijfer", "ongunstiger", "kwetsbaarder",
          "Inloggen", "Uitloggen", "Wachtwoord", "Gebruikersnaam", "Opslaan", "Versies",
-         "Tussendoelen", "Nulmeting", "Einddoel", "Maatregelen", "hoger dan", "van de",
+         "Tussendoelen", "Nulmeting", "Einddoel", "Maatregelen", "hoger dan",
          "gemeenteen", "Deciel", "Signalen", "Methode"]
 
 
@@ -57,17 +58,22 @@ class Text(HTMLParser):
     """What a reader sees or hears: text outside script, style and code, and the
     aria-label, title, placeholder and alt attributes. Not inside ``<svg>``: a chart's
     SVG carries the English ARIA descriptions Vega writes itself ("X-axis titled ..."),
-    which are the charts' business, not the catalogues'."""
+    which are the charts' business, not the catalogues'. Not inside an element marked
+    ``lang="en"`` either: the bundled data's own English metadata (a scheme's
+    description, a source's publisher note), said to be English for screen readers."""
 
     def __init__(self, page: str) -> None:
         super().__init__()
         self.parts: list[str] = []
         self._skip = 0
+        self._skipped: list[str] = []
         self.feed(page)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "code", "pre", "template", "svg"):
+        if tag in ("script", "style", "code", "pre", "template", "svg") or \
+                dict(attrs).get("lang") == "en" and tag != "html":
             self._skip += 1
+            self._skipped.append(tag)
         if self._skip:
             return
         for name, value in attrs:
@@ -75,8 +81,9 @@ class Text(HTMLParser):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "code", "pre", "template", "svg") and self._skip:
+        if self._skipped and tag == self._skipped[-1]:
             self._skip -= 1
+            self._skipped.pop()
 
     def handle_data(self, data):
         if not self._skip and data.strip():
