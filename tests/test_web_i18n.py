@@ -151,6 +151,7 @@ def test_dutch_pages_have_no_raw_ids_none_or_english(pages, ids):
             continue
         bad = found_words(text, ids) + found_words(text, ["None", "nan", "NaN", "(None)"])
         bad += found_words(text, ENGLISH)
+        bad += re.findall(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text)  # ISO timestamps
         if bad:
             problems[url] = bad
     assert not problems, "\n".join(f"{url}: {bad}" for url, bad in problems.items())
