@@ -11,6 +11,7 @@ Every entry::
       label: {nl: "...", en: "..."}
       unit: "%"                          # %, aantal, per 1000, x 1000 euro, km, ...
       definition: "..."                  # what is counted, for whom
+      definition_nl: "..."               # the same in Dutch (optional; or definition: {nl, en})
       source: "CBS 50090NED ..."         # publishing table or organisation
       domain: gezondheid                 # one of DOMAINS
       direction: higher_is_better        # or higher_is_worse, neutral
@@ -92,9 +93,16 @@ class Indicator:
     min_population: int = 0
     aliases: tuple[str, ...] = ()
     file: str = ""
+    definition_nl: str = ""
 
     def label(self, language: str = "nl") -> str:
         return self.label_en if language == "en" else self.label_nl
+
+    def describe(self, language: str = "nl") -> str:
+        """The definition in ``language``: ``definition`` is English, ``definition_nl``
+        Dutch (the English one where an entry has no Dutch definition yet)."""
+        return self.definition_nl if language == "nl" and self.definition_nl \
+            else self.definition
 
 
 @dataclass
@@ -163,13 +171,23 @@ def _entry(raw: object, file: str, position: int) -> Indicator:
         min_population = int(raw.get("min_population") or 0)
     except (TypeError, ValueError):
         raise CatalogError(f"{where}: min_population must be a whole number") from None
+    definition, definition_nl = _definitions(raw["definition"], raw.get("definition_nl"))
     return Indicator(
         id=ident, label_nl=str(raw["label"]["nl"]), label_en=str(raw["label"]["en"]),
-        unit=str(raw["unit"]), definition=str(raw["definition"]).strip(),
+        unit=str(raw["unit"]), definition=definition, definition_nl=definition_nl,
         source=str(raw["source"]), domain=raw["domain"], direction=raw["direction"],
         kind=raw["kind"], perspective=raw["perspective"],
         denominator=str(raw.get("denominator") or ""), min_population=min_population,
         aliases=tuple(str(a) for a in raw.get("aliases") or ()), file=file)
+
+
+def _definitions(definition: object, dutch: object) -> tuple[str, str]:
+    """(English, Dutch) from ``definition: text`` (English) with an optional
+    ``definition_nl: text``, or ``definition: {en: ..., nl: ...}``."""
+    if isinstance(definition, dict):
+        english = str(definition.get("en") or definition.get("nl") or "").strip()
+        return english, str(definition.get("nl") or dutch or "").strip()
+    return str(definition).strip(), str(dutch or "").strip()
 
 
 def _load_text(catalog: Catalog, text: str, file: str) -> None:

@@ -30,7 +30,7 @@ from .auth import (
     secret_key,
 )
 from .deps import render
-from .i18n import pick_language, translate
+from .i18n import error_message, install_gettext, pick_language, translate
 from .partials import VaryOnHtmx
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, Busy, NotFound, WebData
@@ -119,6 +119,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     app.state.login_limiter = LoginLimiter(lambda: accounts_for(data), attempts=5, window=300)
     app.state.oidc = _oidc_login()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    install_gettext(templates.env)
     templates.env.globals["version"] = __version__
     templates.env.filters["http_url"] = http_url
     app.state.templates = templates
@@ -220,10 +221,13 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
         return JSONResponse(body, status_code=status)
     title = {404: "not_found", 422: "bad_request", 500: "server_error",
              503: "unavailable"}.get(status, "error")
+    language = pick_language(request.query_params.get("lang"), request.cookies.get("lang"))
+    message, detail = error_message(message, language)
     # the error page is rendered outside the route: give it the user for the nav
     request.scope.setdefault("wk_user", None)
     return render(request, "error.html", {"status": status, "title_key": title,
-                                          "message": message, "errors": errors or []},
+                                          "message": message, "detail": detail,
+                                          "errors": errors or []},
                   status_code=status)
 
 

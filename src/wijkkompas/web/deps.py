@@ -14,7 +14,17 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .auth import CurrentUser, csrf_token  # noqa: F401 - CurrentUser re-exported for routes
-from .i18n import LANGUAGES, fmt_number, pick_language, translate
+from .i18n import (
+    LANGUAGES,
+    fmt_datetime,
+    fmt_money,
+    fmt_number,
+    fmt_value,
+    method_name,
+    pick_language,
+    plural,
+    translate,
+)
 from .state import WebData
 
 
@@ -66,6 +76,11 @@ def render(request: Request, template: str, context: dict, *, status_code: int =
            "lang_url": url_with(request, lang=other),
            "t": lambda key: translate(key, language),
            "fmt": lambda v, d=1: fmt_number(v, language, d),
+           "fmt_value": lambda v, unit, d=1: fmt_value(v, unit, language, d),
+           "fmt_money": lambda v: fmt_money(v, language),
+           "fmt_datetime": lambda v: fmt_datetime(v, language),
+           "plural": lambda level: plural(level, language),
+           "method_name": lambda method: method_name(method, language),
            "url_with": lambda **kw: url_with(request, **kw),
            "tojson": lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/"),
            "path": request.url.path, "languages": LANGUAGES,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,21 @@ def area_reason(data: WebData, row, language: str) -> str | None:
     return translate("reason_population_unknown", language).format(min=minimum)
 
 
+def _named(data: WebData, text: str | None, language: str) -> str | None:
+    """``text`` with the domain and indicator ids it names replaced by their labels."""
+    if not text:
+        return text
+
+    def label(match: re.Match) -> str:
+        ident = match.group(0)
+        if ident in DOMAINS:
+            return _domain_label(ident, language)
+        if ident in data.catalog:
+            return data.catalog[ident].label(language)
+        return ident
+    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", label, text)
+
+
 def composite_notice(data: WebData, result, language: str) -> dict | None:
     """What the pages say when a level and period have no composite (``result.statement``)
     or some areas lack one: a lead sentence and the reasons in the page's language, built
@@ -158,7 +174,9 @@ def composite_notice(data: WebData, result, language: str) -> dict | None:
         tail = None
     return {"kind": "none" if scored == 0 else "partial", "lead": lead, "reasons": reasons,
             "left_out": left_text, "tail": tail, "n_scored": scored, "n_areas": n,
-            "detail": result.statement}
+            # the engine speaks English: its statement only on English pages, the
+            # reasons above say the same in the page's language
+            "detail": _named(data, result.statement, language) if language == "en" else None}
 
 
 def indicator_years(data: WebData, text, language: str) -> list[dict]:
@@ -263,6 +281,9 @@ def profile(data: WebData, code: str, language: str = "nl", period: str | None =
         found, figures = area_profile(data.store, data.catalog, area["code"], language=language)
         figures = figures.copy()
         figures["domain_label"] = [DOMAINS.get(d, {}).get(language, d) for d in figures["domain"]]
+        # the Bron column names the source by its title, not by its id in the store
+        titles = {r["id"]: r["title"] for r in records(data.store.sources()) if r.get("title")}
+        figures["source_title"] = [titles.get(x, x) for x in figures["source"]]
         population = figures.loc[figures["indicator"] == "inwoners", "value"]
         area["population"] = clean(population.iloc[0]) if len(population) else None
         out = {"area": area, "figures": records(figures),
@@ -583,7 +604,8 @@ def about(data: WebData, language: str = "nl") -> dict:
             s = summary.get(ind.id, {})
             indicators.append({
                 "id": ind.id, "label": ind.label(language), "unit": ind.unit,
-                "definition": ind.definition, "source": ind.source, "domain": ind.domain,
+                "definition": ind.describe(language), "source": ind.source,
+                "domain": ind.domain,
                 "domain_label": DOMAINS.get(ind.domain, {}).get(language, ind.domain),
                 "direction": ind.direction, "perspective": ind.perspective,
                 "min_population": ind.min_population, "figures": s.get("figures") or 0,

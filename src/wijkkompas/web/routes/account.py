@@ -22,7 +22,7 @@ from ...plans.accounts import MIN_PASSWORD_LENGTH, AccountError, WrongPasswordEr
 from .. import views
 from ..auth import CurrentUser, LoggedIn, accounts_of, keep_session, log_in, log_out, session_of
 from ..deps import DataDep, LangDep, render
-from ..i18n import TEXT, translate
+from ..i18n import MESSAGES, translate
 from ..oidc import OIDCRefused
 from ..state import NotFound
 
@@ -41,7 +41,7 @@ def _safe_next(target: str | None) -> str:
 
 def message_of(exc: AccountError, lang: str) -> str:
     """The reason an account change was refused, in the user's language when known."""
-    return translate(exc.code, lang) if exc.code in TEXT else str(exc)
+    return translate(exc.code, lang) if exc.code in MESSAGES else str(exc)
 
 
 def limiter_key(request: Request, username: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...plans.model import PILLARS
 from .. import editing
 from ..auth import CurrentUser, LoggedIn, accounts_of, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
@@ -44,8 +45,21 @@ def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: 
         "summary": outcome.summary if outcome else [],
         "conflict": outcome.conflict if outcome else None,
         "saved": request.query_params.get("opgeslagen"),
-        "parts": {v: k for k, v in editing.PARTS.items()}}, status_code=status_code,
-        language=lang)
+        "parts": {v: k for k, v in editing.PARTS.items()},
+        "labels": _labels(data, doc, lang)}, status_code=status_code, language=lang)
+
+
+def _labels(data, doc: dict, lang: str) -> dict[str, dict[str, str]]:
+    """The words for the ids the lists show: pillars and indicators by their labels."""
+    pillars = {}
+    for p in doc.get("pillars") or PILLARS:
+        ident = str(p.get("id") if isinstance(p, dict) else p)
+        known = PILLARS.get(ident, {})
+        label = (p.get("label") if isinstance(p, dict) else None) or known.get(lang) or ident
+        pillars[ident] = label
+    indicators = {g.get("indicator"): data.catalog[g["indicator"]].label(lang)
+                  for g in doc.get("goals", []) if g.get("indicator") in data.catalog}
+    return {"pillar": pillars, "indicator": indicators}
 
 
 def _item_page(request: Request, data, lang: str, plan_id: str, part: str, item: str,
