@@ -95,6 +95,20 @@ def demo_store(tmp_path_factory):
     return store
 
 
+@pytest.fixture(scope="module")
+def web(demo_store):
+    """A TestClient of the web app over the bundled store (one per test module; errors
+    come back as pages, not exceptions); ``web.app_data`` is the app's WebData."""
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.web import create_app
+
+    app = create_app(demo_store.directory)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.app_data = app.state.data
+        yield client
+
+
 # the real series of the bundled data ---------------------------------------------------
 
 @pytest.fixture(scope="module")

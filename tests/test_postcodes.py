@@ -8,7 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from wijkkompas.cli import app
@@ -30,14 +29,6 @@ def run(*args) -> str:
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-@pytest.fixture(scope="module")
-def web(demo_store):
-    from wijkkompas.web import create_app
-
-    with TestClient(create_app(demo_store.directory), raise_server_exceptions=False) as client:
-        yield client
 
 
 def links(html: str) -> list[str]:

@@ -5,17 +5,6 @@ import re
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
-
-
-@pytest.fixture(scope="session")
-def web(demo_store):
-    from wijkkompas.web import create_app
-
-    app = create_app(demo_store.directory)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.app_data = app.state.data
-        yield client
 
 
 def test_area_profile_figures_match_the_store(web, demo_store):

@@ -4,15 +4,6 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-
-@pytest.fixture(scope="module")
-def web(demo_store):
-    from wijkkompas.web import create_app
-
-    with TestClient(create_app(demo_store.directory), raise_server_exceptions=False) as c:
-        yield c
-
-
 API = [
     ("/api/areas/XX123", 404, "no area"),
     ("/api/areas/BU99999999", 404, "no area"),

@@ -220,7 +220,7 @@ def test_profile_matches_api(server, page, shots):
     page.wait_for_selector("#trend-chart svg", timeout=20000)
     page.screenshot(path=str(shots / "04-profile-moerwijk.png"), full_page=True)
     assert page.locator("h1").inner_text() == api["area"]["name"]
-    from wijkkompas.web.i18n import fmt_number
+    from wijkkompas.web.i18n import fmt_number, fmt_value
 
     # no wijk has a composite in the default period: the page says why, in Dutch
     key = page.locator(".key-figures dd").first.inner_text()
@@ -239,7 +239,7 @@ def test_profile_matches_api(server, page, shots):
     for f in api["figures"]:
         if f["value"] is None or f["status"] != "observed":
             continue
-        text = fmt_number(f["value"], "nl", 1) + ("%" if f["unit"] == "%" else "")
+        text = fmt_value(f["value"], f["unit"], "nl")  # counts whole, money in euro
         assert shown[f["indicator"]].startswith(text), (f["indicator"], shown[f["indicator"]], text)
         checked += 1
     assert checked > 20

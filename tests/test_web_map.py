@@ -8,21 +8,9 @@ import html
 import re
 
 import numpy as np
-import pytest
-from fastapi.testclient import TestClient
 
 HX = {"HX-Request": "true"}
 DEN_HAAG_WIJKEN = {"level": "wijk", "within": "GM0518"}
-
-
-@pytest.fixture(scope="module")
-def web(demo_store):
-    from wijkkompas.web import create_app
-
-    app = create_app(demo_store.directory)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.app_data = app.state.data
-        yield client
 
 
 def options(page: str, select_id: str) -> list[str]:

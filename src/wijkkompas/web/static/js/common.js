@@ -113,13 +113,15 @@ document.addEventListener("click", function (e) {
   function mark() {
     document.querySelectorAll(".table-scroll, pre.diff").forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1;
-      if (scrolls && !box.hasAttribute("tabindex")) {
+      // a template may make a box focusable already (tabindex="0"): then only the name is ours
+      if (scrolls && !box.hasAttribute("data-scrolls")) {
+        box.setAttribute("data-scrolls", box.hasAttribute("tabindex") ? "named" : "1");
         box.tabIndex = 0;
-        box.setAttribute("data-scrolls", "1");
         var name = label(box);
         if (name) { box.setAttribute("role", "region"); box.setAttribute("aria-label", name); }
       } else if (!scrolls && box.hasAttribute("data-scrolls")) {
-        ["tabindex", "data-scrolls", "role", "aria-label"].forEach(function (a) { box.removeAttribute(a); });
+        var ours = box.getAttribute("data-scrolls") === "1" ? ["tabindex"] : [];
+        ours.concat(["data-scrolls", "role", "aria-label"]).forEach(function (a) { box.removeAttribute(a); });
       }
     });
   }
