@@ -29,9 +29,10 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
+
+from _store import on_store
 
 
 def run(store_dir: str, spatial: bool) -> None:
@@ -147,15 +148,7 @@ def main() -> None:
     parser.add_argument("--store", help="a store with the bundled data (default: build one)")
     parser.add_argument("--skip-spatial", action="store_true")
     args = parser.parse_args()
-    if args.store:
-        run(args.store, not args.skip_spatial)
-        return
-    from wijkkompas.demo import load_bundled
-    from wijkkompas.store import Store
-
-    with tempfile.TemporaryDirectory() as folder:
-        load_bundled(Store(folder))
-        run(folder, not args.skip_spatial)
+    on_store(args.store, lambda folder: run(folder, not args.skip_spatial))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ import argparse
 import platform
 import subprocess
 import sys
-import tempfile
 import time
+
+from _store import on_store
 
 RAW_SQL = """
 import duckdb, sys
@@ -107,15 +108,7 @@ def main() -> None:
     parser.add_argument("--store", help="a store with data (default: the bundled data)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    if args.store:
-        run(args.store, args.repeat)
-        return
-    from wijkkompas.demo import load_bundled
-    from wijkkompas.store import Store
-
-    with tempfile.TemporaryDirectory() as folder:
-        load_bundled(Store(folder))
-        run(folder, args.repeat)
+    on_store(args.store, lambda folder: run(folder, args.repeat))
 
 
 if __name__ == "__main__":

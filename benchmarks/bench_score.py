@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import tempfile
 import time
+
+from _store import on_store
 
 
 def run(store_dir: str, repeat: int) -> None:
@@ -69,15 +70,7 @@ def main() -> None:
                                         "into a temporary store)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    if args.store:
-        run(args.store, args.repeat)
-        return
-    from wijkkompas.demo import load_bundled
-    from wijkkompas.store import Store
-
-    with tempfile.TemporaryDirectory() as folder:
-        load_bundled(Store(folder))
-        run(folder, args.repeat)
+    on_store(args.store, lambda folder: run(folder, args.repeat))
 
 
 if __name__ == "__main__":
