@@ -203,6 +203,40 @@ def test_two_first_ingests_at_once_keep_both_files(tmp_path, monkeypatch):
     assert not list(store.directory.glob(".*.tmp"))
 
 
+def test_an_ingest_that_landed_is_not_reported_as_failed(store, monkeypatch):
+    """Another process that starts writing the moment our write committed holds the
+    store's lock: an ingest that opened a second connection after its write (to count
+    unnamed areas) failed then with "in use", though its figures had landed (seen in CI
+    with two real processes). Everything the report says is read on the writing
+    connection."""
+    import contextlib
+
+    store.ingest([result()])
+    for first in (False, True):
+        target = store if not first else Store(store.directory.parent / "new")
+        written: list[bool] = []
+        write_plan, connect = Store._write_plan, Store._connect
+
+        def write_then_lock(self, *args, _write_plan=write_plan, _written=written, **kw):
+            out = _write_plan(self, *args, **kw)
+            _written.append(True)
+            return out
+
+        @contextlib.contextmanager
+        def locked_after_write(self, *, _connect=connect, _written=written, **kw):
+            if _written:
+                raise WijkkompasError("the store is in use by another process")
+            with _connect(self, **kw) as con:
+                yield con
+
+        monkeypatch.setattr(Store, "_write_plan", write_then_lock)
+        monkeypatch.setattr(Store, "_connect", locked_after_write)
+        report = target.ingest([result(period="2016")])
+        monkeypatch.undo()
+        assert written and report.added == 5 and report.files[0].unnamed == 5
+        assert "2016" in set(target.observations()["period"])
+
+
 def test_concurrent_first_ingests_in_real_processes(tmp_path):
     """The same with two real processes started together (the race may or may not be
     hit; either way no figure may be lost, and a loser that cannot get the write lock

@@ -110,6 +110,27 @@ def _publish(temporary: Path, target: Path) -> bool:
     return True
 
 
+def _unnamed(con, results: list[ReadResult]) -> dict[int, int]:
+    """Per file (its index), its areas without a name: the file gave none and no file in
+    the store names the same code (whose name the queries would show)."""
+    frames = [pd.DataFrame({"code": r.areas.loc[r.areas["name"].fillna("") == "",
+                                                "code"].astype(str).to_numpy(),
+                            "_file": index})
+              for index, r in enumerate(results)]
+    codes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if codes.empty:
+        return {}
+    con.register("unnamed", codes)
+    try:
+        counts = con.execute("""
+            SELECT _file, count(DISTINCT code) FROM unnamed u WHERE NOT EXISTS (
+                SELECT 1 FROM areas a WHERE a.code = u.code AND a.name <> '')
+            GROUP BY _file""").fetchall()
+    finally:
+        con.unregister("unnamed")
+    return {int(index): int(count) for index, count in counts}
+
+
 class Store:
     """A directory holding ``wijkkompas.duckdb``.
 
@@ -174,20 +195,26 @@ class Store:
         reports = [FileReport(file=r.source.file, source=r.source.id,
                               rows=len(r.observations), skipped=list(r.skipped))
                    for r in results]
+        unnamed: dict[int, int] = {}
         if self.exists:
             with self._connect() as con:
                 plan = _plan(con, incoming, results, on_conflict)
+                if plan.empty:
+                    unnamed = _unnamed(con, results)
         else:
             plan = _plan(None, incoming, results, on_conflict)
         if not plan.empty:
-            plan = self._write_plan(plan, incoming, results, on_conflict)
+            plan, unnamed = self._write_plan(plan, incoming, results, on_conflict)
         _count(plan, reports)
-        self._count_unnamed(results, reports)
+        for index, count in unnamed.items():
+            reports[index].unnamed = count
         return IngestReport(reports)
 
     def _write_plan(self, plan: _Plan, incoming: pd.DataFrame, results: list[ReadResult],
-                    on_conflict: str) -> _Plan:
-        """Write the plan in one transaction; the plan as written."""
+                    on_conflict: str) -> tuple[_Plan, dict[int, int]]:
+        """Write the plan in one transaction; the plan as written and the unnamed areas
+        per file, counted on the same connection (a second one opened after the write
+        could find another process writing, and report as failed an ingest that landed)."""
         if self.exists:
             with self._connect(write=True) as con:
                 # re-plan inside the transaction: another process may have written since
@@ -195,6 +222,7 @@ class Store:
                 try:
                     plan = _plan(con, incoming, results, on_conflict)
                     _write(con, plan, results)
+                    unnamed = _unnamed(con, results)
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")
@@ -207,6 +235,7 @@ class Store:
                 with self._connect(write=True, path=temporary) as con:
                     con.execute(SCHEMA)
                     _write(con, plan, results)
+                    unnamed = _unnamed(con, results)
                 created = _publish(temporary, self.path)
             finally:
                 temporary.unlink(missing_ok=True)
@@ -214,26 +243,7 @@ class Store:
             if not created:
                 # another process created the store meanwhile: add to it like any ingest
                 return self._write_plan(plan, incoming, results, on_conflict)
-        return plan
-
-    def _count_unnamed(self, results: list[ReadResult], reports: list[FileReport]) -> None:
-        """Count per file its areas without a name after the ingest: the file gave none and
-        no file in the store names the same code (whose name the queries would show)."""
-        frames = [pd.DataFrame({"code": r.areas.loc[r.areas["name"].fillna("") == "",
-                                                    "code"].astype(str).to_numpy(),
-                                "_file": index})
-                  for index, r in enumerate(results)]
-        codes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if codes.empty or not self.exists:
-            return
-        with self._connect() as con:
-            con.register("unnamed", codes)
-            counts = con.execute("""
-                SELECT _file, count(DISTINCT code) FROM unnamed u WHERE NOT EXISTS (
-                    SELECT 1 FROM areas a WHERE a.code = u.code AND a.name <> '')
-                GROUP BY _file""").fetchall()
-        for index, count in counts:
-            reports[int(index)].unnamed = int(count)
+        return plan, unnamed
 
     # -- queries -----------------------------------------------------------------------
 
