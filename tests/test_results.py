@@ -64,6 +64,28 @@ def test_every_stored_result_is_the_live_one(built, catalog):
     assert results.build(store, catalog, scheme).unchanged
 
 
+def test_every_stored_panel_is_the_live_one(built, catalog):
+    """The default score panel of each level (what early warning, trends, transitions and
+    peers read) comes from the stored results, and is the panel scored live."""
+    from wijkkompas.change.panel import score_panel
+
+    store, scheme, _ = built
+    inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
+    found = results.manifest(store, catalog, scheme)
+    for level in ("buurt", "wijk", "gemeente"):
+        entry = found["levels"][level]["panel"]
+        assert entry["periods"] and set(entry["stems"]) | set(entry["failed"]) == \
+            set(entry["periods"])
+        assert results.stored_panel(store, catalog, scheme, level) is not None
+        kept, live = score_panel(store, catalog, scheme, level=level), \
+            score_panel(inputs, catalog, scheme, level=level)
+        pd.testing.assert_frame_equal(kept.table, live.table)
+        for name in ("vintage", "periods", "class_system", "domains", "measures", "notes"):
+            assert getattr(kept, name) == getattr(live, name), (level, name)
+        for period, result in live.results.items():
+            _same(kept.results[period], result)
+
+
 def test_results_of_older_data_are_never_served(built, catalog, real_data):
     store, scheme, _ = built
     before = results.results_key(store, catalog, scheme)

@@ -40,12 +40,15 @@ def area_profile(store: Store, catalog: Catalog, area: str,
         indicators=list(latest["indicator"]))
     population = latest.loc[latest["indicator"] == "inwoners", "value"]
     population = float(population.iloc[0]) if len(population) else None
+    # the reference of a figure: the same indicator, period and vintage, per area
+    known = references[references["value"].notna()]
+    reference = dict(zip(zip(known["area_code"], known["indicator"], known["period"],
+                             known["vintage"].astype(int), strict=True),
+                         known["value"].astype(float), strict=True))
     rows = []
     for figure in latest.itertuples():
         indicator = catalog.indicators.get(figure.indicator)
-        same = references[(references["indicator"] == figure.indicator)
-                          & (references["period"] == figure.period)
-                          & (references["vintage"] == figure.vintage)]
+        same = (figure.indicator, figure.period, int(figure.vintage))
         rows.append({
             "domain": indicator.domain if indicator else "context",
             "indicator": figure.indicator,
@@ -53,7 +56,8 @@ def area_profile(store: Store, catalog: Catalog, area: str,
             "unit": indicator.unit if indicator else "",
             "period": figure.period, "vintage": int(figure.vintage),
             "value": figure.value, "status": figure.status,
-            "gemeente_value": _value(same, gemeente), "country_value": _value(same, COUNTRY),
+            "gemeente_value": reference.get((gemeente, *same)),
+            "country_value": reference.get((COUNTRY, *same)),
             "perspective": indicator.perspective if indicator else "",
             "source": figure.source,
             "reliable": _reliable(indicator, population),
@@ -63,11 +67,6 @@ def area_profile(store: Store, catalog: Catalog, area: str,
     frame = frame.sort_values(["domain", "label"], key=lambda s: s.map(order)
                               if s.name == "domain" else s.str.lower())
     return found, frame.reset_index(drop=True)
-
-
-def _value(frame: pd.DataFrame, code: str | None) -> float | None:
-    match = frame.loc[frame["area_code"] == code, "value"]
-    return float(match.iloc[0]) if len(match) and pd.notna(match.iloc[0]) else None
 
 
 def _reliable(indicator, population: float | None) -> bool | None:

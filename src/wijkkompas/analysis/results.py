@@ -10,9 +10,9 @@ their end.
 Never stale: results live under ``<store>/results/<data version>/<key>/``: the store's
 data version (:func:`data_version`, a hash of its load history, which every ingest
 extends) and a hash of everything else a score depends on (the wijkkompas version, the
-scheme and the catalog, their full contents). New data give another data version, so
-results of old data are never found again (the next build removes them); several
-schemes keep their own results side by side.
+layout of the results below, the scheme and the catalog, their full contents). New
+data give another data version, so results of old data are never found again (the next
+build removes them); several schemes keep their own results side by side.
 
 Layout of one key's folder (written to a temporary folder and renamed into place, so a
 reader sees a whole build or none)::
@@ -22,6 +22,9 @@ reader sees a whole build or none)::
     <level>/<period>.table.parquet      ScoreResult.table
     <level>/<period>.details.parquet    ScoreResult.details (explain)
     <level>/<period>.statistics.parquet, <level>/<period>.coverage.parquet
+    <level>/panel/<period>.*            a period of the level's default score panel
+                                        scored on the panel's vintage, where that is
+                                        not the period's own (the manifest says which)
 
 Only the scheme's own method is built (``--method`` and other vintages are scored live).
 """
@@ -45,6 +48,9 @@ from .inputs import SCORE_LEVELS, Inputs, default_periods, load_inputs
 RESULTS_DIR = "results"
 MANIFEST = "manifest.json"
 FRAMES = ("table", "details", "statistics", "coverage")
+# the layout below: results written by another layout are never read
+LAYOUT = 2
+PANEL_DIR = "panel"  # panel results on another vintage than the period's own
 
 
 def data_version(store) -> str:
@@ -52,9 +58,31 @@ def data_version(store) -> str:
     however it was loaded (an ingest that adds nothing keeps it). Every figure (code,
     vintage, period, indicator, value, status, source), every area (its name and parents)
     and every boundary (its load) enters through DuckDB's ``hash``; about 0.1 s for two
-    million figures."""
+    million figures, so it is computed once per state of the store's file (its inode,
+    size and modification time, and those of its write-ahead log: every committed write
+    changes them)."""
     if not store.exists:
         return "empty"
+    stamps: list[tuple[int, int, int] | None] = []
+    for path in (store.path, Path(f"{store.path}.wal")):
+        try:
+            found = path.stat()
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((found.st_ino, found.st_size, found.st_mtime_ns))
+    key = (str(store.path), tuple(stamps))
+    if key not in _VERSIONS:
+        _VERSIONS[key] = _hash_contents(store)
+        while len(_VERSIONS) > 64:
+            _VERSIONS.pop(next(iter(_VERSIONS)))
+    return _VERSIONS[key]
+
+
+_VERSIONS: dict[tuple, str] = {}  # (store file, its state) -> data version
+
+
+def _hash_contents(store) -> str:
     row = store.query(
         "SELECT (SELECT count(*) FROM observations) AS n, (SELECT bit_xor(hash(area_code, "
         "vintage, period, indicator, value, status, source)) FROM observations) AS o, "
@@ -68,7 +96,8 @@ def data_version(store) -> str:
 def results_key(store, catalog, scheme) -> str:
     """The key of the results of ``scheme`` and ``catalog`` on the store's current data:
     ``<data version>/<hash of version, scheme and catalog>``."""
-    parts = [__version__, repr(scheme), repr(sorted((i.id, repr(i)) for i in catalog))]
+    parts = [__version__, str(LAYOUT), repr(scheme),
+             repr(sorted((i.id, repr(i)) for i in catalog))]
     method = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:24]
     return f"{data_version(store)[:24]}/{method}"
 
@@ -122,9 +151,9 @@ def build(store, catalog, scheme, *, levels=SCORE_LEVELS,
                     kinds.append([period, bool(result.table["vulnerability"].notna().any())])
                 if progress:
                     progress(level, period)
-            manifest["levels"][level] = {"periods": kinds,
-                                         "default": _default_period(inputs, scheme, level,
-                                                                    results)}
+            manifest["levels"][level] = {
+                "periods": kinds, "default": _default_period(inputs, scheme, level, results),
+                "panel": _build_panel(inputs, catalog, scheme, level, results, work / level)}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         try:
             work.rename(target)
@@ -139,6 +168,35 @@ def build(store, catalog, scheme, *, levels=SCORE_LEVELS,
         if old.is_dir() and old.name != target.parent.name:
             shutil.rmtree(old, ignore_errors=True)
     return report
+
+
+def _build_panel(inputs, catalog, scheme, level: str, results: dict[str, ScoreResult],
+                 folder: Path) -> dict:
+    """Score and write what the level's default score panel needs beyond ``results``
+    (:func:`wijkkompas.change.panel.score_panel`: every period on one vintage); its
+    manifest entry: the vintage, the periods, per period the stem of its stored result
+    (``<period>`` when the period's own result is on that vintage, else
+    ``panel/<period>``) or why it could not be scored, or the error of the whole panel."""
+    from ..change.panel import panel_choice
+
+    try:
+        vintage, periods = panel_choice(inputs, scheme, level)
+    except WijkkompasError as exc:
+        return {"error": str(exc)}
+    stems, failed = {}, {}
+    for period in periods:
+        if period in results and int(results[period].vintage) == vintage:
+            stems[period] = period
+            continue
+        try:
+            result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
+                                 vintage=vintage)
+        except WijkkompasError as exc:
+            failed[period] = str(exc)
+            continue
+        _write(result, folder / PANEL_DIR)
+        stems[period] = f"{PANEL_DIR}/{period}"
+    return {"vintage": vintage, "periods": periods, "stems": stems, "failed": failed}
 
 
 def _default_period(inputs, scheme, level, results: dict[str, ScoreResult]) -> str | None:
@@ -234,7 +292,42 @@ def stored(store, catalog, scheme, level: str, period: str | None = None, *,
         period = ((found or {}).get("levels", {}).get(level) or {}).get("default")
         if period is None:
             return None
-    base = folder / level / str(period)
+    return _read(folder / level / str(period), scheme)
+
+
+@dataclass
+class StoredPanel:
+    """What :func:`wijkkompas.change.panel.stack` needs for a level's default panel."""
+
+    vintage: int
+    periods: list[str]
+    results: dict[str, ScoreResult]
+    failed: dict[str, str]
+
+
+def stored_panel(store, catalog, scheme, level: str) -> StoredPanel | None:
+    """The stored results of a level's default score panel, or None when they are not
+    built (or any is missing: then it is scored live); raises the panel's own error when
+    the build found the level cannot have one."""
+    key = results_key(store, catalog, scheme)
+    folder = _folder(store) / key
+    entry = ((_manifest_at(folder) or {}).get("levels", {}).get(level) or {}).get("panel")
+    if entry is None:
+        return None
+    if "error" in entry:
+        raise WijkkompasError(entry["error"])
+    results = {}
+    for period, stem in entry["stems"].items():
+        result = _read(folder / level / stem, scheme)
+        if result is None:
+            return None
+        results[period] = result
+    return StoredPanel(int(entry["vintage"]), list(entry["periods"]), results,
+                       dict(entry["failed"]))
+
+
+def _read(base: Path, scheme) -> ScoreResult | None:
+    """The result stored at ``base`` (``<folder>/<level>/<stem>``), or None."""
     try:
         meta = json.loads(Path(f"{base}.json").read_text(encoding="utf-8"))
         frames = {name: _frame_in(Path(f"{base}.{name}.parquet"), meta["objects"][name])
@@ -259,4 +352,5 @@ def _manifest_at(folder: Path) -> dict | None:
         return None
 
 
-__all__ = ["BuildReport", "build", "data_version", "manifest", "results_key", "stored"]
+__all__ = ["BuildReport", "StoredPanel", "build", "data_version", "manifest", "results_key",
+           "stored", "stored_panel"]

@@ -79,14 +79,44 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
     vintage
         Boundary vintage; default the vintage with the most periods of the scheme's
         indicators at this level (then the most figures).
+
+    The default panel of a store (no periods, vintage, within or other method given) is
+    read from the results ``wijkkompas build`` stored for the store's current data
+    (:func:`wijkkompas.analysis.results.stored_panel`), the same panel as scored here.
     """
     from ..analysis.engine import score_frame
     from ..analysis.inputs import Inputs, load_inputs
     from ..schemes import load_scheme
 
     scheme = scheme or load_scheme(None, catalog)
+    default = periods is None and vintage is None and within is None and \
+        method in (None, scheme.method)
+    if default and not isinstance(data, Inputs):
+        from ..analysis.results import stored_panel
+
+        built = stored_panel(data, catalog, scheme, level)
+        if built is not None:
+            return stack(built.results, built.failed, scheme, level=level,
+                         vintage=built.vintage, periods=built.periods)
     inputs = (data if isinstance(data, Inputs)
               else Inputs(*load_inputs(data, scheme), population=scheme.population))
+    vintage, periods = panel_choice(inputs, scheme, level, vintage, periods)
+    results, failed = {}, {}
+    for period in periods:
+        try:
+            results[period] = score_frame(inputs, None, catalog, scheme, level=level,
+                                          period=period, within=within, method=method,
+                                          vintage=vintage)
+        except WijkkompasError as exc:
+            failed[period] = str(exc)
+    return stack(results, failed, scheme, level=level, vintage=vintage, periods=periods)
+
+
+def panel_choice(inputs, scheme, level: str, vintage: int | None = None,
+                 periods=None) -> tuple[int, list[str]]:
+    """The vintage and periods of a level's panel: given, or by default the vintage of
+    :func:`_panel_vintage` and every period in which it has figures of at least two of
+    the scheme's indicators (of one, where no period has two)."""
     obs = inputs.obs[inputs.obs["_level"] == level]
     if obs.empty:
         raise WijkkompasError(f"no figures of the scheme's indicators for level {level!r}")
@@ -96,16 +126,19 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
         v = obs[obs["vintage"] == vintage]
         per = v.groupby("period")["indicator"].nunique()
         periods = sorted(per[per >= min(2, per.max())].index, key=lambda p: (len(p), p))
-    periods = [str(p) for p in periods]
-    tables, results, domains, notes = [], {}, {}, []
+    return int(vintage), [str(p) for p in periods]
+
+
+def stack(results: dict, failed: dict[str, str], scheme, *, level: str, vintage: int,
+          periods: list[str]) -> ScorePanel:
+    """The panel of the ``results`` of ``periods`` (period -> ScoreResult; ``failed``:
+    period -> why it could not be scored), on one yardstick (:func:`one_yardstick`)."""
+    tables, domains, notes = [], {}, []
     for period in periods:
-        try:
-            result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
-                                 within=within, method=method, vintage=vintage)
-        except WijkkompasError as exc:
-            notes.append(f"{period}: not scored ({exc})")
+        if period in failed:
+            notes.append(f"{period}: not scored ({failed[period]})")
             continue
-        results[period] = result
+        result = results[period]
         domains[period] = list(result.domains)
         table = result.table.copy()
         table["year"] = int(str(period)[:4])
@@ -115,13 +148,14 @@ def score_panel(data, catalog, scheme=None, *, level: str = "buurt", periods=Non
                               f"{vintage} boundaries")
     table = pd.concat(tables, ignore_index=True)
     table["period"] = table["period"].astype(str)
-    measures = {p: r.measure for p, r in results.items()}
-    notes += one_yardstick(table, measures, {p: r.statement for p, r in results.items()})
+    scored = {p: results[p] for p in periods if p not in failed}
+    measures = {p: r.measure for p, r in scored.items()}
+    notes += one_yardstick(table, measures, {p: r.statement for p, r in scored.items()})
     notes.append("scores are standardised per period: a change in score is a change in "
                  "position relative to the reference group, not in absolute level")
     return ScorePanel(table=table, level=level, vintage=int(vintage),
-                      periods=[p for p in periods if p in results],
-                      class_system=scheme.classes, domains=domains, results=results,
+                      periods=[p for p in periods if p in scored],
+                      class_system=scheme.classes, domains=domains, results=scored,
                       measures=measures, notes=notes)
 
 

@@ -105,10 +105,28 @@ def decompose(panel, code: str, from_period: str | None = None,
     return table.reset_index(drop=True)
 
 
+def peer_indicators(scheme, catalog) -> list[str]:
+    """The indicators areas are compared on by default: the scheme's own figures."""
+    return [i for i in scheme.raw_indicators() if i in catalog and i != scheme.population]
+
+
+def peer_figures(store, indicators: list[str], level: str | None,
+                 vintage: int | None) -> pd.DataFrame:
+    """The figures :func:`peers` compares areas on (those of ``indicators`` at ``level``
+    on ``vintage``); a caller that asks for the peers of many areas reads them once and
+    passes them as ``figures``."""
+    obs = store.observations(indicators=indicators, level=level, vintage=vintage)
+    return obs.assign(period=obs["period"].astype(str))
+
+
 def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str | None = None,
           base_period=None, later_period=None, vintage: int | None = None, k: int = 10,
-          same_urbanity: bool = False, panel=None) -> PeerResult:
-    """The ``k`` areas most like ``area`` in the base period, and how they moved since."""
+          same_urbanity: bool = False, panel=None,
+          figures: pd.DataFrame | None = None) -> PeerResult:
+    """The ``k`` areas most like ``area`` in the base period, and how they moved since.
+
+    ``figures``: :func:`peer_figures` of the same ``indicators``, level and vintage,
+    when the caller holds them (else they are read from the store)."""
     from ..schemes import load_scheme
     from .panel import score_panel
 
@@ -125,10 +143,8 @@ def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str
         except WijkkompasError as exc:
             notes.append(f"no score panel ({exc}): composite changes left out")
     vintage = vintage or (panel.vintage if panel is not None else None)
-    indicators = indicators or [i for i in scheme.raw_indicators()
-                                if i in catalog and i != scheme.population]
-    obs = store.observations(indicators=indicators, level=level, vintage=vintage)
-    obs = obs.assign(period=obs["period"].astype(str))
+    indicators = indicators or peer_indicators(scheme, catalog)
+    obs = figures if figures is not None else peer_figures(store, indicators, level, vintage)
     periods = sorted(obs["period"].unique(), key=lambda p: (len(p), p))
     if not periods:
         raise WijkkompasError(f"no figures of {', '.join(indicators)} for {level} areas")

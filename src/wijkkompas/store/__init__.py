@@ -12,6 +12,13 @@ which is faster for bulk loads than an index on millions of rows):
 ``boundaries``
     code, vintage, level, geometry (WKB, RD New EPSG:28992), display (WKB, WGS84,
     simplified for maps).
+``named_areas``
+    the areas with the name each one is shown with (a code without a name takes that of
+    the same code in the nearest vintage), ``norm``, the name normalised for search, and
+    ``bare``, a wijk's normalised name without its number;
+    derived from ``areas`` and rewritten in the same transaction by every ingest that
+    adds or names areas (a store written before it existed gets it at its next ingest;
+    until then the queries name areas as the table would).
 ``sources``
     id, title, publisher, licence, url, table_id: the publications figures come from.
 ``loads``

@@ -15,27 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..errors import ConflictError, UnknownAreaError, WijkkompasError
+from ..errors import ConflictError, WijkkompasError
 from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip
+from .names import AREAS_SQL, NAMED_AREAS, AreaQueries, areas_sql, refresh_named_areas
 
 FILE_NAME = "wijkkompas.duckdb"
 KEY = ["area_code", "vintage", "period", "indicator"]
 ON_CONFLICT = ("error", "keep", "replace")
-# Areas with their names. A file may give codes without names (the CBS OData layout does);
-# then the name of the same code in the nearest vintage that has one is shown, because
-# CBS keeps a code for the same area across vintages (a redrawn area gets a new code).
-def areas_sql(where: str = "TRUE") -> str:
-    """The areas with their names, as a subquery; ``where`` (SQL on ``a``) keeps some."""
-    return f"""(
-    SELECT a.code, a.vintage,
-           coalesce(nullif(a.name, ''), (
-               SELECT n.name FROM areas n WHERE n.code = a.code AND n.name <> ''
-               ORDER BY abs(n.vintage - a.vintage), n.vintage DESC LIMIT 1), '') AS name,
-           a.level, a.wijk_code, a.gemeente_code
-    FROM areas a WHERE {where})"""
-
-
-AREAS_SQL = areas_sql()
 # Two figures are the same when they differ by less than this relative amount: sources
 # that republish a CBS figure store it as float and may differ in the last bit.
 REL_TOLERANCE = 1e-9
@@ -131,7 +117,7 @@ def _unnamed(con, results: list[ReadResult]) -> dict[int, int]:
     return {int(index): int(count) for index, count in counts}
 
 
-class Store:
+class Store(AreaQueries):
     """A directory holding ``wijkkompas.duckdb``.
 
     Parameters
@@ -144,6 +130,7 @@ class Store:
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = config.store_dir(directory)
         self.path = self.directory / FILE_NAME
+        self._has_named = False
 
     def __repr__(self) -> str:
         return f"Store({str(self.directory)!r})"
@@ -178,6 +165,14 @@ class Store:
         """Run a read-only SQL query against the store (the tables are documented above)."""
         with self._connect() as con:
             return con.execute(sql, params or []).df()
+
+    def _named(self) -> bool:
+        """Whether the store keeps its areas' names as a table (:data:`NAMED_AREAS`);
+        a store written before it was introduced gets it at its next ingest."""
+        if not self._has_named:
+            self._has_named = bool(len(self.query(
+                "SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [NAMED_AREAS])))
+        return self._has_named
 
     # -- ingest ------------------------------------------------------------------------
 
@@ -247,101 +242,6 @@ class Store:
 
     # -- queries -----------------------------------------------------------------------
 
-    def areas(self, search: str | None = None, *, level: str | None = None,
-              vintage: int | None = None, limit: int | None = None,
-              context: str | None = None) -> pd.DataFrame:
-        """Areas whose code starts with, or whose name contains, ``search``, best first.
-
-        Names are compared without case, accents and punctuation (``sudwest fryslan``
-        finds Súdwest-Fryslân). A place name finds its gemeente (``Den Haag`` ->
-        's-Gravenhage, through the bundled postcode table's places) and an alias the
-        area it names (``Den Bosch``, ``Schilderswijk``; ``data/postcodes/aliases.yaml``).
-        The ranking (``docs/data.md``): (1) the exact code, the exact name (a wijk's name
-        also without its ``Wijk 29`` number), the gemeente of a place so called, an
-        alias's area; (2) names, codes and places that start with the text; (3) names that
-        contain it. Within each: areas in the ``context`` gemeente first (the web search
-        passes the gemeente of the page the user is on), then the gemeente with most
-        inhabitants of a place so called, then gemeenten, wijken, buurten, then by code,
-        newest vintage first. Without ``search``: every area by level and code.
-        """
-        where: list[str] = ["TRUE"]
-        params: list[object] = []
-        order = ""
-        order_params: list[object] = []
-        if search and search.strip():
-            from ..geo.postcodes import NORMALISE_SQL, search_terms
-
-            terms = search_terms(search)
-            norm = NORMALISE_SQL("name")
-            bare = f"regexp_replace({norm}, '^wijk [0-9]+ ', '')"
-            exact_codes = list(dict.fromkeys(terms.codes + terms.gemeenten))
-            prefix_codes = terms.prefix_gemeenten
-            text = search.strip()
-            where.append(f"(upper(code) LIKE ? OR name ILIKE ? OR {norm} LIKE ?"
-                         f"{_in_list('code', exact_codes + prefix_codes)})")
-            params += [text.upper() + "%", f"%{text}%", f"%{terms.key}%",
-                       *exact_codes, *prefix_codes]
-            order = (f"CASE WHEN upper(code) = ? OR {norm} = ? OR {bare} = ?"
-                     f"{_in_list('code', exact_codes)} THEN 0 "
-                     f"WHEN upper(code) LIKE ? OR {norm} LIKE ? OR {bare} LIKE ?"
-                     f"{_in_list('code', prefix_codes)} THEN 1 ELSE 2 END, "
-                     "CASE WHEN gemeente_code = ? THEN 0 ELSE 1 END, "
-                     "coalesce(list_position(?::VARCHAR[], code), 1000), ")
-            order_params = [text.upper(), terms.key, terms.key, *exact_codes,
-                            text.upper() + "%", terms.key + "%", terms.key + "%",
-                            *prefix_codes, (context or "").strip().upper(),
-                            terms.gemeenten + prefix_codes]
-        if level:
-            where.append("level = ?")
-            params.append(level)
-        if vintage:
-            where.append("vintage = ?")
-            params.append(int(vintage))
-        sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE {' AND '.join(where)} "
-               f"ORDER BY {order}CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
-               "WHEN 'wijk' THEN 2 ELSE 3 END, code, vintage DESC")
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return self.query(sql, params + order_params)
-
-    def resolve_area(self, text: str) -> pd.Series:
-        """The area a user means by a code or a name; its newest vintage.
-
-        An exact code wins; otherwise an exact name (case-insensitive), then the one
-        area an alias or a place name means ("Den Haag", "Den Bosch":
-        :func:`wijkkompas.geo.postcodes.search_terms`), then a unique partial name.
-        Several candidates raise UnknownAreaError listing them.
-        """
-        text = text.strip()
-        exact = self.query(
-            f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE upper(code) = ? "
-            "ORDER BY vintage DESC", [text.upper()])
-        if exact.empty:
-            exact = self.query(
-                f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE lower(name) = lower(?) "
-                "ORDER BY vintage DESC", [text])
-        if exact.empty and text:
-            from ..geo.postcodes import search_terms
-
-            terms = search_terms(text)
-            meant = list(dict.fromkeys(terms.codes + terms.gemeenten))
-            if len(meant) == 1:
-                exact = self.query(
-                    f"SELECT {', '.join(AREA_COLUMNS)} FROM {AREAS_SQL} WHERE code = ? "
-                    "ORDER BY vintage DESC", meant)
-        if exact.empty:
-            exact = self.areas(text)
-            exact = exact[exact["name"].str.contains(text, case=False, regex=False, na=False)]
-        if exact.empty:
-            raise UnknownAreaError(f"no area with code or name {text!r} in the store")
-        codes = exact["code"].unique()
-        if len(codes) > 1:
-            listed = ", ".join(f"{r.code} {r.name}" for r in
-                               exact.drop_duplicates("code").head(10).itertuples())
-            raise UnknownAreaError(f"{text!r} matches {len(codes)} areas ({listed}); "
-                                   "give the code")
-        return exact.iloc[0]
-
     def observations(self, *, codes: list[str] | None = None,
                      indicators: list[str] | None = None, level: str | None = None,
                      periods: list[str] | None = None, vintage: int | None = None,
@@ -369,8 +269,8 @@ class Store:
         if within:
             where.append("(a.gemeente_code = ? OR a.wijk_code = ? OR o.area_code = ?)")
             params += [within.upper()] * 3
-        join, areas = with_names or level or within, AREAS_SQL
-        if join and codes:
+        join, areas = with_names or level or within, self._areas_table()
+        if join and codes and areas == AREAS_SQL:
             # name only the asked areas: DuckDB does not push the filter into the
             # subquery, and naming every area is most of the query's time
             areas = areas_sql(f"a.code IN ({', '.join('?' * len(codes))})")
@@ -431,7 +331,8 @@ class Store:
         column = "coalesce(b.display, b.geometry)" if display else "b.geometry"
         frame = self.query(f"""
             SELECT b.code, b.vintage, b.level, a.name, {column} AS wkb
-            FROM boundaries b LEFT JOIN {AREAS_SQL} a ON a.code = b.code AND a.vintage = b.vintage
+            FROM boundaries b LEFT JOIN {self._areas_table()} a
+                 ON a.code = b.code AND a.vintage = b.vintage
             WHERE b.level = ? AND b.vintage = ? ORDER BY b.code""", [level, int(vintage)])
         geometry = shapely.from_wkb(frame.pop("wkb").map(bytes).to_numpy())
         return gpd.GeoDataFrame(frame, geometry=geometry,
@@ -557,11 +458,6 @@ def _plan(con, incoming: pd.DataFrame, results: list[ReadResult], on_conflict: s
                  boundaries)
 
 
-def _in_list(column: str, values: list) -> str:
-    """`` OR column IN (?, ...)`` for a non-empty list (the values go in as parameters)."""
-    return f" OR {column} IN ({', '.join('?' * len(values))})" if values else ""
-
-
 def _show(value: float, status: str) -> str:
     return status if status != "observed" else f"{value:g}"
 
@@ -592,6 +488,9 @@ def _write(con, plan: _Plan, results: list[ReadResult]) -> None:
         con.execute("""UPDATE areas SET name = n.name FROM names n
                        WHERE areas.code = n.code AND areas.vintage = n.vintage""")
         con.unregister("names")
+    if len(plan.areas) or len(plan.names) or not len(con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [NAMED_AREAS]).fetchall()):
+        refresh_named_areas(con)
     for index, bounds in enumerate(plan.boundaries):
         if len(bounds):
             _write_boundaries(con, bounds, load_ids[index])

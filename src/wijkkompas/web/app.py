@@ -100,8 +100,10 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
                hosts: list[str] | None = None) -> FastAPI:
     """Build the web app over the store in ``store_dir`` (see :class:`WebData`).
 
-    ``warm`` starts a background thread that fills the caches (scores of every level,
-    boundary layers), so that the first visitors do not wait for them. ``secret`` signs
+    ``warm`` fills the caches (scores, early warning and boundary layers of every level)
+    before the app is returned, so that the first visitors wait for none of them: from
+    the results ``wijkkompas build`` stored, a few seconds of reading; where they are not
+    built, in a background thread while the app serves (computing takes longer). ``secret`` signs
     the session cookie (default ``$WIJKKOMPAS_SECRET_KEY``, else random for this process;
     ``app.state.secret_configured`` says which). Every non-GET request must carry the
     session's CSRF token (:mod:`wijkkompas.web.auth`). ``hosts`` are the host names the
@@ -151,7 +153,10 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     _errors(app)
     _document_errors(app)
     if warm:
-        threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
+        if data.stored_results() is not None:
+            warm_caches(data)  # reads what ``build`` stored: seconds, before serving
+        else:  # nothing built: computing takes a while, serve meanwhile
+            threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
     return app
 
 
@@ -185,7 +190,8 @@ def app_from_env() -> FastAPI:
 
 
 def warm_caches(data: WebData) -> None:
-    """Compute what the first page views need: scores and boundary layers per level."""
+    """Read (or compute) what the first page views need: per level the scores, boundary
+    layers, early warning and the figures peers are found on, and the area index."""
     from . import views
 
     try:
@@ -196,7 +202,11 @@ def warm_caches(data: WebData) -> None:
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
         for level in ("gemeente", "wijk", "buurt"):
-            views.warning_result(data, level)
+            try:
+                views.warning_result(data, level)
+                views.level_peer_figures(data, level)
+            except WijkkompasError:  # the level has no panel: its pages say why
+                continue
     except Exception:  # pragma: no cover - warming is best effort, requests still work
         pass
 

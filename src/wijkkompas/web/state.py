@@ -32,6 +32,7 @@ from ..catalog import DOMAINS, load_catalog
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
+from ..store.names import AreaIndex
 
 if TYPE_CHECKING:
     from ..analysis.inputs import Inputs
@@ -130,6 +131,7 @@ class WebData:
         self._availability = None
         self._boundary_index: dict[str, dict[int, frozenset]] | None = None
         self._areas_index = None
+        self._names: AreaIndex | None = None
         self.profiles = LRU(4096)
         self.misc = LRU(256)
         # per plan and version: a busy day of edits must not push the rest out of misc
@@ -392,12 +394,21 @@ class WebData:
 
     # -- areas --------------------------------------------------------------------------
 
+    def names(self):
+        """The store's areas in memory (:class:`~wijkkompas.store.names.AreaIndex`): the
+        search and the area of every page find areas there, as the store would, without
+        opening the store file for each keystroke of the type-ahead."""
+        with self._lock:
+            if self._names is None:
+                self._names = AreaIndex(self.store)
+            return self._names
+
     def area(self, code_or_name: str) -> pd.Series:
         from ..errors import UnknownAreaError
 
         try:
             return self.misc.get_or(("area", code_or_name.upper()),
-                                    lambda: self.store.resolve_area(code_or_name))
+                                    lambda: self.names().resolve_area(code_or_name))
         except UnknownAreaError as exc:
             raise NotFound(str(exc)) from None
 
@@ -405,7 +416,7 @@ class WebData:
         """All areas (newest vintage per code) with names: for pickers and names."""
         with self._lock:
             if self._areas_index is None:
-                frame = self.store.areas()
+                frame = self.names().areas()
                 frame = frame.sort_values("vintage").drop_duplicates("code", keep="last")
                 self._areas_index = frame.set_index("code", drop=False)
             return self._areas_index

@@ -282,7 +282,8 @@ def profile(data: WebData, code: str, language: str = "nl", period: str | None =
         figures = figures.copy()
         figures["domain_label"] = [DOMAINS.get(d, {}).get(language, d) for d in figures["domain"]]
         # the Bron column names the source by its title, not by its id in the store
-        titles = {r["id"]: r["title"] for r in records(data.store.sources()) if r.get("title")}
+        titles = data.misc.get_or(("source-titles",), lambda: {
+            r["id"]: r["title"] for r in records(data.store.sources()) if r.get("title")})
         figures["source_title"] = [titles.get(x, x) for x in figures["source"]]
         population = figures.loc[figures["indicator"] == "inwoners", "value"]
         area["population"] = clean(population.iloc[0]) if len(population) else None
@@ -384,9 +385,11 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
     try:
         from ..change.peers import peers
 
-        # the early-warning panel (cached per level) saves scoring every period again
-        result = peers(data.store, data.catalog, area["code"], level=level,
-                                    panel=warning_result(data, level).panel)
+        # the early-warning panel and the level's figures (cached per level) save
+        # scoring every period and reading the figures again for every profile
+        panel = warning_result(data, level).panel
+        result = peers(data.store, data.catalog, area["code"], scheme=data.scheme,
+                       level=level, panel=panel, figures=level_peer_figures(data, level))
         out["peers"] = records(result.peers.head(10))
         out["peers_base"] = (result.base_period, result.later_period)
     except ImportError:
@@ -394,6 +397,15 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
     except (WijkkompasError, TypeError, ValueError, KeyError) as exc:
         out["peers_error"] = str(exc)
     return out
+
+
+def level_peer_figures(data: WebData, level: str):
+    """The figures the peers of a level's areas are found on (cached per level)."""
+    from ..change.peers import peer_figures, peer_indicators
+
+    vintage = warning_result(data, level).panel.vintage
+    return data.misc.get_or(("peer-figures", level, vintage), lambda: peer_figures(
+        data.store, peer_indicators(data.scheme, data.catalog), level, vintage))
 
 
 def warning_scheme(data: WebData, name: str | None):

@@ -51,7 +51,7 @@ def areas(data: DataDep,
               pattern=r"^GM[0-9]{4}$")] = None):
     """Names without case, accents or punctuation; places ("Den Haag") find their
     gemeente, aliases ("Den Bosch") their area; best matches first (docs/data.md)."""
-    frame = data.store.areas(q, level=level, limit=limit * 3, context=gemeente)
+    frame = data.names().areas(q, level=level, limit=limit * 3, context=gemeente)
     frame = frame.drop_duplicates("code").head(limit)
     return _json({"areas": views.records(frame)})
 

@@ -36,10 +36,10 @@ def search(request: Request, data: DataDep, lang: LangDep,
         return render(request, template, {"q": q, "rows": [], "postcode": _postcode(data, q)},
                       language=lang)
     context = context_gemeente(request, gemeente)
-    found = data.store.areas(q, limit=60, context=context).drop_duplicates("code") if q else None
+    found = data.names().areas(q, limit=60, context=context).drop_duplicates("code") if q else None
     if found is not None and not htmx:
         try:
-            area = data.store.resolve_area(q)
+            area = data.names().resolve_area(q)
             return RedirectResponse(f"/gebied/{area['code']}", status_code=303)
         except UnknownAreaError:
             if len(found) == 1:  # a place or an alias naming one area ("Den Bosch")

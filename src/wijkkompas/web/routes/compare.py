@@ -24,7 +24,7 @@ def compare_page(request: Request, data: DataDep, lang: LangDep,
     if add and add.strip():
         # adding by name: resolve here and redirect, so the URL lists codes only
         try:
-            found = data.store.resolve_area(add)
+            found = data.names().resolve_area(add)
             if found["code"] not in codes:
                 codes.append(found["code"])
             query = urlencode([("gebied", c) for c in codes[:5]]
