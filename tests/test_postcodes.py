@@ -289,3 +289,42 @@ def test_search_in_the_browser(served, browser):
     finally:
         context.close()
     assert not errors, errors
+
+
+SEARCHES = ["Moerwijk", "Den Haag", "den bosch", "Schilderswijk", "sudwest fryslan",
+            "'s-Grav", "GM0518", "wk0518", "Utrecht", "Wijk 29", "x", ""]
+
+
+def test_the_in_memory_index_finds_what_the_store_finds(demo_store, tmp_path):
+    """The web searches an in-memory copy of the named areas (AreaIndex): the same rows in
+    the same order as the store, for places, aliases, codes, accents and wijk numbers,
+    with and without a context gemeente; resolving a name too. A store written before
+    the ``named_areas`` table existed names its areas by the subquery, alike."""
+    import shutil
+
+    import duckdb
+
+    from wijkkompas.store import Store
+    from wijkkompas.store.names import AreaIndex
+
+    old = Store(tmp_path / "old")
+    shutil.copytree(demo_store.directory, old.directory)
+    con = duckdb.connect(str(old.path))
+    con.execute("DROP TABLE named_areas")
+    con.close()
+    assert not old._named()
+    index = AreaIndex(demo_store)
+    for q in SEARCHES:
+        for context in (None, "GM0518", "GM0363"):
+            want = demo_store.areas(q, limit=60, context=context)
+            assert len(want) or q in ("x",), q
+            for other in (index, old):
+                got = other.areas(q, limit=60, context=context)
+                pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=q)
+        for resolver in (index, old):
+            try:
+                assert resolver.resolve_area(q).equals(demo_store.resolve_area(q)), q
+            except UnknownAreaError as exc:
+                with pytest.raises(UnknownAreaError, match=re.escape(str(exc))):
+                    demo_store.resolve_area(q)
+    assert AreaIndex(old).areas("Moerwijk").equals(index.areas("Moerwijk"))

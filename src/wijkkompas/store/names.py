@@ -140,11 +140,11 @@ class AreaQueries:
         named = self._areas_table()
         exact = self.query(
             f"SELECT {', '.join(AREA_COLUMNS)} FROM {named} WHERE upper(code) = ? "
-            "ORDER BY vintage DESC", [text.upper()])
+            "ORDER BY vintage DESC, code", [text.upper()])
         if exact.empty:
             exact = self.query(
                 f"SELECT {', '.join(AREA_COLUMNS)} FROM {named} WHERE lower(name) = lower(?) "
-                "ORDER BY vintage DESC", [text])
+                "ORDER BY vintage DESC, code", [text])
         if exact.empty and text:
             from ..geo.postcodes import search_terms
 
@@ -153,7 +153,7 @@ class AreaQueries:
             if len(meant) == 1:
                 exact = self.query(
                     f"SELECT {', '.join(AREA_COLUMNS)} FROM {named} WHERE code = ? "
-                    "ORDER BY vintage DESC", meant)
+                    "ORDER BY vintage DESC, code", meant)
         if exact.empty:
             exact = self.areas(text)
             exact = exact[exact["name"].str.contains(text, case=False, regex=False, na=False)]
