@@ -93,3 +93,31 @@ def test_hotspots_cli_serial_and_workers(demo_store):
     assert "Moran's I" in serial.output
     assert serial.stdout == pooled.stdout
     assert serial.stdout.splitlines()[0].startswith("code,name,value,lag,z,Is,quadrant,p_sim")
+
+
+def test_hotspots_of_older_data_are_never_read(demo_store, catalog, real_data, tmp_path):
+    """Hot spots are derived from the figures: after an ingest that changes the data, the
+    stored ones are left out (and named as stale) until computed again; a file is
+    written whole (no temporary file is left behind)."""
+    import shutil
+
+    from wijkkompas.change.spatial import hotspots, read_hotspots
+    from wijkkompas.ingest import ingest
+    from wijkkompas.store import Store
+
+    store = Store(tmp_path / "store")
+    shutil.copytree(demo_store.directory, store.directory,
+                    ignore=shutil.ignore_patterns("change", "results"))
+    result = hotspots(store, catalog, level="wijk", indicator="woz_waarde", within="GM0363",
+                      permutations=99, executor="serial")
+    assert [p.name for p in result.path.parent.iterdir()] == [result.path.name]
+    before = read_hotspots(store, level="wijk")
+    assert len(before) == len(result.table) and before.attrs["stale"] == []
+    report = ingest([real_data / "nl-gezondheid-2012-2016-2020" / "2016_65+.xlsx"], store,
+                    catalog=catalog)
+    assert report.changed
+    after = read_hotspots(store, level="wijk")
+    assert after.empty and after.attrs["stale"] == [result.path.name]
+    again = hotspots(store, catalog, level="wijk", indicator="woz_waarde", within="GM0363",
+                     permutations=99, executor="serial")
+    assert len(read_hotspots(store, level="wijk")) == len(again.table)

@@ -54,7 +54,9 @@ numba at first use in every process, pool workers included (about 15 s each):
 file next to the store's DuckDB file), never per web request.
 
 Storage: ``<store>/change/hotspots-<level>-<vintage>-<period>-<indicator>.parquet``, one
-file per run, readable with :func:`read_hotspots` or DuckDB's ``read_parquet``. Parquet,
+file per run, written whole or not at all, with the store's data version in its metadata
+(:func:`read_hotspots` leaves out the files of older data), readable with
+:func:`read_hotspots` or DuckDB's ``read_parquet``. Parquet,
 not a table in ``wijkkompas.duckdb``: the DuckDB file is written only by ingest (one
 atomic writer, rebuildable from sources), while spatial results are derived, can be
 recomputed at any time and must not hold the store's write lock for a minute.
@@ -327,24 +329,62 @@ def hotspots(store, catalog, scheme=None, *, level: str = "buurt", period=None,
     path = None
     if write:
         path = hotspot_path(store, level, vintage, str(period), variable)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        table.to_parquet(path, index=False)
+        _write_stamped(table, path, store)
     return HotspotResult(table=table, moran=moran, level=level, vintage=int(vintage),
                          period=str(period), variable=variable,
                          boundary_vintage=sw.boundary_vintage, path=path, notes=notes)
 
 
+DATA_VERSION_KEY = b"wijkkompas.data_version"
+
+
+def _write_stamped(table: pd.DataFrame, path: Path, store) -> None:
+    """Write ``table`` to ``path`` whole or not at all (a temporary file renamed into
+    place), with the store's data version in the file's metadata: hot spots of older
+    data are never read as current (:func:`read_hotspots`)."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..analysis.results import data_version
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                           DATA_VERSION_KEY: data_version(store).encode()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(arrow, temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def read_hotspots(store, *, level: str | None = None, variable: str | None = None
                   ) -> pd.DataFrame:
-    """All stored hot-spot tables (optionally of one level and variable), stacked."""
+    """All stored hot-spot tables of the store's current data (optionally of one level
+    and variable), stacked; ``attrs["stale"]`` lists the files computed on other data
+    (left out: run ``wijkkompas hotspots`` again)."""
+    import pyarrow.parquet as pq
+
+    from ..analysis.results import data_version
+
     folder = Path(store.directory) / "change"
     files = sorted(folder.glob("hotspots-*.parquet")) if folder.is_dir() else []
-    frames = [pd.read_parquet(f) for f in files]
+    current = data_version(store).encode()
+    stale = [f for f in files
+             if (pq.read_schema(f).metadata or {}).get(DATA_VERSION_KEY) != current]
+    frames = [pd.read_parquet(f) for f in files if f not in stale]
     if not frames:
-        return pd.DataFrame()
+        out = pd.DataFrame()
+        out.attrs["stale"] = [f.name for f in stale]
+        return out
     out = pd.concat(frames, ignore_index=True)
     if level:
         out = out[out["level"] == level]
     if variable:
         out = out[out["variable"] == variable]
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["stale"] = [f.name for f in stale]
+    return out
