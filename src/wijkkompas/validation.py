@@ -13,7 +13,8 @@ checks (a missing key, a wrong type, a number out of range) get theirs from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from types import UnionType
+from typing import Annotated, Any, NoReturn, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
@@ -96,8 +97,9 @@ def key_of(loc: tuple[Any, ...]) -> str:
     return key
 
 
-def problems(exc: ValidationError) -> list[Problem]:
-    """Every error of ``exc``, in the order pydantic met them, each once."""
+def problems(exc: ValidationError, model: type[BaseModel] | None = None) -> list[Problem]:
+    """Every error of ``exc``, in the order pydantic met them, each once. With the
+    ``model`` validated, an unknown key's message names the keys allowed there."""
     out: list[Problem] = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
@@ -114,10 +116,42 @@ def problems(exc: ValidationError) -> list[Problem]:
                                   **{k: v for k, v in ctx.items() if k != "error"})
                       for i, text in enumerate(MESSAGES.get(error["type"],
                                                             (error["msg"], error["msg"]))))
+        if error["type"] == "extra_forbidden" and model is not None:
+            allowed = _model_at(model, loc[:-1])
+            if allowed is not None:
+                names = ", ".join(allowed.model_fields)
+                en, nl = f"{en} (allowed: {names})", f"{nl} (toegestaan: {names})"
         problem = Problem(key_of(loc), en, nl)
         if problem not in out:
             out.append(problem)
     return out
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class at ``loc`` inside ``model`` (through lists and mappings)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        else:   # a list's item or a mapping's value
+            args = [a for a in get_args(current) if a is not type(None)]
+            current = args[-1] if args else None
+        current = _model_in(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _model_in(annotation: Any) -> Any:
+    """``X | None`` and ``Annotated[X, ...]`` -> X; a union holding a model -> the model."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if models else args[0] if len(args) == 1 else annotation
+    return annotation
 
 
 def describe(where: str, found: list[Problem], language: str = "en") -> str:

@@ -347,7 +347,7 @@ def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Sc
     try:
         model = SchemeModel.model_validate(document)
     except ValidationError as exc:
-        raise SchemeError(describe(file, problems(exc))) from None
+        raise SchemeError(describe(file, problems(exc, SchemeModel))) from None
     found: list[Problem] = []
     scheme = _build(model, catalog, file, found)
     found += _classes_problems(scheme)
