@@ -12,6 +12,7 @@ checks (a missing key, a wrong type, a number out of range) get theirs from
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, NoReturn, Union, get_args, get_origin
@@ -38,7 +39,8 @@ class Problem:
 def fail(key: str | None, en: str, nl: str) -> NoReturn:
     """Refuse a value in a validator: ``en`` in English (CLI, API), ``nl`` the same in
     Dutch (the web forms). ``key`` is None at the validator's own location, else a key
-    below it (``end`` of a horizon) that is added to pydantic's location."""
+    below it (``end`` of a horizon, ``[2]`` of a list) that is added to pydantic's
+    location."""
     raise PydanticCustomError(CUSTOM, "{en}", {"en": en, "nl": nl, "key": key})
 
 
@@ -107,7 +109,8 @@ def problems(exc: ValidationError, model: type[BaseModel] | None = None) -> list
         if error["type"] == CUSTOM:
             en, nl = ctx["en"], ctx["nl"]
             if ctx.get("key"):
-                loc += tuple(ctx["key"].split("."))
+                loc += tuple(int(part[1:-1]) if part.startswith("[") else part
+                             for part in re.findall(r"\[\d+\]|[^.\[\]]+", ctx["key"]))
         elif error["type"] == "value_error":  # a validator's plain ValueError: English
             en = nl = str(ctx.get("error", error["msg"]))
         else:
