@@ -114,11 +114,7 @@ def problems(exc: ValidationError, model: type[BaseModel] | None = None) -> list
         elif error["type"] == "value_error":  # a validator's plain ValueError: English
             en = nl = str(ctx.get("error", error["msg"]))
         else:
-            value = error.get("input")
-            en, nl = (text.format(input=_shown(value)[i], type=_type_name(value)[i],
-                                  **{k: v for k, v in ctx.items() if k != "error"})
-                      for i, text in enumerate(MESSAGES.get(error["type"],
-                                                            (error["msg"], error["msg"]))))
+            en, nl = _words(error)
         if error["type"] == "extra_forbidden" and model is not None:
             allowed = _model_at(model, loc[:-1])
             if allowed is not None:
@@ -128,6 +124,17 @@ def problems(exc: ValidationError, model: type[BaseModel] | None = None) -> list
         if problem not in out:
             out.append(problem)
     return out
+
+
+def _words(error: Any) -> tuple[str, str]:
+    """pydantic's own error in English and Dutch (:data:`MESSAGES`)."""
+    value = error.get("input")
+    context = {k: f"{v:g}" if isinstance(v, float) else v   # "1 or less", not "1.0"
+               for k, v in (error.get("ctx") or {}).items() if k != "error"}
+    texts = MESSAGES.get(error["type"], (error["msg"], error["msg"]))
+    en, nl = (text.format(**context, input=_shown(value)[i], type=_type_name(value)[i])
+              for i, text in enumerate(texts))
+    return en, nl
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -232,8 +232,8 @@ class SchemeModel(_File):
                              "of area codes")
         return value
 
-    @field_validator("domains", mode="before",
-                     json_schema_input_type=dict[str, DomainModel | list[str]])
+    @field_validator("domains", mode="before", json_schema_input_type=dict[
+        Literal[SCORE_DOMAINS], DomainModel | list[str]])  # type: ignore[valid-type]
     @classmethod
     def _domain_lists(cls, value: Any) -> Any:
         # a bare list of indicators is a domain with the defaults

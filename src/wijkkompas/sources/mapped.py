@@ -113,9 +113,9 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import (
-    AfterValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictFloat,
     ValidationError,
@@ -273,12 +273,13 @@ class NamePart(_Part):
         return value
 
 
-def _one_period(value: str | None) -> str | None:
+def _one_period(value: Any) -> str | None:
     """A period as written (2020, 2020JJ00, 2020-03) -> its CBS form."""
     return None if value is None else parse_period(value)[0]
 
 
-Period = Annotated[str | None, AfterValidator(_one_period)]
+Period = Annotated[str | None, PlainValidator(_one_period,
+                                              json_schema_input_type=str | int | None)]
 
 
 class PeriodPart(_Part):
