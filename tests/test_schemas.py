@@ -55,6 +55,15 @@ def test_every_bundled_kind_has_files():
     assert all(BUNDLED.values()), BUNDLED
 
 
+def test_the_mapping_levels_are_the_codes_levels():
+    from typing import get_args
+
+    from wijkkompas.geo.codes import LEVELS
+    from wijkkompas.sources.mapped import Level
+
+    assert get_args(Level) == LEVELS
+
+
 def test_a_schema_refuses_what_the_model_refuses():
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "docs" / "schemas" / "scheme.schema.json").read_text("utf-8"))

@@ -164,10 +164,9 @@ def _model_in(annotation: Any) -> Any:
     return annotation
 
 
-def describe(where: str, found: list[Problem], language: str = "en") -> str:
-    """One line per problem after ``where`` (a file), for the CLI's error message."""
-    lines = [f"{p.key}: {p.en if language == 'en' else p.nl}" if p.key else
-             (p.en if language == "en" else p.nl) for p in found]
+def describe(where: str, found: list[Problem]) -> str:
+    """The problems after ``where`` (a file), one a line, in English (the CLI's words)."""
+    lines = [f"{p.key}: {p.en}" if p.key else p.en for p in found]
     if len(lines) == 1:
         return f"{where}: {lines[0]}" if where else lines[0]
     head = f"{where}: {len(lines)} errors" if where else f"{len(lines)} errors"

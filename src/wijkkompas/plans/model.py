@@ -455,11 +455,7 @@ Required = BeforeValidator(_required)   # present and not empty (None, "")
 Amount = Annotated[float | None, PlainValidator(_number, json_schema_input_type=float | str)]
 
 
-class _Part(Strict):
-    pass
-
-
-class HorizonDoc(_Part):
+class HorizonDoc(Strict):
     start: Annotated[Year, Required]
     end: Annotated[Year, Required]
 
@@ -473,7 +469,7 @@ class HorizonDoc(_Part):
         return end
 
 
-class AreaDoc(_Part):
+class AreaDoc(Strict):
     name: RequiredText
     vintage: Annotated[Year, Required]
     codes: list[Code] = Field(description="the wijken or buurten of the plan area")
@@ -498,7 +494,7 @@ class AreaDoc(_Part):
         return codes
 
 
-class PillarDoc(_Part):
+class PillarDoc(Strict):
     """A pillar of the plan; a bare id stands for a known pillar (:data:`PILLARS`)."""
 
     id: Slug
@@ -525,7 +521,7 @@ def _known_pillar(value: Any) -> Any:
     return value
 
 
-class PartnerDoc(_Part):
+class PartnerDoc(Strict):
     id: Slug
     name: RequiredText
     kind: Annotated[str, Required]
@@ -542,19 +538,19 @@ class PartnerDoc(_Part):
         return kind
 
 
-class ParticipationDoc(_Part):
+class ParticipationDoc(Strict):
     form: RequiredText
     description: Text = ""
 
 
-class DataRow(_Part):
+class DataRow(Strict):
     period: RequiredText
     value: Annotated[Number, Required]
     area: Text | None = Field(None, description="a reference name or an area code; "
                               "empty: the plan area")
 
 
-class IndicatorDoc(_Part):
+class IndicatorDoc(Strict):
     """A plan-specific indicator with its own figures."""
 
     id: Slug
@@ -577,7 +573,7 @@ def _indicator_kind(value: Any) -> str:
     return kind
 
 
-class TargetDoc(_Part):
+class TargetDoc(Strict):
     """An end target: a year and exactly one way of writing the goal value."""
 
     year: Annotated[Year, Required]
@@ -625,7 +621,7 @@ class MilestoneDoc(TargetDoc):
                                "end target, 0 to 100")
 
 
-class BaselineDoc(_Part):
+class BaselineDoc(Strict):
     """The baseline; ``baseline: 2015`` is short for ``{period: 2015}``."""
 
     period: RequiredText
@@ -633,7 +629,7 @@ class BaselineDoc(_Part):
     note: Text = ""
 
 
-class GoalDoc(_Part):
+class GoalDoc(Strict):
     id: Slug
     pillar: RequiredText
     title: RequiredText
@@ -652,7 +648,7 @@ class GoalDoc(_Part):
         return value if isinstance(value, dict) else {"period": value}
 
 
-class MeasureDoc(_Part):
+class MeasureDoc(Strict):
     id: Slug
     title: RequiredText
     pillar: RequiredText
@@ -683,7 +679,7 @@ class MeasureDoc(_Part):
         return self
 
 
-class PlanDoc(_Part):
+class PlanDoc(Strict):
     """A plan document (see :mod:`wijkkompas.plans.model`)."""
 
     id: Annotated[str, PlainValidator(_plan_id, json_schema_input_type=Annotated[

@@ -119,7 +119,6 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -316,6 +315,13 @@ class ColumnPart(_Part):
         return value or None   # ``decimal:`` left empty: the file's
 
 
+Level = Literal["land", "gemeente", "wijk", "buurt"]   # geo.codes.LEVELS
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
 class MappingFile(_Part):
     """A mapping file: where a CSV or Excel file has its area codes, periods and figures
     (see the module's documentation)."""
@@ -331,7 +337,7 @@ class MappingFile(_Part):
     area: AreaPart
     name: NamePart | None = None
     period: PeriodPart | None = None
-    level: list[Literal["land", "gemeente", "wijk", "buurt"]] | None = None
+    level: list[Level] | None = None
     decimal: Literal["auto", "comma", "point"] | None = None
     zero_period_is_missing: StrictBool = False
     ignore: list[str] = Field([], description="documentation only: columns left out on "
@@ -349,13 +355,21 @@ class MappingFile(_Part):
     def _empty(cls, value: Any) -> Any:
         return value or None   # ``decimal:`` left empty: auto
 
-    @field_validator("source", "area", "name", mode="before",
-                     json_schema_input_type=str | dict)
+    # ``source: ID``, ``area: COLUMN``, ``name: COLUMN``: the one key they need
+    @field_validator("source", mode="before", json_schema_input_type=str | SourcePart)
     @classmethod
-    def _short_form(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return {"id" if info.field_name == "source" else "column": value}
-        return value
+    def _source_id(cls, value: Any) -> Any:
+        return {"id": value} if _scalar(value) else value
+
+    @field_validator("area", mode="before", json_schema_input_type=str | AreaPart)
+    @classmethod
+    def _area_column(cls, value: Any) -> Any:
+        return {"column": value} if _scalar(value) else value
+
+    @field_validator("name", mode="before", json_schema_input_type=str | NamePart | None)
+    @classmethod
+    def _name_column(cls, value: Any) -> Any:
+        return {"column": value} if _scalar(value) else value
 
     @field_validator("period", mode="before",
                      json_schema_input_type=str | int | PeriodPart | None)
@@ -364,9 +378,7 @@ class MappingFile(_Part):
         return {"value": value} if value is not None and not isinstance(value, dict) \
             else value
 
-    @field_validator("level", mode="before",
-                     json_schema_input_type=Literal["land", "gemeente", "wijk", "buurt"]
-                     | list[Literal["land", "gemeente", "wijk", "buurt"]] | None)
+    @field_validator("level", mode="before", json_schema_input_type=Level | list[Level] | None)
     @classmethod
     def _one_level(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
