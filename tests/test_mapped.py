@@ -498,7 +498,7 @@ def test_bad_period_names_row(tmp_path, catalog):
 @pytest.mark.parametrize("mapping, key", [
     ({"area": "code", "columns": {"bijstand": "bijstand_pct"}}, "columns.bijstand"),  # no period
     ({**GOOD, "columns": {"x_{period}": "bijstand_pct"}}, "columns.x_{period}"),
-    ({**GOOD, "level": ["district"], "columns": {"bijstand": "bijstand_pct"}}, "level"),
+    ({**GOOD, "level": ["district"], "columns": {"bijstand": "bijstand_pct"}}, "level[0]"),
     ({**GOOD, "decimal": "komma", "columns": {"bijstand": "bijstand_pct"}}, "decimal"),
     ({**GOOD, "colums": {}, "columns": {"bijstand": "bijstand_pct"}}, "colums"),
     ({**GOOD, "columns": {"bijstand": {"indicator": "bijstand_pct", "schaal": 100}}},

@@ -5,6 +5,8 @@ the first data row is row 2.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class WijkkompasError(Exception):
     """Base class for every error the project raises on purpose."""
@@ -47,26 +49,42 @@ class PlanError(WijkkompasError):
     ``key`` the dotted path inside the document (``goals[2].target.year``).
     ``nl`` is the reason in Dutch, for the web forms (the web app speaks Dutch first);
     ``reason`` and ``str(exc)`` stay English, as the CLI and the HTTP API say them.
+    A document with several problems raises one PlanError: the first problem's key and
+    reason, the others in ``more`` (each a PlanError); :attr:`errors` lists them all.
     """
 
     def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
-                 nl: str | None = None) -> None:
+                 nl: str | None = None, more: Sequence[PlanError] = ()) -> None:
         self.file, self.key, self.reason, self.nl = file, key, message, nl
-        super().__init__(self._located(message, "key"))
+        self.more = list(more)
+        super().__init__(self.message_in("en"))
+
+    @property
+    def errors(self) -> list[PlanError]:
+        """Every problem, each a PlanError of its own (the first without ``more``)."""
+        if not self.more:
+            return [self]
+        return [PlanError(self.reason, file=self.file, key=self.key, nl=self.nl), *self.more]
 
     def reason_in(self, language: str) -> str:
         """The reason in ``language`` (``nl`` or ``en``); English when there is no Dutch."""
         return self.nl if language == "nl" and self.nl else self.reason
 
     def message_in(self, language: str) -> str:
-        """``str(exc)`` in ``language``: the plan (or file) and the key before the reason."""
-        if language == "nl" and self.nl:
-            return self._located(self.nl, "onderdeel")
-        return str(self)
+        """``str(exc)`` in ``language``: the plan (or file) and the key before the reason;
+        several problems one a line under the plan."""
+        if not self.more:
+            return self._located(language, self.file)
+        head = f"{len(self.errors)} {'fouten' if language == 'nl' else 'errors'}"
+        return (f"{self.file}: {head}" if self.file else head) + "".join(
+            f"\n  {e._located(language, None)}" for e in self.errors)
 
-    def _located(self, reason: str, key_word: str) -> str:
-        where = ", ".join(p for p in (self.file, f"{key_word} {self.key!r}" if self.key
-                                      else None) if p)
+    def _located(self, language: str, file: str | None) -> str:
+        # an error without a Dutch reason is said in English, key word and all
+        dutch = language == "nl" and bool(self.nl)
+        where = ", ".join(p for p in (file, f"{'onderdeel' if dutch else 'key'} {self.key!r}"
+                                      if self.key else None) if p)
+        reason = self.reason_in(language)
         return f"{where}: {reason}" if where else reason
 
 

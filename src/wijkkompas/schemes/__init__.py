@@ -69,35 +69,181 @@ same reason). The raw figure is still shown beside the score.
 Domains are the catalog's five (``context`` is not a domain of vulnerability). An
 indicator is placed in a domain by the scheme, not by the catalog, so a scheme may put
 an indicator where its argument says it belongs; the catalog's direction decides its
-orientation and a ``neutral`` indicator cannot be used. Errors name the file and the key.
+orientation and a ``neutral`` indicator cannot be used.
+
+The file's form is :class:`SchemeModel` (pydantic; published as
+``docs/schemas/scheme.schema.json``); its indicators are then checked against the
+catalog. Each step reports every error it finds at once, each with the file and the key
+(``domains.gezondheid.indicators.roken.weight``).
 """
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .. import yamlsafe
 from ..catalog import DIRECTIONS, DOMAINS, PERSPECTIVES, Catalog
 from ..errors import WijkkompasError
+from ..validation import Problem, Strict, describe, problems
 
 METHOD_NAMES = ("zscore", "robust_z", "percentile", "imd", "index")
 CLASS_SYSTEMS = ("deciles", "leefbaarometer", "pbl", "wijkprofiel")
 SHRINK = ("none", "global", "local")
 SCORE_DOMAINS = tuple(d for d in DOMAINS if d != "context")
 SCALINGS = ("linear", "normal_scores")
-_KEYS = {"name", "description", "method", "reference", "weighting", "population", "classes",
-         "flag_threshold", "min_indicators", "min_coverage", "period_tolerance",
-         "rank_min_population", "perspective", "base_period", "derived", "domains"}
-_INDICATOR_KEYS = {"weight", "years", "scaling"}
 
 
 class SchemeError(WijkkompasError):
     """A scheme file is invalid or does not fit the catalog."""
 
+
+# -- the file format (validated with pydantic; docs/schemas/scheme.schema.json) -------------
+
+# strict: ``weight: "1"`` or ``years: true`` is a mistake in the file, not a number
+Weight = Annotated[float, Field(strict=True, ge=0)]
+Whole = Annotated[int, Field(strict=True, ge=0)]
+AtLeastOne = Annotated[int, Field(strict=True, ge=1)]
+
+
+def _score_domain(domain: str) -> str:
+    if domain not in SCORE_DOMAINS:
+        raise ValueError(f"unknown domain; choose {', '.join(SCORE_DOMAINS)}")
+    return domain
+
+
+class _File(Strict):
+    # a name or a base period may be written as a number (``base_period: 2015``)
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+class IndicatorOptions(_File):
+    """One indicator of a domain; ``id: 2`` is short for ``id: {weight: 2}``."""
+
+    weight: Weight = 1.0
+    years: Whole | None = Field(None, description="its own period tolerance (default: "
+                                "the scheme's period_tolerance)")
+    scaling: Literal["linear", "normal_scores"] = "linear"
+
+    @field_validator("weight")
+    @classmethod
+    def _not_nan(cls, value: float) -> float:
+        if value != value:
+            raise ValueError("weight must be a number, not nan")
+        return value
+
+
+class DomainModel(_File):
+    """A domain; a bare list of indicator ids is short for ``{indicators: [...]}``."""
+
+    weight: Weight = 1.0
+    min_indicators: AtLeastOne | None = Field(None, description="default: the scheme's")
+    indicators: dict[str, IndicatorOptions] = Field(min_length=1)
+
+    @field_validator("indicators", mode="before",
+                     json_schema_input_type=list[str] | dict[str, float | IndicatorOptions])
+    @classmethod
+    def _short_forms(cls, value: Any) -> Any:
+        # a list gives equal weights; a bare value is the weight
+        if isinstance(value, list):
+            return {str(i): {} for i in value}
+        if isinstance(value, dict):
+            return {str(k): v if isinstance(v, dict) else {"weight": v}
+                    for k, v in value.items()}
+        return value
+
+
+class DerivedLabel(_File):
+    nl: str | None = None
+    en: str | None = None
+
+
+class DerivedModel(_File):
+    """A rate computed from two catalog indicators: numerator / denominator * per; the
+    defaults of direction, perspective and min_population are the numerator's."""
+
+    numerator: str
+    denominator: str
+    per: float = Field(1, strict=True, gt=0)
+    shrink: Literal["none", "global", "local"] = "none"
+    label: DerivedLabel = DerivedLabel()
+    direction: Literal[DIRECTIONS] | None = None  # type: ignore[valid-type]
+    perspective: Literal[PERSPECTIVES] | None = None  # type: ignore[valid-type]
+    min_population: Whole | None = None
+    unit: str | None = None
+
+
+class SchemeModel(_File):
+    """A scoring scheme file; every key but ``domains`` is optional."""
+
+    name: str | None = Field(None, description="default: the file name")
+    description: str = ""
+    method: Literal[METHOD_NAMES] = "zscore"  # type: ignore[valid-type]
+    reference: Literal["country", "gemeente"] | list[str] = "country"
+    weighting: Literal["unweighted", "population"] = "unweighted"
+    population: str = "inwoners"
+    classes: Literal[CLASS_SYSTEMS] = "deciles"  # type: ignore[valid-type]
+    flag_threshold: float = Field(0.9, strict=True, gt=0, le=1, description=(
+        "a domain is flagged at or above this percentile rank"))
+    min_indicators: AtLeastOne = 1
+    min_coverage: float = Field(0.9, strict=True, ge=0, le=1)
+    period_tolerance: Whole = 2
+    rank_min_population: Whole = 1000
+    perspective: Literal["pooled", "half"] = "pooled"
+    base_period: str | None = None
+    derived: dict[str, DerivedModel] = {}
+    domains: dict[Annotated[str, AfterValidator(_score_domain)], DomainModel] = Field(
+        min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_min_domains(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "min_domains" in value:
+            raise ValueError(
+                "min_domains is no longer a setting: a composite needs every domain of the "
+                "scheme (its yardstick), because a composite of fewer domains is another "
+                "measure; remove the key, and leave out of the scheme any domain you cannot "
+                "measure")
+        return value
+
+    @field_validator("reference", mode="plain",
+                     json_schema_input_type=Literal["country", "gemeente"] | list[str])
+    @classmethod
+    def _reference(cls, value: Any) -> str | list[str]:
+        """``country``, ``gemeente`` or a list of area codes (upper case)."""
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("reference list is empty")
+            return [str(c).strip().upper() for c in value]
+        if value not in ("country", "gemeente"):
+            raise ValueError(f"unknown value {value!r}; choose country, gemeente or a list "
+                             "of area codes")
+        return value
+
+    @field_validator("domains", mode="before", json_schema_input_type=dict[
+        Literal[SCORE_DOMAINS], DomainModel | list[str]])  # type: ignore[valid-type]
+    @classmethod
+    def _domain_lists(cls, value: Any) -> Any:
+        # a bare list of indicators is a domain with the defaults
+        if isinstance(value, dict):
+            return {k: {"indicators": v} if isinstance(v, list) else v
+                    for k, v in value.items()}
+        return value
+
+
+# -- what scoring uses -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Derived:
@@ -186,221 +332,147 @@ class Scheme:
         if method not in METHOD_NAMES:
             raise SchemeError(f"unknown method {method!r}: choose {', '.join(METHOD_NAMES)}")
         copy = Scheme(**{**self.__dict__, "method": method})
-        _check_classes(copy, self.file or "scheme")
+        found = _classes_problems(copy)
+        if found:
+            raise SchemeError(describe(self.file or "scheme", found))
         return copy
 
 
-def _number(value, where: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SchemeError(f"{where}: weight must be a number, not {value!r}")
-    value = float(value)
-    if value != value or value < 0 or (positive and value == 0):
-        raise SchemeError(f"{where}: weight must be {'positive' if positive else '0 or more'}, "
-                          f"not {value:g}")
-    return value
-
-
-def _whole(value, where: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SchemeError(f"{where}: must be a whole number >= {minimum}, not {value!r}")
-    return value
-
-
-def _choice(value, options, where: str) -> str:
-    if value not in options:
-        raise SchemeError(f"{where}: unknown value {value!r}; choose {', '.join(options)}")
-    return value
-
-
-def _unknown(ident: str, known, where: str) -> SchemeError:
-    close = difflib.get_close_matches(ident, list(known), n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return SchemeError(f"{where}: unknown indicator {ident!r}{hint}; it is neither in the "
-                       "catalog nor a derived rate of this scheme")
-
-
-def _derived(raw: object, catalog: Catalog, file: str) -> dict[str, Derived]:
-    out: dict[str, Derived] = {}
-    if raw is None:
-        return out
-    if not isinstance(raw, dict):
-        raise SchemeError(f"{file}: derived must be a mapping id: definition")
-    for ident, spec in raw.items():
-        where = f"{file}: derived {ident!r}"
-        if ident in catalog:
-            raise SchemeError(f"{where}: the catalog already has an indicator {ident!r}; give "
-                              "the derived rate its own id so the two are never confused")
-        if not isinstance(spec, dict):
-            raise SchemeError(f"{where}: expected a mapping with numerator and denominator")
-        for key in ("numerator", "denominator"):
-            if key not in spec:
-                raise SchemeError(f"{where}: missing {key}")
-            if spec[key] not in catalog:
-                raise _unknown(str(spec[key]), catalog.indicators, f"{where} {key}")
-        numerator = catalog[spec["numerator"]]
-        per = spec.get("per", 1)
-        if isinstance(per, bool) or not isinstance(per, (int, float)) or per <= 0:
-            raise SchemeError(f"{where}: per must be a positive number, not {per!r}")
-        direction = spec.get("direction", numerator.direction)
-        perspective = spec.get("perspective", numerator.perspective)
-        label = spec.get("label") or {}
-        out[str(ident)] = Derived(
-            id=str(ident), numerator=numerator.id, denominator=str(spec["denominator"]),
-            per=float(per), shrink=_choice(spec.get("shrink", "none"), SHRINK, f"{where} shrink"),
-            direction=_choice(direction, DIRECTIONS, f"{where} direction"),
-            perspective=_choice(perspective, PERSPECTIVES, f"{where} perspective"),
-            min_population=_whole(spec.get("min_population", numerator.min_population),
-                                  f"{where} min_population"),
-            label_nl=str(label.get("nl", ident)), label_en=str(label.get("en", ident)),
-            unit=str(spec.get("unit", f"per {per:g}")))
-    return out
-
-
-def _check_classes(scheme: Scheme, file: str) -> None:
-    if scheme.classes == "wijkprofiel" and scheme.method not in ("zscore", "robust_z", "index"):
-        raise SchemeError(f"{file}: classes wijkprofiel need a method on a z or index scale "
-                          f"(zscore, robust_z, index), not {scheme.method}")
-    if scheme.classes in ("pbl", "leefbaarometer") and scheme.method not in (
-            "zscore", "robust_z", "index"):
-        raise SchemeError(f"{file}: classes {scheme.classes} cut a z-score; method "
-                          f"{scheme.method} gives ranks: use classes deciles")
-
-
 def parse_scheme(document: object, catalog: Catalog, file: str = "scheme") -> Scheme:
-    """Build and check a :class:`Scheme` from a parsed YAML document."""
+    """Build and check a :class:`Scheme` from a parsed YAML document: first its form
+    (:class:`SchemeModel`), then its indicators against the catalog; every error found
+    in a step is reported at once."""
     if not isinstance(document, dict) or "domains" not in document:
         raise SchemeError(f"{file}: expected a mapping with a 'domains:' key")
-    if "min_domains" in document:
-        raise SchemeError(f"{file}: min_domains is no longer a setting: a composite needs "
-                          "every domain of the scheme (its yardstick), because a composite "
-                          "of fewer domains is another measure; remove the key, and leave "
-                          "out of the scheme any domain you cannot measure")
-    extra = set(document) - _KEYS
-    if extra:
-        raise SchemeError(f"{file}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
-                          f"known: {', '.join(sorted(_KEYS))}")
-    method = _choice(document.get("method", "zscore"), METHOD_NAMES, f"{file}: method")
-    reference = _reference(document.get("reference", "country"), file)
-    population = str(document.get("population", "inwoners"))
-    if population not in catalog:
-        raise _unknown(population, catalog.indicators, f"{file}: population")
-    threshold = document.get("flag_threshold", 0.9)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not (
-            0 < threshold <= 1):
-        raise SchemeError(f"{file}: flag_threshold must be a percentile rank in (0, 1], "
-                          f"not {threshold!r}")
-    base = document.get("base_period")
-    derived = _derived(document.get("derived"), catalog, file)
-    raw_domains = document["domains"]
-    if not isinstance(raw_domains, dict) or not raw_domains:
-        raise SchemeError(f"{file}: domains must be a non-empty mapping domain: spec")
-    min_indicators = _whole(document.get("min_indicators", 1), f"{file}: min_indicators", 1)
-    tolerance = _whole(document.get("period_tolerance", 2), f"{file}: period_tolerance")
-    coverage = document.get("min_coverage", 0.9)
-    if isinstance(coverage, bool) or not isinstance(coverage, (int, float)) or not (
-            0 <= coverage <= 1):
-        raise SchemeError(f"{file}: min_coverage must be a share in [0, 1], not {coverage!r}")
-    domains: dict[str, Domain] = {}
-    specs: dict[str, IndicatorSpec] = {}
-    for domain_id, raw in raw_domains.items():
-        domains[domain_id] = _domain(domain_id, raw, f"{file}: domain {domain_id!r}",
-                                     min_indicators, derived, catalog, specs, tolerance)
-    if not any(d.weight for d in domains.values()):
-        raise SchemeError(f"{file}: all domain weights are 0")
-    scheme = Scheme(
-        name=str(document.get("name", Path(file).stem)), domains=domains,
-        description=str(document.get("description", "")).strip(), method=method,
-        reference=reference,
-        weighting=_choice(document.get("weighting", "unweighted"), ("unweighted", "population"),
-                          f"{file}: weighting"),
-        population=population,
-        classes=_choice(document.get("classes", "deciles"), CLASS_SYSTEMS, f"{file}: classes"),
-        flag_threshold=float(threshold), min_indicators=min_indicators,
-        min_coverage=float(coverage), period_tolerance=tolerance,
-        rank_min_population=_whole(document.get("rank_min_population", 1000),
-                                   f"{file}: rank_min_population"),
-        perspective=_choice(document.get("perspective", "pooled"), ("pooled", "half"),
-                            f"{file}: perspective"),
-        base_period=None if base is None else str(base), derived=derived, indicators=specs,
-        file=file)
-    _check_classes(scheme, file)
+    try:
+        model = SchemeModel.model_validate(document)
+    except ValidationError as exc:
+        raise SchemeError(describe(file, problems(exc, SchemeModel))) from None
+    found: list[Problem] = []
+    scheme = _build(model, catalog, file, found)
+    found += _classes_problems(scheme)
+    if found:
+        raise SchemeError(describe(file, found))
     return scheme
 
 
-def _reference(reference: object, file: str) -> str | tuple[str, ...]:
-    """``country``, ``gemeente`` or a list of area codes (upper case)."""
-    if isinstance(reference, list):
-        if not reference:
-            raise SchemeError(f"{file}: reference list is empty")
-        return tuple(str(c).strip().upper() for c in reference)
-    return _choice(reference, ("country", "gemeente"), f"{file}: reference")
+def _problem(key: str, message: str) -> Problem:
+    return Problem(key, message, message)   # scheme files are documented in English
 
 
-def _domain(domain_id: str, raw: object, where: str, min_indicators: int,
-            derived: dict[str, Derived], catalog: Catalog,
-            specs: dict[str, IndicatorSpec], tolerance: int) -> Domain:
+def _unknown(key: str, ident: str, known) -> Problem:
+    close = difflib.get_close_matches(ident, list(known), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return _problem(key, f"unknown indicator {ident!r}{hint}; it is neither in the catalog "
+                         "nor a derived rate of this scheme")
+
+
+def _build(model: SchemeModel, catalog: Catalog, file: str, found: list[Problem]) -> Scheme:
+    """The scheme of a valid file; what does not fit the catalog is added to ``found``."""
+    derived = {ident: d for ident, spec in model.derived.items()
+               if (d := _derived(ident, spec, catalog, found)) is not None}
+    if model.population not in catalog:
+        found.append(_unknown("population", model.population, catalog.indicators))
+    specs: dict[str, IndicatorSpec] = {}
+    domains = {domain_id: _domain(domain_id, raw, model, derived, catalog, specs, found)
+               for domain_id, raw in model.domains.items()}
+    if not any(d.weight for d in domains.values()):
+        found.append(_problem("domains", "all domain weights are 0"))
+    return Scheme(
+        name=model.name if model.name is not None else Path(file).stem, domains=domains,
+        description=model.description.strip(), method=model.method,
+        reference=model.reference if isinstance(model.reference, str)
+        else tuple(model.reference), weighting=model.weighting, population=model.population,
+        classes=model.classes, flag_threshold=float(model.flag_threshold),
+        min_indicators=model.min_indicators, min_coverage=float(model.min_coverage),
+        period_tolerance=model.period_tolerance,
+        rank_min_population=model.rank_min_population, perspective=model.perspective,
+        base_period=model.base_period, derived=derived, indicators=specs, file=file)
+
+
+def _derived(ident: str, spec: DerivedModel, catalog: Catalog,
+             found: list[Problem]) -> Derived | None:
+    key = f"derived.{ident}"
+    if ident in catalog:
+        found.append(_problem(key, f"the catalog already has an indicator {ident!r}; give "
+                                   "the derived rate its own id so the two are never confused"))
+        return None
+    missing = [_unknown(f"{key}.{part}", name, catalog.indicators)
+               for part, name in (("numerator", spec.numerator),
+                                  ("denominator", spec.denominator)) if name not in catalog]
+    if missing:
+        found.extend(missing)
+        return None
+    numerator = catalog[spec.numerator]
+    return Derived(
+        id=ident, numerator=numerator.id, denominator=spec.denominator, per=float(spec.per),
+        shrink=spec.shrink, direction=spec.direction or numerator.direction,
+        perspective=spec.perspective or numerator.perspective,
+        min_population=numerator.min_population if spec.min_population is None
+        else spec.min_population,
+        label_nl=spec.label.nl or ident, label_en=spec.label.en or ident,
+        unit=spec.unit if spec.unit is not None else f"per {spec.per:g}")
+
+
+def _domain(domain_id: str, raw: DomainModel, model: SchemeModel, derived: dict[str, Derived],
+            catalog: Catalog, specs: dict[str, IndicatorSpec], found: list[Problem]) -> Domain:
     """One domain of the scheme; its indicators' specs are added to ``specs``."""
-    if domain_id not in SCORE_DOMAINS:
-        raise SchemeError(f"{where}: unknown domain; choose {', '.join(SCORE_DOMAINS)}")
-    if isinstance(raw, list):
-        raw = {"indicators": raw}
-    if not isinstance(raw, dict) or not raw.get("indicators"):
-        raise SchemeError(f"{where}: needs an 'indicators:' list or mapping")
-    extra = set(raw) - {"weight", "min_indicators", "indicators"}
-    if extra:
-        raise SchemeError(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}")
-    weight = _number(raw.get("weight", 1), f"{where} weight")
-    listed = raw["indicators"]
-    if isinstance(listed, list):
-        listed = {str(i): 1 for i in listed}
-    if not isinstance(listed, dict):
-        raise SchemeError(f"{where}: indicators must be a list or a mapping id: weight")
+    key = f"domains.{domain_id}"
     weights: dict[str, float] = {}
-    for ident, entry in listed.items():
-        ident = str(ident)
-        here = f"{where} indicator {ident!r}"
-        options = entry if isinstance(entry, dict) else {"weight": entry}
-        extra = set(options) - _INDICATOR_KEYS
-        if extra:
-            raise SchemeError(f"{here}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
-                              f"known: {', '.join(sorted(_INDICATOR_KEYS))}")
-        w = _number(options.get("weight", 1), here)
+    for ident, options in raw.indicators.items():
+        here = f"{key}.indicators.{ident}"
         if ident in specs:
-            raise SchemeError(f"{where}: indicator {ident!r} is already in domain "
-                              f"{specs[ident].domain!r}")
-        spec = _indicator_spec(ident, domain_id, w, derived, catalog, where)
-        spec = replace(spec, tolerance=_whole(options.get("years", tolerance), f"{here} years"),
-                       scaling=_choice(options.get("scaling", "linear"), SCALINGS,
-                                       f"{here} scaling"))
-        weights[ident] = w
-        specs[ident] = spec
-    if not any(weights.values()):
-        raise SchemeError(f"{where}: all indicator weights are 0")
-    domain_min = _whole(raw.get("min_indicators", min_indicators),
-                        f"{where} min_indicators", 1)
-    if domain_min > len(weights):
-        raise SchemeError(f"{where}: min_indicators {domain_min} is more than the "
-                          f"{len(weights)} indicators listed")
-    return Domain(domain_id, weight, weights, domain_min)
+            found.append(_problem(here, f"indicator {ident!r} is already in domain "
+                                        f"{specs[ident].domain!r}"))
+            continue
+        spec = _indicator_spec(ident, domain_id, options, model, derived, catalog, here, found)
+        weights[ident] = float(options.weight)
+        if spec is not None:
+            specs[ident] = spec
+    if not any(options.weight for options in raw.indicators.values()):
+        found.append(_problem(f"{key}.indicators", "all indicator weights are 0"))
+    domain_min = raw.min_indicators or model.min_indicators
+    if domain_min > len(raw.indicators):
+        found.append(_problem(f"{key}.min_indicators", f"min_indicators {domain_min} is more "
+                                                       f"than the {len(raw.indicators)} "
+                                                       "indicators listed"))
+    return Domain(domain_id, float(raw.weight), weights, domain_min)
 
 
-def _indicator_spec(ident: str, domain_id: str, weight: float, derived: dict[str, Derived],
-                    catalog: Catalog, where: str) -> IndicatorSpec:
+def _indicator_spec(ident: str, domain_id: str, options: IndicatorOptions, model: SchemeModel,
+                    derived: dict[str, Derived], catalog: Catalog, key: str,
+                    found: list[Problem]) -> IndicatorSpec | None:
+    tolerance = model.period_tolerance if options.years is None else options.years
     if ident in derived:
         d = derived[ident]
-        spec = IndicatorSpec(ident, domain_id, weight, d.direction, d.perspective,
-                             d.min_population, "rate", d.label_nl, d)
+        spec = IndicatorSpec(ident, domain_id, float(options.weight), d.direction,
+                             d.perspective, d.min_population, "rate", d.label_nl, d, tolerance,
+                             options.scaling)
     elif ident in catalog:
         entry = catalog[ident]
-        spec = IndicatorSpec(ident, domain_id, weight, entry.direction, entry.perspective,
-                             entry.min_population, entry.kind, entry.label_nl)
+        spec = IndicatorSpec(ident, domain_id, float(options.weight), entry.direction,
+                             entry.perspective, entry.min_population, entry.kind,
+                             entry.label_nl, None, tolerance, options.scaling)
     else:
-        raise _unknown(ident, [*catalog.indicators, *derived], where)
+        found.append(_unknown(key, ident, [*catalog.indicators, *derived]))
+        return None
     if spec.direction == "neutral":
-        raise SchemeError(f"{where}: indicator {ident!r} has direction neutral in the "
-                          "catalog: it has no better or worse side and cannot enter a "
-                          "vulnerability score")
+        found.append(_problem(key, f"indicator {ident!r} has direction neutral in the "
+                                   "catalog: it has no better or worse side and cannot enter "
+                                   "a vulnerability score"))
+        return None
     return spec
+
+
+def _classes_problems(scheme: Scheme) -> list[Problem]:
+    if scheme.classes == "wijkprofiel" and scheme.method not in ("zscore", "robust_z", "index"):
+        return [_problem("classes", "classes wijkprofiel need a method on a z or index scale "
+                                    f"(zscore, robust_z, index), not {scheme.method}")]
+    if scheme.classes in ("pbl", "leefbaarometer") and scheme.method not in (
+            "zscore", "robust_z", "index"):
+        return [_problem("classes", f"classes {scheme.classes} cut a z-score; method "
+                                    f"{scheme.method} gives ranks: use classes deciles")]
+    return []
 
 
 BUNDLED = ("default", "gezondheidsmonitor")

@@ -94,7 +94,10 @@ Assumptions and rules
 - The same (area, period, indicator) twice in one file: identical figures are reported
   and kept once; different figures are an error naming both rows.
 - A mapping naming an indicator the catalog does not know, a column the file does not
-  have, or a bad option is an IngestError naming the mapping file and the key.
+  have, or a bad option is an IngestError naming the mapping file and the key. The
+  file's form is :class:`MappingFile` (pydantic; published as
+  ``docs/schemas/mapping.schema.json``), checked before its indicators are checked
+  against the catalog; each step reports every error it finds at once.
 - Reader options (``vintage=``, ``period=``) fill in what the mapping leaves out; the
   mapping wins where it says something, since it was written for this file.
 """
@@ -104,17 +107,28 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .. import yamlsafe
 from ..catalog import Catalog
 from ..errors import IngestError
-from ..geo.codes import LEVELS, level_of, normalise_code
+from ..geo.codes import level_of, normalise_code
 from ..periods import parse_period
+from ..validation import Problem, Strict, problems
 from .base import (
     OBS_COLUMNS,
     ReadResult,
@@ -132,10 +146,6 @@ from .text import decode, read_bytes, read_table, sniff_delimiter
 MAPPING_SUFFIXES = (".yaml", ".yml")
 DECIMALS = ("auto", "comma", "point")
 PERIOD_TOKEN = "{period}"
-_TOP_KEYS = {"file", "format", "sheet", "skip_rows", "source", "vintage", "area", "name",
-             "period", "level", "decimal", "zero_period_is_missing", "ignore", "columns"}
-_COLUMN_KEYS = {"indicator", "scale", "divide_by", "period", "decimal",
-                "zero_period_is_missing", "values"}
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -194,6 +204,194 @@ def sniff(path: Path) -> bool:
 
 # --------------------------------------------------------------------------- the mapping
 
+class _Part(Strict):
+    # a source's title or an area's column may be written as a number (``table: 85984``)
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+class SourcePart(_Part):
+    """The publication, shown beside every figure; ``source: ID`` is short for
+    ``{id: ID}``."""
+
+    id: str = Field(min_length=1, description="stable id of the publication, never a "
+                    "file path")
+    title: str = ""
+    publisher: str = ""
+    licence: str = ""
+    url: str = ""
+    table: str = Field("", description="the publisher's table id")
+
+
+class AreaPart(_Part):
+    """The column with area codes; ``area: COLUMN`` is short for ``{column: COLUMN}``."""
+
+    column: str = Field(min_length=1)
+    code_format: str | None = Field(None, description="template for codes written as bare "
+                                    "numbers, such as 'WK{:06d}'")
+    lookup: dict[str, str] | None = Field(None, min_length=1, description="name -> code, "
+                                          "when the column holds names")
+
+    @field_validator("code_format")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                value.format(1)
+            except (ValueError, IndexError, KeyError):
+                raise ValueError("must be a template with one number, such as "
+                                 "'WK{:06d}'") from None
+        return value
+
+    @field_validator("lookup")
+    @classmethod
+    def _codes(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        lookup = {k.strip(): normalise_code(v) for k, v in value.items()}
+        bad = [v for v in lookup.values() if level_of(v) is None]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a CBS region code")
+        return lookup
+
+
+class NamePart(_Part):
+    """The column with area names; ``name: COLUMN`` is short for ``{column: COLUMN}``."""
+
+    column: str | None = None
+    remove: str | None = Field(None, description="a regular expression deleted from every "
+                               "name")
+
+    @field_validator("remove")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression ({exc})") from None
+        return value
+
+
+def _one_period(value: Any) -> str | None:
+    """A period as written (2020, 2020JJ00, 2020-03) -> its CBS form."""
+    return None if value is None else parse_period(value)[0]
+
+
+Period = Annotated[str | None, PlainValidator(_one_period,
+                                              json_schema_input_type=str | int | None)]
+
+
+class PeriodPart(_Part):
+    """The period of every row: a column holding it, or one value for the whole file
+    (``period: 2024`` is short for ``{value: 2024}``)."""
+
+    column: str | None = None
+    value: Period = None
+
+    @model_validator(mode="after")
+    def _either(self) -> PeriodPart:
+        if (self.column is None) == (self.value is None):
+            raise ValueError("give either column or value")
+        return self
+
+
+class ColumnPart(_Part):
+    """One mapped source column; ``COLUMN: ID`` is short for ``{indicator: ID}``."""
+
+    indicator: str = Field(min_length=1, description="the catalog id")
+    scale: float = Field(1.0, strict=True, gt=0, allow_inf_nan=False,
+                         description="multiply by this (fractions -> percent)")
+    divide_by: str | None = Field(None, description="divide by this column first")
+    period: Period = Field(None, description="this column's period (overrides the file's)")
+    decimal: Literal["auto", "comma", "point"] | None = Field(
+        None, description="default: the file's")
+    zero_period_is_missing: StrictBool | None = Field(None, description="default: the file's")
+    values: dict[str, StrictFloat] | None = Field(
+        None, min_length=1, description="label -> number, for a column of labels")
+
+    @field_validator("decimal", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        return value or None   # ``decimal:`` left empty: the file's
+
+
+Level = Literal["land", "gemeente", "wijk", "buurt"]   # geo.codes.LEVELS
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+class MappingFile(_Part):
+    """A mapping file: where a CSV or Excel file has its area codes, periods and figures
+    (see the module's documentation)."""
+
+    file: str | None = Field(None, description="the data file, relative to this mapping "
+                             "file (required unless the data file is given with it)")
+    format: Literal["csv", "xlsx"] | None = Field(None, description="default: from the "
+                                                  "file's suffix")
+    sheet: str | int | None = Field(None, description="xlsx: sheet name or 0-based number")
+    skip_rows: int | None = Field(None, ge=0, description="lines above the header")
+    source: SourcePart
+    vintage: int = Field(ge=1900, le=2100, description="boundary vintage of the area codes")
+    area: AreaPart
+    name: NamePart | None = None
+    period: PeriodPart | None = None
+    level: list[Level] | None = None
+    decimal: Literal["auto", "comma", "point"] | None = None
+    zero_period_is_missing: StrictBool = False
+    ignore: list[str] = Field([], description="documentation only: columns left out on "
+                              "purpose")
+    columns: dict[str, ColumnPart] = Field(min_length=1)
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        # in any case (``format: XLSX``); left empty: from the suffix
+        return (value.lower() or None) if isinstance(value, str) else value
+
+    @field_validator("decimal", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        return value or None   # ``decimal:`` left empty: auto
+
+    # ``source: ID``, ``area: COLUMN``, ``name: COLUMN``: the one key they need
+    @field_validator("source", mode="before", json_schema_input_type=str | SourcePart)
+    @classmethod
+    def _source_id(cls, value: Any) -> Any:
+        return {"id": value} if _scalar(value) else value
+
+    @field_validator("area", mode="before", json_schema_input_type=str | AreaPart)
+    @classmethod
+    def _area_column(cls, value: Any) -> Any:
+        return {"column": value} if _scalar(value) else value
+
+    @field_validator("name", mode="before", json_schema_input_type=str | NamePart | None)
+    @classmethod
+    def _name_column(cls, value: Any) -> Any:
+        return {"column": value} if _scalar(value) else value
+
+    @field_validator("period", mode="before",
+                     json_schema_input_type=str | int | PeriodPart | None)
+    @classmethod
+    def _fixed_period(cls, value: Any) -> Any:
+        return {"value": value} if value is not None and not isinstance(value, dict) \
+            else value
+
+    @field_validator("level", mode="before", json_schema_input_type=Level | list[Level] | None)
+    @classmethod
+    def _one_level(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("columns", mode="before", json_schema_input_type=dict[str, str | ColumnPart])
+    @classmethod
+    def _indicator_only(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): {"indicator": v} if isinstance(v, str) else v
+                    for k, v in value.items()}
+        return value
+
+
 @dataclass
 class ColumnRule:
     column: str          # the source column
@@ -231,12 +429,22 @@ def _fail(mapping: Path, key: str, message: str) -> IngestError:
     return IngestError(f"mapping key {key!r}: {message}", file=str(mapping))
 
 
-def load_mapping(path: Path | str, *, data: Path | str | None = None,
-                 options: dict | None = None) -> dict:
-    """Read and check the shape of a mapping file; returns the raw document.
+def _refuse(mapping: Path, found: list[Problem]) -> IngestError:
+    """Every problem of a mapping file in one error, one line each."""
+    lines = [f"mapping key {p.key!r}: {p.en}" if p.key else p.en for p in found]
+    if len(lines) == 1:
+        return IngestError(lines[0], file=str(mapping))
+    return IngestError(f"{len(lines)} errors in the mapping file:"
+                       + "".join(f"\n  {line}" for line in lines), file=str(mapping))
 
-    Column names are checked against the data file later, in :func:`read`, because the
-    header is only known then.
+
+def load_mapping(path: Path | str, *, data: Path | str | None = None,
+                 options: dict | None = None) -> MappingFile:
+    """Read a mapping file and check its form (:class:`MappingFile`); reader options
+    (``vintage=``, ``period=``) fill in what it leaves out.
+
+    Indicators are checked against the catalog in :func:`read`, and column names against
+    the data file, because the header is only known then.
     """
     path = Path(path)
     try:
@@ -248,222 +456,60 @@ def load_mapping(path: Path | str, *, data: Path | str | None = None,
     if not isinstance(document, dict):
         raise IngestError("expected a mapping with keys file, source, vintage, area, "
                           "period, columns", file=str(path))
-    unknown = sorted(set(document) - _TOP_KEYS)
-    if unknown:
-        raise _fail(path, unknown[0], f"unknown key; expected some of {sorted(_TOP_KEYS)}")
     options = options or {}
     for key in ("vintage", "period"):  # reader options fill what the mapping leaves out
         if document.get(key) is None and options.get(key) is not None:
             document[key] = options[key]
-    if data is None and not document.get("file"):
+    try:
+        model = MappingFile.model_validate(document)
+    except ValidationError as exc:
+        raise _refuse(path, problems(exc, MappingFile)) from None
+    if data is None and not model.file:
         raise _fail(path, "file", "missing: the data file, relative to the mapping file")
-    for key in ("source", "vintage", "area", "columns"):
-        if document.get(key) in (None, "", {}, []):
-            raise _fail(path, key, "missing")
-    return document
+    return model
 
 
-def _parse_mapping(path: Path, document: dict, data: Path | None,
+def _parse_mapping(path: Path, model: MappingFile, data: Path | None,
                    catalog: Catalog) -> Mapping:
-    data_path, fmt = _data_file(path, document, data)
-    source = _source(path, document["source"])
-    vintage = _vintage(path, document["vintage"])
-    skip_rows = _skip_rows(path, document.get("skip_rows"))
-    area_column, code_format, lookup = _area(path, document["area"])
-    name, name_remove = _name(path, document.get("name"))
-    period_column, period_value = _period(path, document.get("period"))
-    levels = _levels(path, document.get("level"))
-
-    decimal = document.get("decimal") or "auto"
-    if decimal not in DECIMALS:
-        raise _fail(path, "decimal", f"must be one of {', '.join(DECIMALS)}")
-    zero_missing = document.get("zero_period_is_missing", False)
-    if not isinstance(zero_missing, bool):
-        raise _fail(path, "zero_period_is_missing", "must be true or false")
-
-    columns = document["columns"]
-    if not isinstance(columns, dict):
-        raise _fail(path, "columns", "must map source columns to indicator ids")
-    file_period = period_column is not None or period_value is not None
-    rules = [_column_rule(path, str(key), spec, catalog, decimal, zero_missing, file_period)
-             for key, spec in columns.items()]
-    if not rules:
-        raise _fail(path, "columns", "is empty")
-
-    return Mapping(path=path, data=data_path, format=fmt, sheet=document.get("sheet"),
-                   skip_rows=skip_rows, source=source, vintage=vintage,
-                   area_column=area_column, code_format=code_format, lookup=lookup,
-                   name_column=str(name) if name else None,
-                   name_remove=str(name_remove) if name_remove is not None else None,
-                   period_column=str(period_column) if period_column else None,
-                   period_value=period_value, levels=levels, rules=rules)
-
-
-def _data_file(path: Path, document: dict, data: Path | None) -> tuple[Path, str]:
-    """The data file and its format (csv or xlsx; by default from its suffix)."""
-    data_path = Path(data) if data is not None else (path.parent / str(document["file"]))
-    fmt = str(document.get("format") or "").lower() or (
-        "xlsx" if data_path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
-    if fmt not in ("csv", "xlsx"):
-        raise _fail(path, "format", f"must be csv or xlsx, not {fmt!r}")
-    return data_path, fmt
-
-
-def _source(path: Path, raw_source: object) -> SourceInfo:
-    if isinstance(raw_source, str):
-        raw_source = {"id": raw_source}
-    if not isinstance(raw_source, dict) or not raw_source.get("id"):
-        raise _fail(path, "source", "needs at least an id (a stable name of the publication)")
-    allowed = {"id", "title", "publisher", "licence", "url", "table"}
-    extra = sorted(set(raw_source) - allowed)
-    if extra:
-        raise _fail(path, f"source.{extra[0]}", f"unknown; expected some of {sorted(allowed)}")
-    return SourceInfo(**{k: str(v) for k, v in raw_source.items()}, format="mapped")
-
-
-def _vintage(path: Path, raw: Any) -> int:
-    try:
-        vintage = int(raw)
-    except (TypeError, ValueError):
-        raise _fail(path, "vintage", "must be a year such as 2024") from None
-    if not 1900 <= vintage <= 2100:
-        raise _fail(path, "vintage", f"{vintage} is not a plausible year")
-    return vintage
-
-
-def _skip_rows(path: Path, raw: Any) -> int:
-    try:
-        skip_rows = int(raw or 0)
-    except (TypeError, ValueError):
-        raise _fail(path, "skip_rows", "must be a whole number") from None
-    if skip_rows < 0:
-        raise _fail(path, "skip_rows", "must be 0 or more")
-    return skip_rows
-
-
-def _area(path: Path, area: object) -> tuple[str, str | None, dict[str, str] | None]:
-    """The column with area codes, its code template and its name-to-code lookup."""
-    if isinstance(area, str):
-        area = {"column": area}
-    if not isinstance(area, dict) or not area.get("column"):
-        raise _fail(path, "area", "needs a column (the column with area codes)")
-    code_format = area.get("code_format")
-    if code_format is not None:
-        try:
-            str(code_format).format(1)
-        except (ValueError, IndexError, KeyError):
-            raise _fail(path, "area.code_format",
-                        "must be a template with one number, such as 'WK{:06d}'") from None
-    lookup = area.get("lookup")
-    if lookup is not None:
-        if not isinstance(lookup, dict) or not lookup:
-            raise _fail(path, "area.lookup", "must map names to codes")
-        lookup = {str(k).strip(): normalise_code(v) for k, v in lookup.items()}
-        bad = [v for v in lookup.values() if level_of(v) is None]
-        if bad:
-            raise _fail(path, "area.lookup", f"{bad[0]!r} is not a CBS region code")
-    return str(area["column"]), code_format, lookup
-
-
-def _name(path: Path, name: object) -> tuple[object, object]:
-    """The name column, and the pattern to remove from names (or None)."""
-    name_remove = None
-    if isinstance(name, dict):
-        name_remove = name.get("remove")
-        name = name.get("column")
-        if name_remove is not None:
-            try:
-                re.compile(str(name_remove))
-            except re.error as exc:
-                raise _fail(path, "name.remove", f"not a valid regular expression ({exc})") \
-                    from None
-    return name, name_remove
-
-
-def _period(path: Path, period: object) -> tuple[object, str | None]:
-    """The period column, or else the one period of the whole file (or neither)."""
-    period_column = period_value = None
-    if isinstance(period, dict):
-        period_column, period_value = period.get("column"), period.get("value")
-        if (period_column is None) == (period_value is None):
-            raise _fail(path, "period", "give either column or value")
-    elif period is not None:
-        period_value = period
-    if period_value is not None:
-        try:
-            period_value = parse_period(period_value)[0]
-        except ValueError as exc:
-            raise _fail(path, "period", str(exc)) from None
-    return period_column, period_value
-
-
-def _levels(path: Path, levels: Any) -> tuple[str, ...] | None:
-    if levels is None:
-        return None
-    levels = (levels,) if isinstance(levels, str) else tuple(levels)
-    bad = [lv for lv in levels if lv not in LEVELS]
-    if bad:
-        raise _fail(path, "level", f"{bad[0]!r} is not one of {', '.join(LEVELS)}")
-    return levels
-
-
-def _column_rule(path: Path, key: str, spec: object, catalog: Catalog, decimal: str,
-                 zero_missing: bool, file_period: bool) -> ColumnRule:
-    """The rule of one mapped column; its decimal and zero_period_is_missing default to
-    the file's, and it needs a period unless the file has one (or the key has
-    ``{period}``)."""
-    where = f"columns.{key}"
-    if isinstance(spec, str):
-        spec = {"indicator": spec}
-    if not isinstance(spec, dict) or not spec.get("indicator"):
-        raise _fail(path, where, "needs an indicator (a catalog id)")
-    extra = sorted(set(spec) - _COLUMN_KEYS)
-    if extra:
-        raise _fail(path, f"{where}.{extra[0]}",
-                    f"unknown; expected some of {sorted(_COLUMN_KEYS)}")
-    indicator = str(spec["indicator"])
-    if indicator not in catalog:
-        raise _fail(path, where, f"indicator {indicator!r} is not in the catalog")
-    scale = spec.get("scale", 1)
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (
-            np.isfinite(scale) and scale > 0):
-        raise _fail(path, f"{where}.scale", f"must be a positive number, not {scale!r}")
-    col_decimal = spec.get("decimal") or decimal
-    if col_decimal not in DECIMALS:
-        raise _fail(path, f"{where}.decimal", f"must be one of {', '.join(DECIMALS)}")
-    col_zero = spec.get("zero_period_is_missing", zero_missing)
-    if not isinstance(col_zero, bool):
-        raise _fail(path, f"{where}.zero_period_is_missing", "must be true or false")
-    col_period = spec.get("period")
-    if col_period is not None:
-        if PERIOD_TOKEN in key:
-            raise _fail(path, f"{where}.period", "a {period} key takes its period from "
-                        "the column name")
-        try:
-            col_period = parse_period(col_period)[0]
-        except ValueError as exc:
-            raise _fail(path, f"{where}.period", str(exc)) from None
-    elif PERIOD_TOKEN not in key and not file_period:
-        raise _fail(path, where, "no period: give the file a period (column or value) "
-                    "or this column a period")
-    return ColumnRule(column=key, key=where, indicator=indicator, scale=float(scale),
-                      divide_by=spec.get("divide_by"), period=col_period, decimal=col_decimal,
-                      zero_is_missing=col_zero, values=_labels(path, where, spec.get("values")))
-
-
-def _labels(path: Path, where: str, raw: object) -> dict[str, float] | None:
-    """A column's ``values:`` (label -> number), keys lower-cased and stripped."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or not raw:
-        raise _fail(path, f"{where}.values", "must map labels to numbers")
-    labels = {}
-    for label, number in raw.items():
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise _fail(path, f"{where}.values", f"{label!r} must map to a number, "
-                        f"not {number!r}")
-        labels[str(label).strip().lower()] = float(number)
-    return labels
+    """The mapping of a file of valid form; its columns checked against the catalog (and
+    each given a period), every problem reported at once."""
+    data_path = Path(data) if data is not None else path.parent / str(model.file)
+    fmt = model.format or ("xlsx" if data_path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+    period = model.period or PeriodPart.model_construct(column=None, value=None)
+    file_period = model.period is not None
+    found: list[Problem] = []
+    rules = []
+    for key, spec in model.columns.items():
+        where = f"columns.{key}"
+        if spec.indicator not in catalog:
+            found.append(Problem(where, *[f"indicator {spec.indicator!r} is not in the "
+                                          "catalog"] * 2))
+        if spec.period is not None and PERIOD_TOKEN in key:
+            found.append(Problem(f"{where}.period", *["a {period} key takes its period from "
+                                                      "the column name"] * 2))
+        elif spec.period is None and PERIOD_TOKEN not in key and not file_period:
+            found.append(Problem(where, *["no period: give the file a period (column or "
+                                          "value) or this column a period"] * 2))
+        rules.append(ColumnRule(
+            column=key, key=where, indicator=spec.indicator, scale=float(spec.scale),
+            divide_by=spec.divide_by, period=spec.period,
+            decimal=spec.decimal or model.decimal or "auto",
+            zero_is_missing=model.zero_period_is_missing
+            if spec.zero_period_is_missing is None else spec.zero_period_is_missing,
+            values=None if spec.values is None else
+            {str(k).strip().lower(): float(v) for k, v in spec.values.items()}))
+    if found:
+        raise _refuse(path, found)
+    name = model.name or NamePart(column=None, remove=None)
+    return Mapping(path=path, data=data_path, format=fmt, sheet=model.sheet,
+                   skip_rows=model.skip_rows or 0,
+                   source=SourceInfo(**model.source.model_dump(), format="mapped"),
+                   vintage=model.vintage, area_column=model.area.column,
+                   code_format=model.area.code_format, lookup=model.area.lookup,
+                   name_column=name.column or None, name_remove=name.remove,
+                   period_column=period.column or None, period_value=period.value,
+                   levels=tuple(model.level) if model.level is not None else None,
+                   rules=rules)
 
 
 def _relabel(rule: ColumnRule, cells: pd.Series, file: str) -> pd.Series:
@@ -653,8 +699,8 @@ def read(path: Path, catalog: Catalog, **options) -> ReadResult:
     """
     path = Path(path)
     mapping_path, data = _mapping_file(path, options)
-    document = load_mapping(mapping_path, data=data, options=options)
-    mapping = _parse_mapping(mapping_path, document, data, catalog)
+    model = load_mapping(mapping_path, data=data, options=options)
+    mapping = _parse_mapping(mapping_path, model, data, catalog)
     frame = _read_data(mapping)
     rules = _expand(mapping, list(frame.columns))
     file = str(mapping.data)

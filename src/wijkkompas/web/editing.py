@@ -306,14 +306,16 @@ def save(data, document: dict, author: str, values: dict, *, prefix: str, create
         # the re-shown form applies the same input to the current version when sent
         outcome.values = {**values, "version": str(outcome.conflict["version"])}
     except PlanError as exc:
-        # the model stops at its first error: that one, then every other field whose
-        # own value the model's checks refuse (field_errors), all at once
-        field_name = field_for(exc.key, prefix)
-        if field_name:
-            outcome.errors[field_name] = exc.reason_in(lang)
-        else:
-            # a key outside the form: the whole message (plan and key, as the CLI says it)
-            outcome.errors[""] = exc.message_in(lang)
+        # every problem the model reports on its field, then every other field whose own
+        # value the model's checks refuse (field_errors), all at once
+        for error in exc.errors:
+            field_name = field_for(error.key, prefix)
+            if field_name:
+                outcome.errors.setdefault(field_name, error.reason_in(lang))
+            else:
+                # a key outside the form: the whole message (plan and key, as the CLI
+                # says it), of the first such problem
+                outcome.errors.setdefault("", error.message_in(lang))
         for name, reason in field_errors(values, prefix, lang).items():
             outcome.errors.setdefault(name, reason)
         outcome.summary = error_summary(outcome.errors, values, prefix, lang,
@@ -354,37 +356,36 @@ def _checks_of(values: dict, part: str) -> dict:
     return checks
 
 
+# check -> the value it is run on, from the form's text
 _CHECKS = {
-    "required": lambda p, name, text, values: p.text(text or None, name, required=True),
-    "slug": lambda p, name, text, values: p.slug(text or None, name),
-    "plan_id": lambda p, name, text, values: p.plan_id(text or None, name),
-    "year": lambda p, name, text, values: p.year(text, name),
-    "number": lambda p, name, text, values: p.number(_amount(text), name),
-    "codes": lambda p, name, text, values: p.area({"name": "-", "vintage": 2000,
-                                                   "codes": codes_of(values)}),
+    "required": lambda text, values: text or None,
+    "slug": lambda text, values: text or None,
+    "plan_id": lambda text, values: text or None,
+    "year": lambda text, values: text,
+    "number": lambda text, values: _amount(text),
+    "codes": lambda text, values: codes_of(values),
 }
 
 
 def field_errors(values: dict, prefix: str, lang: str) -> dict:
     """The form's fields each checked by itself with the model's own checks (required
-    text, ids, years, numbers, the area's codes), so that a form shows all its errors at
-    once, not only the first the model meets. The model's whole-document checks (horizon,
-    references between items) still come from saving; these only add what each field says
-    about itself, in the model's words. Field -> reason in ``lang``."""
-    from ..plans.model import _Parser
+    text, ids, years, numbers, the area's codes:
+    :func:`wijkkompas.plans.model.value_problem`), so that a form shows all its errors at
+    once, also those the model does not reach: its whole-document checks (horizon,
+    references between items) run only on a document of valid form. Field -> reason in
+    ``lang``."""
+    from ..plans.model import value_problem
 
-    p, errors = _Parser(None, None), {}
+    errors = {}
     for name, kind in _checks_of(values, prefix.split("[")[0]).items():
         text = _text(values, name)
         if kind.endswith("?"):
             if not text:
                 continue
             kind = kind[:-1]
-        run = _CHECKS[kind]
-        try:
-            run(p, name, text, values)
-        except PlanError as exc:
-            errors[name] = exc.reason_in(lang)
+        problem = value_problem(kind, _CHECKS[kind](text, values))
+        if problem is not None:
+            errors[name] = problem.nl if lang == "nl" else problem.en
     return errors
 
 
