@@ -48,7 +48,6 @@ pre-period difference weakens the comparison.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,17 +145,10 @@ def find_peers(figures: PlanFigures, indicators: list[str], year: int, *,
     spread = table.std(ddof=0).replace(0, np.nan)
     z = (table - table.mean()) / spread
     target = (pd.Series(profile) - table.mean()) / spread
-    nearest: Callable[..., pd.Series] | None
-    try:  # the change module's nearest-neighbour search (same distance), when present
-        from ..change.peers import nearest
-    except ImportError:
-        nearest = None
-    if nearest is not None:
-        table_z = pd.concat([z, target.to_frame("@plan").T])
-        chosen = list(nearest(table_z, "@plan", n, candidates=z.index).index)
-    else:
-        distance = np.sqrt(((z - target) ** 2).mean(axis=1, skipna=True))
-        chosen = list(distance.sort_values().index[:n])
+    from ..change.peers import nearest  # the area peers' search: the same distance
+
+    table_z = pd.concat([z, target.to_frame("@plan").T])
+    chosen = list(nearest(table_z, "@plan", n, candidates=z.index).index)
     method = (f"de {len(chosen)} {plan.area.level}en die in {year} het meest op het plangebied "
               f"leken (euclidische afstand over {len(columns)} gestandaardiseerde "
               "doelindicatoren)")

@@ -148,14 +148,15 @@ class PlanFigures:
     def raw(self, indicator: str, codes: list[str] | None = None) -> pd.DataFrame:
         """Yearly figures of ``indicator`` and the population, in every vintage (long), for
         ``codes`` or else for every area; the frame may hold more indicators, so callers
-        select theirs. For ``codes`` one query reads every indicator of the plan's goals at
-        once: a plan's check and summary (the save path) then read a few hundred rows in a
-        query per group of areas instead of the whole country's figures per indicator."""
+        select theirs. One query reads every indicator of the plan's goals at once: a plan's
+        check and summary (the save path) then read a few hundred rows in a query per group
+        of areas, and its peers (every area) one scan of the figures instead of one per
+        indicator."""
         wanted = {g.indicator for g in self.plan.goals} | {POPULATION}
-        if codes is None or indicator not in wanted:
+        if indicator not in wanted:
             key, indicators = (indicator, tuple(codes or ())), sorted({indicator, POPULATION})
         else:
-            key, indicators = ("", tuple(codes)), sorted(wanted)
+            key, indicators = ("", tuple(codes or ())), sorted(wanted)
         if key not in self._raw:
             frame = self.store.observations(codes=codes, indicators=indicators,
                                             with_names=False)
