@@ -74,7 +74,8 @@ def test_theme_sets_only_tokens_the_components_read_in_our_own_colours():
         assert rijks.lower() not in css.lower(), rijks
     # the hand-written look-alikes are gone
     for dead in (".skip-link", ".link-button", ".secondary-button", "button, .button",
-                 ".data-table th", "input[type=search]", "\nlabel {", "\ntextarea {"):
+                 ".data-table th", "input[type=search]", "\nlabel {", "\ntextarea {",
+                 ".field-error"):
         assert dead not in css, dead
 
 
@@ -84,7 +85,8 @@ def test_templates_use_the_component_classes():
     for cls in ("utrecht-button", "utrecht-button-link", "utrecht-link-button",
                 "utrecht-table", "utrecht-form-field", "utrecht-form-label",
                 "utrecht-textbox", "utrecht-select", "utrecht-textarea",
-                "utrecht-form-fieldset", "utrecht-skip-link"):
+                "utrecht-form-fieldset", "utrecht-skip-link",
+                "utrecht-form-field-error-message"):
         assert f'class="{cls}' in every or f" {cls} " in every, cls
     for name, text in texts.items():
         for tag in re.findall(r"<button\b[^>]*>", text):

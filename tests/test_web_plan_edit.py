@@ -191,7 +191,7 @@ def test_add_change_and_delete_a_goal(site):
 
 
 def field_error(page: str, field: str) -> str:
-    error = re.search(rf'<p id="f-{field}-error" class="field-error">([^<]*)</p>', page)
+    error = re.search(rf'<p id="f-{field}-error" class="utrecht-form-field-error-message">([^<]*)</p>', page)
     assert error, page[:3000]
     return html.unescape(error.group(1))
 
