@@ -176,6 +176,11 @@ def test_an_invalid_form_shows_every_error_and_focuses_the_summary(edit_server, 
         links.nth(i).click()
         assert page.evaluate("() => document.activeElement.id") == target
         assert page.locator(f"#{target}").get_attribute("aria-invalid") == "true"
+        # the message at the field is the NLDS component, in our error colour (its token)
+        message = page.locator(f"#{target}-error")
+        assert message.is_visible()
+        assert message.get_attribute("class") == "utrecht-form-field-error-message"
+        assert message.evaluate("e => getComputedStyle(e).color") == "rgb(163, 0, 0)"
     assert axe(page) == []
     assert not page.js_errors, page.js_errors
     context.close()
