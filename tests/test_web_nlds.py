@@ -159,6 +159,21 @@ def test_basemap_lines_up_with_the_boundaries(demo_store):
     assert nl.intersection(sea).area / nl.area < 0.05
 
 
+def test_both_maps_draw_the_base_layer_from_one_script():
+    """The map page and the plan area picker call the same static/js/basemap.js (no
+    twin): only it names the base map; each page loads it before the map's script."""
+    js = STATIC / "js"
+    assert BASEMAP.name in (js / "basemap.js").read_text()
+    for script in ("map.js", "areapicker.js"):
+        text = (js / script).read_text()
+        assert "window.wkBasemap(" in text and BASEMAP.name not in text, script
+        assert "createPane" not in text, script
+    for name in ("map.html", "plan_new.html", "plan_edit.html"):
+        page = (WEB / "templates" / name).read_text()
+        user = re.search(r'/static/js/(map|areapicker)\.js', page)
+        assert user and 0 <= page.find("/static/js/basemap.js") < user.start(), name
+
+
 def test_basemap_is_served_compressed_and_cached(demo_store):
     from fastapi.testclient import TestClient
 
