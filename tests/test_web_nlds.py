@@ -97,6 +97,14 @@ def test_templates_use_the_component_classes():
             raise AssertionError((name, tag))
 
 
+def test_one_search_form_markup_for_the_menu_and_the_search_page():
+    texts = {p.name: p.read_text() for p in (WEB / "templates").glob("*.html")}
+    forms = [name for name, text in texts.items() for _ in re.finditer(r'action="/zoek"', text)]
+    assert forms == ["_search_form.html"], forms
+    for name in ("base.html", "search.html"):
+        assert 'import search_form with context %}{{ search_form(' in texts[name], name
+
+
 # the base map ---------------------------------------------------------------------------
 
 def test_bundled_basemap_is_small_valid_geojson_inside_its_box():
