@@ -206,6 +206,55 @@ def test_web_search_postcode(web):
     assert unknown.status_code == 200 and "bestaat niet" in unknown.text
 
 
+def test_api_postcode_is_the_python_api(web, demo_store):
+    # issue 16: GET /api/postcodes/{pc4}, thin over postcode_areas, on the bundled data
+    response = web.get("/api/postcodes/2526")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = postcode_areas(demo_store, "2526")
+    assert (body["postcode"], body["plaats"], body["gemeente"]) == ("2526", "Den Haag",
+                                                                   "'s-Gravenhage")
+    assert body["inwoners"] == expected.inwoners == 12960
+    assert body["vintages"] == {"gemeente": 2024, "wijk": 2024, "buurt": 2014}
+    assert body["notes"] == expected.notes
+    rows = [(a["level"], a["code"], a["name"], a["vintage"], a["share"]) for a in body["areas"]]
+    assert rows == list(expected.table[["level", "code", "name", "vintage", "share"]]
+                        .itertuples(index=False, name=None))
+    assert rows[0][:3] == ("gemeente", "GM0518", "'s-Gravenhage")
+    assert rows[1][:3] == ("wijk", "WK051829", "Wijk 29 Schildersbuurt") and rows[1][4] > 0.9
+    assert "public" in response.headers["cache-control"]
+
+
+@pytest.mark.parametrize("pc4,status,says", [
+    ("1234", 404, "postcode 1234 does not exist"),
+    ("0123", 404, "'0123' is not a Dutch postcode"),
+    ("5028", 404, "5028 has no area in the CBS postcode map"),
+    ("25", 422, "pc4"), ("25266", 422, "pc4"), ("2526AB", 422, "pc4"), ("abcd", 422, "pc4"),
+])
+def test_api_postcode_errors_in_the_apis_format(web, pc4, status, says):
+    response = web.get(f"/api/postcodes/{pc4}")
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert says in body["detail"] and "Traceback" not in response.text
+    if status == 422:  # as every other unusable parameter: which one, and why
+        assert body["errors"] == [{"parameter": "pc4", "message": body["errors"][0]["message"]}]
+        assert "[0-9]{4}" in body["detail"]
+
+
+def test_api_postcode_is_in_the_openapi_schema(web):
+    spec = web.get("/api/openapi.json").json()
+    get = spec["paths"]["/api/postcodes/{pc4}"]["get"]
+    assert get["parameters"][0]["schema"]["pattern"] == "^[0-9]{4}$"
+    assert set(get["responses"]) >= {"200", "404", "422"}
+    schemas = spec["components"]["schemas"]
+    answer = schemas[get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+                     .rsplit("/", 1)[1]]
+    assert {"postcode", "plaats", "gemeente", "areas", "vintages"} <= set(answer["properties"])
+    area = schemas["PostcodeArea"]["properties"]
+    assert {"level", "code", "name", "share"} <= set(area)
+    assert "area share" in area["share"]["description"]
+
+
 def test_web_search_places_and_page_context(web):
     for text, code in (("Den Haag", "GM0518"), ("Den Bosch", "GM0796")):
         suggested = web.get("/zoek", params={"q": text}, headers={"HX-Request": "true"})
