@@ -94,6 +94,11 @@ class PostcodeArea(BaseModel):
     share: float = Field(ge=0, description="Part of the postcode's area that lies in this "
                          "area (0-1): an area share, residents are assumed spread evenly "
                          "over the postcode (docs/data.md)")
+    share_residents: float | None = Field(default=None, ge=0, description="Estimated part "
+                                          "of the postcode's residents in this area (0-1): "
+                                          "the buurten's inhabitants spread evenly within "
+                                          "each buurt; null when the store has no "
+                                          "inhabitants per buurt (see `residents`)")
 
 
 class PostcodeAreas(BaseModel):
@@ -110,6 +115,8 @@ class PostcodeAreas(BaseModel):
                                       "largest share first; areas under 1 % left out")
     notes: list[str] = Field(description="What to know: levels without boundaries, the "
                              "part of the postcode outside every area, slivers left out")
+    residents: str = Field(description="What `share_residents` rests on (the buurten, "
+                           "vintage and period of the inhabitants), or why it is empty")
 
 
 NOT_FOUND = {"description": "An unknown postcode, or one CBS publishes no shape for",
@@ -130,7 +137,7 @@ def postcode(data: DataDep, pc4: Annotated[str, Path(
                            gemeente=result.gemeente, inwoners=result.inwoners,
                            area_km2=round(result.area_km2, 3), vintages=result.vintages,
                            areas=[PostcodeArea(**r) for r in views.records(result.table)],
-                           notes=result.notes)
+                           notes=result.notes, residents=result.residents)
     return _json(answer.model_dump(), max_age=3600)
 
 

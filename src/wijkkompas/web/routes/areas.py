@@ -56,7 +56,8 @@ def _postcode(data, q: str) -> dict:
         return {"postcode": parse_postcode(q), "error": str(exc), "rows": [],
                 "unknown": isinstance(exc, UnknownPostcodeError)}
     return {"postcode": result.postcode, "plaats": result.plaats, "error": None,
-            "vintages": result.vintages, "rows": views.records(result.table)}
+            "vintages": result.vintages, "rows": views.records(result.table),
+            "residents_estimated": bool(result.table["share_residents"].notna().any())}
 
 
 def context_gemeente(request: Request, given: str | None) -> str | None:
