@@ -304,6 +304,33 @@ def test_api_postcode_is_in_the_openapi_schema(web):
     assert "area share" in area["share"]["description"]
 
 
+def test_web_search_and_api_show_residents_shares_where_estimated(demo_store, monkeypatch):
+    """Where the store can estimate them, the search says them in words and the API
+    gives them. The bundled store cannot with buurten, so the formula runs here on the
+    real wijken of 2024 (as in the hand computation above): the page's path, not its
+    data, is under test."""
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.geo import postcodes as module
+    from wijkkompas.web import create_app
+
+    real = module.resident_shares
+    monkeypatch.setattr(module, "resident_shares", lambda store, shape, table, prefer=None:
+                        real(store, shape, table, level="wijk", prefer=2024))
+    client = TestClient(create_app(demo_store.directory))
+    page = client.get("/zoek", params={"q": "2526"}, headers={"HX-Request": "true"}).text
+    row = re.search(r'href="/gebied/WK051829".*?</li>', page, re.S).group(0)
+    assert "95 %" in row and "naar schatting 96 % van de inwoners" in row, row
+    assert "Het aandeel van de inwoners is geschat uit het aantal inwoners" in page
+    english = client.get("/zoek", params={"q": "2526", "lang": "en"},
+                         headers={"HX-Request": "true"}).text
+    assert "about 96 % of its residents" in english
+    body = client.get("/api/postcodes/2526").json()
+    wijk = next(a for a in body["areas"] if a["code"] == "WK051829")
+    assert round(wijk["share_residents"], 3) == 0.961 and round(wijk["share"], 3) == 0.947
+    assert body["residents"].startswith("inhabitants per wijk of 2024")
+
+
 def test_web_search_places_and_page_context(web):
     for text, code in (("Den Haag", "GM0518"), ("Den Bosch", "GM0796")):
         suggested = web.get("/zoek", params={"q": text}, headers={"HX-Request": "true"})
