@@ -53,6 +53,7 @@ MATRIX = {
     "GET /api/compare":                         (OPEN, "?area=GM0518&area=GM0363"),
     "GET /api/warning":                         (OPEN, "?level=gemeente"),
     "GET /api/sources":                         (OPEN, ""),
+    "GET /api/postcodes/{pc4}":                 (OPEN, ""),
     "GET /api/session":                         (OPEN, ""),
     "GET /api/plans":                           (OPEN, ""),
     "GET /api/plans/{plan_id}":                 (PLAN_READ, ""),
@@ -143,7 +144,7 @@ FORMS = {
 
 PATH_VALUES = {"code": "GM0518", "level": "gemeente", "vintage": "2024",
                "path": "css/wijkkompas.css", "part": "doelen", "item": "nieuw",
-               "username": "outsider", "version": "1"}
+               "username": "outsider", "version": "1", "pc4": "2526"}
 # where a route needs another example value than PATH_VALUES gives
 ROUTE_VALUES = {"GET /api/docs/static/{path}": {"path": "swagger-ui.css"}}
 

@@ -117,15 +117,58 @@ def test_postcode_on_a_vintage_and_unknown_postcodes(demo_store):
 def test_cli_areas_postcode_csv_and_table(demo_store):
     frame = pd.read_csv(io.StringIO(run("areas", "2526", "--csv", "--store",
                                         demo_store.directory)))
-    # the columns of `areas --csv`, unchanged, plus share
+    # the columns of `areas --csv`, unchanged, plus share and share_residents (empty:
+    # the bundled store has no inhabitants on the buurten of 2014)
     assert frame.columns.tolist() == ["code", "vintage", "name", "level", "wijk_code",
-                                      "gemeente_code", "share"]
+                                      "gemeente_code", "share", "share_residents"]
+    assert frame["share_residents"].isna().all()
     assert frame.groupby("level")["share"].sum().between(0.97, 1.02).all()
     assert "WK051829" in set(frame["code"])
     table = run("areas", "2526AB", "--store", demo_store.directory)
     assert re.search(r"code .* name .* level .* vintage .* wijk .* gemeente .* share", table)
     assert "boundaries gemeente 2024, wijk 2024, buurt 2014" in table
     assert "part of the postcode's area" in table
+
+
+def test_residents_share_is_empty_without_inhabitants_per_buurt(demo_store):
+    # the bundled buurt boundaries (2014; 2022 Amsterdam only) have no inhabitants of
+    # their own vintage in the store: no residents' share, and the reason, never a guess
+    for pc, buurten in (("2526", "2014"), ("1012", "2022")):
+        result = postcode_areas(demo_store, pc)
+        assert result.table["share_residents"].isna().all(), pc
+        assert result.table["share"].notna().all()  # the area share is untouched
+        assert result.residents.startswith("not estimated: the store has inhabitants for 0 "
+                                           "of the"), result.residents
+        assert f"buurt areas of {buurten} in the postcode" in result.residents
+
+
+def test_residents_share_by_density_against_a_hand_computation(demo_store):
+    """The formula on real figures: CBS's inhabitants 2024 of the wijken of 2024 that
+    postcode 2526 overlaps, with their areas and their overlap with the postcode (m2,
+    from the bundled boundaries and postcode map), weighted by hand. The wijken stand
+    in for buurten here (the store has no buurt with inhabitants and boundaries of one
+    vintage); postcode_areas itself weighs by buurten only."""
+    from wijkkompas.geo.postcodes import postcode_info, resident_shares
+
+    # (inhabitants 2024, area of the wijk, area of its part of postcode 2526), in m2
+    wijken = {"WK051829": (30700, 1466458, 573755), "WK051827": (13015, 933639, 25381),
+              "WK051830": (16365, 814874, 6883), "WK051828": (22090, 2049874, 14)}
+    residents = {code: n / whole * part for code, (n, whole, part) in wijken.items()}
+    expected = {code: r / sum(residents.values()) for code, r in residents.items()}
+    # 12,011 of the estimated 12,504: 96.1 % of the residents, 94.7 % of the area
+    assert round(expected["WK051829"], 3) == 0.961
+    table = postcode_areas(demo_store, "2526").table
+    shares, basis = resident_shares(demo_store, postcode_info("2526").geometry, table,
+                                    level="wijk", prefer=2024)
+    assert basis == "inhabitants per wijk of 2024 (2024), spread evenly within each wijk"
+    got = dict(zip(table["code"], shares, strict=True))
+    for code in ("WK051829", "WK051827", "WK051830"):
+        assert abs(got[code] - expected[code]) < 2e-4, (code, got[code], expected[code])
+    assert abs(got["GM0518"] - 1.0) < 1e-9  # the whole postcode lies in Den Haag
+    # a buurt of 2014 gets the residents of the wijk pieces inside it
+    buurten = table["level"] == "buurt"
+    assert abs(shares[buurten].sum() - 1.0) < 0.02
+    assert got["BU05182916"] > table.set_index("code").loc["BU05182916", "share"]
 
 
 def test_cli_unknown_postcode_is_one_clear_line(demo_store):
@@ -200,10 +243,92 @@ def test_web_search_postcode(web):
     assert links(page.text)[:2] == ["GM0518", "WK051829"]
     assert "Postcode 2526 (Den Haag)" in page.text and "Buurt 2014" in page.text
     assert "aandeel van de oppervlakte" in page.text
+    # no inhabitants per buurt in the store: said in words, and no residents' figure
+    assert "Het aandeel van de inwoners is niet geschat" in page.text
+    assert "van de inwoners</span>" not in page.text
     full = web.get("/zoek", params={"q": "2526"})
     assert full.status_code == 200 and "<main" in full.text and "WK051829" in full.text
     unknown = web.get("/zoek", params={"q": "1000"}, headers={"HX-Request": "true"})
     assert unknown.status_code == 200 and "bestaat niet" in unknown.text
+
+
+def test_api_postcode_is_the_python_api(web, demo_store):
+    # issue 16: GET /api/postcodes/{pc4}, thin over postcode_areas, on the bundled data
+    response = web.get("/api/postcodes/2526")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = postcode_areas(demo_store, "2526")
+    assert (body["postcode"], body["plaats"], body["gemeente"]) == ("2526", "Den Haag",
+                                                                   "'s-Gravenhage")
+    assert body["inwoners"] == expected.inwoners == 12960
+    assert body["vintages"] == {"gemeente": 2024, "wijk": 2024, "buurt": 2014}
+    assert body["notes"] == expected.notes
+    rows = [(a["level"], a["code"], a["name"], a["vintage"], a["share"]) for a in body["areas"]]
+    assert rows == list(expected.table[["level", "code", "name", "vintage", "share"]]
+                        .itertuples(index=False, name=None))
+    assert rows[0][:3] == ("gemeente", "GM0518", "'s-Gravenhage")
+    assert rows[1][:3] == ("wijk", "WK051829", "Wijk 29 Schildersbuurt") and rows[1][4] > 0.9
+    assert "public" in response.headers["cache-control"]
+    # no residents' share on the bundled data: null, and why
+    assert all(a["share_residents"] is None for a in body["areas"])
+    assert body["residents"] == expected.residents and "not estimated" in body["residents"]
+
+
+@pytest.mark.parametrize("pc4,status,says", [
+    ("1234", 404, "postcode 1234 does not exist"),
+    ("0123", 404, "'0123' is not a Dutch postcode"),
+    ("5028", 404, "5028 has no area in the CBS postcode map"),
+    ("25", 422, "pc4"), ("25266", 422, "pc4"), ("2526AB", 422, "pc4"), ("abcd", 422, "pc4"),
+])
+def test_api_postcode_errors_in_the_apis_format(web, pc4, status, says):
+    response = web.get(f"/api/postcodes/{pc4}")
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert says in body["detail"] and "Traceback" not in response.text
+    if status == 422:  # as every other unusable parameter: which one, and why
+        assert body["errors"] == [{"parameter": "pc4", "message": body["errors"][0]["message"]}]
+        assert "[0-9]{4}" in body["detail"]
+
+
+def test_api_postcode_is_in_the_openapi_schema(web):
+    spec = web.get("/api/openapi.json").json()
+    get = spec["paths"]["/api/postcodes/{pc4}"]["get"]
+    assert get["parameters"][0]["schema"]["pattern"] == "^[0-9]{4}$"
+    assert set(get["responses"]) >= {"200", "404", "422"}
+    schemas = spec["components"]["schemas"]
+    answer = schemas[get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+                     .rsplit("/", 1)[1]]
+    assert {"postcode", "plaats", "gemeente", "areas", "vintages"} <= set(answer["properties"])
+    area = schemas["PostcodeArea"]["properties"]
+    assert {"level", "code", "name", "share"} <= set(area)
+    assert "area share" in area["share"]["description"]
+
+
+def test_web_search_and_api_show_residents_shares_where_estimated(demo_store, monkeypatch):
+    """Where the store can estimate them, the search says them in words and the API
+    gives them. The bundled store cannot with buurten, so the formula runs here on the
+    real wijken of 2024 (as in the hand computation above): the page's path, not its
+    data, is under test."""
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.geo import postcodes as module
+    from wijkkompas.web import create_app
+
+    real = module.resident_shares
+    monkeypatch.setattr(module, "resident_shares", lambda store, shape, table, prefer=None:
+                        real(store, shape, table, level="wijk", prefer=2024))
+    client = TestClient(create_app(demo_store.directory))
+    page = client.get("/zoek", params={"q": "2526"}, headers={"HX-Request": "true"}).text
+    row = re.search(r'href="/gebied/WK051829".*?</li>', page, re.S).group(0)
+    assert "95 %" in row and "naar schatting 96 % van de inwoners" in row, row
+    assert "Het aandeel van de inwoners is geschat uit het aantal inwoners" in page
+    english = client.get("/zoek", params={"q": "2526", "lang": "en"},
+                         headers={"HX-Request": "true"}).text
+    assert "about 96 % of its residents" in english
+    body = client.get("/api/postcodes/2526").json()
+    wijk = next(a for a in body["areas"] if a["code"] == "WK051829")
+    assert round(wijk["share_residents"], 3) == 0.961 and round(wijk["share"], 3) == 0.947
+    assert body["residents"].startswith("inhabitants per wijk of 2024")
 
 
 def test_web_search_places_and_page_context(web):

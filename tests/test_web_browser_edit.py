@@ -176,6 +176,11 @@ def test_an_invalid_form_shows_every_error_and_focuses_the_summary(edit_server, 
         links.nth(i).click()
         assert page.evaluate("() => document.activeElement.id") == target
         assert page.locator(f"#{target}").get_attribute("aria-invalid") == "true"
+        # the message at the field is the NLDS component, in our error colour (its token)
+        message = page.locator(f"#{target}-error")
+        assert message.is_visible()
+        assert message.get_attribute("class") == "utrecht-form-field-error-message"
+        assert message.evaluate("e => getComputedStyle(e).color") == "rgb(163, 0, 0)"
     assert axe(page) == []
     assert not page.js_errors, page.js_errors
     context.close()
@@ -192,4 +197,45 @@ def test_axe_on_a_form_with_errors(edit_server, browser, shots):
     page.screenshot(path=str(shots / "edit-03-goal-errors.png"), full_page=True)
     violations = axe(page)
     assert not violations, violations
+    context.close()
+
+
+def test_the_area_picker_draws_the_base_layer_under_the_areas(edit_server, browser, shots):
+    """The picker's map has the map page's base layer (static/js/basemap.js): the sea
+    off Scheveningen is in its sea, under the areas, and a click there picks nothing;
+    after HTMX swaps in another indeling the new map has it again."""
+    context, page = logged_in(browser, edit_server, "editor")
+    page.goto(edit_server + PICKER)
+    wait_picker(page)
+    basemap = "() => document.getElementById('pick-map').dataset.basemap === '1'"
+    page.wait_for_function(basemap, timeout=20000)
+    pane = "#pick-map .leaflet-wk-basemap-pane"
+    counts = page.evaluate("""p => Object.fromEntries(['sea', 'lakes', 'coastline', 'borders',
+        'provinces'].map(l => [l, document.querySelectorAll(p + ' svg path.wk-basemap-' + l)
+        .length]))""", pane)
+    assert all(n >= 1 for n in counts.values()), counts
+    z = page.evaluate("""p => [getComputedStyle(document.querySelector(p)).zIndex,
+        getComputedStyle(document.querySelector('#pick-map .leaflet-overlay-pane')).zIndex,
+        getComputedStyle(document.querySelector(p)).pointerEvents,
+        document.querySelectorAll('#pick-map .leaflet-overlay-pane path.leaflet-interactive')
+        .length]""", pane)
+    assert int(z[0]) < int(z[1]) and z[2] == "none" and z[3] >= 10, z
+    in_sea = page.evaluate("""([p, pts]) => pts.map(([lat, lon]) => {
+        const pt = window.wkPickMap.latLngToLayerPoint([lat, lon]);
+        const sea = document.querySelector(p + ' path.wk-basemap-sea');
+        const q = sea.ownerSVGElement.createSVGPoint(); q.x = pt.x; q.y = pt.y;
+        return sea.isPointInFill(q); })""", [pane, [[52.10, 4.22], [52.0510, 4.2987]]])
+    assert in_sea == [True, False]
+    page.screenshot(path=str(shots / "edit-05-picker-basemap.png"))
+    click_map(page, 52.10, 4.22)   # the North Sea: no area
+    assert page.locator("input[name=codes]:checked").count() == 0
+    assert "Natural Earth" in page.locator("#pick-map .leaflet-control-attribution").inner_text()
+    # another indeling: HTMX swaps the picker, its new map draws the base layer again
+    vintages = page.eval_on_selector_all("#pick-vintage option", "els => els.map(e => e.value)")
+    other = next(v for v in vintages if v != "2022")
+    page.select_option("#pick-vintage", other)
+    wait_picker(page, other)
+    page.wait_for_function(basemap, timeout=20000)
+    assert page.locator(pane + " path.wk-basemap-sea").count() >= 1
+    assert not page.js_errors, page.js_errors
     context.close()

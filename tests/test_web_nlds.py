@@ -74,7 +74,8 @@ def test_theme_sets_only_tokens_the_components_read_in_our_own_colours():
         assert rijks.lower() not in css.lower(), rijks
     # the hand-written look-alikes are gone
     for dead in (".skip-link", ".link-button", ".secondary-button", "button, .button",
-                 ".data-table th", "input[type=search]", "\nlabel {", "\ntextarea {"):
+                 ".data-table th", "input[type=search]", "\nlabel {", "\ntextarea {",
+                 ".field-error"):
         assert dead not in css, dead
 
 
@@ -84,7 +85,8 @@ def test_templates_use_the_component_classes():
     for cls in ("utrecht-button", "utrecht-button-link", "utrecht-link-button",
                 "utrecht-table", "utrecht-form-field", "utrecht-form-label",
                 "utrecht-textbox", "utrecht-select", "utrecht-textarea",
-                "utrecht-form-fieldset", "utrecht-skip-link"):
+                "utrecht-form-fieldset", "utrecht-skip-link",
+                "utrecht-form-field-error-message"):
         assert f'class="{cls}' in every or f" {cls} " in every, cls
     for name, text in texts.items():
         for tag in re.findall(r"<button\b[^>]*>", text):
@@ -93,6 +95,14 @@ def test_templates_use_the_component_classes():
             assert "utrecht-select" in tag, (name, tag)
         for tag in re.findall(r'<a\b[^>]*class="[^"]*(?<![\w-])button(?![\w-])', text):
             raise AssertionError((name, tag))
+
+
+def test_one_search_form_markup_for_the_menu_and_the_search_page():
+    texts = {p.name: p.read_text() for p in (WEB / "templates").glob("*.html")}
+    forms = [name for name, text in texts.items() for _ in re.finditer(r'action="/zoek"', text)]
+    assert forms == ["_search_form.html"], forms
+    for name in ("base.html", "search.html"):
+        assert 'import search_form with context %}{{ search_form(' in texts[name], name
 
 
 # the base map ---------------------------------------------------------------------------
@@ -155,6 +165,21 @@ def test_basemap_lines_up_with_the_boundaries(demo_store):
     from shapely.ops import unary_union
     nl = unary_union(shapes)
     assert nl.intersection(sea).area / nl.area < 0.05
+
+
+def test_both_maps_draw_the_base_layer_from_one_script():
+    """The map page and the plan area picker call the same static/js/basemap.js (no
+    twin): only it names the base map; each page loads it before the map's script."""
+    js = STATIC / "js"
+    assert BASEMAP.name in (js / "basemap.js").read_text()
+    for script in ("map.js", "areapicker.js"):
+        text = (js / script).read_text()
+        assert "window.wkBasemap(" in text and BASEMAP.name not in text, script
+        assert "createPane" not in text, script
+    for name in ("map.html", "plan_new.html", "plan_edit.html"):
+        page = (WEB / "templates" / name).read_text()
+        user = re.search(r'/static/js/(map|areapicker)\.js', page)
+        assert user and 0 <= page.find("/static/js/basemap.js") < user.start(), name
 
 
 def test_basemap_is_served_compressed_and_cached(demo_store):

@@ -157,6 +157,33 @@ def test_the_menu_is_one_button_on_a_phone(server, browser, shots):
         context.close()
 
 
+def test_a_phone_searches_from_the_menu_on_any_page(server, browser, shots):
+    # the site search is in the phone's menu: closed, it is hidden with the links; open,
+    # it lies inside the screen, suggests while typing, and submitting lands on the area
+    base, _, _ = server
+    context, page = new_page(browser, base, PHONE)
+    for path in ("/over", "/ranglijst?level=wijk&gemeente=GM0518", "/plannen", "/"):
+        page.goto(base + path)
+        search = page.locator("summary.nav-toggle ~ .nav-menu-body form[role=search] #nav-q")
+        assert search.count() == 1 and not search.is_visible(), path
+        page.click("summary.nav-toggle")
+        assert search.is_visible(), path
+        for part in ("#nav-q", ".nav-search button[type=submit]"):
+            box = page.locator(part).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (path, part)
+            assert box["height"] >= 24, (path, part)  # a target a thumb can hit
+    search.fill("Den Haag")
+    page.wait_for_selector("#nav-suggestions li a[href='/gebied/GM0518']")
+    assert "'s-Gravenhage" in page.inner_text("#nav-suggestions")
+    page.screenshot(path=str(shots / "phone-menu-search.png"))
+    page.click(".nav-search button[type=submit]")
+    page.wait_for_url("**/gebied/GM0518")
+    assert "'s-Gravenhage" in page.inner_text("h1")
+    assert axe(page) == []
+    assert not page.js_errors and not page.csp_violations
+    context.close()
+
+
 def test_the_map_comes_first_on_a_phone(server, browser):
     base, _, _ = server
     context, page = new_page(browser, base, PHONE)

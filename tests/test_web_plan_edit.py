@@ -191,7 +191,7 @@ def test_add_change_and_delete_a_goal(site):
 
 
 def field_error(page: str, field: str) -> str:
-    error = re.search(rf'<p id="f-{field}-error" class="field-error">([^<]*)</p>', page)
+    error = re.search(rf'<p id="f-{field}-error" class="utrecht-form-field-error-message">([^<]*)</p>', page)
     assert error, page[:3000]
     return html.unescape(error.group(1))
 
@@ -472,3 +472,19 @@ def test_a_goal_form_shows_every_error(site):
                      "f-milestones-1-amount": "Tussendoel 2: getal: verwacht een getal, maar "
                                               "kreeg 'veel'"}, links
     assert document(client, plan) == before
+
+
+def test_the_edit_page_marks_the_plans_own_texts_dutch_in_english(site):
+    from test_web_plans import languages_of
+
+    client = client_for(site, "editor")
+    plan = document(client, site[1])
+    page = client.get(f"/plannen/{site[1]}/bewerken?lang=en").text
+    assert '<html lang="en">' in page
+    own = [plan["title"], plan["goals"][0]["title"], plan["measures"][0]["title"],
+           plan["partners"][0]["name"]]
+    found = languages_of(page, own)
+    assert all(langs == {"nl"} for langs in found.values()), found
+    # the change link names its item for a screen reader, in the item's language
+    assert re.search(r'<span class="visually-hidden">: <span lang="nl">'
+                     + re.escape(html.escape(plan["goals"][0]["title"])), page)

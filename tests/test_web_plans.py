@@ -1,6 +1,9 @@
 """Plan pages and plan API on the worked example (Den Haag Zuidwest, real panel figures)."""
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -58,3 +61,60 @@ def test_unknown_plan_is_404_never_500(site):
     response = client.get("/api/plans/bestaat-niet/progress")
     assert response.status_code == 404 and "bestaat-niet" in response.json()["detail"]
     assert client.get("/api/plans/..%2F..%2Fetc").status_code in (404, 422)
+
+
+class _Languages(HTMLParser):
+    """Each text of a page (but its title) with its language: the nearest ``lang`` above."""
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[str, str | None]] = []
+        self.texts: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        # the document's <title> is one text, no element inside it can name a language
+        if data.strip() and not any(tag == "title" for tag, _ in self.stack):
+            lang = next((lang for _, lang in reversed(self.stack) if lang), "")
+            self.texts.append((" ".join(data.split()), lang))
+
+
+def languages_of(page: str, texts) -> dict[str, set[str]]:
+    """For each of ``texts``: the languages of the page's text nodes that hold it."""
+    parser = _Languages()
+    parser.feed(page)
+    found = {text: {lang for node, lang in parser.texts if text in node} for text in texts}
+    missing = [text for text, langs in found.items() if not langs]
+    assert not missing, missing
+    return found
+
+
+def test_the_plans_own_dutch_texts_are_marked_dutch_on_an_english_page(site):
+    # plans are written in Dutch: on an English page a screen reader must read their
+    # titles, vision, measures in Dutch (WCAG 3.1.2), the interface around them in English
+    client, plan, _ = site
+    page = client.get(f"/plannen/{plan.id}?lang=en").text
+    assert '<html lang="en">' in page and "Measures and partners" in page
+    own = [plan.title, plan.vision.split("\n")[0].strip(), *(g.title for g in plan.goals),
+           *(m.title for m in plan.measures), plan.partners[0].name]
+    found = languages_of(page, own)
+    assert all(langs == {"nl"} for langs in found.values()), found
+    # and the interface is not: the headings the app writes stay English
+    assert languages_of(page, ["Measures and partners", "Versions"]) == {
+        "Measures and partners": {"en"}, "Versions": {"en"}}
+    listing = client.get("/plannen?lang=en").text
+    assert languages_of(listing, [plan.title]) == {plan.title: {"nl"}}
+    # the versions page: in the heading and in the YAML diff (the plan's own text)
+    versions = client.get(f"/plannen/{plan.id}/versies?lang=en").text
+    assert languages_of(versions, [plan.title]) == {plan.title: {"nl"}}
+    assert re.search(r'<pre class="diff" lang="nl">', versions)

@@ -385,13 +385,18 @@ def _postcode_areas(text: str, level: str | None, vintage: int | None, csv: bool
     except WijkkompasError as exc:
         _fail(exc)
     if csv:
-        csvsafe.to_csv(result.table.round({"share": 4}), sys.stdout)
+        csvsafe.to_csv(result.table.round({"share": 4, "share_residents": 4}), sys.stdout)
     else:
-        table = Table("code", "name", "level", "vintage", "wijk", "gemeente", "share")
+        # the residents' column only where there is a figure: the table as it was else
+        estimated = bool(result.table["share_residents"].notna().any())
+        table = Table("code", "name", "level", "vintage", "wijk", "gemeente", "share",
+                      *(("share_residents",) if estimated else ()))
         for r in result.table.itertuples():
+            extra = () if not estimated else ("–" if pd.isna(r.share_residents)
+                                              else f"{_number(100 * r.share_residents, 1)} %",)
             table.add_row(r.code, escape(_text(r.name)), r.level, str(r.vintage),
                           _text(r.wijk_code), _text(r.gemeente_code),
-                          f"{_number(100 * r.share, 1)} %")
+                          f"{_number(100 * r.share, 1)} %", *extra)
         console.print(table)
     used = ", ".join(f"{lv} {year}" for lv, year in result.vintages.items())
     people = f", {_number(result.inwoners, 0)} inwoners (2021)" if result.inwoners else ""
@@ -400,6 +405,8 @@ def _postcode_areas(text: str, level: str | None, vintage: int | None, csv: bool
                  f"{escape(result.gemeente or '?')}{people}, {_number(result.area_km2, 2)} km2): "
                  f"share = the part of the postcode's area in each area (residents are not "
                  f"known within a postcode); boundaries {used}", highlight=False)
+    errors.print(f"share_residents = the estimated part of its residents: "
+                 f"{escape(result.residents)}", highlight=False)
     for note in result.notes:
         errors.print(f"note: {escape(note)}", highlight=False)
 

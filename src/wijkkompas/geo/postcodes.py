@@ -10,7 +10,8 @@ names people use that are neither a CBS area name nor a place in the file ("Den 
 - :func:`postcode_areas` overlays one postcode with the store's boundaries and gives, per
   level, the share of the postcode's **area** in each gemeente, wijk and buurt (the
   postcode's residents are not known below the postcode, so residents are assumed spread
-  evenly over it; see ``docs/data.md``);
+  evenly over it; see ``docs/data.md``), and ``share_residents``, the share of its
+  **residents**, estimated from the buurten's population density where the store has it;
 - :func:`search_terms` turns a search text into what :meth:`wijkkompas.store.Store.areas`
   looks for besides the name itself: the gemeenten of a place (by inhabitants) and the
   areas an alias names.
@@ -180,8 +181,12 @@ def search_terms(text: str) -> SearchTerms:
 class PostcodeAreas:
     """The areas a postcode covers: ``table`` has the columns of :meth:`Store.areas`
     plus ``share`` (of the postcode's area, per level; areas under :data:`MIN_SHARE`
-    left out); ``vintages`` the boundary vintage used per level; ``notes`` what the
-    user should know (levels without boundaries, the part of the postcode outside)."""
+    left out) and ``share_residents`` (of its residents, estimated: see
+    :func:`resident_shares`; empty where the store has no inhabitants per buurt);
+    ``vintages`` the boundary vintage used per level; ``notes`` what the user should know
+    (levels without boundaries, the part of the postcode outside); ``residents`` in words
+    what ``share_residents`` rests on (the buurten, vintage and period of the
+    inhabitants), or why it is empty."""
 
     postcode: str
     plaats: str
@@ -191,6 +196,7 @@ class PostcodeAreas:
     table: pd.DataFrame
     vintages: dict[str, int]
     notes: list[str]
+    residents: str = ""
 
 
 def postcode_info(text: str) -> pd.Series:
@@ -260,7 +266,8 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
                          "part of the country)")
         vintages[level] = year
         frames.append(pieces[~small])
-    columns = ["code", "vintage", "name", "level", "wijk_code", "gemeente_code", "share"]
+    columns = ["code", "vintage", "name", "level", "wijk_code", "gemeente_code", "share",
+               "share_residents"]
     if not frames:
         hint = ("load boundaries first (wijkkompas demo, or wijkkompas ingest a boundary "
                 "file)" if stored.empty else "the store's boundaries of those levels and "
@@ -272,10 +279,102 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
     order = table["level"].map({lv: i for i, lv in enumerate(LEVELS)})
     table = table.assign(_order=order).sort_values(["_order", "share"],
                                                    ascending=[True, False])
-    table = table.drop(columns=["_order", "piece"]).reset_index(drop=True)[columns]
+    table = table.drop(columns=["_order", "piece"]).reset_index(drop=True)
+    shares, residents = resident_shares(store, shape, table, prefer=vintages.get("buurt"))
+    table["share_residents"] = shares
     return PostcodeAreas(postcode=digits, plaats=_text(row["plaats"]),
                          gemeente=_text(row["gemeente"]), inwoners=people,
-                         area_km2=total / 1e6, table=table, vintages=vintages, notes=notes)
+                         area_km2=total / 1e6, table=table[columns], vintages=vintages,
+                         notes=notes, residents=residents)
+
+
+def resident_shares(store: Store, shape, table: pd.DataFrame, *, prefer: int | None = None,
+                    level: str = "buurt") -> tuple[pd.Series, str]:
+    """The share of the postcode's residents in each area of ``table``, estimated by
+    areal weighting with the buurten's population density; and in words what it rests on.
+
+    Formula. With ``P`` the postcode's polygon, ``b`` the buurten of one vintage that
+    overlap it, ``n_b`` a buurt's inhabitants (indicator ``inwoners`` of that same vintage,
+    one period for all) and ``|.|`` an area in m2, the residents of a part ``X`` of the
+    postcode are estimated as ``R(X) = sum_b n_b * |X & b| / |b|``, and an area ``a``'s
+    share of them as ``R(P & a) / R(P)``. For a buurt of that vintage this is
+    ``n_a * |P & a| / |a|`` over ``R(P)``; a gemeente or wijk (or a buurt of another
+    vintage) takes the buurt pieces that lie in it.
+
+    Assumption: residents are spread evenly within each buurt (uniform density; a buurt
+    whose people live on one side of it, beside a park or water, gets an even spread).
+    The postcode's own inhabitants are not used: only their distribution over the
+    buurten is estimated.
+
+    Empty (NaN), with the reason, when no buurt vintage in the store covers at least
+    :data:`MIN_COVER` of the postcode with an inhabitants figure for every buurt that
+    holds at least :data:`MIN_SHARE` of it; never a made-up figure. Buurten under
+    :data:`MIN_SHARE` without one are left out (they are left out of the table too),
+    and the text counts them. ``prefer``: the vintage tried first (the table's buurten);
+    ``level`` is the areas whose density is used (the buurten; a coarser level only for
+    tests of the formula).
+    """
+    import shapely
+
+    empty = pd.Series(np.nan, index=table.index, dtype=float)
+    total = float(shape.area)
+    stored = store.query("SELECT DISTINCT vintage FROM boundaries WHERE level = ? "
+                         "ORDER BY vintage DESC", [level])
+    candidates = [int(v) for v in stored["vintage"]]
+    if prefer in candidates:
+        candidates = [int(prefer)] + [v for v in candidates if v != prefer]
+    why = [f"the store has no {level} boundaries"] if not candidates else []
+    for vintage in candidates:
+        bounds = _boundaries(store, level, vintage)
+        hits = bounds["tree"].query(shape, predicate="intersects")
+        pieces = shapely.intersection(bounds["geometry"][hits], shape)
+        inside = shapely.area(pieces)
+        keep = inside > 0
+        codes, pieces, inside = bounds["codes"][hits][keep], pieces[keep], inside[keep]
+        whole = shapely.area(bounds["geometry"][hits][keep])
+        if inside.sum() / total < MIN_COVER:
+            continue
+        figures = store.observations(codes=list(codes), indicators=["inwoners"],
+                                     vintage=vintage, with_names=False)
+        figures = figures[figures["value"].notna()
+                          & ~figures["status"].isin(["missing", "suppressed"])]
+        needed = set(codes[inside / total >= MIN_SHARE])
+        periods = [p for p, f in figures.groupby("period") if needed <= set(f["area_code"])]
+        if not periods:
+            why.append(f"the store has inhabitants for {len(needed & set(figures['area_code']))}"
+                       f" of the {len(needed)} {level} areas of {vintage} in the postcode")
+            continue
+        period = max(periods, key=lambda p: (str(p)[:4], str(p)))
+        people = figures[figures["period"] == period].set_index("area_code")["value"]
+        known = np.isin(codes, people.index)
+        density = people.reindex(codes[known]).to_numpy(dtype=float) / whole[known]
+        pieces = pieces[known]
+        residents = density * shapely.area(pieces)
+        if residents.sum() <= 0:
+            why.append(f"the {level} areas of {vintage} in the postcode have no inhabitants")
+            continue
+        shares = empty.copy()
+        own_pieces = dict(zip(codes[known], residents, strict=True))
+        for key, group in table.groupby(["level", "vintage"]):
+            if (str(key[0]), int(key[1])) == (level, vintage):
+                # the density's own areas: their own piece only (generalised boundaries
+                # overlap a little, and a neighbour's density must not leak in)
+                shares[group.index] = [own_pieces.get(c, np.nan) / residents.sum()
+                                       for c in group["code"]]
+                continue
+            other = _boundaries(store, str(key[0]), int(key[1]))
+            where = dict(zip(other["codes"], other["geometry"], strict=True))
+            for i, code in zip(group.index, group["code"], strict=True):
+                geom = where.get(code)
+                if geom is not None:
+                    part = shapely.area(shapely.intersection(pieces, geom))
+                    shares[i] = float((density * part).sum() / residents.sum())
+        left = int((~known).sum())
+        return shares, (f"inhabitants per {level} of {vintage} ({period}), spread evenly "
+                        f"within each {level}" + (f"; {left} {level} slivers without a "
+                                                  "figure left out" if left else ""))
+    return empty, "not estimated: " + ("; ".join(why) or f"no {level} boundaries of the "
+                                       "store cover the postcode")
 
 
 def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:

@@ -42,7 +42,7 @@ HERE = Path(__file__).parent
 API_DESCRIPTION = """
 Everything the wijkkompas pages show, as JSON: areas, area profiles, indicators, map data
 (boundary geometry per level and vintage, cached apart from the values), scores,
-rankings, comparisons, early warning and sources.
+rankings, comparisons, early warning, sources, and the areas of a postcode.
 
 Conventions: codes are CBS codes (`GM0518`, `WK051836`, `BU05183620`, `NL01`); periods are
 years as text (`"2020"`); every figure carries its `period` and boundary `vintage`;

@@ -47,6 +47,15 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [{k: clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+def postcode(data: WebData, text: str):
+    """The areas of a postcode (:func:`wijkkompas.geo.postcodes.postcode_areas` on the
+    newest boundaries), once per postcode: the search and ``/api/postcodes`` share it."""
+    from ..geo.postcodes import parse_postcode, postcode_areas
+
+    return data.misc.get_or(("postcode", parse_postcode(text) or text),
+                            lambda: postcode_areas(data.store, text))
+
+
 # -- area profile ---------------------------------------------------------------------
 
 def area_summary(data: WebData, code: str) -> dict:

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import StaleVersionError
@@ -79,6 +80,65 @@ async def area(code: str, data: DataDep, lang: LangDep, period: Period = None):
 def area_series(code: str, data: DataDep, lang: LangDep,
                 indicator: Annotated[str, Query(description="Indicator id (see /api/indicators)")]):
     return _json(views.series(data, code, indicator, lang))
+
+
+class PostcodeArea(BaseModel):
+    """One gemeente, wijk or buurt a postcode covers."""
+
+    level: Level
+    code: str = Field(description="CBS code (GM0518, WK051829, BU05182930)")
+    name: str
+    vintage: int = Field(description="The boundary vintage the share was computed on")
+    wijk_code: str | None = None
+    gemeente_code: str | None = None
+    share: float = Field(ge=0, description="Part of the postcode's area that lies in this "
+                         "area (0-1): an area share, residents are assumed spread evenly "
+                         "over the postcode (docs/data.md)")
+    share_residents: float | None = Field(default=None, ge=0, description="Estimated part "
+                                          "of the postcode's residents in this area (0-1): "
+                                          "the buurten's inhabitants spread evenly within "
+                                          "each buurt; null when the store has no "
+                                          "inhabitants per buurt (see `residents`)")
+
+
+class PostcodeAreas(BaseModel):
+    """The areas of a postcode, per level on the newest boundaries that cover it."""
+
+    postcode: str = Field(description="The four digits")
+    plaats: str = Field(description="The place (PostNL woonplaats) of the postcode")
+    gemeente: str = Field(description="The gemeente of the postcode, by name")
+    inwoners: int | None = Field(description="Inhabitants of the whole postcode on 1 "
+                                 "January 2021 (CBS), null where CBS publishes none")
+    area_km2: float
+    vintages: dict[str, int] = Field(description="The boundary vintage used per level")
+    areas: list[PostcodeArea] = Field(description="Gemeenten, then wijken, then buurten; "
+                                      "largest share first; areas under 1 % left out")
+    notes: list[str] = Field(description="What to know: levels without boundaries, the "
+                             "part of the postcode outside every area, slivers left out")
+    residents: str = Field(description="What `share_residents` rests on (the buurten, "
+                           "vintage and period of the inhabitants), or why it is empty")
+
+
+NOT_FOUND = {"description": "An unknown postcode, or one CBS publishes no shape for",
+             "content": {"application/json": {
+                 "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
+
+
+@router.get("/postcodes/{pc4}", summary="The gemeenten, wijken and buurten of a postcode",
+            response_model=PostcodeAreas, responses={404: NOT_FOUND})
+def postcode(data: DataDep, pc4: Annotated[str, Path(
+        pattern=r"^[0-9]{4}$", description="The four digits of a Dutch postcode (2526)")]):
+    """As `wijkkompas areas 2526` and the site search: the postcode's CBS polygon (2020)
+    overlaid with the store's boundaries of each level, `share` the part of its area in
+    each area. Four digits that are no postcode (`0123`, `1234`) are 404; anything but
+    four digits is 422."""
+    result = views.postcode(data, pc4)
+    answer = PostcodeAreas(postcode=result.postcode, plaats=result.plaats,
+                           gemeente=result.gemeente, inwoners=result.inwoners,
+                           area_km2=round(result.area_km2, 3), vintages=result.vintages,
+                           areas=[PostcodeArea(**r) for r in views.records(result.table)],
+                           notes=result.notes, residents=result.residents)
+    return _json(answer.model_dump(), max_age=3600)
 
 
 @router.get("/indicators", summary="The indicator catalog with what the store holds")

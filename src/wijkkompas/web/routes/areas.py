@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from ... import csvsafe
 from ...errors import UnknownAreaError, WijkkompasError
 from ...geo.codes import gemeente_of, normalise_code
-from ...geo.postcodes import UnknownPostcodeError, parse_postcode, postcode_areas
+from ...geo.postcodes import UnknownPostcodeError, parse_postcode
 from .. import charts_glue, views
 from ..deps import DataDep, LangDep, is_htmx, render
 
@@ -51,13 +51,13 @@ def search(request: Request, data: DataDep, lang: LangDep,
 def _postcode(data, q: str) -> dict:
     """What the search shows for a postcode: its areas with shares, or why there are none."""
     try:
-        result = data.misc.get_or(("postcode", parse_postcode(q)),
-                                  lambda: postcode_areas(data.store, q))
+        result = views.postcode(data, q)
     except WijkkompasError as exc:
         return {"postcode": parse_postcode(q), "error": str(exc), "rows": [],
                 "unknown": isinstance(exc, UnknownPostcodeError)}
     return {"postcode": result.postcode, "plaats": result.plaats, "error": None,
-            "vintages": result.vintages, "rows": views.records(result.table)}
+            "vintages": result.vintages, "rows": views.records(result.table),
+            "residents_estimated": bool(result.table["share_residents"].notna().any())}
 
 
 def context_gemeente(request: Request, given: str | None) -> str | None:

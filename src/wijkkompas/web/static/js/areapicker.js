@@ -1,9 +1,11 @@
-// The plan area picker on /plannen/nieuw: Leaflet without tiles draws the wijken or
-// buurten of the chosen gemeente; a click toggles the area's checkbox in the list beside
-// the map, and the checkboxes (the keyboard way, and what the form sends) colour the map.
+// The plan area picker on /plannen/nieuw: Leaflet without tiles, on the offline base
+// layer of basemap.js as the map page, draws the wijken or buurten of the chosen
+// gemeente; a click toggles the area's checkbox in the list beside the map, and the
+// checkboxes (the keyboard way, and what the form sends) colour the map.
 (function () {
   var SELECTED = { fillColor: "#01689b", fillOpacity: 0.75, color: "#154273", weight: 1.5 };
-  var FREE = { fillColor: "#e5f0f9", fillOpacity: 0.6, color: "#4d4d4d", weight: 0.8 };
+  // white, not blue: on the base layer a pale blue area would read as water
+  var FREE = { fillColor: "#ffffff", fillOpacity: 0.7, color: "#4d4d4d", weight: 0.8 };
   var map = null;
 
   function box(code) { return document.getElementById("code-" + code); }
@@ -17,6 +19,7 @@
     window.wkPickMap = map;  // for the browser tests
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Grenzen: CBS (CC BY 4.0)");
+    if (window.wkBasemap) window.wkBasemap(map, el);  // static/js/basemap.js, as on the map page
     var layers = {};
     var bounds = L.latLngBounds([]);
     var specs = JSON.parse(el.dataset.layers || "[]");

@@ -5,15 +5,13 @@
 (function () {
   var mapEl = document.getElementById("map");
   if (!mapEl || !window.L) return;
-  var BASEMAP_URL = "/static/basemap/naturalearth-10m-nl.geojson";
   var map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, minZoom: 6, maxZoom: 16,
                            attributionControl: true });
   window.wkMap = map;  // for the browser tests and the benchmark
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Grenzen: CBS (CC BY 4.0)");
-  map.attributionControl.addAttribution("Ondergrond: Natural Earth");
   map.fitBounds([[50.75, 3.35], [53.55, 7.25]]);
-  basemap(map);
+  if (window.wkBasemap) window.wkBasemap(map, mapEl);  // static/js/basemap.js
   var geometry = {};   // url -> Promise of GeoJSON
   var group = L.layerGroup().addTo(map);
   var lastKey = null;
@@ -27,41 +25,6 @@
       });
     }
     return geometry[url];
-  }
-
-  // The offline base layer (Natural Earth 1:10m, public domain; scripts/bundle_basemap.py):
-  // sea, lakes, coast, national and provincial borders in WGS84 like the boundaries, in a
-  // pane of its own under the choropleth (Leaflet's overlay pane is z-index 400), drawn as
-  // SVG, not interactive, not in the legend. Land is the map's background (#map).
-  function basemap(m) {
-    var pane = m.createPane("wk-basemap");
-    pane.style.zIndex = 350;
-    pane.style.pointerEvents = "none";
-    var renderer = L.svg({ pane: "wk-basemap", padding: 0.5 });
-    var styles = {
-      sea: { fillColor: "#dde9ef", fillOpacity: 1, stroke: false },
-      lakes: { fillColor: "#dde9ef", fillOpacity: 1, stroke: false },
-      coastline: { color: "#9fb3bf", weight: 1, fill: false },
-      borders: { color: "#8c8c8c", weight: 1.5, dashArray: "6 4", fill: false },
-      provinces: { color: "#c2c2c2", weight: 0.8, fill: false }
-    };
-    fetch(BASEMAP_URL).then(function (r) {
-      if (!r.ok) throw new Error("basemap " + r.status);
-      return r.json();
-    }).then(function (gj) {
-      L.geoJSON(gj, {
-        pane: "wk-basemap", renderer: renderer, interactive: false,
-        style: function (f) {
-          var s = styles[f.properties.layer] || styles.provinces;
-          var o = { className: "wk-basemap-" + f.properties.layer, interactive: false };
-          for (var k in s) o[k] = s[k];
-          return o;
-        }
-      }).addTo(m);
-      mapEl.dataset.basemap = "1";
-    }).catch(function () {
-      mapEl.dataset.basemap = "error";  // the boundaries are the map still
-    });
   }
 
   function numberFormat(lang) {
