@@ -391,13 +391,7 @@ def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:
     found = found[found["piece"] > 0]
     if found.empty:
         return found
-    names = store.query(
-        "SELECT code, vintage, name, level, wijk_code, gemeente_code FROM "
-        "(SELECT a.code, a.vintage, coalesce(nullif(a.name, ''), (SELECT n.name FROM areas n "
-        " WHERE n.code = a.code AND n.name <> '' ORDER BY abs(n.vintage - a.vintage) "
-        " LIMIT 1), '') AS name, a.level, a.wijk_code, a.gemeente_code FROM areas a "
-        f" WHERE a.vintage = ? AND a.code IN ({', '.join('?' * len(found))})) t",
-        [int(vintage), *found["code"]])
+    names = store.named(list(found["code"]), int(vintage))
     found = found.merge(names, on="code", how="left")
     found["vintage"] = int(vintage)
     found["level"] = level

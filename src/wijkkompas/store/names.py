@@ -70,6 +70,15 @@ class AreaQueries:
         """The areas with their names: the table, else the subquery that it keeps."""
         return NAMED_AREAS if self._named() else AREAS_SQL
 
+    def named(self, codes: list[str], vintage: int) -> pd.DataFrame:
+        """The areas of ``codes`` on the ``vintage`` boundaries, with their names."""
+        if not codes:
+            return pd.DataFrame(columns=AREA_COLUMNS)
+        return self.query(
+            f"SELECT {', '.join(AREA_COLUMNS)} FROM {self._areas_table()} a WHERE "
+            f"a.vintage = ? AND a.code IN ({', '.join('?' * len(codes))}) ORDER BY a.code",
+            [int(vintage), *codes])
+
     def areas(self, search: str | None = None, *, level: str | None = None,
               vintage: int | None = None, limit: int | None = None,
               context: str | None = None) -> pd.DataFrame:
