@@ -150,7 +150,9 @@ def test_backup_with_accounts_restores_logins(plans, accounts, example, tmp_path
     document = json.loads(json.dumps(backup(plans, with_accounts=True)))
     target = PlanStore(tmp_path / "restored.sqlite", catalog=catalog)
     restore(target, document)
-    assert Accounts(target).authenticate("anna", PASSWORD) is not None
+    restored = Accounts(target).authenticate("anna", PASSWORD)
+    assert restored is not None and restored.username == "anna" and restored.active
+    assert Accounts(target).authenticate("anna", "not the password") is None
 
 
 def test_restore_into_this_backend_from_sqlite(plans, example, tmp_path, catalog):

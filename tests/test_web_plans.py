@@ -36,7 +36,8 @@ def test_plan_list_and_page_show_the_real_progress(site, demo_store):
     page = client.get(f"/plannen/{plan.id}")
     assert page.status_code == 200
     assert plan.title in page.text and headline in page.text
-    assert "Plannen" in client.get("/plannen").text
+    listing = client.get("/plannen").text
+    assert f'href="/plannen/{plan.id}"' in listing and plan.title in listing
 
 
 def test_plan_api_matches_the_python_api(site, demo_store):

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import Catalog
-from ..errors import PlanError
+from ..errors import PlanError, WijkkompasError
 from ..store import Store
 from .model import Plan
 
@@ -345,17 +345,15 @@ def _harmonise(store: Store, catalog: Catalog, indicator: str, codes: list[str],
     Uses an area-weighted overlay of the store's boundaries of the newest other vintage
     and the plan's vintage (counts split, rates averaged with population weights, every
     converted figure ``estimated``). Returns None when that is not possible (no
-    boundaries of one of the vintages, or the module is absent); the caller then raises.
+    boundaries of one of the vintages); the caller then raises.
     """
-    try:
-        from ..change.harmonise import harmonise_store
-    except ImportError:
-        return None
+    from ..change.harmonise import harmonise_store
+
     for source in reversed(vintages):
         try:
             result = harmonise_store(store, catalog, level=level, from_vintage=source,
                                      to_vintage=target, indicators=[indicator])
-        except Exception:  # no boundaries for a vintage, nothing to convert
+        except WijkkompasError:  # no boundaries or figures of a vintage: nothing to convert
             continue
         frame = result.observations
         frame = frame[frame["area_code"].isin(codes) & frame["indicator"].eq(indicator)

@@ -355,16 +355,16 @@ def series(data: WebData, code: str, indicator: str, language: str = "nl") -> di
             "source": meta.source}
 
 
-# -- change (issue 4): shown when its API exists --------------------------------------
+# -- change (issue 4) -------------------------------------------------------------------
 
 def change_signals(data: WebData, area: dict, language: str) -> dict:
     """Early-warning reasons, the area's path through the classes, hot-spot membership and
-    peers from :mod:`wijkkompas.change`.
+    peers from :mod:`wijkkompas.change`; where one cannot be had, its reason
+    (``warning_error``, ``peers_error``)."""
+    from ..change.peers import peers
+    from ..change.spatial import read_hotspots
 
-    The change package is developed beside the web app; each part is shown when its
-    module and function exist, and listed in ``missing`` otherwise.
-    """
-    out: dict = {"missing": [], "warning": [], "path": [], "hotspots": [], "peers": None}
+    out: dict = {"warning": [], "path": [], "hotspots": [], "peers": None}
     level = area["level"]
     if level not in MAP_LEVELS:
         return out
@@ -377,23 +377,13 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
                         "vulnerability": clean(r["vulnerability"])}
                        for r in mine.to_dict("records")]
         out["path_vintage"] = int(result.panel.vintage)
-    except ImportError:
-        out["missing"].append("warning")
     except WijkkompasError as exc:
         out["warning_error"] = str(exc)
+    spots = data.misc.get_or(("hotspots", level), lambda: read_hotspots(data.store, level=level))
+    if len(spots) and "code" in spots:
+        mine = spots[spots["code"] == area["code"]]
+        out["hotspots"] = records(mine.drop(columns=[c for c in ("geometry",) if c in mine]))
     try:
-        from ..change.spatial import read_hotspots
-
-        spots = data.misc.get_or(("hotspots", level),
-                                 lambda: read_hotspots(data.store, level=level))
-        if len(spots) and "code" in spots:
-            mine = spots[spots["code"] == area["code"]]
-            out["hotspots"] = records(mine.drop(columns=[c for c in ("geometry",) if c in mine]))
-    except ImportError:
-        out["missing"].append("hotspots")
-    try:
-        from ..change.peers import peers
-
         # the early-warning panel and the level's figures (cached per level) save
         # scoring every period and reading the figures again for every profile
         panel = warning_result(data, level).panel
@@ -401,8 +391,6 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
                        level=level, panel=panel, figures=level_peer_figures(data, level))
         out["peers"] = records(result.peers.head(10))
         out["peers_base"] = (result.base_period, result.later_period)
-    except ImportError:
-        out["missing"].append("peers")
     except (WijkkompasError, TypeError, ValueError, KeyError) as exc:
         out["peers_error"] = str(exc)
     return out
