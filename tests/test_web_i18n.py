@@ -177,18 +177,28 @@ def test_catalogues_are_complete_and_extraction_finds_nothing_new():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_every_named_message_is_translated_in_both_languages():
-    from wijkkompas.web.i18n import MESSAGES, gettext, translations
+def test_every_mapped_value_has_a_dutch_text():
+    """The values shown through a mapping (levels, roles, plan parts, ...) are msgids the
+    extraction cannot see at their display: each must be in the Dutch catalogue."""
+    from babel.messages.pofile import read_po
 
-    for language in ("nl", "en"):
-        catalogue = translations(language)
-        for key, message in MESSAGES.items():
-            msgid = message.partition("\x04")[2] or message
-            assert gettext(language, message), (language, key)
-            assert catalogue._catalog.get(msgid) or any(  # type: ignore[attr-defined]
-                isinstance(k, str) and k.endswith(msgid) for k in catalogue._catalog), key
-    assert gettext("nl", MESSAGES["map"]) == "Kaart"
-    assert gettext("en", MESSAGES["map"]) == "Map"
+    from wijkkompas.web import auth, editing, state, views
+    from wijkkompas.web.i18n import LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, gettext, po_file
+    from wijkkompas.web.routes import account, admin
+
+    mappings = [LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, state.CLASSIFICATION_NAMES,
+                auth.ROLE_NAMES, auth.VISIBILITY_NAMES, views.DIRECTION_NAMES,
+                views.PERSPECTIVE_NAMES, editing.PART_TITLES, editing.PART_ADD,
+                editing.PART_CHANGE, editing.REFERENCE_NAMES, editing.MILESTONE_LABELS,
+                account.ACCOUNT_ERRORS, account.DONE, admin.DONE,
+                *editing.FIELD_LABELS.values()]
+    msgids = {m for mapping in mappings for value in mapping.values()
+              for m in (value if isinstance(value, tuple) else (value,))}
+    with po_file("nl").open("rb") as handle:
+        catalogue = read_po(handle, locale="nl")
+    assert not [m for m in msgids if not (catalogue.get(m) and catalogue.get(m).string)]
+    assert gettext("nl", LEVEL_NAMES["wijk"]) == "Wijk"
+    assert gettext("en", LEVEL_NAMES["wijk"]) == "District (wijk)"
 
 
 def test_numbers_money_and_dates_in_the_locale():

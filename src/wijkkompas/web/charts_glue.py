@@ -7,7 +7,7 @@ rows and the texts (legend names the reference areas and years).
 from __future__ import annotations
 
 from .. import charts
-from .i18n import translate
+from .i18n import N_, gettext, level_name, plural
 
 
 def _spec(chart) -> dict:
@@ -50,21 +50,24 @@ def domain_spec(p: dict, language: str) -> dict | None:
     if not sc or not sc.get("available"):
         return None
     gm = next((x["name"] for x in p["area"]["parents"] if x["level"] == "gemeente"), None)
-    own = translate("among_level", language).format(areas=sc["level_areas"])
-    among_gm = translate("among_level", language).format(
-        areas=translate("gemeenten", language).lower())
+    own = gettext(language, N_("among the {areas}")).format(areas=sc["level_areas"])
+    among_gm = gettext(language, N_("among the {areas}")).format(
+        areas=plural("gemeente", language).lower())
     name = f"{p['area']['name']} ({own})"
     rows = []
     for d in sc["domains"]:
         rows.append({"domain": d["label"], "area": name, "value": d["position"]})
         if gm and d["gemeente_position"] is not None:
             rows.append({"domain": d["label"],
-                         "area": f"{translate('gemeente', language)} {gm} ({among_gm})",
+                         "area": f"{level_name('gemeente', language)} {gm} ({among_gm})",
                          "value": d["gemeente_position"]})
-    note = translate("position_note", language).format(
+    gm_note = N_(", the municipality against all municipalities")
+    note = gettext(language, N_(
+        "Reference year {period}. Each area against the areas of its own level: {name} "
+        "against all {areas}{gm}. 50 % = the middle (dashed line).")).format(
         period=sc["period"], name=p["area"]["name"], areas=sc["level_areas"],
-        gm=translate("position_gm", language) if gm and sc["level"] != "gemeente" else "")
-    return _spec(charts.web_domain_chart(rows, title=translate("domain_scores", language),
+        gm=gettext(language, gm_note) if gm and sc["level"] != "gemeente" else "")
+    return _spec(charts.web_domain_chart(rows, title=gettext(language, N_("Domain scores")),
                                          language=language, reference_note=note,
                                          scale="position"))
 

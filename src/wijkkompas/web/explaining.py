@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analysis.explain import explain_result
 from ..catalog import DOMAINS
-from .i18n import fmt_number, translate
+from .i18n import N_, fmt_number, gettext
 
 TOP = 3
 
@@ -178,7 +178,7 @@ def _composite_sentence(data, area: dict, scores: dict, out: dict, language: str
     if position is None:
         sign = 1 if out["vulnerability"] >= 0 else -1
     elif position >= 50:
-        head += " is " + translate("higher_than", language).format(
+        head += " is " + gettext(language, N_("higher than {share} % of the {areas}")).format(
             share=fmt_number(position, language, 0), areas=areas)
         sign = 1
     else:

@@ -32,6 +32,7 @@ from ..catalog import DOMAINS, load_catalog
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
+from .i18n import N_
 
 if TYPE_CHECKING:
     from ..analysis.inputs import Inputs
@@ -41,6 +42,10 @@ SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
 # "national": classes of the whole reference group of the level and period (the default;
 # the same when drilling down); the others over the areas on screen
 CLASSIFICATIONS = ("national", "quantiles", "fisher_jenks", "equal_interval")
+CLASSIFICATION_NAMES = {"national": N_("National classes (tenths of the Netherlands)"),
+                        "quantiles": N_("Quantiles (equal counts)"),
+                        "fisher_jenks": N_("Natural breaks (Fisher-Jenks)"),
+                        "equal_interval": N_("Equal intervals")}
 # 5 decimals of a degree are about 1 m: far below what a simplified boundary shows
 COORD_DIGITS = 5
 
