@@ -75,6 +75,13 @@ def merged(language: str, template: Catalog) -> Catalog:
     return new
 
 
+def translated(message) -> bool:
+    """A plural message is translated when every one of its forms is."""
+    if isinstance(message.string, (tuple, list)):
+        return all(message.string)
+    return bool(message.string)
+
+
 def problems(template: Catalog) -> list[str]:
     found = []
     wanted = {key(m) for m in template if m.id}
@@ -85,7 +92,7 @@ def problems(template: Catalog) -> list[str]:
         found += [f"{language}: msgid no longer used {m!r}" for _c, m in
                   sorted(have - wanted, key=str)]
         found += [f"{language}: no translation for {m.id!r}" for m in catalog
-                  if m.id and not m.string]
+                  if m.id and not translated(m)]
     return found
 
 

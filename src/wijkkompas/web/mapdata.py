@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..analysis.classes import deciles
 from ..geo.codes import COUNTRY
-from .i18n import N_, fmt_number, gettext, plural
+from .i18n import N_, fmt_number, gettext, plural, translations
 from .state import (
     CLASSIFICATION_NAMES,
     CLASSIFICATIONS,
@@ -242,8 +242,9 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
         elif indicator == "vulnerability":
             without = {c: r for c, r in composite["reasons"].items() if c in set(frame["code"])}
             if without:
-                legend["no_composite"] = gettext(language, N_(
-                    "{count} areas without a composite score (grey)")).format(
+                legend["no_composite"] = translations(language).ngettext(
+                    "{count} area without a composite score (grey)",
+                    "{count} areas without a composite score (grey)", len(without)).format(
                     count=fmt_number(len(without), language, 0))
     classes = (_national_classes(held, ranges, colours, language, _is_score(indicator))
                if national else _classes(values, cuts, colours, language))

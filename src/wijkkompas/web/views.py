@@ -18,7 +18,7 @@ from ..catalog import DOMAINS
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
-from .i18n import N_, fmt_number, gettext, plural
+from .i18n import N_, fmt_number, gettext, plural, translations
 from .mapdata import score_positions
 from .state import MAP_LEVELS, BadRequest, NotFound, WebData
 
@@ -155,12 +155,14 @@ def composite_notice(data: WebData, result, language: str) -> dict | None:
         n=fmt_number(n, language, 0), areas=areas) for d, c in count.items() if c]
     small = int((status == "below_min_population").sum())
     if small:
-        reasons.append(gettext(language, N_("{count} have fewer than {min} residents")).format(
-            count=fmt_number(small, language, 0), min=minimum))
+        reasons.append(translations(language).ngettext(
+            "{count} has fewer than {min} residents", "{count} have fewer than {min} residents",
+            small).format(count=fmt_number(small, language, 0), min=minimum))
     unknown = int((status == "population_unknown").sum())
     if unknown:
-        reasons.append(gettext(language, N_("{count} have no known population")).format(
-            count=fmt_number(unknown, language, 0)))
+        reasons.append(translations(language).ngettext(
+            "{count} has no known population", "{count} have no known population",
+            unknown).format(count=fmt_number(unknown, language, 0)))
     coverage = result.coverage
     left = sorted(set(coverage.loc[~coverage["entered"].astype(bool), "indicator"])) \
         if len(coverage) else []
@@ -178,9 +180,11 @@ def composite_notice(data: WebData, result, language: str) -> dict | None:
             areas=areas, period=result.period, k=len(yardstick), domains=domains)
         tail = gettext(language, N_("The domain scores are shown below, without a ranking."))
     else:
-        lead = gettext(language, N_(
+        lead = translations(language).ngettext(
+            "{scored} of the {n} {areas} has a composite score (all {k} domains and at least"
+            " {min} residents); the other {rest} do not, and have no rank:",
             "{scored} of the {n} {areas} have a composite score (all {k} domains and at least"
-            " {min} residents); the other {rest} do not, and have no rank:")).format(
+            " {min} residents); the other {rest} do not, and have no rank:", scored).format(
             scored=fmt_number(scored, language, 0), n=fmt_number(n, language, 0),
             areas=areas, k=len(yardstick), min=minimum,
             rest=fmt_number(n - scored, language, 0))
