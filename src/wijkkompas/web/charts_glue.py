@@ -25,10 +25,21 @@ def _spec(chart) -> dict:
                        "orient": "bottom", "titleColor": "#1e1e1e",
                        "labelColor": "#1e1e1e"},
             "title": {"fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#404040"},
-            "view": {"stroke": None}}.items():
+            "view": {"stroke": None},
+            # no ARIA texts of Vega's own (English: "X-axis titled ..."): the chart is
+            # described by its spec's description, in the page's language, and its table
+            "aria": False}.items():
         config[key] = {**config[key], **value} if isinstance(value, dict) and isinstance(
             config.get(key), dict) else value
     return spec
+
+
+def _trend_words(label: str, areas: list[str], language: str) -> dict[str, str]:
+    return {"year": gettext(language, N_("Year")).lower(),
+            "area": gettext(language, N_("Area")), "value": gettext(language, N_("Value")),
+            "description": gettext(language, N_(
+                "Line chart of {indicator} per year: {areas}.")).format(
+                indicator=label, areas=", ".join(areas))}
 
 
 def trend_spec(s: dict | None, language: str) -> dict | None:
@@ -36,10 +47,11 @@ def trend_spec(s: dict | None, language: str) -> dict | None:
         return None
     years = sorted({r["year"] for r in s["rows"]})
     areas = list(dict.fromkeys(r["area"] for r in s["rows"]))
-    note = (("Referentie: " if language == "nl" else "Reference: ")
-            + ", ".join(areas[1:]) + f" ({years[0]}–{years[-1]})") if len(areas) > 1 else ""
-    return _spec(charts.web_trend_chart(s["rows"], title=s["label"], unit=s["unit"],
-                                        language=language, reference_note=note))
+    note = gettext(language, N_("Reference: {areas} ({first}–{last})")).format(
+        areas=", ".join(areas[1:]), first=years[0], last=years[-1]) if len(areas) > 1 else ""
+    return _spec(charts.web_trend_chart(s["rows"], _trend_words(s["label"], areas, language),
+                                        title=s["label"], unit=s["unit"],
+                                        reference_note=note))
 
 
 def domain_spec(p: dict, language: str) -> dict | None:
@@ -67,9 +79,15 @@ def domain_spec(p: dict, language: str) -> dict | None:
         "against all {areas}{gm}. 50 % = the middle (dashed line).")).format(
         period=sc["period"], name=p["area"]["name"], areas=sc["level_areas"],
         gm=gettext(language, gm_note) if gm and sc["level"] != "gemeente" else "")
-    return _spec(charts.web_domain_chart(rows, title=gettext(language, N_("Domain scores")),
-                                         language=language, reference_note=note,
-                                         scale="position"))
+    words = {"axis": gettext(language, N_(
+                 "position among the areas of the same level (% with a lower score)")),
+             "domain": gettext(language, N_("Domain")), "area": gettext(language, N_("Area")),
+             "value": gettext(language, N_("Value")),
+             "description": gettext(language, N_("Dot chart of the domain scores: {areas}."))
+             .format(areas=", ".join(dict.fromkeys(r["area"] for r in rows)))}
+    return _spec(charts.web_domain_chart(rows, words,
+                                         title=gettext(language, N_("Domain scores")),
+                                         reference_note=note, scale="position"))
 
 
 def compare_spec(c: dict, language: str) -> dict | None:
@@ -77,10 +95,12 @@ def compare_spec(c: dict, language: str) -> dict | None:
     if not t or not t["rows"]:
         return None
     years = sorted({r["year"] for r in t["rows"]})
-    note = (f"{years[0]}–{years[-1]}; " + ("elk gebied met zijn eigen cijfers"
-                                            if language == "nl" else "each area's own figures"))
-    return _spec(charts.web_trend_chart(t["rows"], title=t["label"], unit=t["unit"],
-                                        language=language, reference_note=note))
+    areas = list(dict.fromkeys(r["area"] for r in t["rows"]))
+    note = gettext(language, N_("{first}–{last}; each area's own figures")).format(
+        first=years[0], last=years[-1])
+    return _spec(charts.web_trend_chart(t["rows"], _trend_words(t["label"], areas, language),
+                                        title=t["label"], unit=t["unit"],
+                                        reference_note=note))
 
 
 def goal_charts(summary: dict, language: str) -> dict:

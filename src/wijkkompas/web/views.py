@@ -18,7 +18,7 @@ from ..catalog import DOMAINS
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
-from .i18n import N_, fmt_number, gettext, plural, translations
+from .i18n import N_, fmt_number, fmt_value, gettext, plural, translations
 from .mapdata import score_positions
 from .state import MAP_LEVELS, BadRequest, NotFound, WebData
 
@@ -379,7 +379,7 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
         return out
     try:
         result = warning_result(data, level)
-        out["warning"] = result.reasons(area["code"], language)
+        out["warning"] = result.reasons(area["code"], language, reason_number)
         panel = result.panel.table
         mine = panel[panel["code"] == area["code"]].sort_values("period")
         out["path"] = [{"period": str(r["period"]), "class": clean(r["class"]),
@@ -440,6 +440,12 @@ def warning_result(data: WebData, level: str, scheme: str | None = None):
 WARNING_PAGE = 50  # rows per page of the early-warning list
 
 
+def reason_number(value: float, language: str, digits: int, unit: str) -> str:
+    """A figure of an early-warning reason in the page's locale (the change package's own
+    format is the CLI's); "-" for none, as there."""
+    return fmt_value(value, "%" if unit == "%" else "", language, digits) or "-"
+
+
 def warning_table(data: WebData, level: str, language: str = "nl",
                   within: str | None = None, page: int | None = None,
                   scheme: str | None = None) -> dict:
@@ -462,8 +468,7 @@ def warning_table(data: WebData, level: str, language: str = "nl",
     pages = max(1, math.ceil(total / WARNING_PAGE))
     if page is not None:
         frame = frame.iloc[(page - 1) * WARNING_PAGE: page * WARNING_PAGE]
-    frame["reasons"] = [[x for x in str(r).split(" | ") if x]
-                        for r in frame[f"reasons_{language}"]]
+    frame["reasons"] = [result.reasons(code, language, reason_number) for code in frame["code"]]
     frame = frame.drop(columns=["reasons_nl", "reasons_en"])
     return {"rows": records(frame), "columns": list(frame.columns), "total": total,
             "page": page or 1, "pages": pages if page is not None else 1,
