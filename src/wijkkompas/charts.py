@@ -249,8 +249,9 @@ def web_trend_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
 
     ``rows``: ``{area, year, value}`` (more keys are ignored); the first area is drawn in
     the plan colour, the references in greys. ``reference_note`` is the subtitle that
-    names the reference areas and years. ``words``: ``area``, ``year`` and ``value`` (the
-    axis and tooltip titles) and ``description`` (the chart's ARIA label).
+    names the reference areas and years. ``words``: ``year_axis`` (the axis title),
+    ``area``, ``year`` and ``value`` (the tooltip's titles) and ``description`` (the
+    chart's ARIA label).
     """
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -261,7 +262,7 @@ def web_trend_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
     years = pd.to_numeric(frame["year"], errors="coerce").dropna()
     span = int(years.max() - years.min()) if len(years) else 1
     chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("year:Q", title=words["year"], axis=alt.Axis(
+        x=alt.X("year:Q", title=words["year_axis"], axis=alt.Axis(
             format="d", tickMinStep=1, labelOverlap=True, labelSeparation=6,
             tickCount=alt.ExprRef(f"min({max(span, 1)}, max(2, floor(width / 55)))"))),
         y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False)),

@@ -35,10 +35,11 @@ def _spec(chart) -> dict:
 
 
 def _trend_words(label: str, areas: list[str], language: str) -> dict[str, str]:
-    return {"year": gettext(language, N_("Year")).lower(),
+    year = gettext(language, N_("Year"))
+    return {"year_axis": year.lower(), "year": year,
             "area": gettext(language, N_("Area")), "value": gettext(language, N_("Value")),
             "description": gettext(language, N_(
-                "Line chart of {indicator} per year: {areas}.")).format(
+                "{indicator}: line chart per year of {areas}.")).format(
                 indicator=label, areas=", ".join(areas))}
 
 

@@ -550,8 +550,8 @@ def choices(data, doc: dict, language: str) -> dict:
             {"id": ind.id, "label": f"{ind.label(language)} ({ind.unit})"})
     own = [{"id": i["id"], "label": f"{i['label']} ({i['unit']})"}
            for i in doc.get("indicators", [])]
-    indicator_groups = ([{"label": "Eigen indicatoren van het plan" if language == "nl" else
-                          "The plan's own indicators", "items": own}] if own else []) + [
+    indicator_groups = ([{"label": gettext(language, N_("The plan's own indicators")),
+                          "items": own}] if own else []) + [
         {"label": label, "items": sorted(items, key=lambda x: x["label"].lower())}
         for label, items in groups.items()]
     start, end = int(doc["horizon"]["start"]), int(doc["horizon"]["end"])

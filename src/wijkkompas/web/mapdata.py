@@ -391,9 +391,9 @@ def _score_values(data: WebData, level: str, indicator: str, period: str,
     reference = gettext(language, N_(
         "Higher = more vulnerable. 0 is the average of all areas of this level in the "
         "Netherlands (z-score).")) if result.method == "zscore" \
-        else (f"score method {result.method}, against all {level} areas of the Netherlands"
-              if language == "en" else
-              f"scoremethode {result.method}, ten opzichte van alle gebieden van dit niveau")
+        else gettext(language, N_(
+            "score method {method}, against all {level} areas of the Netherlands")).format(
+            method=result.method, level=level)
     mask = score_reference(result.table, indicator)
     national = result.table[indicator].to_numpy(dtype=float)[mask]
     scored = bool((result.table["composite_status"] == "scored").any())
@@ -451,9 +451,8 @@ def _indicator_values(data: WebData, level: str, indicator: str, period: str,
             name = data.name_of(code) if code != COUNTRY else gettext(language, N_("The Netherlands"))
             parts.append(f"{name} {fmt_number(value, language)}"
                          f"{' ' + unit if unit and unit != '%' else unit} ({period})")
-    reference = ", ".join(parts) if parts else (
-        "geen referentiewaarde gepubliceerd" if language == "nl"
-        else "no reference value published")
+    reference = ", ".join(parts) if parts else gettext(language, N_(
+        "no reference value published"))
     return _Shown(frame, vintage, meta.label(language), unit, meta.direction, reference,
                   reference_values, national=national, group=group)
 

@@ -32,7 +32,7 @@ from ..catalog import DOMAINS, load_catalog
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
-from .i18n import N_
+from .i18n import N_, gettext
 
 if TYPE_CHECKING:
     from ..analysis.inputs import Inputs
@@ -254,7 +254,7 @@ class WebData:
             present = set(a.loc[a["level"] == level, "indicator"])
         scores = [s for s in ["vulnerability"] + [f"domain_{d}" for d in self.scheme.domains]
                   if not within or self.area_periods(s, level, within)]
-        groups = [{"domain": "scores", "label": "Scores" if language == "en" else "Scores",
+        groups = [{"domain": "scores", "label": gettext(language, N_("Scores")),
                    "items": [{"id": s, "label": _score_label(s, language)} for s in scores]}]
         groups = [g for g in groups if g["items"]]
         for domain, labels in DOMAINS.items():
@@ -521,9 +521,9 @@ class WebData:
 
 def _score_label(indicator: str, language: str) -> str:
     if indicator == "vulnerability":
-        return "Kwetsbaarheid (samengesteld)" if language == "nl" else "Vulnerability (composite)"
+        return gettext(language, N_("Vulnerability (composite)"))
     domain = DOMAINS[indicator[len("domain_"):]][language]
-    return ("Domeinscore " if language == "nl" else "Domain score ") + domain.lower()
+    return gettext(language, N_("Domain score {domain}")).format(domain=domain.lower())
 
 
 score_label = _score_label

@@ -230,11 +230,9 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
             "vintage": int(result.vintage), "level": level, "notes": list(result.notes)}
     if row is None:
         base["available"] = False
-        base["message"] = (f"{area['code']} komt niet voor bij de {level}-scores van "
-                           f"{result.period} (indeling {result.vintage})"
-                           if language == "nl" else
-                           f"{area['code']} is not among the {level} scores of "
-                           f"{result.period} ({result.vintage} boundaries)")
+        base["message"] = gettext(language, N_(
+            "{code} is not among the {level} scores of {period} ({vintage} boundaries)")).format(
+            code=area["code"], level=level, period=result.period, vintage=result.vintage)
         return base
     gm_row = None
     if area.get("gemeente_code") and level != "gemeente":

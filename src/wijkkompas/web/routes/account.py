@@ -97,8 +97,7 @@ async def login(request: Request, lang: LangDep,
     user = await run_in_threadpool(accounts_of(request).authenticate, username, password)
     if user is None:
         await run_in_threadpool(limiter.failed, key)
-        message = ("Onjuiste gebruikersnaam of wachtwoord." if lang == "nl"
-                   else "Wrong username or password.")
+        message = gettext(lang, N_("Wrong username or password."))
         return render(request, "login.html", {**context, "error": message},
                       status_code=401, language=lang)
     await run_in_threadpool(limiter.succeeded, key)
