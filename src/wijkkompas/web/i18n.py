@@ -40,11 +40,6 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark, do not 
     return message
 
 
-def _C(context: str, message: str) -> str:  # noqa: N802
-    """Marks a msgid with a context (``pgettext``) for extraction; kept as ``ctx\x04id``."""
-    return f"{context}\x04{message}"
-
-
 def po_file(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -63,9 +58,6 @@ def translations(language: str) -> Translations:
 
 def gettext(language: str, message: str) -> str:
     """``message`` (an English msgid) in ``language``."""
-    if "\x04" in message:
-        context, _, msgid = message.partition("\x04")
-        return str(translations(language).pgettext(context, msgid))
     return translations(language).gettext(message)
 
 
