@@ -115,7 +115,10 @@ def goal_charts(summary: dict, language: str) -> dict:
         years = sorted({*map(int, g["series"]), *targets})
         rows = [{"year": y, "value": g["series"].get(y), "reference": reference.get(y),
                  "target": targets.get(y)} for y in years]
-        out[g["goal"]] = {"spec": _spec(charts.goal_chart(goal, language=language,
-                                                          width="container", height=180)),
-                          "rows": rows}
+        spec = _spec(charts.goal_chart(goal, language=language, width="container",
+                                       height=180))
+        spec["description"] = gettext(language, N_(
+            "{goal}: {indicator} per year in the plan area, its reference group, the planned "
+            "path and the targets.")).format(goal=g["title"], indicator=g["indicator_label"])
+        out[g["goal"]] = {"spec": spec, "rows": rows}
     return out
