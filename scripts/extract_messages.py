@@ -4,12 +4,12 @@
     python scripts/extract_messages.py --check   # exit 1 if a msgid is new, gone or untranslated
 
 Reads what ``babel.cfg`` names (the Python sources and the web templates; keywords
-``_``, ``gettext``, ``ngettext``, ``pgettext``, ``N_`` and ``_C`` for a msgid with a
-context) and merges the msgids into ``src/wijkkompas/web/locale/<lang>/LC_MESSAGES/
-wijkkompas.po``. The msgids are the English source texts, so the English catalogue is
-filled with the msgid itself; a new Dutch message is left empty for a translator (and
-``--check`` and ``tests/test_web_i18n.py`` fail until it is filled). The files are written
-sorted and without line numbers, so that a change to the code moves no line of them.
+``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``N_``) and merges the msgids into
+``src/wijkkompas/web/locale/<lang>/LC_MESSAGES/wijkkompas.po``. The msgids are the
+English source texts, so the English catalogue is filled with the msgid itself; a new
+Dutch message is left empty for a translator (and ``--check`` and
+``tests/test_web_i18n.py`` fail until it is filled). The files are written sorted and
+without line numbers, so that a change to the code moves no line of them.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIR = ROOT / "src" / "wijkkompas" / "web" / "locale"
 LANGUAGES = ("nl", "en")
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_C": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 
 
 def extract() -> Catalog:
@@ -75,6 +75,13 @@ def merged(language: str, template: Catalog) -> Catalog:
     return new
 
 
+def translated(message) -> bool:
+    """A plural message is translated when every one of its forms is."""
+    if isinstance(message.string, (tuple, list)):
+        return all(message.string)
+    return bool(message.string)
+
+
 def problems(template: Catalog) -> list[str]:
     found = []
     wanted = {key(m) for m in template if m.id}
@@ -85,7 +92,7 @@ def problems(template: Catalog) -> list[str]:
         found += [f"{language}: msgid no longer used {m!r}" for _c, m in
                   sorted(have - wanted, key=str)]
         found += [f"{language}: no translation for {m.id!r}" for m in catalog
-                  if m.id and not m.string]
+                  if m.id and not translated(m)]
     return found
 
 

@@ -9,6 +9,8 @@ English page. The catalogues are complete and extraction finds nothing new.
 """
 from __future__ import annotations
 
+import html
+import json
 import re
 import subprocess
 import sys
@@ -177,18 +179,28 @@ def test_catalogues_are_complete_and_extraction_finds_nothing_new():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_every_named_message_is_translated_in_both_languages():
-    from wijkkompas.web.i18n import MESSAGES, gettext, translations
+def test_every_mapped_value_has_a_dutch_text():
+    """The values shown through a mapping (levels, roles, plan parts, ...) are msgids the
+    extraction cannot see at their display: each must be in the Dutch catalogue."""
+    from babel.messages.pofile import read_po
 
-    for language in ("nl", "en"):
-        catalogue = translations(language)
-        for key, message in MESSAGES.items():
-            msgid = message.partition("\x04")[2] or message
-            assert gettext(language, message), (language, key)
-            assert catalogue._catalog.get(msgid) or any(  # type: ignore[attr-defined]
-                isinstance(k, str) and k.endswith(msgid) for k in catalogue._catalog), key
-    assert gettext("nl", MESSAGES["map"]) == "Kaart"
-    assert gettext("en", MESSAGES["map"]) == "Map"
+    from wijkkompas.web import auth, editing, state, views
+    from wijkkompas.web.i18n import LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, gettext, po_file
+    from wijkkompas.web.routes import account, admin
+
+    mappings = [LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, state.CLASSIFICATION_NAMES,
+                auth.ROLE_NAMES, auth.VISIBILITY_NAMES, views.DIRECTION_NAMES,
+                views.PERSPECTIVE_NAMES, editing.PART_TITLES, editing.PART_ADD,
+                editing.PART_CHANGE, editing.REFERENCE_NAMES, editing.MILESTONE_LABELS,
+                account.ACCOUNT_ERRORS, account.DONE, admin.DONE,
+                *editing.FIELD_LABELS.values()]
+    msgids = {m for mapping in mappings for value in mapping.values()
+              for m in (value if isinstance(value, tuple) else (value,))}
+    with po_file("nl").open("rb") as handle:
+        catalogue = read_po(handle, locale="nl")
+    assert not [m for m in msgids if not (catalogue.get(m) and catalogue.get(m).string)]
+    assert gettext("nl", LEVEL_NAMES["wijk"]) == "Wijk"
+    assert gettext("en", LEVEL_NAMES["wijk"]) == "District (wijk)"
 
 
 def test_numbers_money_and_dates_in_the_locale():
@@ -203,3 +215,77 @@ def test_numbers_money_and_dates_in_the_locale():
     assert fmt_datetime("2026-03-05T09:07:00+00:00") == "5 maart 2026, 09:07"
     assert fmt_datetime("2026-03-05T09:07:00+00:00", "en") == "5 March 2026, 09:07"
     assert fmt_number(None) == fmt_number(float("nan")) == ""
+
+
+def chart_specs(page: str) -> list[dict]:
+    """The Vega-Lite specs a page gives vega-embed."""
+    return [json.loads(html.unescape(spec)) for spec in re.findall(r'data-spec="([^"]*)"', page)]
+
+
+def spec_texts(node) -> list[str]:
+    """Every text of a spec a reader meets: titles, subtitles, the description (the
+    chart's ARIA label); not the data, which are the page's own words."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("datasets", "data", "$schema"):
+                continue
+            if key in ("title", "subtitle", "description", "text") and isinstance(value, str):
+                found.append(value)
+            found += spec_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += spec_texts(value)
+    return found
+
+
+def tooltips(node) -> list[dict]:
+    if isinstance(node, dict):
+        own = node.get("tooltip") if isinstance(node.get("tooltip"), list) else []
+        return own + [t for v in node.values() for t in tooltips(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in tooltips(v)]
+    return []
+
+
+# what the charts said in English on a Dutch page before their texts went through gettext
+CHART_ENGLISH = ["area", "year", "value", "domain", "Reference", "line chart", "Dot chart",
+                 "position among", "each area"]
+
+
+def test_a_dutch_profile_pages_charts_speak_dutch(web):
+    for language, words in (("nl", ["lijndiagram", "Puntdiagram", "Gebied", "Referentie"]),
+                            ("en", ["line chart", "Dot chart", "Area", "Reference"])):
+        page = web.get(f"/gebied/WK051836?lang={language}")
+        assert page.status_code == 200
+        specs = chart_specs(page.text)
+        assert len(specs) == 2  # the domain scores and the trend
+        texts = "\n".join(t for spec in specs for t in spec_texts(spec))
+        tips = [t for spec in specs for t in tooltips(spec)]
+        assert tips and all(t.get("title") for t in tips), tips
+        texts += "\n" + "\n".join(t["title"] for t in tips)
+        assert all(spec.get("description") for spec in specs)
+        # Vega writes no ARIA texts of its own ("X-axis titled ...", in English)
+        assert all(spec["config"]["aria"] is False for spec in specs)
+        assert not [w for w in words if w not in texts], (language, texts)
+        if language == "nl":
+            assert not found_words(texts, CHART_ENGLISH + ENGLISH), texts
+
+
+def reasons_of(page: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", x)) for block in
+            re.findall(r'<ul class="reasons">(.*?)</ul>', page, re.S)
+            for x in re.findall(r"<li>(.*?)</li>", block, re.S)]
+
+
+def test_early_warning_reasons_have_the_pages_number_format(web):
+    # the gezondheidsmonitor yardstick has a composite in three years: a list with reasons
+    # such as "... daalde van 77,0% (2012) naar 67,8% (2020) ..."
+    query = "/signalen?level=wijk&maatstaf=gezondheidsmonitor&lang="
+    dutch, english = (reasons_of(web.get(query + lang).text) for lang in ("nl", "en"))
+    assert dutch and english
+    figure = re.compile(r"\d+[.,]\d+")
+    assert any("," in n for r in dutch for n in figure.findall(r))
+    assert all("." not in n for r in dutch for n in figure.findall(r)), dutch
+    assert any("." in n for r in english for n in figure.findall(r))
+    assert all("," not in n for r in english for n in figure.findall(r)), english

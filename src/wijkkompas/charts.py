@@ -242,15 +242,18 @@ def to_svg(chart: alt.TopLevelMixin | dict) -> str:
 
 # -- Web application charts ------------------------------------------------------------
 # Used by wijkkompas.web.charts_glue (trend and domain charts on area pages). The web
-# layer adds its own config (fonts, sizes) to the spec, so these stay unconfigured.
+# layer adds its own config (fonts, sizes) to the spec, so these stay unconfigured, and
+# gives every text in the page's language (its gettext catalogues), so these hold none.
 
-def web_trend_chart(rows: list[dict], *, title: str = "", unit: str = "",
-                    language: str = "nl", reference_note: str = "") -> alt.Chart:
+def web_trend_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
+                    unit: str = "", reference_note: str = "") -> alt.Chart:
     """Yearly values of one indicator for an area and its references.
 
     ``rows``: ``{area, year, value}`` (more keys are ignored); the first area is drawn in
     the plan colour, the references in greys. ``reference_note`` is the subtitle that
-    names the reference areas and years.
+    names the reference areas and years. ``words``: ``year_axis`` (the axis title),
+    ``area``, ``year`` and ``value`` (the tooltip's titles) and ``description`` (the
+    chart's ARIA label).
     """
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -258,31 +261,34 @@ def web_trend_chart(rows: list[dict], *, title: str = "", unit: str = "",
     frame = frame[["area", "year", "value"]]
     names = list(dict.fromkeys(frame["area"]))
     palette = [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568", "#d0d0d0"]
-    year_title = WORDS.get(language, WORDS["nl"])["year"]
     years = pd.to_numeric(frame["year"], errors="coerce").dropna()
     span = int(years.max() - years.min()) if len(years) else 1
     chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("year:Q", title=year_title, axis=alt.Axis(
+        x=alt.X("year:Q", title=words["year_axis"], axis=alt.Axis(
             format="d", tickMinStep=1, labelOverlap=True, labelSeparation=6,
             tickCount=alt.ExprRef(f"min({max(span, 1)}, max(2, floor(width / 55)))"))),
         y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False)),
         color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=names,
                                         range=(palette * 3)[:max(len(names), 1)])),
-        tooltip=[alt.Tooltip("area:N"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("value:Q", format=",.2f")])
-    return chart.properties(width="container", height=260,
-                            title=alt.Title(title, subtitle=reference_note) if reference_note else title)
+        tooltip=[alt.Tooltip("area:N", title=words["area"]),
+                 alt.Tooltip("year:Q", format="d", title=words["year"]),
+                 alt.Tooltip("value:Q", format=",.2f", title=words["value"])])
+    return chart.properties(width="container", height=260, description=words["description"],
+                            title=alt.Title(title, subtitle=reference_note) if reference_note
+                            else title)
 
 
-def web_domain_chart(rows: list[dict], *, title: str = "", language: str = "nl",
+def web_domain_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
                      reference_note: str = "", scale: str = "score"
                      ) -> alt.LayerChart | alt.FacetChart:
     """Domain scores of an area (and its gemeente) as points on a common scale, with a
     dashed line at 0 (the national average of the level). ``rows``: ``{domain, area,
     value}``. With ``scale="position"`` the values are positions 0..100 (the share of
     the area's own level with a lower score), the axis runs from 0 to 100 and the line is
-    at 50: areas of different levels can share that axis, their z-scores cannot."""
+    at 50: areas of different levels can share that axis, their z-scores cannot.
+    ``words``: ``axis`` (the value axis's title), ``domain``, ``area`` and ``value`` (the
+    tooltip's titles) and ``description`` (the chart's ARIA label)."""
     frame = pd.DataFrame(rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["domain", "area", "value"])
@@ -290,14 +296,9 @@ def web_domain_chart(rows: list[dict], *, title: str = "", language: str = "nl",
     names = list(dict.fromkeys(frame["area"]))
     position = scale == "position"
     if position:
-        x = alt.X("value:Q", scale=alt.Scale(domain=[0, 100]),
-                  title=("positie onder de gebieden van het eigen niveau (% met een lagere "
-                         "score)" if language == "nl" else
-                         "position among the areas of the same level (% with a lower "
-                         "score)"))
+        x = alt.X("value:Q", scale=alt.Scale(domain=[0, 100]), title=words["axis"])
     else:
-        x = alt.X("value:Q", title=("score (hoger = kwetsbaarder)" if language == "nl"
-                                    else "score (higher = more vulnerable)"))
+        x = alt.X("value:Q", title=words["axis"])
     points = alt.Chart(frame).mark_point(filled=True, size=90).encode(
         y=alt.Y("domain:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
         x=x,
@@ -305,10 +306,13 @@ def web_domain_chart(rows: list[dict], *, title: str = "", language: str = "nl",
                         scale=alt.Scale(domain=names, range=(
                             [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568"] * 3)[
                             :max(len(names), 1)])),
-        tooltip=["domain:N", "area:N", alt.Tooltip("value:Q", format=".0f" if position
-                                                      else ".2f")])
+        tooltip=[alt.Tooltip("domain:N", title=words["domain"]),
+                 alt.Tooltip("area:N", title=words["area"]),
+                 alt.Tooltip("value:Q", format=".0f" if position else ".2f",
+                             title=words["value"])])
     zero = alt.Chart(pd.DataFrame({"x": [50 if position else 0]})).mark_rule(
         strokeDash=[4, 4], color="#444").encode(x="x:Q")
     return alt.layer(zero, points).properties(
         width="container", height=34 * max(frame["domain"].nunique(), 1),
+        description=words["description"],
         title=alt.Title(title, subtitle=reference_note) if reference_note else title)

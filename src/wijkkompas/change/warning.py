@@ -31,6 +31,7 @@ in Dutch and English from the figures, e.g. "moeite met rondkomen steeg van 12,0
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -45,6 +46,26 @@ WARNING_COLUMNS = ["code", "name", "level", "vintage", "period", "class", "vulne
                    "reasons_nl", "reasons_en"]
 
 
+# (value, language, digits, unit) -> text: the CLI's plain format, or a web page's locale
+NumberFormat = Callable[[float, str, int, str], str]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason an area is listed (see the module Notes), as data: :func:`phrase` puts
+    it in words in a language with a number format, so that the CLI keeps its own texts
+    and a web page shows the figures in its locale."""
+    kind: str                          # "decline", "acceleration" or "neighbours"
+    indicator: str = ""
+    first_value: float = float("nan")
+    last_value: float = float("nan")
+    first_year: object = None
+    last_year: object = None
+    percent: int = 90                  # faster than this % of the areas of the level
+    digits: int = 1
+    unit: str = ""
+
+
 @dataclass
 class WarningResult:
     table: pd.DataFrame             # WARNING_COLUMNS, most urgent first
@@ -54,34 +75,60 @@ class WarningResult:
     # the periods with a composite on the scheme's yardstick; fewer than two: no list, as
     # nothing can have declined (the notes say so)
     composite_periods: list[str] = field(default_factory=list)
+    # per listed area its reasons as data (the table's reasons_nl/_en are their words)
+    details: dict[str, list[Reason]] = field(default_factory=dict)
+    level: str = ""
+    catalog: object = None
 
-    def reasons(self, code: str, language: str = "nl") -> list[str]:
+    def reasons(self, code: str, language: str = "nl",
+                number: NumberFormat | None = None) -> list[str]:
+        """The area's reasons in ``language``; with ``number`` its figures in that
+        format, else as in the table."""
+        if number is not None:
+            return [phrase(r, self.catalog, self.level, language, number)
+                    for r in self.details.get(code, [])]
         row = self.table[self.table["code"] == code]
         if row.empty:
             return []
         return [r for r in row.iloc[0][f"reasons_{language}"].split(" | ") if r]
 
 
-def _sentence(row, catalog, level, language) -> str:
-    label = label_of(row.indicator, catalog, language)
+def phrase(reason: Reason, catalog, level: str, language: str,
+           number: NumberFormat = fmt_number) -> str:
+    """A reason in words: "moeite met rondkomen steeg van 12,0% (2012) naar 17,5% (2020),
+    sneller dan 95% van de buurten"."""
+    plural = LEVEL_PLURAL[language].get(level, level)
+    if reason.kind == "neighbours":
+        return (f"de buren gingen er sterker op achteruit dan bij 90% van de {plural}"
+                if language == "nl" else
+                f"its neighbours declined more than those of 90% of {plural}")
+    label = label_of(reason.indicator, catalog, language)
+    label = label[0].lower() + label[1:]
+    if reason.kind == "acceleration":
+        if language == "nl":
+            return (f"{label}: de verslechtering versnelt tot {reason.last_year} (sneller "
+                    f"dan {reason.percent}% van de {plural} in de laatste stap)")
+        return (f"{label}: the decline is accelerating up to {reason.last_year} (faster "
+                f"than {reason.percent}% of {plural} in the last step)")
+    a = number(reason.first_value, language, reason.digits, reason.unit)
+    b = number(reason.last_value, language, reason.digits, reason.unit)
+    up = reason.last_value > reason.first_value
+    if language == "nl":
+        verb = "steeg" if up else "daalde"
+        return (f"{label} {verb} van {a} ({reason.first_year}) naar {b} "
+                f"({reason.last_year}), sneller dan {reason.percent}% van de {plural}")
+    verb = "rose" if up else "fell"
+    return (f"{label} {verb} from {a} ({reason.first_year}) to {b} "
+            f"({reason.last_year}), faster than {reason.percent}% of {plural}")
+
+
+def _decline(row, catalog) -> Reason:
     unit = unit_of(row.indicator, catalog)
     digits = 0 if unit in ("aantal", "euro", "x 1000 euro") and abs(row.last_value) > 100 \
         else (2 if row.indicator == "vulnerability" or row.indicator.startswith("domain_")
               else 1)
-    a = fmt_number(row.first_value, language, digits, unit)
-    b = fmt_number(row.last_value, language, digits, unit)
-    pct = int(np.floor(100 * row.change_percentile))
-    plural = LEVEL_PLURAL[language].get(level, level)
-    up = row.last_value > row.first_value
-    if language == "nl":
-        verb = "steeg" if up else "daalde"
-        text = (f"{label[0].lower() + label[1:]} {verb} van {a} ({row.first_year}) naar {b} "
-                f"({row.last_year}), sneller dan {pct}% van de {plural}")
-    else:
-        verb = "rose" if up else "fell"
-        text = (f"{label[0].lower() + label[1:]} {verb} from {a} ({row.first_year}) to {b} "
-                f"({row.last_year}), faster than {pct}% of {plural}")
-    return text
+    return Reason("decline", row.indicator, row.first_value, row.last_value, row.first_year,
+                  row.last_year, int(np.floor(100 * row.change_percentile)), digits, unit)
 
 
 def _last_steps(frame: pd.DataFrame, sign: pd.Series) -> pd.DataFrame:
@@ -162,6 +209,7 @@ def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=
         lag_pct = pd.Series(percentile_rank(lag.to_numpy()), index=lag.index)
         neighbours = (lag_pct.reindex(acceptable) >= percentile).fillna(False)
     rows = []
+    details: dict[str, list[Reason]] = {}
     flagged = set(decline["area_code"]) | set(acc["area_code"]) | set(
         neighbours[neighbours].index)
     acc = acc.merge(t[["area_code", "indicator", "last_year"]], on=["area_code", "indicator"])
@@ -175,30 +223,13 @@ def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=
     for code in flagged:
         d = by_decline.get(code, [])
         a = by_acc.get(code, [])
-        reasons: dict[str, list[str]] = {"nl": [], "en": []}
-        shown = set()
-        for r in d:
-            for lang in reasons:
-                reasons[lang].append(_sentence(r, catalog, level, lang))
-            shown.add(r.indicator)
-        for r in a:
-            tr_row = {"last_year": r.last_year}
-            label_nl = label_of(r.indicator, catalog, "nl")
-            label_en = label_of(r.indicator, catalog, "en")
-            reasons["nl"].append(f"{label_nl[0].lower() + label_nl[1:]}: de verslechtering "
-                                 f"versnelt tot {int(tr_row['last_year'])} (sneller dan "
-                                 f"{int(100 * r.last_pct)}% van de "
-                                 f"{LEVEL_PLURAL['nl'].get(level, level)} in de laatste stap)")
-            reasons["en"].append(f"{label_en[0].lower() + label_en[1:]}: the decline is "
-                                 f"accelerating up to {int(tr_row['last_year'])} (faster "
-                                 f"than {int(100 * r.last_pct)}% of "
-                                 f"{LEVEL_PLURAL['en'].get(level, level)} in the last step)")
         nb = bool(neighbours.get(code, False))
-        if nb:
-            reasons["nl"].append("de buren gingen er sterker op achteruit dan bij 90% van de "
-                                 f"{LEVEL_PLURAL['nl'].get(level, level)}")
-            reasons["en"].append("its neighbours declined more than those of 90% of "
-                                 f"{LEVEL_PLURAL['en'].get(level, level)}")
+        why = [_decline(r, catalog) for r in d]
+        why += [Reason("acceleration", r.indicator, last_year=int(r.last_year),
+                       percent=int(100 * r.last_pct)) for r in a]
+        why += [Reason("neighbours")] if nb else []
+        details[code] = why
+        reasons = {lang: [phrase(r, catalog, level, lang) for r in why] for lang in ("nl", "en")}
         signals = int(len(d) > 0) + int(len(a) > 0) + int(nb)
         pct = max([0.0] + [r.change_percentile for r in d if np.isfinite(r.change_percentile)]
                   + [r.last_pct for r in a])
@@ -216,4 +247,5 @@ def early_warning(store, catalog, scheme=None, *, level: str = "buurt", periods=
                  f"class are acceptable (class below {worst_from} in {last_period}); "
                  f"{len(table)} of them show a signal")
     return WarningResult(table=table, trends=tr, panel=panel, notes=notes + tr.notes,
-                         composite_periods=composite_periods)
+                         composite_periods=composite_periods, details=details, level=level,
+                         catalog=catalog)

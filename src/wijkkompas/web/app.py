@@ -30,7 +30,7 @@ from .auth import (
     secret_key,
 )
 from .deps import render
-from .i18n import error_message, install_gettext, pick_language, translate
+from .i18n import N_, error_message, gettext, install_gettext, pick_language
 from .partials import VaryOnHtmx
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
 from .state import BadRequest, Busy, NotFound, WebData
@@ -229,13 +229,13 @@ def _error(request: Request, status: int, message: str, errors: list | None = No
         if errors:
             body["errors"] = errors
         return JSONResponse(body, status_code=status)
-    title = {404: "not_found", 422: "bad_request", 500: "server_error",
-             503: "unavailable"}.get(status, "error")
+    title = {404: N_("Not found"), 422: N_("Invalid request"), 500: N_("Something went wrong"),
+             503: N_("Temporarily unavailable")}.get(status, N_("Error"))
     language = pick_language(request.query_params.get("lang"), request.cookies.get("lang"))
     message, detail = error_message(message, language)
     # the error page is rendered outside the route: give it the user for the nav
     request.scope.setdefault("wk_user", None)
-    return render(request, "error.html", {"status": status, "title_key": title,
+    return render(request, "error.html", {"status": status, "title": title,
                                           "message": message, "detail": detail,
                                           "errors": errors or []},
                   status_code=status)
@@ -293,8 +293,11 @@ def _errors(app: FastAPI) -> None:
                   exc_info=exc)
         language = pick_language(request.query_params.get("lang"),
                                  request.cookies.get("lang"))
-        key = "database_unavailable" if unavailable else "unexpected_error"
-        return _error(request, 503 if unavailable else 500, translate(key, language))
+        message = N_("The data cannot be read or written now (the database is not available). "
+                     "Try again later; the administrator finds the cause in the log.") \
+            if unavailable else N_("Something went wrong on our side. The administrator finds "
+                                   "the cause in the log.")
+        return _error(request, 503 if unavailable else 500, gettext(language, message))
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):

@@ -46,7 +46,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import UploadFile
 
 from ..plans.accounts import Accounts, User
+from .i18n import N_
 from .state import NotFound
+
+# plans/accounts.py's ROLES and VISIBILITIES in words
+ROLE_NAMES = {"editor": N_("Editor"), "viewer": N_("Viewer")}
+VISIBILITY_NAMES = {"public": N_("Public (everyone)"), "private": N_("Private (only with a role)")}
 
 SECRET_ENV = "WIJKKOMPAS_SECRET_KEY"
 COOKIE = "wk_session"

@@ -7,7 +7,7 @@ rows and the texts (legend names the reference areas and years).
 from __future__ import annotations
 
 from .. import charts
-from .i18n import translate
+from .i18n import N_, gettext, level_name, plural
 
 
 def _spec(chart) -> dict:
@@ -25,10 +25,22 @@ def _spec(chart) -> dict:
                        "orient": "bottom", "titleColor": "#1e1e1e",
                        "labelColor": "#1e1e1e"},
             "title": {"fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#404040"},
-            "view": {"stroke": None}}.items():
+            "view": {"stroke": None},
+            # no ARIA texts of Vega's own (English: "X-axis titled ..."): the chart is
+            # described by its spec's description, in the page's language, and its table
+            "aria": False}.items():
         config[key] = {**config[key], **value} if isinstance(value, dict) and isinstance(
             config.get(key), dict) else value
     return spec
+
+
+def _trend_words(label: str, areas: list[str], language: str) -> dict[str, str]:
+    year = gettext(language, N_("Year"))
+    return {"year_axis": year.lower(), "year": year,
+            "area": gettext(language, N_("Area")), "value": gettext(language, N_("Value")),
+            "description": gettext(language, N_(
+                "{indicator}: line chart per year of {areas}.")).format(
+                indicator=label, areas=", ".join(areas))}
 
 
 def trend_spec(s: dict | None, language: str) -> dict | None:
@@ -36,10 +48,11 @@ def trend_spec(s: dict | None, language: str) -> dict | None:
         return None
     years = sorted({r["year"] for r in s["rows"]})
     areas = list(dict.fromkeys(r["area"] for r in s["rows"]))
-    note = (("Referentie: " if language == "nl" else "Reference: ")
-            + ", ".join(areas[1:]) + f" ({years[0]}–{years[-1]})") if len(areas) > 1 else ""
-    return _spec(charts.web_trend_chart(s["rows"], title=s["label"], unit=s["unit"],
-                                        language=language, reference_note=note))
+    note = gettext(language, N_("Reference: {areas} ({first}–{last})")).format(
+        areas=", ".join(areas[1:]), first=years[0], last=years[-1]) if len(areas) > 1 else ""
+    return _spec(charts.web_trend_chart(s["rows"], _trend_words(s["label"], areas, language),
+                                        title=s["label"], unit=s["unit"],
+                                        reference_note=note))
 
 
 def domain_spec(p: dict, language: str) -> dict | None:
@@ -50,23 +63,32 @@ def domain_spec(p: dict, language: str) -> dict | None:
     if not sc or not sc.get("available"):
         return None
     gm = next((x["name"] for x in p["area"]["parents"] if x["level"] == "gemeente"), None)
-    own = translate("among_level", language).format(areas=sc["level_areas"])
-    among_gm = translate("among_level", language).format(
-        areas=translate("gemeenten", language).lower())
+    own = gettext(language, N_("among the {areas}")).format(areas=sc["level_areas"])
+    among_gm = gettext(language, N_("among the {areas}")).format(
+        areas=plural("gemeente", language).lower())
     name = f"{p['area']['name']} ({own})"
     rows = []
     for d in sc["domains"]:
         rows.append({"domain": d["label"], "area": name, "value": d["position"]})
         if gm and d["gemeente_position"] is not None:
             rows.append({"domain": d["label"],
-                         "area": f"{translate('gemeente', language)} {gm} ({among_gm})",
+                         "area": f"{level_name('gemeente', language)} {gm} ({among_gm})",
                          "value": d["gemeente_position"]})
-    note = translate("position_note", language).format(
+    gm_note = N_(", the municipality against all municipalities")
+    note = gettext(language, N_(
+        "Reference year {period}. Each area against the areas of its own level: {name} "
+        "against all {areas}{gm}. 50 % = the middle (dashed line).")).format(
         period=sc["period"], name=p["area"]["name"], areas=sc["level_areas"],
-        gm=translate("position_gm", language) if gm and sc["level"] != "gemeente" else "")
-    return _spec(charts.web_domain_chart(rows, title=translate("domain_scores", language),
-                                         language=language, reference_note=note,
-                                         scale="position"))
+        gm=gettext(language, gm_note) if gm and sc["level"] != "gemeente" else "")
+    words = {"axis": gettext(language, N_(
+                 "position among the areas of the same level (% with a lower score)")),
+             "domain": gettext(language, N_("Domain")), "area": gettext(language, N_("Area")),
+             "value": gettext(language, N_("Value")),
+             "description": gettext(language, N_("Dot chart of the domain scores: {areas}."))
+             .format(areas=", ".join(dict.fromkeys(r["area"] for r in rows)))}
+    return _spec(charts.web_domain_chart(rows, words,
+                                         title=gettext(language, N_("Domain scores")),
+                                         reference_note=note, scale="position"))
 
 
 def compare_spec(c: dict, language: str) -> dict | None:
@@ -74,10 +96,12 @@ def compare_spec(c: dict, language: str) -> dict | None:
     if not t or not t["rows"]:
         return None
     years = sorted({r["year"] for r in t["rows"]})
-    note = (f"{years[0]}–{years[-1]}; " + ("elk gebied met zijn eigen cijfers"
-                                            if language == "nl" else "each area's own figures"))
-    return _spec(charts.web_trend_chart(t["rows"], title=t["label"], unit=t["unit"],
-                                        language=language, reference_note=note))
+    areas = list(dict.fromkeys(r["area"] for r in t["rows"]))
+    note = gettext(language, N_("{first}–{last}; each area's own figures")).format(
+        first=years[0], last=years[-1])
+    return _spec(charts.web_trend_chart(t["rows"], _trend_words(t["label"], areas, language),
+                                        title=t["label"], unit=t["unit"],
+                                        reference_note=note))
 
 
 def goal_charts(summary: dict, language: str) -> dict:
@@ -91,7 +115,10 @@ def goal_charts(summary: dict, language: str) -> dict:
         years = sorted({*map(int, g["series"]), *targets})
         rows = [{"year": y, "value": g["series"].get(y), "reference": reference.get(y),
                  "target": targets.get(y)} for y in years]
-        out[g["goal"]] = {"spec": _spec(charts.goal_chart(goal, language=language,
-                                                          width="container", height=180)),
-                          "rows": rows}
+        spec = _spec(charts.goal_chart(goal, language=language, width="container",
+                                       height=180))
+        spec["description"] = gettext(language, N_(
+            "{goal}: {indicator} per year in the plan area, its reference group, the planned "
+            "path and the targets.")).format(goal=g["title"], indicator=g["indicator_label"])
+        out[g["goal"]] = {"spec": spec, "rows": rows}
     return out

@@ -20,10 +20,10 @@ from .i18n import (
     fmt_money,
     fmt_number,
     fmt_value,
+    level_name,
     method_name,
     pick_language,
     plural,
-    translate,
 )
 from .state import WebData
 
@@ -74,7 +74,7 @@ def render(request: Request, template: str, context: dict, *, status_code: int =
     other = "en" if language == "nl" else "nl"
     ctx = {"request": request, "lang": language, "other_lang": other,
            "lang_url": url_with(request, lang=other),
-           "t": lambda key: translate(key, language),
+           "level_name": lambda level: level_name(level, language),
            "fmt": lambda v, d=1: fmt_number(v, language, d),
            "fmt_value": lambda v, unit, d=1: fmt_value(v, unit, language, d),
            "fmt_money": lambda v: fmt_money(v, language),

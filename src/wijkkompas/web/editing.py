@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import PlanError, StaleVersionError
 from ..plans.model import TARGET_KINDS
+from .i18n import N_, gettext
 
 # URL segment -> document key; participation has no ids, its items are numbered
 PARTS = {"doelen": "goals", "maatregelen": "measures", "partners": "partners",
@@ -30,6 +31,16 @@ PARTS = {"doelen": "goals", "maatregelen": "measures", "partners": "partners",
 # the audit trail's messages are Dutch, as the CLI's ("aangemaakt", "gewijzigd")
 PART_WORDS = {"goals": "doel", "measures": "maatregel", "partners": "partner",
               "participation": "deelname"}
+# each part's heading and its buttons
+PART_TITLES = {"goals": N_("Goals"), "measures": N_("Measures"), "partners": N_("Partners"),
+               "participation": N_("How residents take part")}
+PART_ADD = {"goals": N_("Add a goal"), "measures": N_("Add a measure"),
+            "partners": N_("Add a partner"), "participation": N_("Add a form of participation")}
+PART_CHANGE = {"goals": N_("Change a goal"), "measures": N_("Change a measure"),
+               "partners": N_("Change a partner"), "participation": N_("Change participation")}
+# plans/model.py's BUILTIN_REFERENCES in words; a plan's own groups go by their names
+REFERENCE_NAMES = {"g4": N_("G4 (Amsterdam, Rotterdam, The Hague, Utrecht)"),
+                   "gemeente": N_("the area's own municipality"), "land": N_("The Netherlands")}
 NEW = "nieuw"
 EXTRA_MILESTONES = 2      # empty milestone rows under the filled ones
 _CODES = re.compile(r"[\s,;]+")
@@ -389,23 +400,28 @@ def field_errors(values: dict, prefix: str, lang: str) -> dict:
     return errors
 
 
-# the label of each form field, as the form shows it (TEXT keys of web/i18n.py)
+# the label of each form field, as the form shows it (a pair: "End target: year")
 FIELD_LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
-    "": {"id": "plan_id", "title": "plan_title", "area_name": "area_name",
-         "horizon_start": "horizon_start", "horizon_end": "horizon_end",
-         "more_codes": "codes_typed", "vision": "vision"},
-    "goals": {"title": "title", "pillar": "pillar", "indicator": "indicator",
-              "description": "description", "reference": "chart_reference",
-              "baseline_period": "baseline_period", "baseline_value": "baseline_value",
-              "target_year": ("end_target", "year"), "target_kind": ("end_target", "target_kind"),
-              "target_amount": ("end_target", "target_amount"),
-              "target_reference": ("end_target", "target_reference")},
-    "measures": {"title": "title", "pillar": "pillar", "description": "description",
-                 "lead": "lead", "partners": "part_partners", "goals": "measure_goals",
-                 "start": "start_year", "end": "end_year", "status": "status"},
-    "partners": {"name": "name", "kind": "kind", "role": "role"},
-    "participation": {"form": "participation_form", "description": "description"},
+    "": {"id": N_("Plan id"), "title": N_("Plan title"), "area_name": N_("Name of the plan area"),
+         "horizon_start": N_("First year"), "horizon_end": N_("Last year"),
+         "more_codes": N_("Or type the area codes"), "vision": N_("Vision")},
+    "goals": {"title": N_("Title"), "pillar": N_("Pillar"), "indicator": N_("Indicator"),
+              "description": N_("Description"),
+              "reference": N_("Comparison group in the chart"),
+              "baseline_period": N_("Baseline year"), "baseline_value": N_("Baseline value"),
+              "target_year": (N_("End target"), N_("Year")),
+              "target_kind": (N_("End target"), N_("Kind of target")),
+              "target_amount": (N_("End target"), N_("Number")),
+              "target_reference": (N_("End target"), N_("Reference group"))},
+    "measures": {"title": N_("Title"), "pillar": N_("Pillar"), "description": N_("Description"),
+                 "lead": N_("Lead partner"), "partners": N_("Partners"),
+                 "goals": N_("Contributes to the goals"), "start": N_("Start year"),
+                 "end": N_("End year"), "status": N_("Status")},
+    "partners": {"name": N_("Name"), "kind": N_("Kind"), "role": N_("Role")},
+    "participation": {"form": N_("Form"), "description": N_("Description")},
 }
+MILESTONE_LABELS = {"year": N_("Year"), "kind": N_("Kind of target"), "amount": N_("Number"),
+                    "reference": N_("Reference group")}
 # fields drawn as a group of checkboxes: the link goes to the first box
 CHECK_FIELDS = {"partners", "goals"}
 
@@ -413,25 +429,28 @@ CHECK_FIELDS = {"partners", "goals"}
 def field_label(name: str, prefix: str, lang: str, *, new: bool = False) -> str:
     """The label a user sees on the field (``horizon_start`` -> ``Beginjaar``); ``new``:
     the new-plan form."""
-    from .i18n import translate
-
     part = prefix.split("[")[0]
     if name == "id":
-        return translate("plan_id", lang) if part == "" else "Id"
+        return gettext(lang, N_("Plan id")) if part == "" else "Id"
     if name == "more_codes" and part == "":
-        return translate("codes_typed" if new else "codes_other", lang)
+        return gettext(lang, N_("Or type the area codes") if new
+                       else N_("Other area codes of the plan area"))
     milestone = re.match(r"^milestones-(\d+)-(\w+)$", name)
     if milestone:
         j, what = int(milestone.group(1)), milestone.group(2)
-        what = {"year": "year", "kind": "target_kind", "amount": "target_amount",
-                "reference": "target_reference"}.get(what, what)
-        return f"{translate('milestone', lang)} {j + 1}: {translate(what, lang).lower()}"
+        part_label = MILESTONE_LABELS.get(what)
+        what = gettext(lang, part_label) if part_label else what
+        milestone_word = gettext(lang, N_("Milestone"))
+        return f"{milestone_word} {j + 1}: {what.lower()}"
     if name.startswith("budget_"):
-        return f"{translate('budget', lang)}, {name[7:]}"
-    key: str | tuple = FIELD_LABELS.get(part, {}).get(name, name)
-    if isinstance(key, tuple):
-        return f"{translate(key[0], lang)}: {translate(key[1], lang).lower()}"
-    return translate(key, lang)
+        budget = gettext(lang, N_("Budget per year (euro)"))
+        return f"{budget}, {name[7:]}"
+    label = FIELD_LABELS.get(part, {}).get(name)
+    if label is None:
+        return name
+    if isinstance(label, tuple):
+        return f"{gettext(lang, label[0])}: {gettext(lang, label[1]).lower()}"
+    return gettext(lang, label)
 
 
 def error_summary(errors: dict, values: dict, prefix: str, lang: str, *,
@@ -532,13 +551,14 @@ def choices(data, doc: dict, language: str) -> dict:
             {"id": ind.id, "label": f"{ind.label(language)} ({ind.unit})"})
     own = [{"id": i["id"], "label": f"{i['label']} ({i['unit']})"}
            for i in doc.get("indicators", [])]
-    indicator_groups = ([{"label": "Eigen indicatoren van het plan" if language == "nl" else
-                          "The plan's own indicators", "items": own}] if own else []) + [
+    indicator_groups = ([{"label": gettext(language, N_("The plan's own indicators")),
+                          "items": own}] if own else []) + [
         {"label": label, "items": sorted(items, key=lambda x: x["label"].lower())}
         for label, items in groups.items()]
     start, end = int(doc["horizon"]["start"]), int(doc["horizon"]["end"])
     return {"pillars": doc.get("pillars", []), "indicator_groups": indicator_groups,
             "references": list(BUILTIN_REFERENCES) + list(doc.get("reference_groups", {})),
+            "reference_names": REFERENCE_NAMES,
             "partners": doc.get("partners", []), "goals": doc.get("goals", []),
             "partner_kinds": PARTNER_KINDS, "statuses": MEASURE_STATUS,
             "budget_years": list(range(start, end + 1))}

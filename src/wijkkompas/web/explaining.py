@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analysis.explain import explain_result
 from ..catalog import DOMAINS
-from .i18n import fmt_number, translate
+from .i18n import N_, fmt_number, gettext, translations
 
 TOP = 3
 
@@ -53,8 +53,7 @@ def _lower_first(label: str) -> str:
 def _join(parts: list[str], language: str) -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    word = " en " if language == "nl" else " and "
-    return ", ".join(parts[:-1]) + word + parts[-1]
+    return ", ".join(parts[:-1]) + " " + gettext(language, N_("and")) + " " + parts[-1]
 
 
 def _unit(data, ident: str) -> str:
@@ -134,13 +133,12 @@ def area_explain(data, area: dict, scores, language: str = "nl") -> dict | None:
 
 
 def _reference_kind(method: str, language: str) -> str | None:
-    nl = language == "nl"
     if method in ("zscore", "imd"):
-        return "landelijk gemiddelde" if nl else "national mean"
+        return gettext(language, N_("national mean"))
     if method == "index":
-        return "landelijk gemiddelde in het basisjaar" if nl else "national mean in the base year"
+        return gettext(language, N_("national mean in the base year"))
     if method == "robust_z":
-        return "landelijke mediaan" if nl else "national median"
+        return gettext(language, N_("national median"))
     return None  # percentile: ranks, no reference value
 
 
@@ -168,50 +166,45 @@ def _short(label: str) -> str:
 def _composite_sentence(data, area: dict, scores: dict, out: dict, language: str) -> str:
     """``De samengestelde kwetsbaarheid van X (1,33) is hoger dan 98 % van de gemeenten,
     vooral door a (0,35), b (0,26) en c (0,26).`` with the strongest counterweights after."""
-    nl = language == "nl"
     position = scores.get("vulnerability_position")
     areas = scores.get("level_areas") or out["level"]
     name = area.get("name") or area["code"]
     value = fmt_number(out["vulnerability"], language, 2)
-    head = (f"De samengestelde kwetsbaarheid van {name} ({value})" if nl else
-            f"The composite vulnerability of {name} ({value})")
+    head = gettext(language, N_("The composite vulnerability of {name} ({value})")).format(
+        name=name, value=value)
     if position is None:
         sign = 1 if out["vulnerability"] >= 0 else -1
     elif position >= 50:
-        head += " is " + translate("higher_than", language).format(
+        head += " is " + gettext(language, N_("higher than {share} % of the {areas}")).format(
             share=fmt_number(position, language, 0), areas=areas)
         sign = 1
     else:
-        head += (f" is lager dan {fmt_number(100 - position, language, 0)} % van de {areas}"
-                 if nl else
-                 f" is lower than {fmt_number(100 - position, language, 0)} % of the {areas}")
+        head += " is " + gettext(language, N_("lower than {share} % of the {areas}")).format(
+            share=fmt_number(100 - position, language, 0), areas=areas)
         sign = -1
     main = _drivers(out, "contribution", sign, language)
-    because = ((", vooral door " if nl else ", mostly because of ") if sign > 0 else
-               (", vooral door gunstige cijfers voor " if nl else
-                ", mostly because of favourable figures for "))
-    sentence = head + ((because + _join(main, language)) if main else "") + "."
+    because = N_("mostly because of {drivers}") if sign > 0 else N_(
+        "mostly because of favourable figures for {drivers}")
+    sentence = head + ((", " + gettext(language, because).format(
+        drivers=_join(main, language))) if main else "") + "."
     against = _drivers(out, "contribution", -sign, language)
     if against:
-        verb = "staat" if len(against) == 1 else "staan"
-        sentence += (f" Daartegenover {verb} " if nl else " Against that: ") + _join(
-            against[:2], language) + "."
+        sentence += " " + translations(language).ngettext(
+            "Against that: {drivers}.", "Against that: {drivers}.", len(against)).format(
+            drivers=_join(against[:2], language))
     return sentence
 
 
 def _domain_sentence(area: dict, scores: dict, out: dict, language: str) -> str:
     """Why there is no composite, and that the domain scores are shown apart."""
-    nl = language == "nl"
     reason = scores.get("reason") or ""
     # "geen samengestelde score: X ontbreekt" -> "X ontbreekt"
     reason = reason.split(": ", 1)[1] if ": " in reason else reason
     name = area.get("name") or area["code"]
-    text = ((f"Geen samengestelde score voor {name} in {out['period']}" if nl else
-             f"No composite score for {name} in {out['period']}")
-            + (f": {reason}" if reason else "") + ".")
+    text = (gettext(language, N_("No composite score for {name} in {period}")).format(
+        name=name, period=out["period"]) + (f": {reason}" if reason else "") + ".")
     if out["indicators_add_up"] and any(d["score"] is not None for d in out["domains"]):
-        text += (" Daarom staan hieronder alleen de domeinscores, elk met wat ze bepaalt; "
-                 "ze zijn niet opgeteld tot een rangorde." if nl else
-                 " Below are therefore the domain scores only, each with what drives it; "
-                 "they are not added up to a ranking.")
+        text += " " + gettext(language, N_(
+            "Below are therefore the domain scores only, each with what drives it; they are "
+            "not added up to a ranking."))
     return text

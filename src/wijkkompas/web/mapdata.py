@@ -38,8 +38,16 @@ import pandas as pd
 
 from ..analysis.classes import deciles
 from ..geo.codes import COUNTRY
-from .i18n import fmt_number, translate
-from .state import CLASSIFICATIONS, MAP_LEVELS, BadRequest, NotFound, WebData, score_label
+from .i18n import N_, fmt_number, gettext, plural, translations
+from .state import (
+    CLASSIFICATION_NAMES,
+    CLASSIFICATIONS,
+    MAP_LEVELS,
+    BadRequest,
+    NotFound,
+    WebData,
+    score_label,
+)
 
 # ColorBrewer "Blues" (sequential, colour-blind safe), light to dark, per number of classes
 PALETTES = {
@@ -129,19 +137,18 @@ def band_words(lo: int, hi: int, language: str, score: bool) -> str:
     """National tenths ``lo``..``hi`` (1 = lowest) in words: "10 % hoogste van
     Nederland", "20-40 % laagste", "rond het midden (40-60 %)"."""
     a, b = (lo - 1) * 10, hi * 10
-    high = translate("most_vulnerable" if score else "highest", language)
-    low = translate("least_vulnerable" if score else "lowest", language)
+    high = gettext(language, N_("most vulnerable") if score else N_("highest"))
+    low = gettext(language, N_("least vulnerable") if score else N_("lowest"))
     if a == 0 and b == 100:
-        return translate("all_areas_class", language)
-    if b == 100:
-        return translate("band_top", language).format(share=100 - a, words=high)
-    if a == 0:
-        return translate("band_bottom", language).format(share=b, words=low)
+        return gettext(language, N_("all areas"))
+    if b == 100 or a == 0:
+        return gettext(language, N_("{words} {share} % of the Netherlands")).format(
+            share=100 - a if b == 100 else b, words=high if b == 100 else low)
     if a < 50 < b:
-        return translate("band_middle", language).format(a=a, b=b)
+        return gettext(language, N_("around the middle ({a}–{b} %)")).format(a=a, b=b)
     if a >= 50:
-        return translate("band_high", language).format(a=100 - b, b=100 - a, words=high)
-    return translate("band_low", language).format(a=a, b=b, words=low)
+        return gettext(language, N_("{words} {a}–{b} %")).format(a=100 - b, b=100 - a, words=high)
+    return gettext(language, N_("{words} {a}–{b} %")).format(a=a, b=b, words=low)
 
 
 def map_values(data: WebData, *, level: str, indicator: str, period: str | None = None,
@@ -229,12 +236,15 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
     if composite is not None:
         legend["composite"] = composite["notice"]
         if requested != indicator:
-            legend["shows"] = translate("map_shows_domain", language).format(
+            legend["shows"] = gettext(language, N_(
+                "The map therefore shows the domain score {domain}.")).format(
                 domain=shown.label.lower())
         elif indicator == "vulnerability":
             without = {c: r for c, r in composite["reasons"].items() if c in set(frame["code"])}
             if without:
-                legend["no_composite"] = translate("map_no_composite_areas", language).format(
+                legend["no_composite"] = translations(language).ngettext(
+                    "{count} area without a composite score (grey)",
+                    "{count} areas without a composite score (grey)", len(without)).format(
                     count=fmt_number(len(without), language, 0))
     classes = (_national_classes(held, ranges, colours, language, _is_score(indicator))
                if national else _classes(values, cuts, colours, language))
@@ -259,11 +269,12 @@ def no_data(data: WebData, *, level: str, indicator: str, within: str | None,
     within = _within_code(data, within)
     label = (score_label(indicator, language) if _is_score(indicator)
              else data.catalog[indicator].label(language))
-    areas = translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
-                      language).lower()
-    where = data.name_of(within) if within else translate("land", language)
-    message = translate("map_no_data", language).format(indicator=label, areas=areas,
-                                                          area=where)
+    areas = plural(level, language).lower()
+    where = data.name_of(within) if within else gettext(language, N_("The Netherlands"))
+    message = gettext(language, N_(
+        "No data: there are no figures of {indicator} for the {areas} in {area}, in any "
+        "year. Choose another indicator or level.")).format(indicator=label, areas=areas,
+                                                            area=where)
     return {"level": level, "indicator": indicator, "requested_indicator": indicator,
             "label": label, "period": None, "periods": [], "within": within,
             "classification": "national", "k": 5, "classes": [], "values": {},
@@ -377,14 +388,19 @@ def _score_values(data: WebData, level: str, indicator: str, period: str,
     table = _on_screen(result.table, within)
     frame = pd.DataFrame({"code": table["code"], "value": table[indicator],
                           "status": "observed"})
-    reference = translate("higher_more_vulnerable", language) if result.method == "zscore" \
-        else (f"score method {result.method}, against all {level} areas of the Netherlands"
-              if language == "en" else
-              f"scoremethode {result.method}, ten opzichte van alle gebieden van dit niveau")
+    reference = gettext(language, N_(
+        "Higher = more vulnerable. 0 is the average of all areas of this level in the "
+        "Netherlands (z-score).")) if result.method == "zscore" \
+        else gettext(language, N_(
+            "score method {method}, against all {level} areas of the Netherlands")).format(
+            method=result.method, level=level)
     mask = score_reference(result.table, indicator)
     national = result.table[indicator].to_numpy(dtype=float)[mask]
     scored = bool((result.table["composite_status"] == "scored").any())
-    group = translate("group_scored" if scored else "group_score", language).format(
+    group = gettext(language, N_(
+        "the {n} {areas} of the Netherlands with a composite score in {period} (the "
+        "yardstick's reference group)") if scored else N_(
+        "all {n} {areas} of the Netherlands with this score in {period}")).format(
         n=fmt_number(int(mask.sum()), language, 0), areas=_areas(level, language),
         period=period)
     return _Shown(frame, int(result.vintage), score_label(indicator, language),
@@ -393,8 +409,7 @@ def _score_values(data: WebData, level: str, indicator: str, period: str,
 
 
 def _areas(level: str, language: str) -> str:
-    return translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
-                     language).lower()
+    return plural(level, language).lower()
 
 
 def _indicator_values(data: WebData, level: str, indicator: str, period: str,
@@ -417,7 +432,7 @@ def _indicator_values(data: WebData, level: str, indicator: str, period: str,
         everywhere = obs
     everywhere = everywhere[everywhere["status"].isin(["observed", "estimated"])]
     national = everywhere.drop_duplicates("area_code")["value"].to_numpy(dtype=float)
-    group = translate("group_indicator", language).format(
+    group = gettext(language, N_("all {n} {areas} of the Netherlands with a figure in {period}")).format(
         n=fmt_number(int(np.isfinite(national).sum()), language, 0),
         areas=_areas(level, language), period=period)
     meta = data.catalog[indicator]
@@ -433,12 +448,11 @@ def _indicator_values(data: WebData, level: str, indicator: str, period: str,
     for code in (COUNTRY, within):
         value = reference_values.get(code) if code else None
         if code and value is not None:
-            name = data.name_of(code) if code != COUNTRY else translate("land", language)
+            name = data.name_of(code) if code != COUNTRY else gettext(language, N_("The Netherlands"))
             parts.append(f"{name} {fmt_number(value, language)}"
                          f"{' ' + unit if unit and unit != '%' else unit} ({period})")
-    reference = ", ".join(parts) if parts else (
-        "geen referentiewaarde gepubliceerd" if language == "nl"
-        else "no reference value published")
+    reference = ", ".join(parts) if parts else gettext(language, N_(
+        "no reference value published"))
     return _Shown(frame, vintage, meta.label(language), unit, meta.direction, reference,
                   reference_values, national=national, group=group)
 
@@ -506,36 +520,42 @@ def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str |
             classification: str, n_classes: int, layers: list[dict], *, n_matched: int,
             n_shown: int, language: str, national: bool = False) -> dict:
     vintage = shown.vintage
-    level_plural = translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
-                             language)
+    level_plural = plural(level, language)
     boundary_text = ", ".join(f"{layer['vintage']} ({fmt_number(layer['n'], language, 0)})"
                               for layer in layers)
+    # f-strings hide their calls from extraction: the messages first
+    boundaries = gettext(language, N_("Boundaries"))
+    figures_on = gettext(language, N_("figures on boundaries of"))
+    matched_note = gettext(language, N_(
+        "codes matched to the nearest boundary vintage with the same code"))
+    on_map = gettext(language, N_("on the map"))
     return {
         "title": shown.label,
         "unit": shown.unit,
         "period": period,
         "figure_vintage": vintage,
         "reference": shown.reference,
-        "method": (translate("national_method", language).format(group=shown.group)
-                   if national else
-                   translate(classification if classification != "national" else "quantiles",
-                             language)
-                   + ", " + translate("classes_shown", language).format(n=n_classes)),
+        "method": (gettext(language, N_(
+            "National classes: against {group}; they stay the same when drilling down")).format(
+            group=shown.group) if national else
+                   gettext(language, CLASSIFICATION_NAMES[
+                       classification if classification != "national" else "quantiles"])
+                   + ", " + gettext(language, N_(
+                       "{n} classes over the areas shown (not national)")).format(n=n_classes)),
         "national": national,
         "group": shown.group,
-        "boundaries": (f"{translate('boundaries', language)}: {level_plural.lower()} "
-                       f"{boundary_text}; {translate('figures_on', language)} {vintage}"
+        "boundaries": (f"{boundaries}: {level_plural.lower()} {boundary_text}; "
+                       f"{figures_on} {vintage}"
                        + ("" if all(layer["vintage"] == vintage for layer in layers) else
-                          (" (codes gekoppeld aan de dichtstbijzijnde indeling met dezelfde code)"
-                           if language == "nl" else
-                           " (codes matched to the nearest boundary vintage with the same code)"))),
+                          f" ({matched_note})")),
         "coverage": (f"{fmt_number(n_matched, language, 0)} / "
-                     f"{fmt_number(n_shown, language, 0)} {translate('matched', language)}"),
-        "direction": translate("darker_higher" if shown.direction == "neutral"
-                               else "darker_worse", language),
+                     f"{fmt_number(n_shown, language, 0)} {on_map}"),
+        "direction": gettext(language, N_("darker = higher") if shown.direction == "neutral"
+                             else N_("darker = less favourable")),
         "within": within, "within_name": data.name_of(within) if within else None,
-        "no_data": {"colour": NO_DATA, "label": translate("no_value", language)},
-        "suppressed": {"colour": SUPPRESSED, "label": translate("suppressed", language)},
+        "no_data": {"colour": NO_DATA, "label": gettext(language, N_("no figure"))},
+        "suppressed": {"colour": SUPPRESSED,
+                       "label": gettext(language, N_("suppressed (CBS)"))},
     }
 
 

@@ -33,6 +33,7 @@ from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
 from ..store.names import AreaIndex
+from .i18n import N_, gettext
 
 if TYPE_CHECKING:
     from ..analysis.inputs import Inputs
@@ -42,6 +43,10 @@ SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
 # "national": classes of the whole reference group of the level and period (the default;
 # the same when drilling down); the others over the areas on screen
 CLASSIFICATIONS = ("national", "quantiles", "fisher_jenks", "equal_interval")
+CLASSIFICATION_NAMES = {"national": N_("National classes (tenths of the Netherlands)"),
+                        "quantiles": N_("Quantiles (equal counts)"),
+                        "fisher_jenks": N_("Natural breaks (Fisher-Jenks)"),
+                        "equal_interval": N_("Equal intervals")}
 # 5 decimals of a degree are about 1 m: far below what a simplified boundary shows
 COORD_DIGITS = 5
 
@@ -251,7 +256,7 @@ class WebData:
             present = set(a.loc[a["level"] == level, "indicator"])
         scores = [s for s in ["vulnerability"] + [f"domain_{d}" for d in self.scheme.domains]
                   if not within or self.area_periods(s, level, within)]
-        groups = [{"domain": "scores", "label": "Scores" if language == "en" else "Scores",
+        groups = [{"domain": "scores", "label": gettext(language, N_("Scores")),
                    "items": [{"id": s, "label": _score_label(s, language)} for s in scores]}]
         groups = [g for g in groups if g["items"]]
         for domain, labels in DOMAINS.items():
@@ -527,9 +532,9 @@ class WebData:
 
 def _score_label(indicator: str, language: str) -> str:
     if indicator == "vulnerability":
-        return "Kwetsbaarheid (samengesteld)" if language == "nl" else "Vulnerability (composite)"
+        return gettext(language, N_("Vulnerability (composite)"))
     domain = DOMAINS[indicator[len("domain_"):]][language]
-    return ("Domeinscore " if language == "nl" else "Domain score ") + domain.lower()
+    return gettext(language, N_("Domain score {domain}")).format(domain=domain.lower())
 
 
 score_label = _score_label

@@ -18,9 +18,15 @@ from ..catalog import DOMAINS
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
-from .i18n import fmt_number, translate
+from .i18n import N_, fmt_number, fmt_value, gettext, plural, translations
 from .mapdata import score_positions
 from .state import MAP_LEVELS, BadRequest, NotFound, WebData
+
+# the catalog's DIRECTIONS and PERSPECTIVES in words
+DIRECTION_NAMES = {"higher_is_better": N_("higher is better"),
+                   "higher_is_worse": N_("higher is worse"), "neutral": N_("neutral")}
+PERSPECTIVE_NAMES = {"objective": N_("objective (registration)"),
+                     "subjective": N_("subjective (residents' answers)")}
 
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
 
@@ -82,8 +88,7 @@ def score_row(data: WebData, level: str, code: str, period: str | None):
 
 def _areas_word(level: str, language: str) -> str:
     """``wijken``/``districts``: the level's plural, in running text."""
-    return translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(level, "buurten"),
-                     language).lower()
+    return plural(level, language).lower()
 
 
 def _domain_label(domain: str, language: str) -> str:
@@ -112,11 +117,12 @@ def area_reason(data: WebData, row, language: str) -> str | None:
     minimum = fmt_number(data.scheme.rank_min_population, language, 0)
     if status == "missing_domains":
         names = [_domain_label(d, language) for d in _split(row.get("missing_domains"))]
-        return translate("reason_missing_domains", language).format(
+        return gettext(language, N_("no composite: {domains} missing")).format(
             domains=", ".join(names) or "?")
     if status == "below_min_population":
-        return translate("reason_below_min_population", language).format(min=minimum)
-    return translate("reason_population_unknown", language).format(min=minimum)
+        return gettext(language, N_("no composite: fewer than {min} residents")).format(
+            min=minimum)
+    return gettext(language, N_("no composite: population unknown")).format(min=minimum)
 
 
 def _named(data: WebData, text: str | None, language: str) -> str | None:
@@ -152,31 +158,42 @@ def composite_notice(data: WebData, result, language: str) -> dict | None:
         for d in _split(text):
             count[d] = count.get(d, 0) + 1
     minimum = fmt_number(data.scheme.rank_min_population, language, 0)
-    reasons = [translate("domain_missing_for", language).format(
+    reasons = [gettext(language, N_(
+        "{domain} is missing for {count} of the {n} {areas}")).format(
         domain=_domain_label(d, language), count=fmt_number(c, language, 0),
         n=fmt_number(n, language, 0), areas=areas) for d, c in count.items() if c]
     small = int((status == "below_min_population").sum())
     if small:
-        reasons.append(translate("below_min_population_n", language).format(
-            count=fmt_number(small, language, 0), min=minimum))
+        reasons.append(translations(language).ngettext(
+            "{count} has fewer than {min} residents", "{count} have fewer than {min} residents",
+            small).format(count=fmt_number(small, language, 0), min=minimum))
     unknown = int((status == "population_unknown").sum())
     if unknown:
-        reasons.append(translate("population_unknown_n", language).format(
-            count=fmt_number(unknown, language, 0)))
+        reasons.append(translations(language).ngettext(
+            "{count} has no known population", "{count} have no known population",
+            unknown).format(count=fmt_number(unknown, language, 0)))
     coverage = result.coverage
     left = sorted(set(coverage.loc[~coverage["entered"].astype(bool), "indicator"])) \
         if len(coverage) else []
-    left_text = (translate("left_out_coverage", language).format(
+    left_text = (gettext(language, N_(
+        "Left out because they have a figure for too few areas (fewer than {share}): "
+        "{indicators}.")).format(
         share=f"{data.scheme.min_coverage:.0%}",
         indicators=", ".join(_indicator_label(data, i, language) for i in left))
         if left else None)
     domains = ", ".join(_domain_label(d, language) for d in yardstick)
     if scored == 0:
-        lead = translate("no_composite_lead", language).format(
+        lead = gettext(language, N_(
+            "No composite score for the {areas} in {period}: no area has all {k} domains of "
+            "the yardstick ({domains}).")).format(
             areas=areas, period=result.period, k=len(yardstick), domains=domains)
-        tail = translate("no_composite_shown", language)
+        tail = gettext(language, N_("The domain scores are shown below, without a ranking."))
     else:
-        lead = translate("partial_composite_lead", language).format(
+        lead = translations(language).ngettext(
+            "{scored} of the {n} {areas} has a composite score (all {k} domains and at least"
+            " {min} residents); the other {rest} do not, and have no rank:",
+            "{scored} of the {n} {areas} have a composite score (all {k} domains and at least"
+            " {min} residents); the other {rest} do not, and have no rank:", scored).format(
             scored=fmt_number(scored, language, 0), n=fmt_number(n, language, 0),
             areas=areas, k=len(yardstick), min=minimum,
             rest=fmt_number(n - scored, language, 0))
@@ -222,11 +239,9 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
             "vintage": int(result.vintage), "level": level, "notes": list(result.notes)}
     if row is None:
         base["available"] = False
-        base["message"] = (f"{area['code']} komt niet voor bij de {level}-scores van "
-                           f"{result.period} (indeling {result.vintage})"
-                           if language == "nl" else
-                           f"{area['code']} is not among the {level} scores of "
-                           f"{result.period} ({result.vintage} boundaries)")
+        base["message"] = gettext(language, N_(
+            "{code} is not among the {level} scores of {period} ({vintage} boundaries)")).format(
+            code=area["code"], level=level, period=result.period, vintage=result.vintage)
         return base
     gm_row = None
     if area.get("gemeente_code") and level != "gemeente":
@@ -260,7 +275,8 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
         "vulnerability": clean(row["vulnerability"]),
         "vulnerability_position": position(level, area["code"], "vulnerability"),
         "level_areas": _areas_word(level, language),
-        "scale": translate("scale_text", language).format(
+        "scale": gettext(language, N_(
+            "z-score among the {areas} of the Netherlands ({period})")).format(
             areas=_areas_word(level, language), period=result.period),
         "gemeente_vulnerability": clean(gm_row["vulnerability"]) if gm_row is not None else None,
         "rank_national": clean(row["rank_national"]),
@@ -346,7 +362,8 @@ def series(data: WebData, code: str, indicator: str, language: str = "nl") -> di
     obs = obs.assign(_o=obs["area_code"].map({c: i for i, c in enumerate(codes)})) \
              .sort_values(["_o", "year"])
     meta = data.catalog[indicator]
-    names = {c: (translate("land", language) if c == COUNTRY else data.name_of(c)) for c in codes}
+    names = {c: (gettext(language, N_("The Netherlands")) if c == COUNTRY else data.name_of(c))
+             for c in codes}
     rows = [{"code": r.area_code, "area": names.get(r.area_code, r.area_code),
              "year": int(r.year), "period": r.period, "vintage": int(r.vintage),
              "value": clean(r.value), "status": r.status} for r in obs.itertuples()]
@@ -370,7 +387,7 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
         return out
     try:
         result = warning_result(data, level)
-        out["warning"] = result.reasons(area["code"], language)
+        out["warning"] = result.reasons(area["code"], language, reason_number)
         panel = result.panel.table
         mine = panel[panel["code"] == area["code"]].sort_values("period")
         out["path"] = [{"period": str(r["period"]), "class": clean(r["class"]),
@@ -430,6 +447,12 @@ def warning_result(data: WebData, level: str, scheme: str | None = None):
 WARNING_PAGE = 50  # rows per page of the early-warning list
 
 
+def reason_number(value: float, language: str, digits: int, unit: str) -> str:
+    """A figure of an early-warning reason in the page's locale (the change package's own
+    format is the CLI's); "-" for none, as there."""
+    return fmt_value(value, "%" if unit == "%" else "", language, digits) or "-"
+
+
 def warning_table(data: WebData, level: str, language: str = "nl",
                   within: str | None = None, page: int | None = None,
                   scheme: str | None = None) -> dict:
@@ -452,8 +475,7 @@ def warning_table(data: WebData, level: str, language: str = "nl",
     pages = max(1, math.ceil(total / WARNING_PAGE))
     if page is not None:
         frame = frame.iloc[(page - 1) * WARNING_PAGE: page * WARNING_PAGE]
-    frame["reasons"] = [[x for x in str(r).split(" | ") if x]
-                        for r in frame[f"reasons_{language}"]]
+    frame["reasons"] = [result.reasons(code, language, reason_number) for code in frame["code"]]
     frame = frame.drop(columns=["reasons_nl", "reasons_en"])
     return {"rows": records(frame), "columns": list(frame.columns), "total": total,
             "page": page or 1, "pages": pages if page is not None else 1,

@@ -21,5 +21,7 @@ LIBRARIES = [
 
 @router.get("/over")
 def about_page(request: Request, data: DataDep, lang: LangDep):
-    return render(request, "about.html", {"a": views.about(data, lang), "libraries": LIBRARIES},
+    return render(request, "about.html", {"a": views.about(data, lang), "libraries": LIBRARIES,
+                                            "direction_names": views.DIRECTION_NAMES,
+                                            "perspective_names": views.PERSPECTIVE_NAMES},
                   language=lang)

@@ -20,16 +20,43 @@ from starlette.concurrency import run_in_threadpool
 
 from ...plans.accounts import MIN_PASSWORD_LENGTH, AccountError, WrongPasswordError
 from .. import views
-from ..auth import CurrentUser, LoggedIn, accounts_of, keep_session, log_in, log_out, session_of
+from ..auth import (
+    ROLE_NAMES,
+    CurrentUser,
+    LoggedIn,
+    accounts_of,
+    keep_session,
+    log_in,
+    log_out,
+    session_of,
+)
 from ..deps import DataDep, LangDep, render
-from ..i18n import MESSAGES, translate
+from ..i18n import N_, gettext
 from ..oidc import OIDCRefused
 from ..state import NotFound
 
 router = APIRouter(include_in_schema=False)
 Password = Annotated[str, Form(max_length=1000)]
 # what a POST-redirect-GET may announce: a fixed set, so no text is reflected from the URL
-DONE = {"wachtwoord": "password_changed"}
+DONE = {"wachtwoord": N_("Your password has been changed. You have been logged out on other "
+                        "devices.")}
+TOO_MANY = N_("Too many failed attempts; try again in a few minutes.")
+OIDC_FAILED = N_("Logging in with the identity provider failed")
+# the reasons of plans/accounts.py's AccountError, by its code
+ACCOUNT_ERRORS = {
+    "organisation_invalid": N_("Fill in an organisation (at most 200 characters)."),
+    "role_invalid": N_("Choose the role editor or viewer."),
+    "not_yourself": N_("You cannot remove your own administrator right or deactivate yourself;"
+                       " ask another administrator."),
+    "username_invalid": N_("A username has 1 to 100 characters and no spaces."),
+    "password_short": N_("The new password is shorter than 10 characters."),
+    "user_exists": N_("That username exists already."),
+    "password_wrong": N_("The current password is not right."),
+    "deactivated": N_("Your account has been deactivated. Contact the administrator."),
+    "unknown_user": N_("That user does not exist."),
+    "unknown_plan": N_("That plan does not exist."),
+    "visibility_invalid": N_("Choose public or private."),
+}
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,7 +68,7 @@ def _safe_next(target: str | None) -> str:
 
 def message_of(exc: AccountError, lang: str) -> str:
     """The reason an account change was refused, in the user's language when known."""
-    return translate(exc.code, lang) if exc.code in MESSAGES else str(exc)
+    return gettext(lang, ACCOUNT_ERRORS[exc.code]) if exc.code in ACCOUNT_ERRORS else str(exc)
 
 
 def limiter_key(request: Request, username: str) -> tuple[str, str]:
@@ -64,14 +91,13 @@ async def login(request: Request, lang: LangDep,
     context = {"next": _safe_next(next), "user": None, "username": username}
     if await run_in_threadpool(limiter.blocked, key):
         return render(request, "login.html",
-                      {**context, "error": translate("too_many_attempts", lang)},
+                      {**context, "error": gettext(lang, TOO_MANY)},
                       status_code=429, language=lang)
     # argon2 takes tens of milliseconds: off the event loop
     user = await run_in_threadpool(accounts_of(request).authenticate, username, password)
     if user is None:
         await run_in_threadpool(limiter.failed, key)
-        message = ("Onjuiste gebruikersnaam of wachtwoord." if lang == "nl"
-                   else "Wrong username or password.")
+        message = gettext(lang, N_("Wrong username or password."))
         return render(request, "login.html", {**context, "error": message},
                       status_code=401, language=lang)
     await run_in_threadpool(limiter.succeeded, key)
@@ -97,7 +123,7 @@ async def oidc_login(request: Request, lang: LangDep, next: str | None = None):
     try:
         response = await oidc.redirect(request, str(request.url_for("oidc_callback")))
     except OIDCRefused as exc:
-        return _refused(request, lang, f"{translate('oidc_failed', lang)}: {exc}")
+        return _refused(request, lang, f"{gettext(lang, OIDC_FAILED)}: {exc}")
     session_of(request)["oidc_next"] = _safe_next(next)
     return response
 
@@ -111,7 +137,7 @@ async def oidc_callback(request: Request, lang: LangDep):
         user = await run_in_threadpool(accounts_of(request).external_login,
                                        **oidc.account(claims))
     except OIDCRefused as exc:
-        return _refused(request, lang, f"{translate('oidc_failed', lang)}: {exc}")
+        return _refused(request, lang, f"{gettext(lang, OIDC_FAILED)}: {exc}")
     except AccountError as exc:
         return _refused(request, lang, message_of(exc, lang),
                         403 if exc.code == "deactivated" else 400)
@@ -135,14 +161,14 @@ def _account_page(request: Request, data, lang: str, user, *, errors=(), done=No
     roles = [{"id": plan_id, "title": titles.get(plan_id, plan_id), "role": role}
              for plan_id, role in accounts_of(request).roles_of(user).items()]
     return render(request, "account.html", {
-        "user": user, "roles": roles, "errors": list(errors), "done": done,
+        "user": user, "roles": roles, "role_labels": ROLE_NAMES, "errors": list(errors), "done": done,
         "min_length": MIN_PASSWORD_LENGTH}, status_code=status_code, language=lang)
 
 
 @router.get("/account")
 def account_page(request: Request, data: DataDep, lang: LangDep, user: LoggedIn,
                  gedaan: str | None = None):
-    done = translate(DONE[gedaan], lang) if gedaan in DONE else None
+    done = gettext(lang, DONE[gedaan]) if gedaan in DONE else None
     return _account_page(request, data, lang, user, done=done)
 
 
@@ -151,27 +177,27 @@ async def change_password(request: Request, data: DataDep, lang: LangDep, user: 
                           current: Password, new: Password, repeat: Password):
     errors = []
     if len(new) < MIN_PASSWORD_LENGTH:
-        errors.append("password_short")
+        errors.append(ACCOUNT_ERRORS["password_short"])
     if new != repeat:
-        errors.append("password_mismatch")
+        errors.append(N_("The two new passwords are not the same."))
     limiter = request.app.state.login_limiter
     key = limiter_key(request, user.username)
     status = 422
     if not errors and await run_in_threadpool(limiter.blocked, key):
-        errors, status = ["too_many_attempts"], 429
+        errors, status = [TOO_MANY], 429
     if not errors:
         try:
             epoch = await run_in_threadpool(accounts_of(request).change_password,
                                             user.username, current, new)
         except WrongPasswordError:
             await run_in_threadpool(limiter.failed, key)
-            errors = ["password_wrong"]
+            errors = [ACCOUNT_ERRORS["password_wrong"]]
         else:
             keep_session(request, epoch)
             return RedirectResponse("/account?gedaan=wachtwoord", status_code=303)
     return await run_in_threadpool(
         _account_page, request, data, lang, user,
-        errors=[translate(e, lang) for e in errors], status_code=status)
+        errors=[gettext(lang, e) for e in errors], status_code=status)
 
 
 @router.post("/account/overal-uitloggen")

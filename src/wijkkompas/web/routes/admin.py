@@ -22,9 +22,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ...plans.accounts import MIN_PASSWORD_LENGTH, ROLES, VISIBILITIES, AccountError
 from .. import views
-from ..auth import Admin, accounts_of
+from ..auth import ROLE_NAMES, VISIBILITY_NAMES, Admin, accounts_of
 from ..deps import DataDep, LangDep, render
-from ..i18n import translate
+from ..i18n import N_, gettext
 from ..state import NotFound
 from .account import message_of
 from .plans import PlanId
@@ -32,13 +32,15 @@ from .plans import PlanId
 router = APIRouter(include_in_schema=False)
 Username = Annotated[str, Path(max_length=100)]
 Field = Annotated[str, Form(max_length=200)]
-DONE = {"aangemaakt": "user_created", "wachtwoord": "password_reset", "opgeslagen": "saved"}
+DONE = {"aangemaakt": N_("The user has been created."),
+        "wachtwoord": N_("The password has been set; the user has been logged out everywhere."),
+        "opgeslagen": N_("Saved.")}
 USERS = "/beheer/gebruikers"
 PLANS = "/beheer/plannen"
 
 
 def _done(gedaan: str | None, lang: str) -> str | None:
-    return translate(DONE[gedaan], lang) if gedaan in DONE else None
+    return gettext(lang, DONE[gedaan]) if gedaan in DONE else None
 
 
 def _user_url(username: str) -> str:
@@ -93,7 +95,7 @@ def _user_page(request: Request, data, lang: str, username: str, *, errors=(), d
     accounts = accounts_of(request)
     user = accounts.get_user(username)
     if user is None:
-        raise NotFound(translate("unknown_user", lang))
+        raise NotFound(gettext(lang, N_("That user does not exist.")))
     plans = views.plans_list(data)
     titles = {p["id"]: p["title"] for p in plans}
     personal = accounts.personal_roles(user.username)
@@ -103,7 +105,7 @@ def _user_page(request: Request, data, lang: str, username: str, *, errors=(), d
             for plan_id in personal.keys() | through.keys()]
     return render(request, "admin_user.html", {
         "person": user, "roles": sorted(rows, key=lambda r: r["title"]), "plans": plans,
-        "role_names": ROLES, "errors": list(errors), "done": done,
+        "role_names": ROLES, "role_labels": ROLE_NAMES, "errors": list(errors), "done": done,
         "min_length": MIN_PASSWORD_LENGTH}, status_code=422 if errors else 200,
         language=lang)
 
@@ -178,7 +180,8 @@ def _plans_page(request: Request, data, lang: str, *, errors=(), done=None):
              for p in views.plans_list(data)]
     return render(request, "admin_plans.html", {
         "plans": plans, "organisations": accounts.organisations(), "role_names": ROLES,
-        "visibilities": VISIBILITIES, "errors": list(errors), "done": done},
+        "role_labels": ROLE_NAMES, "visibilities": VISIBILITIES,
+        "visibility_labels": VISIBILITY_NAMES, "errors": list(errors), "done": done},
         status_code=422 if errors else 200, language=lang)
 
 

@@ -129,7 +129,7 @@ def profile_page(request: Request, code: str, data: DataDep, lang: LangDep,
     context = {"p": p, "groups": groups, "s": s, "chosen": chosen,
                "chart": charts_glue.trend_spec(s, lang) if s else None,
                "domain_chart": charts_glue.domain_spec(p, lang), "code": code,
-               "area_name": p["area"]["name"]}
+               "area_name": p["area"]["name"], "perspective_names": views.PERSPECTIVE_NAMES}
     return render(request, "profile.html", context, language=lang)
 
 

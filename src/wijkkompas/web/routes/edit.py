@@ -46,6 +46,7 @@ def _edit_page(request: Request, data, lang: str, plan_id: str, *, status_code: 
         "conflict": outcome.conflict if outcome else None,
         "saved": request.query_params.get("opgeslagen"),
         "parts": {v: k for k, v in editing.PARTS.items()},
+        "part_titles": editing.PART_TITLES, "part_add": editing.PART_ADD,
         "labels": _labels(data, doc, lang)}, status_code=status_code, language=lang)
 
 
@@ -72,6 +73,7 @@ def _item_page(request: Request, data, lang: str, plan_id: str, part: str, item:
         "summary": outcome.summary if outcome else [],
         "conflict": outcome.conflict if outcome else None,
         "milestone_rows": editing.milestone_rows(values),
+        "heading_msgid": (editing.PART_ADD if item == editing.NEW else editing.PART_CHANGE)[key],
         **editing.choices(data, doc, lang)}, status_code=status_code, language=lang)
 
 

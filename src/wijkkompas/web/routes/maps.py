@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 
 from ..deps import DataDep, LangDep, is_htmx, render
-from ..i18n import translate
+from ..i18n import N_, gettext, plural
 from ..mapdata import map_values, no_data, shown_period
-from ..state import CLASSIFICATIONS, MAP_LEVELS, NotFound, WebData
+from ..state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, NotFound, WebData
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 60
@@ -56,11 +56,12 @@ def map_page(request: Request, data: DataDep, lang: LangDep,
         m = map_values(data, level=level, indicator=indicator, period=shown, within=within,
                        classification=classification, k=k, language=lang)
         if period is not None and period != shown:
-            notice = translate("map_period_fallback", lang).format(
+            notice = gettext(lang, N_(
+                "There are no figures of {indicator} for the {areas} in {area} in {requested}. "
+                "The map shows {shown}, the latest year with figures.")).format(
                 requested=period, indicator=m["label"], shown=shown,
-                areas=translate({"gemeente": "gemeenten", "wijk": "wijken"}.get(
-                    level, "buurten"), lang).lower(),
-                area=m["legend"]["within_name"] or translate("land", lang))
+                areas=plural(level, lang).lower(),
+                area=m["legend"]["within_name"] or gettext(lang, N_("The Netherlands")))
     params = {"level": level, "indicator": m["requested_indicator"],
               "classification": classification, "k": k, "lang": lang}
     if m["period"]:
@@ -73,7 +74,8 @@ def map_page(request: Request, data: DataDep, lang: LangDep,
     context = {"m": m, "values_url": values_url, "rows": rows[:TABLE_ROWS],
                "n_rows": len(rows), "levels": MAP_LEVELS, "period_notice": notice,
                "indicator_groups": data.map_indicators(level, lang, within),
-               "classifications": CLASSIFICATIONS, "crumbs": crumbs(data, m),
+               "classifications": CLASSIFICATIONS,
+               "classification_names": CLASSIFICATION_NAMES, "crumbs": crumbs(data, m),
                "title_area": m["legend"]["within_name"]}
     if is_htmx(request):
         response = render(request, "_map_panel.html", context, language=lang)
