@@ -41,6 +41,11 @@ def test_demo_loads_everything_once(tmp_path):
         page = client.get("/plannen/den-haag-zuidwest")
         assert page.status_code == 200 and "Zuidwest" in page.text
         assert "den-haag-zuidwest" in client.get("/plannen").text
+        # the demo kept the plan's PDF report: the web app serves that very file
+        kept = list((tmp_path / "s" / "reports").glob("den-haag-zuidwest-v1-*.pdf"))
+        assert len(kept) == 1
+        report = client.get("/plannen/den-haag-zuidwest/rapport.pdf")
+        assert report.status_code == 200 and report.content == kept[0].read_bytes()
     progress = run("plan", "progress", "den-haag-zuidwest", "--store", tmp_path / "s")
     assert "tussendoelen" in progress
     again = run("demo", "--no-serve", "--store", tmp_path / "s")

@@ -176,8 +176,9 @@ def test_a_saved_cookie_is_refused_after_logout(site):
 
 def test_pdf_reports_are_made_once_per_version_and_a_few_at_a_time(site, monkeypatch):
     """Every request rendered the PDF again (8 at once took about 50 s each). Now one
-    rendering per plan version, at most WIJKKOMPAS_PDF_CONCURRENCY at once; a request that
-    gets no turn in time is told to come back (503, Retry-After), not queued forever."""
+    rendering per plan version and state of the data, kept in the store, at most
+    WIJKKOMPAS_PDF_CONCURRENCY at once; a request that gets no turn in time is told to
+    come back (503, Retry-After), not queued forever."""
     from test_accounts_web import client_for
 
     from wijkkompas.web import state, views
@@ -198,6 +199,15 @@ def test_pdf_reports_are_made_once_per_version_and_a_few_at_a_time(site, monkeyp
     assert first.status_code == again.status_code == 200
     assert first.content[:5] == b"%PDF-" and again.content == first.content
     assert renders == [public]  # the second came from the cache of this version
+    # the report is kept in the store: a restarted server or another worker serves it
+    # without rendering it again
+    from pathlib import Path
+
+    kept = list((Path(data.store.directory) / "reports").glob(f"{public}-v*.pdf"))
+    assert len(kept) == 1 and kept[0].read_bytes() == first.content
+    data.pdf_cache.clear()
+    assert client.get(f"/plannen/{public}/rapport.pdf").content == first.content
+    assert renders == [public]
     # no free turn: every slot is taken by reports of others
     monkeypatch.setattr(state, "PDF_WAIT", 0.1)
     slots = data.pdf_slots
@@ -237,3 +247,30 @@ def test_a_request_body_beyond_the_limit_is_refused_unread(site):
     assert client.get("/api/plans/groot").status_code == 404
     small = client.post("/api/plans", content=b'{"id": "klein"}', headers=headers)
     assert small.status_code == 422  # read and judged by the app: an incomplete plan
+
+
+def test_a_kept_report_is_never_one_of_older_data(tmp_path):
+    """A kept PDF is named by the plan version and the store's data: new figures give a
+    new name (the old report, of other figures, is never served), and keeping the new
+    one removes the plan's earlier files but not another plan's."""
+    from types import SimpleNamespace
+
+    from test_store import result
+
+    from wijkkompas.reports import keep_pdf, kept_pdf_path
+    from wijkkompas.store import Store
+
+    store = Store(tmp_path / "store")
+    store.ingest([result()])
+    plans = SimpleNamespace(url="sqlite:///plans.sqlite")
+    before = kept_pdf_path(store, plans, "zuidwest", 3)
+    keep_pdf(before, b"%PDF-old")
+    other = kept_pdf_path(store, plans, "zuidwest-2", 1)
+    keep_pdf(other, b"%PDF-other")
+    assert kept_pdf_path(store, plans, "zuidwest", 3) == before
+    assert kept_pdf_path(store, plans, "zuidwest", 4) != before
+    store.ingest([result(period="2016")])
+    after = kept_pdf_path(store, plans, "zuidwest", 3)
+    assert after != before
+    keep_pdf(after, b"%PDF-new")
+    assert sorted(p.name for p in after.parent.iterdir()) == sorted([after.name, other.name])

@@ -605,7 +605,13 @@ def demo(store: StoreOption = None,
          db: PlansDbOption = None, build: BuildOption = True) -> None:
     """Load the bundled real data and the example plan into a store, print an overview and
     start the web app."""
-    from .demo import EXAMPLE_PLAN, bundled_files, load_bundled, store_example_plan
+    from .demo import (
+        EXAMPLE_PLAN,
+        bundled_files,
+        keep_example_report,
+        load_bundled,
+        store_example_plan,
+    )
 
     st = Store(store)
     files = bundled_files()
@@ -628,6 +634,11 @@ def demo(store: StoreOption = None,
         _fail(exc)
     if build:  # before the address is printed: the pages then compute nothing
         _build_results(st, load_catalog())
+    errors.print(f"rendering the PDF report of {EXAMPLE_PLAN} ...", highlight=False)
+    try:
+        keep_example_report(st, load_catalog(), db)
+    except WijkkompasError as exc:  # no Pango: the web app says so when it is asked
+        errors.print(f"no PDF report: {exc}", highlight=False)
     console.print(f"store: {st.directory}  ({_number(report.added, 0)} figures added, "
                   f"{_number(report.unchanged, 0)} already there)", highlight=False)
     console.print(f"{'figures':>10} {'areas':>7} {'years':>10} {'indeling':>9}  source",

@@ -32,6 +32,19 @@ def load_bundled(store: Store, progress=None) -> IngestReport:
     return ingest(files, store, progress=progress)
 
 
+def keep_example_report(store: Store, catalog: Catalog, db: str | None = None) -> Path:
+    """Render and keep the example plan's PDF report in the store
+    (:func:`wijkkompas.reports.keep_plan_pdf`), so that the web app serves it at once."""
+    from .plans import PlanStore
+    from .reports import keep_plan_pdf
+
+    plans = PlanStore(db, store_dir=store.directory, catalog=catalog)
+    try:
+        return keep_plan_pdf(plans.get(EXAMPLE_PLAN), store, catalog, plans)
+    finally:
+        plans.close()
+
+
 def store_example_plan(store: Store, catalog: Catalog, db: str | None = None) -> bool:
     """Store the bundled example plan, public, in the store's plans database unless a plan
     with its id is there already (then it is left as it is: it may have been edited).

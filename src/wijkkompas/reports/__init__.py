@@ -9,6 +9,10 @@ from .maps import area_map_svg
 from .render import (
     area_report_context,
     environment,
+    html_to_pdf,
+    keep_pdf,
+    keep_plan_pdf,
+    kept_pdf_path,
     plan_report_context,
     render_area_report,
     render_plan_report,
@@ -16,5 +20,6 @@ from .render import (
     write_report,
 )
 
-__all__ = ["area_map_svg", "area_report_context", "environment", "plan_report_context",
-           "render_area_report", "render_plan_report", "template_loader", "write_report"]
+__all__ = ["area_map_svg", "area_report_context", "environment", "html_to_pdf", "keep_pdf",
+           "keep_plan_pdf", "kept_pdf_path", "plan_report_context", "render_area_report",
+           "render_plan_report", "template_loader", "write_report"]

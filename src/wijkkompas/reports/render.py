@@ -214,12 +214,63 @@ def write_report(html: str, path: Path | str) -> Path:
     if suffix in (".html", ".htm"):
         path.write_text(html, "utf-8")
     elif suffix == ".pdf":
-        try:
-            from weasyprint import HTML
-        except OSError as exc:  # Pango missing: see .ci/setup-weasyprint.sh
-            raise WijkkompasError(f"cannot make PDF: WeasyPrint needs the Pango library "
-                                  f"({exc})") from exc
-        HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
+        path.write_bytes(html_to_pdf(html))
     else:
         raise WijkkompasError(f"{path}: write a report to .html or .pdf")
+    return path
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A report's HTML as PDF (WeasyPrint)."""
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango missing: see .ci/setup-weasyprint.sh
+        raise WijkkompasError(f"cannot make PDF: WeasyPrint needs the Pango library "
+                              f"({exc})") from exc
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+# -- reports kept in the store -----------------------------------------------------------
+
+REPORTS_DIR = "reports"
+
+
+def kept_pdf_path(store: Store, plans, plan_id: str, version: int) -> Path:
+    """Where the PDF report of a plan version is kept: ``<store>/reports/``, named by
+    everything it depends on (the plan's version in its database, the store's data
+    version and the wijkkompas version), so that a kept report is never stale."""
+    import hashlib
+
+    from .. import __version__
+    from ..analysis.results import data_version
+
+    basis = "\x00".join([__version__, data_version(store), plans.url])
+    digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+    return Path(store.directory) / REPORTS_DIR / f"{plan_id}-v{version}-{digest}.pdf"
+
+
+def keep_pdf(path: Path, pdf: bytes) -> None:
+    """Keep a rendered report at ``path`` (written whole: a temporary file renamed into
+    place) and remove the plan's earlier ones; one that cannot be written is not kept."""
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(pdf)
+        os.replace(temporary, path)
+    except OSError:
+        return
+    plan_id = path.name.rsplit("-v", 1)[0]
+    for old in path.parent.glob(f"{plan_id}-v*.pdf"):
+        if old != path and old.name.rsplit("-v", 1)[0] == plan_id:
+            old.unlink(missing_ok=True)
+
+
+def keep_plan_pdf(plan, store: Store, catalog: Catalog, plans) -> Path:
+    """Render and keep the PDF report of ``plan`` (its current version in ``plans``)
+    unless it is kept already; where it is kept."""
+    path = kept_pdf_path(store, plans, plan.id, plan.version)
+    if not path.is_file():
+        keep_pdf(path, html_to_pdf(render_plan_report(plan, store, catalog)))
     return path

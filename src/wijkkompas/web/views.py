@@ -759,22 +759,31 @@ def save_plan(data: WebData, document: dict, author: str, *, create: bool,
 
 
 def plan_pdf(data: WebData, plan_id: str) -> bytes:
-    """The progress report as PDF: rendered once per plan version (kept in
-    ``data.pdf_cache``), at most ``WIJKKOMPAS_PDF_CONCURRENCY`` at once (default 2);
-    :class:`~wijkkompas.web.state.Busy` when no turn comes within ``PDF_WAIT`` seconds."""
+    """The progress report as PDF: rendered once per plan version and state of the data
+    (kept in ``data.pdf_cache`` and as a file in the store,
+    :func:`wijkkompas.reports.kept_pdf_path`, so that another worker or a restarted
+    server serves it without rendering), at most ``WIJKKOMPAS_PDF_CONCURRENCY`` at once
+    (default 2); :class:`~wijkkompas.web.state.Busy` when no turn comes within
+    ``PDF_WAIT`` seconds."""
+    from ..reports import html_to_pdf, keep_pdf, kept_pdf_path
     from .state import PDF_WAIT, Busy
 
     plan = plan_record(data, plan_id)["object"]
+    path = kept_pdf_path(data.store, plan_store(data), plan_id, plan.version)
 
     def make() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass  # not rendered yet
         if not data.pdf_slots.acquire(timeout=PDF_WAIT):
             raise Busy("the reports are being made for others; try again in a minute")
         try:
-            from weasyprint import HTML
-
-            return HTML(string=plan_report(data, plan_id)).write_pdf()
+            pdf = html_to_pdf(plan_report(data, plan_id))
         finally:
             data.pdf_slots.release()
+        keep_pdf(path, pdf)
+        return pdf
     return data.pdf_cache.get_or(("plan-pdf", plan_id, plan.version), make)
 
 
