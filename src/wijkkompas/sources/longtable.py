@@ -122,7 +122,10 @@ def _check_cells(frame: pd.DataFrame, file: str) -> None:
       ``observed`` and ``estimated`` figures have one, ``suppressed`` and ``missing`` none.
     """
     codes = frame["area_code"].astype(str).str.strip()
-    _first(frame, codes.map(level_of).isna().to_numpy(), file, "area_code",
+    # each distinct code checked once: a file repeats every code for each figure
+    distinct = codes.unique()
+    valid = dict(zip(distinct, [level_of(c) is not None for c in distinct], strict=True))
+    _first(frame, ~codes.map(valid).to_numpy(dtype=bool), file, "area_code",
            lambda r: f"{r['area_code']!r} is not a CBS region code")
     for column in ("vintage", "year"):
         number = pd.to_numeric(frame[column], errors="coerce")

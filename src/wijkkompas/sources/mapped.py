@@ -106,6 +106,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -158,6 +159,17 @@ def shipped_mappings() -> list[Path]:
     return sorted(p for p in SHIPPED.glob("*.y*ml") if p.suffix in MAPPING_SUFFIXES)
 
 
+@lru_cache(maxsize=256)
+def _shipped(candidate: Path) -> object:
+    """A shipped mapping file's YAML (read once per process: an ingest asks for every
+    file it reads, and they come with the package, so they do not change meanwhile);
+    None when it cannot be read."""
+    try:
+        return yamlsafe.load_file(candidate)
+    except (OSError, yaml.YAMLError):
+        return None
+
+
 def mapping_for(path: Path) -> Path | None:
     """The shipped mapping for a data file, recognised by its file name *and* header.
 
@@ -167,10 +179,7 @@ def mapping_for(path: Path) -> Path | None:
     """
     path = Path(path)
     for candidate in shipped_mappings():
-        try:
-            document = yamlsafe.load_file(candidate)
-        except (OSError, yaml.YAMLError):
-            continue
+        document = _shipped(candidate)
         if not isinstance(document, dict) or Path(str(document.get("file", ""))).name != path.name:
             continue
         try:

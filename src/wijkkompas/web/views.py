@@ -58,8 +58,10 @@ def postcode(data: WebData, text: str):
     newest boundaries), once per postcode: the search and ``/api/postcodes`` share it."""
     from ..geo.postcodes import parse_postcode, postcode_areas
 
-    return data.misc.get_or(("postcode", parse_postcode(text) or text),
-                            lambda: postcode_areas(data.store, text))
+    def make():
+        with data.store.reading():
+            return postcode_areas(data.store, text)
+    return data.misc.get_or(("postcode", parse_postcode(text) or text), make)
 
 
 # -- area profile ---------------------------------------------------------------------
@@ -302,31 +304,37 @@ def profile(data: WebData, code: str, language: str = "nl", period: str | None =
     key = ("profile", code.upper(), language, period)
 
     def make():
-        area = area_summary(data, code)
-        found, figures = area_profile(data.store, data.catalog, area["code"], language=language)
-        figures = figures.copy()
-        figures["domain_label"] = [DOMAINS.get(d, {}).get(language, d) for d in figures["domain"]]
-        # the Bron column names the source by its title, not by its id in the store
-        titles = data.misc.get_or(("source-titles",), lambda: {
-            r["id"]: r["title"] for r in records(data.store.sources()) if r.get("title")})
-        figures["source_title"] = [titles.get(x, x) for x in figures["source"]]
-        population = figures.loc[figures["indicator"] == "inwoners", "value"]
-        area["population"] = clean(population.iloc[0]) if len(population) else None
-        out = {"area": area, "figures": records(figures),
-               "scores": domain_scores(data, area, period, language)}
-        # what drives the composite (web/explaining.py), from the same ScoreResult
-        from .explaining import area_explain
-        out["explain"] = area_explain(data, area, out["scores"], language)
-        level = area["level"]
-        if level in MAP_LEVELS:
-            neighbours = data.neighbours(area["code"], level, int(area["vintage"]))
-            out["neighbours"] = [{"code": c, "name": data.name_of(c)} for c in neighbours]
-        else:
-            out["neighbours"] = []
-        out["change"] = change_signals(data, area, language)
-        out["trend_indicators"] = trend_indicators(data, area["code"], language)
-        return out
+        with data.store.reading():
+            return _profile(data, code, language, period)
     return data.profiles.get_or(key, make)
+
+
+def _profile(data: WebData, code: str, language: str, period: str | None) -> dict:
+    """The profile page's data (:func:`profile`), on one store connection."""
+    area = area_summary(data, code)
+    found, figures = area_profile(data.store, data.catalog, area["code"], language=language)
+    figures = figures.copy()
+    figures["domain_label"] = [DOMAINS.get(d, {}).get(language, d) for d in figures["domain"]]
+    # the Bron column names the source by its title, not by its id in the store
+    titles = data.misc.get_or(("source-titles",), lambda: {
+        r["id"]: r["title"] for r in records(data.store.sources()) if r.get("title")})
+    figures["source_title"] = [titles.get(x, x) for x in figures["source"]]
+    population = figures.loc[figures["indicator"] == "inwoners", "value"]
+    area["population"] = clean(population.iloc[0]) if len(population) else None
+    out = {"area": area, "figures": records(figures),
+           "scores": domain_scores(data, area, period, language)}
+    # what drives the composite (web/explaining.py), from the same ScoreResult
+    from .explaining import area_explain
+    out["explain"] = area_explain(data, area, out["scores"], language)
+    level = area["level"]
+    if level in MAP_LEVELS:
+        neighbours = data.neighbours(area["code"], level, int(area["vintage"]))
+        out["neighbours"] = [{"code": c, "name": data.name_of(c)} for c in neighbours]
+    else:
+        out["neighbours"] = []
+    out["change"] = change_signals(data, area, language)
+    out["trend_indicators"] = trend_indicators(data, area["code"], language)
+    return out
 
 
 def trend_indicators(data: WebData, code: str, language: str) -> list[dict]:
