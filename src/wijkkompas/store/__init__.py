@@ -6,7 +6,10 @@ which is faster for bulk loads than an index on millions of rows):
 ``observations``
     area_code, vintage, period, year, indicator, value, status, source, load_id.
     Key: (area_code, vintage, period, indicator): one figure per area of a boundary
-    vintage, per period and indicator, whichever file brought it.
+    vintage, per period and indicator, whichever file brought it. An index on
+    ``area_code`` (not a key: it enforces nothing) finds one area's figures without a scan
+    of the table, which every area profile asks (2 ms instead of 20 ms; the bundled
+    ingest takes as long with it).
 ``areas``
     code, vintage, name, level, wijk_code, gemeente_code. Key: (code, vintage).
 ``boundaries``

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS loads(
     load_id INTEGER NOT NULL, source VARCHAR NOT NULL, file VARCHAR, sha256 VARCHAR,
     format VARCHAR, loaded_at TIMESTAMP NOT NULL, added INTEGER, unchanged INTEGER,
     replaced INTEGER, skipped INTEGER);
+CREATE INDEX IF NOT EXISTS observations_area ON observations(area_code);
 """
 
 

@@ -294,7 +294,10 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
         "reason": area_reason(data, row, language),
         "indicator_years": years,
         "statement": result.statement,
-        "notice": composite_notice(data, result, language) if result.statement else None,
+        # the level's scores (WebData.scores): one notice for every profile of the level
+        "notice": data.misc.get_or(
+            ("composite-notice", level, result.period, result.method, language),
+            lambda: composite_notice(data, result, language)) if result.statement else None,
     })
     return base
 
