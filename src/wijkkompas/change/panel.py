@@ -166,6 +166,9 @@ def _panel_vintage(obs: pd.DataFrame, scheme) -> int:
     domain_of = {(s.derived.numerator if s.derived else s.id): s.domain
                  for s in scheme.indicators.values()}
     rows = obs[obs["indicator"].isin(list(domain_of))]
+    if rows.empty:  # only the population, say: nothing to score on any vintage
+        raise WijkkompasError(f"no figures of the scheme's scored indicators at level "
+                              f"{obs['_level'].iloc[0]!r}")
     rows = rows.assign(domain=rows["indicator"].map(domain_of))
     areas = rows.groupby(["vintage", "period", "domain"])["area_code"].nunique()
     wide = areas.unstack("domain").reindex(columns=scheme.yardstick).fillna(0)
