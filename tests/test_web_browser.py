@@ -62,9 +62,10 @@ OTHER_OPTION = """sel => { const s = document.querySelector(sel);
     const o = s && [...s.options].find(o => o.value !== s.value); return o ? o.value : null; }"""
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+def new_page(browser, width: int, height: int):
+    """A page in its own context that records script errors (``js_errors``) and what the
+    Content-Security-Policy refused (``csp_violations``)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL")
     violations: list[str] = []
     context.expose_function("wkCspViolation", lambda text: violations.append(text))
     context.add_init_script(REPORT_CSP)
@@ -73,9 +74,15 @@ def page(browser):
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.js_errors = errors
     pg.csp_violations = violations
+    return context, pg
+
+
+@pytest.fixture
+def page(browser):
+    context, pg = new_page(browser, 1366, 900)
     yield pg
     context.close()
-    assert not violations, f"Content-Security-Policy refused: {violations}"
+    assert not pg.csp_violations, f"Content-Security-Policy refused: {pg.csp_violations}"
 
 
 def wait_map(page, within: str = ""):

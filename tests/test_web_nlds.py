@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_web_browser import REPORT_CSP, axe, serve, wait_map
+from test_web_browser import axe, new_page, serve, wait_map
 
 WEB = Path(__file__).resolve().parents[1] / "src" / "wijkkompas" / "web"
 STATIC = WEB / "static"
@@ -207,19 +207,6 @@ def server(demo_store):
     app = create_app(demo_store.directory)
     warm_caches(app.state.data)
     yield from serve(app)
-
-
-def new_page(browser, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL")
-    violations: list[str] = []
-    context.expose_function("wkCspViolation", lambda text: violations.append(text))
-    context.add_init_script(REPORT_CSP)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.js_errors = errors
-    pg.csp_violations = violations
-    return context, pg
 
 
 @pytest.fixture
