@@ -47,12 +47,14 @@ _Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)
 
 
 def _config(chart: _Chart) -> _Chart:
-    return (chart.configure(font=FONT)
-                 .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e5e5e5")
-                 .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom",
-                                   direction="horizontal", labelLimit=320)
-                 .configure_title(fontSize=12, anchor="start")
-                 .configure_view(stroke=None))
+    # one configure call: each configure_* call deep-copies the chart with its data
+    return chart.configure(
+        font=FONT,
+        axis=alt.AxisConfig(labelFontSize=10, titleFontSize=10, gridColor="#e5e5e5"),
+        legend=alt.LegendConfig(labelFontSize=10, titleFontSize=10, orient="bottom",
+                                direction="horizontal", labelLimit=320),
+        title=alt.TitleConfig(fontSize=12, anchor="start"),
+        view=alt.ViewConfig(stroke=None))
 
 
 def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
