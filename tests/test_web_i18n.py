@@ -272,6 +272,35 @@ def test_a_dutch_profile_pages_charts_speak_dutch(web):
             assert not found_words(texts, CHART_ENGLISH + ENGLISH), texts
 
 
+def test_a_plans_goal_charts_name_their_tooltips_in_the_pages_language(site):
+    """The goal charts' data keep their own (Dutch) field names; what a reader sees in a
+    tooltip is the title, in the page's language, and so are the target kinds."""
+    from fastapi.testclient import TestClient
+
+    app, _private, public = site
+    client = TestClient(app)
+    titles = {}
+    for language in ("nl", "en"):
+        page = client.get(f"/plannen/{public}?lang={language}")
+        assert page.status_code == 200
+        specs = chart_specs(page.text)
+        assert specs
+        tips = [t for spec in specs for t in tooltips(spec)]
+        assert tips and all(isinstance(t, dict) and t.get("title") for t in tips), tips
+        titles[language] = {t["title"] for t in tips}
+        kinds = {row["soort"] for spec in specs for row in datasets(spec) if "soort" in row}
+        assert kinds, language
+        assert kinds <= ({"tussendoel", "einddoel"} if language == "nl"
+                         else {"milestone", "end target"}), kinds
+    assert {"jaar", "waarde", "reeks", "soort"} <= titles["nl"]
+    assert {"year", "value", "series", "kind"} <= titles["en"]
+    assert not titles["en"] & {"jaar", "waarde", "reeks", "soort"}
+
+
+def datasets(spec: dict) -> list[dict]:
+    return [row for rows in spec.get("datasets", {}).values() for row in rows]
+
+
 def reasons_of(page: str) -> list[str]:
     return [html.unescape(re.sub(r"<[^>]+>", "", x)) for block in
             re.findall(r'<ul class="reasons">(.*?)</ul>', page, re.S)
