@@ -39,11 +39,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import yamlsafe
 from ..errors import WijkkompasError
+from ..settings import env_name
 
 Level = Literal["gemeente", "wijk", "buurt"]
 LEVELS: tuple[Level, ...] = ("gemeente", "wijk", "buurt")
 PREFIX = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}
-PRESETS_ENV = "WIJKKOMPAS_PRESETS"
+PRESETS_ENV = env_name("presets")
 _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
 _GEMEENTE = re.compile(r"^GM\d{4}$")
 # disk-space estimates for part of a table: the shares of its rows by level (342
