@@ -50,6 +50,10 @@ def test_read_at_call_time_and_blank_is_unset(monkeypatch, tmp_path):
     assert limits.max_rows() == 12
     monkeypatch.setenv("WIJKKOMPAS_MAX_ROWS", "")
     assert limits.max_rows() == 20_000_000
+    # the class read by pydantic-settings itself says the same
+    monkeypatch.setenv("WIJKKOMPAS_MAX_BODY_KB", "2.5")
+    assert settings.Settings().model_dump() == settings.settings().model_dump()
+    assert settings.settings().max_body_kb == 2.5
 
 
 def test_a_given_mapping_is_read_instead_of_the_environment(monkeypatch):

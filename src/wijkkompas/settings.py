@@ -3,9 +3,12 @@
 
 Settings are read when they are used (:func:`settings`), never cached at import: a
 process that sets a variable (``serve`` does for its workers, tests do with
-``monkeypatch.setenv``) is seen at the next call. An empty or blank value counts as
-unset, as it always has. A value that cannot be read (``WIJKKOMPAS_MAX_ROWS=abc``) is
-refused with :class:`~wijkkompas.errors.SettingsError`, one sentence naming the variable.
+``monkeypatch.setenv``) is seen at the next call. Validating the class takes about a
+millisecond, too much for every request and YAML file, so the result is kept per set of
+values (the variables' current values are the cache key, looked up at every call).
+An empty or blank value counts as unset, as it always has. A value that cannot be read
+(``WIJKKOMPAS_MAX_ROWS=abc``) is refused with :class:`~wijkkompas.errors.SettingsError`,
+one sentence naming the variable.
 
 Each field's environment variable is its ``validation_alias`` (:func:`env_name`); the
 modules that use a setting keep their name for it (``limits.MAX_ROWS_ENV``, ...) for
@@ -13,7 +16,9 @@ their messages.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,15 +28,17 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from .errors import SettingsError
 
 
+def _stripped(value: Any) -> Any:
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
 def _blank_is_unset(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
+    return None if isinstance(value, str) and not value.strip() else value
 
 
-# a value of only spaces is as good as none (the OIDC and host settings always did this)
-Text = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+# a value of only spaces is as good as none (the OIDC and host settings always did this);
+# a secret and a path are taken as they are written, spaces and all
+Text = Annotated[str | None, BeforeValidator(_stripped)]
 Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
 Folder = Annotated[Path | None, BeforeValidator(_blank_is_unset)]
 
@@ -124,8 +131,9 @@ class Settings(BaseSettings):
                                 "(`tcp://host:8786`); default none: computed locally.")
 
 
-class _Given(Settings):
-    """Settings from a given mapping only (never ``os.environ``)."""
+class _Values(Settings):
+    """Settings from the values given only: :func:`settings` reads them (from
+    ``os.environ`` or another mapping), so that they are also the cache key."""
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -144,12 +152,15 @@ _EXPECTED = {"int_parsing": "a whole number", "int_from_float": "a whole number"
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings in ``environ`` (default: the process environment), read now."""
+    env = os.environ if environ is None else environ
+    values = tuple((name, value) for name in _NAMES if (value := env.get(name)))
+    return _validated(values)
+
+
+@lru_cache(maxsize=64)
+def _validated(values: tuple[tuple[str, str], ...]) -> Settings:
     try:
-        if environ is None:
-            return Settings()
-        names = set(env_names().values())
-        given: dict[str, Any] = {k: v for k, v in environ.items() if k in names and v}
-        return _Given(**given)
+        return _Values(**dict[str, Any](values))
     except ValidationError as exc:
         raise SettingsError("; ".join(
             f"${error['loc'][0]} is {error['input']!r}, which is not "
@@ -161,6 +172,9 @@ def env_names() -> dict[str, str]:
     """Field name -> environment variable, in the order of the class."""
     return {name: str(field.validation_alias)
             for name, field in Settings.model_fields.items()}
+
+
+_NAMES = tuple(env_names().values())
 
 
 def env_name(field: str) -> str:
