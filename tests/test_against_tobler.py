@@ -157,7 +157,7 @@ def test_wijken_2022_to_2024_conserve_residents_like_tobler(shared_data, demo_st
     import gzip
     import shutil
 
-    from wijkkompas.geo.boundaries import read
+    from wijkkompas.sources.boundaries import read
 
     folder = shared_data / "nl-wijken-2022-kwb"
     path = tmp_path / "wijk_2022.geojson"
