@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from wijkkompas import cli
 from wijkkompas.cli import app
+from wijkkompas.cli.output import number
 from wijkkompas.store import Store
 
 runner = CliRunner()
@@ -212,10 +213,10 @@ def test_explain_prints_the_whole_table(demo_store, monkeypatch):
     domains = frame.groupby("domain")["contribution"].sum(min_count=1).dropna()
     assert len(domains) == 5  # the whole yardstick
     for subtotal in domains:
-        assert cli._number(subtotal, 3, sign=True) in text
-    assert cli._number(frame["vulnerability"].iloc[0], 3, sign=True) in text
+        assert number(subtotal, 3, sign=True) in text
+    assert number(frame["vulnerability"].iloc[0], 3, sign=True) in text
     for value in frame["value"].dropna():
-        assert cli._number(value) in text
+        assert number(value) in text
 
 
 def test_areas_without_names(real_data, tmp_path):
