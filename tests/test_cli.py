@@ -272,3 +272,26 @@ def test_messages_never_wrap_inside_a_line(tmp_path, monkeypatch, columns: int):
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, result.output
     assert f"{bad}: unknown format" in lines[0] and lines[0].endswith("a wijkkompas export")
+
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "Nergenshuizen"],                                # data
+    ["explain", "Nergenshuizen"],                             # analysis
+    ["warn", "--level", "provincie"],                         # change
+    ["serve", "--workers", "0"],                              # serve
+    ["plan", "export", "geen-plan", "uit.yaml", "--db", "{db}"],        # plans, sub-command
+    ["user", "grant", "niemand", "geen-plan", "editor", "--db", "{db}"],  # users, sub-command
+])
+def test_every_family_refuses_through_the_one_boundary(demo_store, tmp_path, args):
+    """A refused command of each family, sub-commands included, ends the same way through
+    the root group's boundary: one ``error:`` line on standard error, exit 1, no
+    traceback."""
+    db = str(tmp_path / "plans.sqlite")
+    result = runner.invoke(app, [a.format(db=db) for a in args]
+                           + ["--store", str(demo_store.directory)])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
+    assert "error" not in result.stdout and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)

@@ -16,7 +16,7 @@ from .output import console, errors, number
 
 app = typer.Typer(help="Integrated multi-year area plans: goals, milestones, measures, "
                        "progress and reports.", no_args_is_help=True)
-# plans-backup and plans-restore: top-level commands, as they were before `plan ...`
+# plans-backup and plans-restore stay top-level commands (their names are contracts)
 backups = typer.Typer()
 PlanArg = Annotated[str, typer.Argument(help="Plan id in the database, or a plan file (.yaml/.json).")]
 
