@@ -25,13 +25,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import STORE_ENV
 from ..errors import WijkkompasError
 from ..plans.db import ENV_VAR as PLANS_DB_ENV
 from ..plans.db import plans_url
 from .auth import SECRET_ENV
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 TRUSTED_PROXIES_ENV = "WIJKKOMPAS_TRUSTED_PROXIES"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -74,7 +77,7 @@ class Launch:
     """What uvicorn runs: the app made in this process, or ``workers`` worker processes
     that each make their own (:func:`~wijkkompas.web.app.app_from_env`)."""
 
-    app: Any | None
+    app: FastAPI | None
     workers: int
 
     def run(self, host: str, port: int) -> None:
