@@ -16,17 +16,20 @@ import yaml
 from . import yamlsafe
 from .catalog import Catalog, load_catalog
 from .errors import IngestError
+from .geo.grid import locate
 from .sources import text
 from .sources.base import ReadResult
 from .sources.checks import check_values
 from .sources.limits import check_workbook
 from .store import IngestReport, Store
 
-# module paths, most specific first: the own long layout, mapping files, boundary files,
-# then the CBS dialects
+# module paths, most specific first: the own long layout, mapping files, CBS square
+# statistics (GeoPackages that geo.boundaries would also claim), boundary files, then the
+# CBS dialects
 READERS = (
     "wijkkompas.sources.longtable",
     "wijkkompas.sources.mapped",
+    "wijkkompas.sources.grid",
     "wijkkompas.geo.boundaries",
     "wijkkompas.sources.statline",
 )
@@ -49,7 +52,7 @@ def detect(path: Path):
     raise IngestError(
         "unknown format: expected a CBS StatLine file (OData CSV, CSV export, R export, "
         "spreadsheet), a mapping file (.yaml) for other tables, a boundary file (GeoJSON, "
-        "TopoJSON, GeoPackage) or a wijkkompas export", file=str(path))
+        "TopoJSON, GeoPackage), CBS square statistics (GeoPackage) or a wijkkompas export", file=str(path))
 
 
 def _diagnose(path: Path) -> None:
@@ -98,4 +101,5 @@ def ingest(paths: Iterable[Path | str], store: Store | None = None, *,
         results.extend(read_file(path, catalog, **options))
         if progress:
             progress(Path(path))
+    locate(results, store)  # grid cells' wijk and gemeente, by overlay
     return store.ingest(results, on_conflict=on_conflict)
