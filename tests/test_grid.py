@@ -301,3 +301,42 @@ def test_synthetic_grid_has_structure():
     moran = global_moran(pd.Series(np.log(dense["gemiddelde_woz_waarde_woning"].to_numpy())),
                          w, permutations=99)
     assert moran["I"] > 0.1
+
+
+# the map ---------------------------------------------------------------------------------
+
+def test_the_map_serves_cells_from_the_stored_squares(grid_store):
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.web import create_app
+
+    with TestClient(create_app(grid_store.directory), raise_server_exceptions=False) as web:
+        page = web.get("/", params={"level": "vierkant100", "indicator": "woz_waarde_vierkant"})
+        assert page.status_code == 200
+        assert '<option value="vierkant100" selected>Vierkant van 100 m</option>' in page.text
+        assert "data-zoom-hint=" in page.text     # map.js says in words to zoom in
+        values = web.get("/api/map", params={"level": "vierkant100",
+                                             "indicator": "woz_waarde_vierkant"}).json()
+        assert values["vintage"] == 2000 and len(values["values"]) == 36
+        assert values["values"]["VK100E1210N4875"][1] == -2      # withheld: suppressed
+        assert [layer["url"] for layer in values["layers"]] == \
+            ["/api/geometry/vierkant100/2000.geojson"]
+        shapes = web.get("/api/geometry/vierkant100/2000.geojson").json()
+        assert len(shapes["features"]) == 36
+        ring = shapes["features"][0]["geometry"]["coordinates"][0]
+        assert len(ring) == 5     # a square: nothing simplified away or added
+
+
+def test_the_map_offers_grid_levels_only_with_cells(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.ingest import ingest
+    from wijkkompas.store import Store
+    from wijkkompas.web import create_app
+
+    store = Store(tmp_path / "store")
+    ingest([AMSTERDAM_BUURTEN], store)
+    with TestClient(create_app(store.directory), raise_server_exceptions=False) as web:
+        page = web.get("/", params={"level": "buurt"})
+        assert page.status_code == 200
+        assert 'value="buurt"' in page.text and 'value="vierkant100"' not in page.text
