@@ -340,3 +340,34 @@ def test_the_map_offers_grid_levels_only_with_cells(tmp_path):
         page = web.get("/", params={"level": "buurt"})
         assert page.status_code == 200
         assert 'value="buurt"' in page.text and 'value="vierkant100"' not in page.text
+
+
+def test_trends_follow_a_cell_over_the_years(tmp_path, catalog, vierkant_scheme):
+    """Every year of the grid is one indeling: three years' files form one panel, and the
+    trend of each cell is fitted on it."""
+    from wijkkompas.change.panel import score_panel
+    from wijkkompas.change.trends import trends
+    from wijkkompas.ingest import ingest
+    from wijkkompas.store import Store
+
+    script = _script()
+    files = []
+    for year, extra in ((2020, 0), (2021, 1), (2022, 2)):
+        cells = script.test_cells()
+        column = "aantal_personen_met_uitkering_onder_aowlft"
+        grows = cells[column] >= 0
+        cells.loc[grows, column] = cells.loc[grows, column] + extra * (cells.index[grows] % 3)
+        files.append(script.write_grid(cells, tmp_path / f"cbs_vk100_{year}_v1.gpkg",
+                                       year=year, synthetic=False))
+    store = Store(tmp_path / "store")
+    ingest(files, store)
+    panel = score_panel(store, catalog, vierkant_scheme, level="vierkant100")
+    assert panel.vintage == 2000 and panel.periods == ["2020", "2021", "2022"]
+    result = trends(store, catalog, indicators=["uitkeringen_onder_aow"], level="vierkant100")
+    table = result.table.set_index("area_code")
+    assert len(table) == 36
+    # a withheld cell has no figure in any year: no trend, never a flat zero
+    assert np.isnan(table.loc["VK100E1210N4875", "slope"])
+    rising = table.loc["VK100E1210N4872"]   # row 2: + 2 benefits a year
+    assert rising["slope"] == pytest.approx(2.0)
+    assert table.loc["VK100E1210N4870", "slope"] == pytest.approx(0.0)

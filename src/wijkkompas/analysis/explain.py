@@ -132,7 +132,7 @@ def explain(store, catalog: Catalog, scheme: Scheme, area: str, *, period=None,
     found = store.resolve_area(area)
     level = found["level"]
     if level not in SCORABLE_LEVELS:
-        raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk or gemeente")
+        raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk, gemeente or grid cell")
     inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
     result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
                          method=method)
