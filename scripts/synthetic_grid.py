@@ -70,7 +70,8 @@ LAYOUT = ["crs28992res100m", "aantal_inwoners", "aantal_part_huishoudens", "aant
 
 
 def _pc4_cells(pc4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every 100 m cell whose centre lies in a PC4: centres x, y and the PC4's row."""
+    """Every 100 m cell whose centre lies in a PC4: centres x, y and the PC4's row
+    (each cell once)."""
     import shapely
 
     xs, ys, rows = [], [], []
@@ -85,7 +86,12 @@ def _pc4_cells(pc4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         xs.append(x[inside])
         ys.append(y[inside])
         rows.append(np.full(int(inside.sum()), row))
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(rows)
+    x, y, owner = np.concatenate(xs), np.concatenate(ys), np.concatenate(rows)
+    # simplified PC4 polygons overlap by a few metres here and there: a centre in two of
+    # them belongs to the first
+    _, first = np.unique(np.column_stack([x, y]), axis=0, return_index=True)
+    first.sort()
+    return x[first], y[first], owner[first]
 
 
 def _allocate(weights: np.ndarray, caps: np.ndarray, total: int) -> np.ndarray:
