@@ -15,16 +15,18 @@ import yaml
 from . import yamlsafe
 from .catalog import Catalog, load_catalog
 from .errors import IngestError
-from .sources import boundaries, longtable, mapped, statline, text
+from .geo.grid import locate
+from .sources import boundaries, grid, longtable, mapped, statline, text
 from .sources.base import Reader, ReadResult
 from .sources.checks import check_values
 from .sources.limits import check_workbook
 from .store import IngestReport, Store
 
-# most specific first: the own long layout, mapping files, boundary files, then the CBS
+# most specific first: the own long layout, mapping files, CBS square statistics
+# (GeoPackages that the boundary reader would also claim), boundary files, then the CBS
 # dialects, whose sniff accepts any table with a region column (a long-layout export or a
 # data file a shipped mapping knows has one too)
-READERS: tuple[Reader, ...] = (longtable, mapped, boundaries, statline)
+READERS: tuple[Reader, ...] = (longtable, mapped, grid, boundaries, statline)
 
 
 def detect(path: Path) -> Reader:
@@ -92,4 +94,5 @@ def ingest(paths: Iterable[Path | str], store: Store | None = None, *,
         results.extend(read_file(path, catalog, **options))
         if progress:
             progress(Path(path))
+    locate(results, store)  # grid cells' wijk and gemeente, by overlay
     return store.ingest(results, on_conflict=on_conflict)

@@ -86,7 +86,7 @@ from ..schemes import SCORE_DOMAINS, IndicatorSpec, Scheme, SchemeError
 from . import classes as cls
 from . import yardstick
 from .inputs import (
-    SCORE_LEVELS,
+    SCORABLE_LEVELS,
     Inputs,
     VintageData,
     default_periods,
@@ -275,8 +275,8 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
         Areas with code, vintage, name, level, wijk_code, gemeente_code; None derives them
         from the codes (no names).
     """
-    if level not in SCORE_LEVELS:
-        raise WijkkompasError(f"level must be one of {', '.join(SCORE_LEVELS)}, not {level!r}")
+    if level not in SCORABLE_LEVELS:
+        raise WijkkompasError(f"level must be one of {', '.join(SCORABLE_LEVELS)}, not {level!r}")
     scheme = scheme.with_method(method)
     inputs = (observations if isinstance(observations, Inputs)
               else Inputs(observations, areas, population=scheme.population))

@@ -16,7 +16,7 @@ from ..errors import WijkkompasError
 from ..periods import parse_period
 from ..schemes import SCORE_DOMAINS, Scheme
 from .engine import ScoreResult, score_frame
-from .inputs import SCORE_LEVELS, Inputs, load_inputs
+from .inputs import SCORABLE_LEVELS, Inputs, load_inputs
 from .standardise import METHODS
 
 
@@ -131,8 +131,8 @@ def explain(store, catalog: Catalog, scheme: Scheme, area: str, *, period=None,
     """
     found = store.resolve_area(area)
     level = found["level"]
-    if level not in SCORE_LEVELS:
-        raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk or gemeente")
+    if level not in SCORABLE_LEVELS:
+        raise WijkkompasError(f"{found['code']} is a {level}: explain a buurt, wijk, gemeente or grid cell")
     inputs = Inputs(*load_inputs(store, scheme), population=scheme.population)
     result = score_frame(inputs, None, catalog, scheme, level=level, period=period,
                          method=method)

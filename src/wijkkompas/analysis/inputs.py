@@ -10,13 +10,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WijkkompasError
-from ..geo.codes import gemeente_of, level_of, wijk_of
+from ..geo.codes import GRID_LEVELS, gemeente_of, level_of, wijk_of
 from ..periods import parse_period
 from ..schemes import Scheme
 from .copies import drop_copies, find_copies
 from .reliability import marshall_shrinkage
 
 SCORE_LEVELS = ("buurt", "wijk", "gemeente")
+#: every level a score can be asked for: the CBS indeling's levels, which ``build``
+#: scores by default, and the grid cells of the square statistics (scored on their own
+#: scheme, ``schemes/vierkant.yaml``)
+SCORABLE_LEVELS = (*SCORE_LEVELS, *GRID_LEVELS)
 # figures that count as inputs: a harmonised figure is an estimate and still a figure
 USABLE = ("observed", "estimated")
 
@@ -28,6 +32,7 @@ def load_inputs(store, scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 _PREFIX_LEVEL = {"BU": "buurt", "WK": "wijk", "GM": "gemeente", "NL": "land"}
+_GRID_PREFIX_LEVEL = {"VK100": "vierkant100", "VK500": "vierkant500"}
 
 
 class Inputs:
@@ -54,8 +59,11 @@ class Inputs:
             "indicator": text("indicator"),
             "value": observations["value"].astype("float64").to_numpy(),
             "status": text("status")})
-        obs["_level"] = pd.Series(obs["area_code"].str[:2].map(_PREFIX_LEVEL).to_numpy(
-            dtype=object), dtype=object)
+        level = obs["area_code"].str[:2].map(_PREFIX_LEVEL)
+        grid = level.isna().to_numpy()
+        if grid.any():  # the grid's two levels share the prefix VK
+            level[grid] = obs["area_code"][grid].str[:5].map(_GRID_PREFIX_LEVEL)
+        obs["_level"] = pd.Series(level.to_numpy(dtype=object), dtype=object)
         # a peiljaar is scored on whole-year figures only: a month's or a quarter's figure
         # (``2021-03``, ``2021Q1``: period label not the year) would otherwise stand in
         # for the year, a count 12 or 4 times too small; they are left out and said
@@ -194,6 +202,12 @@ def _vintage_fit(summary: pd.DataFrame, scheme: Scheme, year: int) -> pd.DataFra
                         columns=["vintage", "domains", "n"])
 
 
+def _feeding(level: str) -> list[str]:
+    """The levels whose figures a score of ``level`` uses: its own and its buurten's
+    (which aggregate upward); a grid cell has no buurten."""
+    return [level] if level in GRID_LEVELS else [level, "buurt"]
+
+
 def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]:
     """The peiljaren to try when none is asked for: those where some vintage has a figure
     in every yardstick domain, the latest first, and last the fallback (the engine takes
@@ -202,7 +216,7 @@ def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]
     summary = _summary(inputs, scheme)
     if vintage is not None:
         summary = summary[summary["vintage"] == int(vintage)]
-    at = summary[summary["_level"].isin([level, "buurt"])]
+    at = summary[summary["_level"].isin(_feeding(level))]
     at = at if len(at) else summary
     if at.empty:
         return [str(None)]
@@ -232,7 +246,7 @@ def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level
         if summary.empty:
             raise WijkkompasError(f"no figures of the scheme's indicators on the {vintage} "
                                   "boundaries")
-    at = summary[summary["_level"].isin([level, "buurt"])]
+    at = summary[summary["_level"].isin(_feeding(level))]
     at = at if len(at) else summary
     if period is None:
         period = default_periods(inputs, scheme, vintage, level)[0]

@@ -11,18 +11,33 @@ Assumptions (CBS "Wijk- en buurtkaart" conventions):
 So the parent of a buurt is readable from its code: ``BU0363AE01`` lies in wijk
 ``WK0363AE`` in gemeente ``GM0363``. CBS pads codes to ten characters with spaces in
 its OData and CSV output; :func:`normalise_code` strips that.
+
+Grid cells of CBS's square statistics (:mod:`wijkkompas.geo.grid`) are areas too, at the
+levels ``vierkant100`` and ``vierkant500``: ``VK100E1234N5678`` is the 100 m cell whose
+south-west corner is at RD New x = 123,400 m, y = 567,800 m (CBS's own cell code
+``E1234N5678``, in hectometres, prefixed with the cell size because the 100 m and 500 m
+grids share codes). A cell's code does not say which buurt it lies in; that is found by
+overlay (:func:`wijkkompas.geo.grid.containing_areas`).
 """
 from __future__ import annotations
 
 import re
 
+#: the levels of CBS's indeling (a code's prefix names them)
 LEVELS = ("land", "gemeente", "wijk", "buurt")
+#: the grid levels, coarse to fine; their areas are squares, not a CBS indeling
+GRID_LEVELS = ("vierkant500", "vierkant100")
+#: every level an area can have
+AREA_LEVELS = (*LEVELS, *GRID_LEVELS)
 _PATTERNS = {
     "land": re.compile(r"^NL0[01]$"),
     # re.ASCII: \d would also match other scripts' digits
     "gemeente": re.compile(r"^GM\d{4}$", re.ASCII),
     "wijk": re.compile(r"^WK\d{4}[0-9A-Z]{2}$", re.ASCII),
     "buurt": re.compile(r"^BU\d{4}[0-9A-Z]{4}$", re.ASCII),
+    # a 500 m cell's corner is a multiple of 500 m: its hectometres end in 0 or 5
+    "vierkant500": re.compile(r"^VK500E\d{3}[05]N\d{3}[05]$", re.ASCII),
+    "vierkant100": re.compile(r"^VK100E\d{4}N\d{4}$", re.ASCII),
 }
 COUNTRY = "NL01"
 

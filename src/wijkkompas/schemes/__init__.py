@@ -475,7 +475,7 @@ def _classes_problems(scheme: Scheme) -> list[Problem]:
     return []
 
 
-BUNDLED = ("default", "gezondheidsmonitor")
+BUNDLED = ("default", "gezondheidsmonitor", "vierkant")
 
 
 def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:

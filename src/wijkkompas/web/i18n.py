@@ -95,9 +95,11 @@ def install_gettext(env: Environment) -> None:
 
 # the area levels of the store (``land`` is the country)
 LEVEL_NAMES = {"gemeente": N_("Municipality"), "wijk": N_("District (wijk)"),
-               "buurt": N_("Neighbourhood (buurt)"), "land": N_("The Netherlands")}
+               "buurt": N_("Neighbourhood (buurt)"), "land": N_("The Netherlands"),
+               "vierkant100": N_("100 m grid cell"), "vierkant500": N_("500 m grid cell")}
 LEVEL_PLURALS = {"gemeente": N_("Municipalities"), "wijk": N_("Districts"),
-                 "buurt": N_("Neighbourhoods")}
+                 "buurt": N_("Neighbourhoods"), "vierkant100": N_("100 m grid cells"),
+                 "vierkant500": N_("500 m grid cells")}
 
 
 def level_name(level: str | None, language: str) -> str:

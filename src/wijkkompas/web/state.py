@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..catalog import DOMAINS, load_catalog
 from ..errors import WijkkompasError
-from ..geo.codes import COUNTRY, gemeente_of, wijk_of
+from ..geo.codes import COUNTRY, GRID_LEVELS, gemeente_of, wijk_of
 from ..settings import settings
 from ..store import Store
 from ..store.names import AreaIndex
@@ -38,7 +38,7 @@ from .i18n import N_, gettext
 if TYPE_CHECKING:
     from ..analysis.inputs import Inputs
 
-MAP_LEVELS = ("gemeente", "wijk", "buurt")
+MAP_LEVELS = ("gemeente", "wijk", "buurt", *GRID_LEVELS)
 SCORE_METHODS = ("zscore", "robust_z", "percentile", "imd", "index")
 # "national": classes of the whole reference group of the level and period (the default;
 # the same when drilling down); the others over the areas on screen

@@ -29,6 +29,8 @@ from ..state import BadRequest
 router = APIRouter(prefix="/api", tags=["api"])
 
 Level = Literal["gemeente", "wijk", "buurt"]
+# the map also draws the grid cells of CBS's square statistics
+MapLevel = Literal["gemeente", "wijk", "buurt", "vierkant500", "vierkant100"]
 Method = Literal["zscore", "robust_z", "percentile", "imd", "index"]
 Classification = Literal["national", "quantiles", "fisher_jenks", "equal_interval"]
 Period = Annotated[str | None, Query(description="Reference year, e.g. 2020; default: the "
@@ -149,7 +151,7 @@ def indicators(data: DataDep, lang: LangDep):
 @router.get("/geometry/{level}/{vintage}.geojson",
             summary="Simplified WGS84 boundaries of one level and vintage (GeoJSON)",
             response_class=Response)
-def geometry(level: Level, vintage: int, request: Request, data: DataDep):
+def geometry(level: MapLevel, vintage: int, request: Request, data: DataDep):
     """Geometry only (id = code; properties name, gm, wk): join values from ``/api/map``.
     Served once per level and vintage with a long cache and an ETag."""
     layer = data.layer(level, vintage)
@@ -164,7 +166,7 @@ def geometry(level: Level, vintage: int, request: Request, data: DataDep):
 
 
 @router.get("/map", summary="Values, class breaks and legend for one choropleth")
-def map_data(data: DataDep, lang: LangDep, level: Level = "gemeente",
+def map_data(data: DataDep, lang: LangDep, level: MapLevel = "gemeente",
              indicator: Annotated[str, Query(description="Indicator id, 'vulnerability' or "
                                              "'domain_<id>'")] = "vulnerability",
              period: Period = None,

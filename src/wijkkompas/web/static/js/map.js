@@ -31,6 +31,98 @@
     return new Intl.NumberFormat(lang === "en" ? "en-GB" : "nl-NL", { maximumFractionDigits: 2 });
   }
 
+  // Grid cells (levels vierkant100, vierkant500) are drawn only where a cell is at least
+  // MIN_CELL_PX pixels wide (a 100 m cell from zoom 12 at Dutch latitudes, a 500 m one
+  // from zoom 10) and only those in view: smaller, a cell is a speck that says nothing
+  // while the canvas still draws every one of up to 420,000 of them. The geometry is the
+  // level's one cached GeoJSON; panning or zooming redraws from it.
+  var CELL_M = { vierkant100: 100, vierkant500: 500 };
+  var MIN_CELL_PX = 4;
+  var shown = null;     // what draw() fetched: values, geometry, options
+  var hint = null;      // the "zoom in" notice over the map
+
+  function cellPixels(size) {
+    var lat = map.getCenter().lat * Math.PI / 180;
+    var metresPerPixel = 40075016.686 * Math.cos(lat) / Math.pow(2, map.getZoom() + 8);
+    return size / metresPerPixel;
+  }
+
+  function showHint(text) {
+    if (!hint) {
+      hint = L.control({ position: "topright" });
+      hint.onAdd = function () {
+        var div = L.DomUtil.create("div", "map-zoom-hint");
+        div.setAttribute("role", "status");
+        return div;
+      };
+    }
+    if (text) {
+      hint.addTo(map);
+      hint.getContainer().textContent = text;
+    } else if (hint.getContainer()) {
+      hint.remove();
+    }
+  }
+
+  function render() {
+    var m = shown.m, within = shown.within, child = shown.child, nf = shown.nf;
+    group.clearLayers();
+    var bounds = L.latLngBounds([]);
+    var size = CELL_M[m.level];
+    var view = size ? map.getBounds().pad(0.2) : null;
+    var cellsOn = !size || cellPixels(size) >= MIN_CELL_PX;
+    showHint(cellsOn ? "" : shown.hint);
+    mapEl.dataset.cells = size ? (cellsOn ? "shown" : "zoom") : "";
+    var noData = m.legend.no_data.colour, suppressed = m.legend.suppressed.colour;
+    m.layers.forEach(function (layerInfo, i) {
+      var layer = L.geoJSON(shown.gj[i], {
+        filter: function (f) {
+          if (size) {
+            if (!cellsOn) return false;
+            var corner = f.geometry.coordinates[0][0];
+            if (!view.contains([corner[1], corner[0]])) return false;
+          }
+          if (m.values[f.id]) return true;
+          if (!layerInfo.primary) return false;
+          return !within || f.properties.gm === within || f.properties.wk === within;
+        },
+        style: function (f) {
+          var v = m.values[f.id];
+          var fill = !v ? noData : v[1] >= 0 ? m.classes[v[1]].colour : v[1] === -2 ? suppressed : noData;
+          return { fillColor: fill, fillOpacity: 0.9, color: "#4d4d4d",
+                   weight: size ? 0.2 : within ? 0.8 : 0.3 };
+        },
+        onEachFeature: function (f, lyr) {
+          var v = m.values[f.id];
+          var text = "<strong>" + escapeHtml(f.properties.name) + "</strong> <span>" + f.id + "</span><br>" +
+            (v && v[0] !== null ? nf.format(v[0]) + (m.legend.unit === "%" ? "%" : "") :
+             (v && v[1] === -2 ? m.legend.suppressed.label : m.legend.no_data.label));
+          lyr.bindTooltip(text, { sticky: true });
+          lyr.on("click", function () { activate(f.id, child, !!v); });
+          if (v && within) bounds.extend(lyr.getBounds());
+        }
+      });
+      group.addLayer(layer);
+    });
+    return bounds;
+  }
+
+  // the cells with figures, also those not drawn at this zoom: where to fit the map
+  function valueBounds(m, gj) {
+    var bounds = L.latLngBounds([]);
+    gj.forEach(function (collection) {
+      collection.features.forEach(function (f) {
+        if (!m.values[f.id]) return;
+        f.geometry.coordinates[0].forEach(function (xy) { bounds.extend([xy[1], xy[0]]); });
+      });
+    });
+    return bounds;
+  }
+
+  map.on("moveend", function () {
+    if (shown && CELL_M[shown.m.level]) render();
+  });
+
   function draw() {
     var state = document.getElementById("map-state");
     if (!state) return;
@@ -43,6 +135,8 @@
     mapEl.dataset.drawn = "";
     if (!state.dataset.valuesUrl) {
       // no figures for the areas on screen: the panel says so; no stale map stays
+      shown = null;
+      showHint("");
       group.clearLayers();
       mapEl.dataset.ready = "empty";
       mapEl.dataset.features = "0";
@@ -55,35 +149,13 @@
     }).then(function (m) {
       return Promise.all(m.layers.map(function (l) { return getGeometry(l.url); })).then(function (gj) {
         if (seq !== drawSeq) return;  // a newer request superseded this one
-        group.clearLayers();
-        var bounds = L.latLngBounds([]);
-        var noData = m.legend.no_data.colour, suppressed = m.legend.suppressed.colour;
-        m.layers.forEach(function (layerInfo, i) {
-          var layer = L.geoJSON(gj[i], {
-            filter: function (f) {
-              if (m.values[f.id]) return true;
-              if (!layerInfo.primary) return false;
-              return !within || f.properties.gm === within || f.properties.wk === within;
-            },
-            style: function (f) {
-              var v = m.values[f.id];
-              var fill = !v ? noData : v[1] >= 0 ? m.classes[v[1]].colour : v[1] === -2 ? suppressed : noData;
-              return { fillColor: fill, fillOpacity: 0.9, color: "#4d4d4d", weight: within ? 0.8 : 0.3 };
-            },
-            onEachFeature: function (f, lyr) {
-              var v = m.values[f.id];
-              var text = "<strong>" + escapeHtml(f.properties.name) + "</strong> <span>" + f.id + "</span><br>" +
-                (v && v[0] !== null ? nf.format(v[0]) + (m.legend.unit === "%" ? "%" : "") :
-                 (v && v[1] === -2 ? m.legend.suppressed.label : m.legend.no_data.label));
-              lyr.bindTooltip(text, { sticky: true });
-              lyr.on("click", function () { activate(f.id, child, !!v); });
-              if (v && within) bounds.extend(lyr.getBounds());
-            }
-          });
-          group.addLayer(layer);
-        });
+        shown = { m: m, gj: gj, within: within, child: child, nf: nf,
+                  hint: state.dataset.zoomHint || "" };
+        var bounds = render();
+        if (CELL_M[m.level] && within) bounds = valueBounds(m, gj);
         var key = m.level + "|" + (within || "");
         if (key !== lastKey) {
+          // fitting the bounds moves the map, and moveend draws a grid level's cells
           if (within && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
           else if (!within) map.fitBounds([[50.75, 3.35], [53.55, 7.25]]);
           lastKey = key;
@@ -96,6 +168,7 @@
       });
     }).catch(function (err) {
       if (seq !== drawSeq) return;
+      shown = null;
       group.clearLayers();  // never leave the previous map standing under a new legend
       mapEl.dataset.ready = "error";
       if (window.wkShowError) window.wkShowError(document.getElementById("map-panel"), err.message);
