@@ -342,10 +342,7 @@ def _profile(data: WebData, code: str, language: str, period: str | None) -> dic
 
 def trend_indicators(data: WebData, code: str, language: str) -> list[dict]:
     """Indicators with figures for at least two years for this area."""
-    obs = data.store.query(
-        "SELECT indicator, count(DISTINCT year) AS years FROM observations "
-        "WHERE area_code = ? AND status IN ('observed', 'estimated') GROUP BY indicator "
-        "HAVING count(DISTINCT year) >= 2", [code])
+    obs = data.store.years_per_indicator(code, at_least=2)
     out = []
     for row in obs.itertuples():
         meta = data.catalog.indicators.get(row.indicator)
