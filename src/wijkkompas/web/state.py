@@ -33,6 +33,7 @@ from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
 from ..store import Store
 from ..store.names import AreaIndex
+from .errors import BadRequest, NotFound
 from .i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -49,18 +50,6 @@ CLASSIFICATION_NAMES = {"national": N_("National classes (tenths of the Netherla
                         "equal_interval": N_("Equal intervals")}
 # 5 decimals of a degree are about 1 m: far below what a simplified boundary shows
 COORD_DIGITS = 5
-
-
-class NotFound(WijkkompasError):
-    """Something the user asked for does not exist (404)."""
-
-
-class BadRequest(WijkkompasError):
-    """A parameter the app cannot use (422)."""
-
-
-class Busy(WijkkompasError):
-    """The app cannot do this now; try again soon (503 with Retry-After)."""
 
 
 # PDF reports: at most PDF_CONCURRENCY rendered at once per process (WeasyPrint takes
