@@ -137,15 +137,11 @@ class AreaQueries:
                             text.upper() + "%", terms.key + "%", terms.key + "%",
                             *prefix_codes, (context or "").strip().upper(),
                             terms.gemeenten + prefix_codes]
-        if level:
-            where.append("level = ?")
-            params.append(level)
-        if vintage:
-            where.append("vintage = ?")
-            params.append(int(vintage))
-        if gemeente:
-            where.append("gemeente_code = ?")
-            params.append(gemeente.upper())
+        for condition, value in (("level = ?", level), ("vintage = ?", vintage and int(vintage)),
+                                 ("gemeente_code = ?", gemeente and gemeente.upper())):
+            if value:
+                where.append(condition)
+                params.append(value)
         sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM {self._areas_table()} "
                f"WHERE {' AND '.join(where)} "
                f"ORDER BY {order}CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "
