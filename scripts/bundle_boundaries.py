@@ -5,7 +5,7 @@ Usage::
     PYTHONPATH=src python scripts/bundle_boundaries.py [--shared ../shared/data]
                                                       [--out src/wijkkompas/data/boundaries]
 
-Each source file is read with :func:`wijkkompas.geo.boundaries.read` (so the bundle gets
+Each source file is read with :func:`wijkkompas.sources.boundaries.read` (so the bundle gets
 exactly the repairs, code checks and dissolves a user's file would get), split per level,
 then made small:
 
@@ -41,12 +41,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from wijkkompas.geo.boundaries import (  # noqa: E402
     geometry_size,
-    read,
     round_coordinates,
     simplify_coverage,
-    write_geoparquet,
 )
 from wijkkompas.sources.base import SourceInfo  # noqa: E402
+from wijkkompas.sources.boundaries import read, write_geoparquet  # noqa: E402
 
 STORE_TOLERANCE_M = {"gemeente": 10.0, "wijk": 5.0, "buurt": 5.0}
 

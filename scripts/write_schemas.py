@@ -4,8 +4,9 @@
     python scripts/write_schemas.py --check   # exit 1 if a published schema is stale
 
 One schema per format: ``plan.schema.json`` (:class:`wijkkompas.plans.model.PlanDoc`),
-``scheme.schema.json`` (:class:`wijkkompas.schemes.SchemeModel`) and
-``mapping.schema.json`` (:class:`wijkkompas.sources.mapped.MappingFile`). They describe a
+``scheme.schema.json`` (:class:`wijkkompas.schemes.SchemeModel`),
+``mapping.schema.json`` (:class:`wijkkompas.sources.mapped.MappingFile`) and
+``preset.schema.json`` (:class:`wijkkompas.sources.presets.Preset`). They describe a
 file's form, so that an editor can check it while it is written (docs/data.md); what a
 file says about the catalog, the data file or the plan's other parts (an indicator that
 exists, a goal's year inside the horizon) only wijkkompas itself checks.
@@ -27,11 +28,13 @@ def schemas() -> dict[str, dict]:
     from wijkkompas.plans.model import PlanDoc
     from wijkkompas.schemes import SchemeModel
     from wijkkompas.sources.mapped import MappingFile
+    from wijkkompas.sources.presets import Preset
 
     out = {}
     for name, model, title in (("plan", PlanDoc, "wijkkompas plan"),
                                ("scheme", SchemeModel, "wijkkompas scoring scheme"),
-                               ("mapping", MappingFile, "wijkkompas mapping file")):
+                               ("mapping", MappingFile, "wijkkompas mapping file"),
+                               ("preset", Preset, "wijkkompas fetch preset")):
         schema = model.model_json_schema()
         out[f"{name}.schema.json"] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema", **schema,

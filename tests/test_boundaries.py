@@ -19,7 +19,8 @@ import pytest
 import shapely
 
 from wijkkompas.errors import IngestError
-from wijkkompas.geo import boundaries as gb
+from wijkkompas.geo import boundaries as display
+from wijkkompas.sources import boundaries as gb
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -221,7 +222,7 @@ def test_topojson_collapsed_rings_repaired(result, files):
 @pytest.mark.parametrize("name", ["gemeente_2015", "gemeente_2024", "wijk_2024"])
 def test_display_geometry(result, name):
     bounds = result(name).boundaries
-    shown = gb.display_geometry(bounds)
+    shown = display.display_geometry(bounds)
     assert shown.crs.to_epsg() == 4326
     assert list(shown["code"]) == list(bounds["code"])  # same rows, same order
     xmin, ymin, xmax, ymax = shown.total_bounds
@@ -231,7 +232,7 @@ def test_display_geometry(result, name):
     assert report["after"]["vertices"] < report["before"]["vertices"]
     assert report["after"]["wkb_bytes"] < report["before"]["wkb_bytes"]
     assert report["tolerance_m"] == {bounds["level"].iloc[0]:
-                                     gb.DISPLAY_TOLERANCE_M[bounds["level"].iloc[0]]}
+                                     display.DISPLAY_TOLERANCE_M[bounds["level"].iloc[0]]}
     assert shown.is_valid.all()
     # borders stay shared: the union changes by less than 1% and no overlaps appear
     back = shown.to_crs(28992)
@@ -242,7 +243,7 @@ def test_display_geometry(result, name):
 
 
 def test_display_neighbours_still_touch(result):
-    shown = gb.display_geometry(result("gemeente_2015").boundaries,
+    shown = display.display_geometry(result("gemeente_2015").boundaries,
                                 tolerance_m={"gemeente": 500.0}).set_index("code")
     amsterdam, amstelveen = shown.loc["GM0363"].geometry, shown.loc["GM0362"].geometry
     shared = amsterdam.boundary.intersection(amstelveen.boundary)
@@ -258,7 +259,7 @@ def test_coverage_simplify_keeps_shared_borders_exactly():
     wiggle = [(1000 + (3 if i % 2 else 0), y) for i, (_x, y) in enumerate(border)]
     left = shapely.Polygon([(0, 0), *wiggle, (0, 1000)])
     right = shapely.Polygon([*wiggle, (2000, 1000), (2000, 0)])
-    out, fallbacks = gb.simplify_coverage(np.array([left, right], dtype=object), 30.0)
+    out, fallbacks = display.simplify_coverage(np.array([left, right], dtype=object), 30.0)
     assert fallbacks == 0
     assert shapely.get_num_coordinates(out).sum() < shapely.get_num_coordinates(
         np.array([left, right])).sum()
@@ -559,3 +560,13 @@ def test_topojson_arcs_that_do_not_exist_and_deep_nesting_are_refused(real_data,
                     + "]" * 100_000 + "}")
     with pytest.raises(IngestError, match="nested too deeply"):
         gb.read(deep)
+
+
+def test_geo_reads_no_files():
+    """geo/ is geometry and codes; the readers (sources/) build on it, never the reverse."""
+    import ast
+
+    for module in Path(display.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert "sources" not in (node.module or ""), (module.name, node.module)

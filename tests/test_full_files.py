@@ -21,8 +21,8 @@ import pytest
 import shapely
 
 from wijkkompas.change.harmonise import crosswalk_from_table
-from wijkkompas.geo import boundaries as gb
 from wijkkompas.ingest import read_file
+from wijkkompas.sources import boundaries as gb
 from wijkkompas.sources import mapped, statline
 
 pytestmark = [pytest.mark.full_data, pytest.mark.filterwarnings("ignore::RuntimeWarning")]

@@ -185,10 +185,18 @@ def test_every_mapped_value_has_a_dutch_text():
     from babel.messages.pofile import read_po
 
     from wijkkompas.web import auth, editing, state, views
-    from wijkkompas.web.i18n import LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, gettext, po_file
+    from wijkkompas.web.i18n import (
+        LEVEL_NAMES,
+        LEVEL_PLURALS,
+        METHOD_NAMES,
+        PLAN_STATUS_NAMES,
+        gettext,
+        po_file,
+    )
     from wijkkompas.web.routes import account, admin
 
-    mappings = [LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, state.CLASSIFICATION_NAMES,
+    mappings = [LEVEL_NAMES, LEVEL_PLURALS, METHOD_NAMES, PLAN_STATUS_NAMES,
+                state.CLASSIFICATION_NAMES,
                 auth.ROLE_NAMES, auth.VISIBILITY_NAMES, views.DIRECTION_NAMES,
                 views.PERSPECTIVE_NAMES, editing.PART_TITLES, editing.PART_ADD,
                 editing.PART_CHANGE, editing.REFERENCE_NAMES, editing.MILESTONE_LABELS,
@@ -270,6 +278,59 @@ def test_a_dutch_profile_pages_charts_speak_dutch(web):
         assert not [w for w in words if w not in texts], (language, texts)
         if language == "nl":
             assert not found_words(texts, CHART_ENGLISH + ENGLISH), texts
+
+
+def test_a_plans_goal_charts_name_their_tooltips_in_the_pages_language(site):
+    """The goal charts' data keep their own (Dutch) field names; what a reader sees in a
+    tooltip is the title, in the page's language, and so are the target kinds."""
+    from fastapi.testclient import TestClient
+
+    app, _private, public = site
+    client = TestClient(app)
+    titles = {}
+    for language in ("nl", "en"):
+        page = client.get(f"/plannen/{public}?lang={language}")
+        assert page.status_code == 200
+        specs = chart_specs(page.text)
+        assert specs
+        tips = [t for spec in specs for t in tooltips(spec)]
+        assert tips and all(isinstance(t, dict) and t.get("title") for t in tips), tips
+        titles[language] = {t["title"] for t in tips}
+        kinds = {row["soort"] for spec in specs for row in datasets(spec) if "soort" in row}
+        assert kinds, language
+        assert kinds <= ({"tussendoel", "einddoel"} if language == "nl"
+                         else {"milestone", "end target"}), kinds
+    assert {"jaar", "waarde", "reeks", "soort"} <= titles["nl"]
+    assert {"year", "value", "series", "kind"} <= titles["en"]
+    assert not titles["en"] & {"jaar", "waarde", "reeks", "soort"}
+
+
+def test_a_plans_progress_is_phrased_in_the_pages_language(site, demo_store):
+    """The headline and the targets' judgements on the plan page: the Python API's
+    Dutch headline on a Dutch page, its English on an English one (gettext)."""
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.catalog import load_catalog
+    from wijkkompas.plans import PlanStore
+    from wijkkompas.plans.progress import progress
+
+    app, _private, public = site
+    catalog = load_catalog()
+    # the site's plans database ($WIJKKOMPAS_PLANS_DB, set by the fixture)
+    result = progress(PlanStore(None, catalog=catalog).get(public), demo_store, catalog)
+    client = TestClient(app)
+    dutch, english = (Text(client.get(f"/plannen/{public}?lang={language}").text).text
+                      for language in ("nl", "en"))
+    assert result.headline("nl") in dutch and result.headline("en") in english
+    statuses = {m.status for g in result.goals for m in [*g.milestones, g.end]}
+    assert {"gehaald", "niet_gehaald"} <= statuses
+    for words, page in ((("gehaald", "niet gehaald"), dutch), (("met", "missed"), english)):
+        assert not [w for w in words if f", {w}" not in page], (words, page)
+    assert "tussendoelen gehaald" not in english and "interim targets" not in dutch
+
+
+def datasets(spec: dict) -> list[dict]:
+    return [row for rows in spec.get("datasets", {}).values() for row in rows]
 
 
 def reasons_of(page: str) -> list[str]:

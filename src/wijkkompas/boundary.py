@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import config
+from .errors import SettingsError
 
 LOG_NAME = "wijkkompas.log"
 
@@ -77,6 +78,9 @@ def run(app: Callable[[], object]) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except SettingsError as exc:  # also where the log lives: nothing to log to, nothing to hide
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the boundary: one message, details to the log
         logged = _log(exc)
         where = f"; details in {logged}" if logged else ""

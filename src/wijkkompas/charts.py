@@ -35,11 +35,13 @@ WORDS = {
     "nl": {"year": "jaar", "plan_path": "beoogd pad", "target": "doel", "value": "waarde",
            "targets": "doelen (tussendoel, einddoel)",
            "did": "verschil in verandering t.o.v. vergelijkingsgroep",
-           "band": "90%-band", "status": "status", "count": "aantal"},
+           "band": "90%-band", "status": "status", "count": "aantal", "series": "reeks",
+           "kind": "soort", "tussendoel": "tussendoel", "einddoel": "einddoel"},
     "en": {"year": "year", "plan_path": "planned path", "target": "target", "value": "value",
            "targets": "targets (milestone, end)",
            "did": "difference in change vs comparison group", "band": "90% band",
-           "status": "status", "count": "number"},
+           "status": "status", "count": "number", "series": "series", "kind": "kind",
+           "tussendoel": "milestone", "einddoel": "end target"},
 }
 
 
@@ -47,12 +49,14 @@ _Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)
 
 
 def _config(chart: _Chart) -> _Chart:
-    return (chart.configure(font=FONT)
-                 .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e5e5e5")
-                 .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom",
-                                   direction="horizontal", labelLimit=320)
-                 .configure_title(fontSize=12, anchor="start")
-                 .configure_view(stroke=None))
+    # one configure call: each configure_* call deep-copies the chart with its data
+    return chart.configure(
+        font=FONT,
+        axis=alt.AxisConfig(labelFontSize=10, titleFontSize=10, gridColor="#e5e5e5"),
+        legend=alt.LegendConfig(labelFontSize=10, titleFontSize=10, orient="bottom",
+                                direction="horizontal", labelLimit=320),
+        title=alt.TitleConfig(fontSize=12, anchor="start"),
+        view=alt.ViewConfig(stroke=None))
 
 
 def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
@@ -104,7 +108,9 @@ def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
                           scale=alt.Scale(domain=domain, range=dashes))
     layers = [alt.Chart(lines).mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
               .encode(x=x, y=y, color=color, strokeDash=dash,
-                      tooltip=["reeks:N", "jaar:Q", alt.Tooltip("waarde:Q", format=".2f")])]
+                      tooltip=[alt.Tooltip("reeks:N", title=words["series"]),
+                               alt.Tooltip("jaar:Q", title=words["year"]),
+                               alt.Tooltip("waarde:Q", title=words["value"], format=".2f")])]
     if has_path:
         path = pd.DataFrame([{"jaar": base["year"], "waarde": base["value"],
                               "reeks": words["plan_path"]},
@@ -117,7 +123,7 @@ def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
     if targets:
         points = pd.DataFrame([{"jaar": t["year"], "waarde": t["target_value"],
                                 "status": STATUS_LABELS[language][t["status"]],
-                                "soort": t["kind"]} for t in targets])
+                                "soort": words.get(t["kind"], t["kind"])} for t in targets])
         statuses = [s for s in STATUS_LABELS[language] if s in {t["status"] for t in targets}]
         layers.append(alt.Chart(points).mark_point(shape="diamond", size=70, filled=True,
                                                    stroke="white", strokeWidth=0.8)
@@ -127,8 +133,11 @@ def goal_chart(goal: dict, *, language: str = "nl", width: int | str = 300,
                                             scale=alt.Scale(
                                                 domain=[STATUS_LABELS[language][s] for s in statuses],
                                                 range=[STATUS_COLORS[s] for s in statuses])),
-                              tooltip=["soort:N", "jaar:Q", "status:N",
-                                       alt.Tooltip("waarde:Q", format=".2f")]))
+                              tooltip=[alt.Tooltip("soort:N", title=words["kind"]),
+                                       alt.Tooltip("jaar:Q", title=words["year"]),
+                                       alt.Tooltip("status:N", title=words["status"]),
+                                       alt.Tooltip("waarde:Q", title=words["value"],
+                                                   format=".2f")]))
     chart = alt.layer(*layers).properties(width=width, height=height)
     return _config(chart)
 

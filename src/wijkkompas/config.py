@@ -6,40 +6,40 @@
 - extra catalog files: ``$WIJKKOMPAS_CATALOG`` (see :mod:`wijkkompas.catalog`);
 - user fetch presets: ``$WIJKKOMPAS_PRESETS`` > ``$XDG_CONFIG_HOME/wijkkompas/presets``
   (``~/.config/wijkkompas/presets``; see :mod:`wijkkompas.sources.presets`).
+
+The variables are read through :mod:`wijkkompas.settings`.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-STORE_ENV = "WIJKKOMPAS_STORE"
-CACHE_ENV = "WIJKKOMPAS_CACHE"
-PRESETS_ENV = "WIJKKOMPAS_PRESETS"
+from .settings import env_name, settings
+
+STORE_ENV = env_name("store")
+CACHE_ENV = env_name("cache")
+PRESETS_ENV = env_name("presets")
 
 
-def _xdg(variable: str, fallback: str) -> Path:
-    return Path(os.environ.get(variable) or Path.home() / fallback)
+def _xdg(configured: Path | None, fallback: str) -> Path:
+    return configured or Path.home() / fallback
 
 
 def store_dir(explicit: Path | str | None = None) -> Path:
     if explicit:
         return Path(explicit)
-    if os.environ.get(STORE_ENV):
-        return Path(os.environ[STORE_ENV])
-    return _xdg("XDG_DATA_HOME", ".local/share") / "wijkkompas"
+    now = settings()
+    return now.store or _xdg(now.xdg_data_home, ".local/share") / "wijkkompas"
 
 
 def cache_dir(explicit: Path | str | None = None) -> Path:
     if explicit:
         return Path(explicit)
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    return _xdg("XDG_CACHE_HOME", ".cache") / "wijkkompas"
+    now = settings()
+    return now.cache or _xdg(now.xdg_cache_home, ".cache") / "wijkkompas"
 
 
 def presets_dir(explicit: Path | str | None = None) -> Path:
     if explicit:
         return Path(explicit)
-    if os.environ.get(PRESETS_ENV):
-        return Path(os.environ[PRESETS_ENV])
-    return _xdg("XDG_CONFIG_HOME", ".config") / "wijkkompas" / "presets"
+    now = settings()
+    return now.presets or _xdg(now.xdg_config_home, ".config") / "wijkkompas" / "presets"

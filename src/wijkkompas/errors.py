@@ -26,6 +26,10 @@ class IngestError(WijkkompasError):
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
+class SettingsError(WijkkompasError):
+    """An environment variable holds a value wijkkompas cannot use (settings.py)."""
+
+
 class ConflictError(WijkkompasError):
     """Incoming figures disagree with figures already in the store."""
 

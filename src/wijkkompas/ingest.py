@@ -8,7 +8,6 @@ whole or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from importlib import import_module
 from pathlib import Path
 
 import yaml
@@ -16,23 +15,19 @@ import yaml
 from . import yamlsafe
 from .catalog import Catalog, load_catalog
 from .errors import IngestError
-from .sources import text
-from .sources.base import ReadResult
+from .sources import boundaries, longtable, mapped, statline, text
+from .sources.base import Reader, ReadResult
 from .sources.checks import check_values
 from .sources.limits import check_workbook
 from .store import IngestReport, Store
 
-# module paths, most specific first: the own long layout, mapping files, boundary files,
-# then the CBS dialects
-READERS = (
-    "wijkkompas.sources.longtable",
-    "wijkkompas.sources.mapped",
-    "wijkkompas.geo.boundaries",
-    "wijkkompas.sources.statline",
-)
+# most specific first: the own long layout, mapping files, boundary files, then the CBS
+# dialects, whose sniff accepts any table with a region column (a long-layout export or a
+# data file a shipped mapping knows has one too)
+READERS: tuple[Reader, ...] = (longtable, mapped, boundaries, statline)
 
 
-def detect(path: Path):
+def detect(path: Path) -> Reader:
     """The reader module for a file, or IngestError listing what was tried."""
     if not path.exists():
         raise IngestError("file not found", file=str(path))
@@ -41,15 +36,14 @@ def detect(path: Path):
     size = path.stat().st_size
     if size == 0 or (size <= 4096 and not path.read_bytes().strip()):
         raise IngestError("the file is empty", file=str(path))
-    for name in READERS:
-        reader = import_module(name)
+    for reader in READERS:
         if reader.sniff(path):
             return reader
     _diagnose(path)
-    raise IngestError(
-        "unknown format: expected a CBS StatLine file (OData CSV, CSV export, R export, "
-        "spreadsheet), a mapping file (.yaml) for other tables, a boundary file (GeoJSON, "
-        "TopoJSON, GeoPackage) or a wijkkompas export", file=str(path))
+    # the most general reader first: the one a user most likely meant
+    *others, last = [reader.NAME for reader in reversed(READERS)]
+    raise IngestError(f"unknown format: expected {', '.join(others)} or {last}",
+                      file=str(path))
 
 
 def _diagnose(path: Path) -> None:
@@ -61,7 +55,7 @@ def _diagnose(path: Path) -> None:
         except yaml.YAMLError as exc:
             raise IngestError(f"not valid YAML ({exc})", file=str(path)) from None
         raise IngestError("a YAML file, but not a mapping file: a mapping needs 'file:' and "
-                          "'columns:' (see wijkkompas.sources.mapped)", file=str(path))
+                          f"'columns:' ({mapped.FORMAT_HELP})", file=str(path))
     if name.endswith((".csv", ".txt", ".tsv", ".gz")):
         # raises for damaged gzip, binary content and sizes beyond the limit; a readable
         # text falls through
@@ -76,7 +70,7 @@ def read_file(path: Path | str, catalog: Catalog | None = None, **options) -> li
     path = Path(path)
     catalog = catalog if catalog is not None else load_catalog()
     # a mapping file given beside a data file decides the format by itself
-    reader = import_module("wijkkompas.sources.mapped") if options.get("mapping") else detect(path)
+    reader: Reader = mapped if options.get("mapping") else detect(path)
     result = reader.read(path, catalog, **options)
     results = result if isinstance(result, list) else [result]
     for one in results:

@@ -1,5 +1,5 @@
-"""The YAML formats users write (plans, scoring schemes, mapping files) are pydantic
-models; this turns pydantic's errors into the project's words.
+"""The YAML formats users write (plans, scoring schemes, mapping files, fetch presets)
+are pydantic models; this turns pydantic's errors into the project's words.
 
 A :class:`pydantic.ValidationError` lists every error with its location, such as
 ``('goals', 2, 'target', 'year')``; :func:`problems` gives each one as a

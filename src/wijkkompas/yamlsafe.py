@@ -19,24 +19,21 @@ reused a few times) stays far below the budget.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-DEFAULT_ALIAS_BUDGET = 10_000
-BUDGET_VARIABLE = "WIJKKOMPAS_YAML_ALIAS_BUDGET"
+from .settings import Settings, env_name, settings
+
+DEFAULT_ALIAS_BUDGET: int = Settings.model_fields["yaml_alias_budget"].default
+BUDGET_VARIABLE = env_name("yaml_alias_budget")
 
 
 def alias_budget() -> int:
     """The budget in force: ``WIJKKOMPAS_YAML_ALIAS_BUDGET`` if set, else the default."""
-    raw = os.environ.get(BUDGET_VARIABLE, "").strip()
-    try:
-        return int(raw) if raw else DEFAULT_ALIAS_BUDGET
-    except ValueError:
-        return DEFAULT_ALIAS_BUDGET
+    return settings().yaml_alias_budget
 
 
 class YAMLAliasError(yaml.YAMLError):

@@ -38,6 +38,7 @@ import yaml
 
 from .. import yamlsafe
 from ..errors import CatalogError
+from ..settings import env_name, settings
 
 DOMAINS = {
     "opgroeien_onderwijs": {"nl": "Opgroeien en onderwijs", "en": "Growing up and education"},
@@ -55,7 +56,7 @@ PERSPECTIVES = ("objective", "subjective")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "label", "unit", "definition", "source", "domain", "direction", "kind",
              "perspective")
-ENV_VAR = "WIJKKOMPAS_CATALOG"
+ENV_VAR = env_name("catalog")
 # an OData key CBS prefixed with k_ because it begins with a digit (k_0Tot15Jaar), without
 # its _N suffix: one underscore, then a digit and at least one capital (short names are lower case)
 _ODATA_DIGIT_KEY = re.compile(r"k_\d[0-9A-Za-z]*[A-Z][0-9A-Za-z]*")
@@ -218,7 +219,7 @@ def load_catalog(extra: Sequence[Path | str] | None = None, *,
     if defaults:
         for entry in default_files():
             _load_text(catalog, entry.read_text(encoding="utf-8"), f"default/{entry.name}")
-    env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    env = [p for p in (settings().catalog or "").split(os.pathsep) if p]
     for path in [*env, *(extra or [])]:
         path = Path(path)
         if not path.is_file():

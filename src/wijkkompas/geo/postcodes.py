@@ -302,7 +302,10 @@ def resident_shares(store: Store, shape, table: pd.DataFrame, *, prefer: int | N
     Assumption: residents are spread evenly within each buurt (uniform density; a buurt
     whose people live on one side of it, beside a park or water, gets an even spread).
     The postcode's own inhabitants are not used: only their distribution over the
-    buurten is estimated.
+    buurten is estimated. ``R`` is tobler's extensive ``area_interpolate`` with
+    ``allocate_total=False``; ``tests/test_against_tobler.py`` compares the shares with
+    it on real postcodes (equal to 1e-5; the density's own areas take their own piece
+    only, where tobler would add a neighbour's density over overlapping boundaries).
 
     Empty (NaN), with the reason, when no buurt vintage in the store covers at least
     :data:`MIN_COVER` of the postcode with an inhabitants figure for every buurt that

@@ -40,16 +40,17 @@ from sqlalchemy.orm import Session
 from .. import config
 from ..catalog import Catalog
 from ..errors import PlanError, StaleVersionError
+from ..settings import env_name, settings
 from .model import Plan
 from .tables import GoalRow, MeasureRow, PlanRoleRow, PlanRow, PlanVersionRow
 
-ENV_VAR = "WIJKKOMPAS_PLANS_DB"
+ENV_VAR = env_name("plans_db")
 FILE_NAME = "plans.sqlite"
 
 
 def plans_url(explicit: str | Path | None = None, *, store_dir: str | Path | None = None) -> str:
     """The database URL by the rule in the module docstring."""
-    value = str(explicit) if explicit else os.environ.get(ENV_VAR)
+    value = str(explicit) if explicit else settings().plans_db
     if not value:
         return f"sqlite:///{config.store_dir(store_dir) / FILE_NAME}"
     if "://" not in value:
@@ -62,7 +63,7 @@ def plans_url(explicit: str | Path | None = None, *, store_dir: str | Path | Non
 
 def default_author() -> str:
     try:
-        return os.environ.get("WIJKKOMPAS_USER") or getpass.getuser()
+        return settings().user or getpass.getuser()
     except Exception:  # no user name in some containers
         return "onbekend"
 

@@ -146,7 +146,8 @@ def plan_report_context(plan, store: Store, catalog: Catalog, *, evaluation: boo
 
 def render_plan_report(plan, store: Store, catalog: Catalog, *, evaluation: bool = True) -> str:
     """The progress report of a plan as one self-contained HTML page (Dutch)."""
-    context = plan_report_context(plan, store, catalog, evaluation=evaluation)
+    with store.reading():  # one connection for the report's 20-odd queries, not one each
+        context = plan_report_context(plan, store, catalog, evaluation=evaluation)
     return environment().get_template("plan_report.html").render(**context)
 
 
@@ -201,7 +202,8 @@ def area_report_context(store: Store, catalog: Catalog, area: str) -> dict:
 
 def render_area_report(store: Store, catalog: Catalog, area: str) -> str:
     """The profile report of one area as a self-contained HTML page (Dutch)."""
-    context = area_report_context(store, catalog, area)
+    with store.reading():
+        context = area_report_context(store, catalog, area)
     return environment().get_template("area_report.html").render(**context)
 
 

@@ -3,7 +3,8 @@
 A reader turns one file into a :class:`ReadResult`: a long table of observations in the
 store's layout (:data:`OBS_COLUMNS`), the areas it mentions (:data:`AREA_COLUMNS`), the
 source's metadata, and the rows or cells it skipped with the reason. A reader never
-touches the store: :meth:`wijkkompas.store.Store.ingest` does, atomically.
+touches the store: :meth:`wijkkompas.store.Store.ingest` does, atomically. A reader is a
+module with what :class:`Reader` names; :data:`wijkkompas.ingest.READERS` lists them.
 
 Cells follow CBS conventions (StatLine "Verklaring van symbolen"):
 
@@ -20,9 +21,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 OBS_COLUMNS = ["area_code", "vintage", "period", "year", "indicator", "value", "status", "source"]
 AREA_COLUMNS = ["code", "vintage", "name", "level", "wijk_code", "gemeente_code"]
@@ -68,6 +73,23 @@ class ReadResult:
     areas: pd.DataFrame
     skipped: list[Skip] = field(default_factory=list)
     boundaries: pd.DataFrame | None = None  # a GeoDataFrame for boundary files
+
+
+class Reader(Protocol):
+    """What a reader module provides (mypy checks each module in ``ingest.READERS``).
+
+    ``NAME`` says in words what the reader reads, for the message about a file no reader
+    recognises; ``sniff`` recognises a file by its name and first bytes, cheaply and
+    without raising; ``read`` reads it (options it does not know are ignored, since
+    ``ingest`` hands every reader the same options).
+    """
+
+    NAME: str
+
+    def sniff(self, path: Path) -> bool: ...
+
+    def read(self, path: Path, catalog: Catalog, **options: Any
+             ) -> ReadResult | list[ReadResult]: ...
 
 
 def empty_observations() -> pd.DataFrame:

@@ -16,25 +16,23 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import zipfile
 from pathlib import Path
 
 from ..errors import IngestError
+from ..settings import env_name, settings
 
-MAX_FILE_MB_ENV = "WIJKKOMPAS_MAX_FILE_MB"
-MAX_ROWS_ENV = "WIJKKOMPAS_MAX_ROWS"
-DEFAULT_MAX_FILE_MB = 2048
-DEFAULT_MAX_ROWS = 20_000_000
+MAX_FILE_MB_ENV = env_name("max_file_mb")
+MAX_ROWS_ENV = env_name("max_rows")
 _CHUNK = 1 << 20
 
 
 def max_bytes() -> int:
-    return int(float(os.environ.get(MAX_FILE_MB_ENV) or DEFAULT_MAX_FILE_MB) * (1 << 20))
+    return int(settings().max_file_mb * (1 << 20))
 
 
 def max_rows() -> int:
-    return int(os.environ.get(MAX_ROWS_ENV) or DEFAULT_MAX_ROWS)
+    return settings().max_rows
 
 
 def _too_large(file: str, what: str) -> IngestError:

@@ -25,6 +25,7 @@ from ..periods import parse_period
 from .base import AREA_COLUMNS, OBS_COLUMNS, STATUSES, ReadResult, SourceInfo, file_sha256
 from .text import read_table
 
+NAME = "a wijkkompas export"
 METADATA_KEY = b"wijkkompas.sources"
 COLUMNS = [*OBS_COLUMNS, "name"]
 

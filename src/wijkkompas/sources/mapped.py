@@ -144,6 +144,9 @@ from .longtable import areas_from
 from .sheets import sheet_rows
 from .text import decode, read_bytes, read_table, sniff_delimiter
 
+NAME = "a mapping file (.yaml) for other tables"
+# where a user reads the format, in any installation (this module's docstring)
+FORMAT_HELP = "the format: python -m pydoc wijkkompas.sources.mapped"
 MAPPING_SUFFIXES = (".yaml", ".yml")
 DECIMALS = ("auto", "comma", "point")
 PERIOD_TOKEN = "{period}"
@@ -741,8 +744,8 @@ def _mapping_file(path: Path, options: dict) -> tuple[Path, Path | None]:
     # a data file a shipped mapping knows
     mapping_path = mapping_for(path)
     if mapping_path is None:
-        raise IngestError("no mapping for this file: give one with mapping=FILE (see "
-                          "wijkkompas.sources.mapped)", file=str(path))
+        raise IngestError(f"no mapping for this file: give one with --mapping FILE "
+                          f"(mapping= in Python; {FORMAT_HELP})", file=str(path))
     return mapping_path, path
 
 

@@ -4,7 +4,7 @@
 follows the answer's ``links`` entry with ``rel`` ``next`` page by page (OGC API -
 Features, part 1), then writes all features as one GeoJSON FeatureCollection
 (``<dest>/<level>_<year>.geojson``, atomically), which
-:mod:`wijkkompas.geo.boundaries` reads (code columns ``buurtcode``/``wijkcode``/
+:mod:`wijkkompas.sources.boundaries` reads (code columns ``buurtcode``/``wijkcode``/
 ``gemeentecode``; the vintage is given by the caller and is also in the file name).
 
 Coordinates come in the API's default CRS, CRS84 (lon/lat, as GeoJSON requires);

@@ -4,8 +4,10 @@ A preset is a YAML file (``wijkkompas fetch --preset NAME``). The bundled ones l
 ``sources/presets/`` (``landelijk``: the national monitor); users add their own in the
 folder named by ``$WIJKKOMPAS_PRESETS`` or ``<config dir>/presets``
 (:func:`wijkkompas.config.presets_dir`), where a file with a bundled name wins over the
-bundled one. The file is validated with pydantic; an error names the file and the key
-path (``tables[2].ids.2019``) in words.
+bundled one. The file is validated with pydantic (:class:`Preset`, through
+:mod:`wijkkompas.validation`: unknown keys refused, every problem of a file at once, each
+with its key path such as ``tables[2].ids`` and a sentence in English and Dutch); its JSON
+Schema is ``docs/schemas/preset.schema.json``.
 
 :func:`plan` turns a preset, the years and the level asked into the list of
 :class:`Item` s to fetch (table id or boundary layer, year, vintage, expected disk
@@ -32,52 +34,62 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .. import yamlsafe
 from ..errors import WijkkompasError
+from ..settings import env_name
+from ..validation import Strict, fail, problems
 
 Level = Literal["gemeente", "wijk", "buurt"]
 LEVELS: tuple[Level, ...] = ("gemeente", "wijk", "buurt")
 PREFIX = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}
-PRESETS_ENV = "WIJKKOMPAS_PRESETS"
+PRESETS_ENV = env_name("presets")
 _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
 _GEMEENTE = re.compile(r"^GM\d{4}$")
 # disk-space estimates for part of a table: the shares of its rows by level (342
 # gemeenten, 3,393 wijken, 14,574 buurten in 2024) and one gemeente as 1/342 of the country
 LEVEL_SHARE = {"gemeente": 0.02, "wijk": 0.18, "buurt": 0.80}
 GEMEENTEN = 342
+# ``years: 2020`` is read as well as ``years: "2013-2024"`` (the validator makes it text)
+_YEARS_SCHEMA: dict[str, Any] = {"type": ["string", "integer"]}
 
 
 class PresetError(WijkkompasError):
-    """A preset that cannot be found or is not valid; nothing is fetched."""
+    """A preset that cannot be found or is not valid; nothing is fetched. ``nl`` is the
+    reason in Dutch where there is one (a preset file's validation)."""
+
+    def __init__(self, message: str, nl: str | None = None) -> None:
+        self.nl = nl
+        super().__init__(message)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TableSpec(_Strict):
+class TableSpec(Strict):
     """One CBS table family: one table for all years (``table:``), or one per year
     (``ids:``, year -> table id)."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                      description="the family's name: its folder and its line in --dry-run")
     title: str
     kind: str = "table"
-    table: str | None = None
-    ids: dict[int, str] | None = None
-    editions: list[int] | None = None       # a ``table:`` published for these years only
-    vintage: int | Literal["year"]            # the boundary vintage of the codes
-    size_mb: float = Field(gt=0)             # documented estimate of the CSV on disk
-    filter: str | None = None
-    base_url: str | None = None              # another OData v3 service (politie: dataderden)
-    each_year: bool = False                  # fetch ``table:`` once per year ({year} filter)
-    levels: list[Level] = list(LEVELS)       # the levels the table holds
-    months: Literal["sum"] | None = None     # monthly table: ingest whole years (months.py)
-    totals: bool = False                     # ask only each other dimension's total
+    table: str | None = Field(None, description="one table id for all years (85984NED)")
+    ids: dict[int, str] | None = Field(None, description="a table id per year")
+    editions: list[int] | None = Field(
+        None, description="the years a 'table' is published for (default: every year)")
+    vintage: int | Literal["year"] = Field(
+        description="the boundary vintage of the codes; 'year': the year fetched")
+    size_mb: float = Field(gt=0, description="documented estimate of one item on disk")
+    filter: str | None = Field(None, description="an OData $filter; {year} is the year")
+    base_url: str | None = Field(
+        None, description="another OData v3 service (the police's: dataderden)")
+    each_year: bool = Field(False, description="fetch 'table' once per year ({year} filter)")
+    levels: list[Level] = Field(list(LEVELS), description="the levels the table holds")
+    months: Literal["sum"] | None = Field(
+        None, description="a monthly table: the months added up into whole years")
+    totals: bool = Field(False, description="ask only the total of each other dimension")
     publisher: str = "CBS"
     licence: str = "CC BY 4.0"
 
@@ -85,7 +97,8 @@ class TableSpec(_Strict):
     @classmethod
     def _table_id(cls, value: str | None) -> str | None:
         if value is not None and not _TABLE_ID.match(value):
-            raise ValueError(f"{value!r} is not a CBS table id (such as 85984NED)")
+            fail(None, f"{value!r} is not a CBS table id (such as 85984NED)",
+                 f"{value!r} is geen CBS-tabelnummer (zoals 85984NED)")
         return value
 
     @field_validator("ids")
@@ -93,30 +106,32 @@ class TableSpec(_Strict):
     def _ids(cls, value: dict[int, str] | None) -> dict[int, str] | None:
         for year, table in (value or {}).items():
             if not 1990 <= year <= 2100:
-                raise ValueError(f"year {year} is not plausible")
+                fail(None, f"year {year} is not plausible", f"jaar {year} is niet aannemelijk")
             if not _TABLE_ID.match(table):
-                raise ValueError(f"{table!r} (year {year}) is not a CBS table id (such as "
-                                 "85984NED)")
+                fail(None, f"{table!r} (year {year}) is not a CBS table id (such as 85984NED)",
+                     f"{table!r} (jaar {year}) is geen CBS-tabelnummer (zoals 85984NED)")
         return value
 
     @model_validator(mode="after")
     def _one_source(self) -> TableSpec:
         if (self.table is None) == (self.ids is None):
-            raise ValueError("give exactly one of 'table' (one table id) and 'ids' (a "
-                             "table id per year)")
+            fail(None, "give exactly one of 'table' (one table id) and 'ids' (a table id "
+                 "per year)", "geef precies een van 'table' (een tabelnummer) en 'ids' (een "
+                 "tabelnummer per jaar)")
         if self.ids is not None and (self.editions or self.each_year):
-            raise ValueError("'editions' and 'each_year' go with 'table', not with 'ids'")
+            fail(None, "'editions' and 'each_year' go with 'table', not with 'ids'",
+                 "'editions' en 'each_year' horen bij 'table', niet bij 'ids'")
         return self
 
 
-class BoundaryService(_Strict):
+class BoundaryService(Strict):
     """A PDOK OGC API Features service for some years; ``{year}`` in ``url`` and in the
     collection names stands for the year."""
 
-    years: str                                # "2023" or "2013-2022"
+    years: str = Field(description='"2023" or "2013-2022"', json_schema_extra=_YEARS_SCHEMA)
     url: str = Field(pattern=r"^https?://")
     protocol: Literal["ogcapi", "wfs"] = "ogcapi"
-    collections: dict[Literal["gemeente", "wijk", "buurt"], str]
+    collections: dict[Level, str]
 
     @field_validator("years", mode="before")
     @classmethod
@@ -124,20 +139,24 @@ class BoundaryService(_Strict):
         return _checked_years(value)
 
 
-class BoundarySpec(_Strict):
-    size_mb: dict[Literal["gemeente", "wijk", "buurt"], float]
-    crs: str | None = None       # e.g. http://www.opengis.net/def/crs/EPSG/0/28992 (OGC API)
+class BoundarySpec(Strict):
+    size_mb: dict[Level, float]
+    crs: str | None = Field(None, description="the CRS asked of an OGC API, e.g. "
+                            "http://www.opengis.net/def/crs/EPSG/0/28992")
     services: list[BoundaryService] = Field(min_length=1)
     publisher: str = "CBS / PDOK"
     licence: str = "CC BY 4.0"
 
 
-class Preset(_Strict):
+class Preset(Strict):
+    """A fetch preset (``wijkkompas fetch --preset NAME``)."""
+
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str
-    years: str = "2013-2024"
-    levels: list[Literal["gemeente", "wijk", "buurt"]] = list(LEVELS)
-    gemeenten: list[str] = []
+    years: str = Field("2013-2024", description="the years fetched by default",
+                       json_schema_extra=_YEARS_SCHEMA)
+    levels: list[Level] = list(LEVELS)
+    gemeenten: list[str] = Field([], description="only these gemeenten (GM0518, ...)")
     tables: list[TableSpec] = []
     boundaries: BoundarySpec | None = None
 
@@ -146,8 +165,9 @@ class Preset(_Strict):
     def _gemeenten(cls, value: list[str]) -> list[str]:
         for code in value:
             if not _GEMEENTE.match(code):
-                raise ValueError(f"{code!r} is not a gemeente code (GM and four digits, "
-                                 "such as GM0518)")
+                fail(None, f"{code!r} is not a gemeente code (GM and four digits, such as "
+                     "GM0518)", f"{code!r} is geen gemeentecode (GM en vier cijfers, zoals "
+                     "GM0518)")
         return value
 
     @field_validator("years", mode="before")
@@ -158,11 +178,13 @@ class Preset(_Strict):
     @model_validator(mode="after")
     def _something(self) -> Preset:
         if not self.tables and self.boundaries is None:
-            raise ValueError("a preset needs 'tables', 'boundaries' or both")
+            fail(None, "a preset needs 'tables', 'boundaries' or both",
+                 "een preset heeft 'tables', 'boundaries' of beide nodig")
         names = [t.name for t in self.tables]
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
-            raise ValueError(f"table names must differ; used twice: {', '.join(doubled)}")
+            fail(None, f"table names must differ; used twice: {', '.join(doubled)}",
+                 f"tabelnamen moeten verschillen; twee keer gebruikt: {', '.join(doubled)}")
         return self
 
 
@@ -209,12 +231,16 @@ def parse_years(text: str | int) -> list[int]:
         match = re.fullmatch(r"(\d{4})(?:\s*-\s*(\d{4}))?", part)
         if not match:
             raise PresetError(f"years {text!r}: expected a year (2019), a range (2013-2024) "
-                              "or years separated by commas")
+                              "or years separated by commas",
+                              f"jaren {text!r}: verwacht een jaar (2019), een reeks "
+                              "(2013-2024) of jaren gescheiden door komma's")
         first, last = int(match[1]), int(match[2] or match[1])
         if first > last:
-            raise PresetError(f"years {text!r}: {first} comes after {last}")
+            raise PresetError(f"years {text!r}: {first} comes after {last}",
+                              f"jaren {text!r}: {first} komt na {last}")
         if not 1990 <= first <= last <= 2100:
-            raise PresetError(f"years {text!r}: not plausible years")
+            raise PresetError(f"years {text!r}: not plausible years",
+                              f"jaren {text!r}: geen aannemelijke jaren")
         years.extend(range(first, last + 1))
     return sorted(set(years))
 
@@ -222,12 +248,13 @@ def parse_years(text: str | int) -> list[int]:
 def _checked_years(value: object) -> str:
     """A preset's ``years`` (``2020``, ``"2013-2024"``) as text, or ValueError in words."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError("expected a year (2019), a range (\"2013-2024\") or years "
-                         "separated by commas")
+        fail(None, "expected a year (2019), a range (\"2013-2024\") or years separated by "
+             "commas", "verwacht een jaar (2019), een reeks (\"2013-2024\") of jaren "
+             "gescheiden door komma's")
     try:
         parse_years(value)
     except PresetError as exc:
-        raise ValueError(str(exc)) from None
+        fail(None, str(exc), exc.nl or str(exc))
     return str(value)
 
 
@@ -288,16 +315,9 @@ def load_file(path: Path) -> Preset:
     try:
         return Preset.model_validate(document)
     except ValidationError as exc:
-        raise PresetError(f"{file}: " + "; ".join(_say(e) for e in exc.errors())) from None
-
-
-def _say(error) -> str:
-    where = ".".join(str(p) for p in error["loc"])
-    where = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", where) if where else ""
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"{where}: {message}" if where else message
+        # on one line: --list-presets shows it in a table cell
+        raise PresetError(f"{file}: " + "; ".join(
+            f"{p.key}: {p.en}" if p.key else p.en for p in problems(exc, Preset))) from None
 
 
 # -- planning ---------------------------------------------------------------------------

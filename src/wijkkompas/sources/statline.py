@@ -87,6 +87,7 @@ from .limits import check_workbook
 from .sheets import sheet_rows
 from .text import decode, read_table
 
+NAME = "a CBS StatLine file (OData CSV, CSV export, R export, spreadsheet)"
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".gz")
 SHEET_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SCAN_ROWS = 30  # title rows above the header in spreadsheet and CSV downloads
@@ -709,4 +710,4 @@ def _areas(codes: pd.Series, names: pd.Series, vintage: int) -> pd.DataFrame:
     return areas[AREA_COLUMNS].reset_index(drop=True)
 
 
-__all__ = ["sniff", "read", "AGE_GROUPS", "KWB_TABLES", "TABLE_VINTAGES", "TableFacts"]
+__all__ = ["NAME", "sniff", "read", "AGE_GROUPS", "KWB_TABLES", "TABLE_VINTAGES", "TableFacts"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
+from ..settings import settings
 from .auth import (
     LoginLimiter,
     LoginRequired,
@@ -175,9 +175,6 @@ def _oidc_login():
                               "pip install 'wijkkompas[oidc]'") from exc
 
 
-SCHEME_ENV = "WIJKKOMPAS_SCHEME"
-
-
 def app_from_env() -> FastAPI:
     """The app as ``wijkkompas serve --workers N`` starts it in each worker process.
 
@@ -187,7 +184,7 @@ def app_from_env() -> FastAPI:
     secret key (``$WIJKKOMPAS_SECRET_KEY``), which every worker must share, and the
     allowed host names (``$WIJKKOMPAS_ALLOWED_HOSTS``).
     """
-    return create_app(None, warm=True, scheme_file=os.environ.get(SCHEME_ENV) or None)
+    return create_app(None, warm=True, scheme_file=settings().scheme)
 
 
 def warm_caches(data: WebData) -> None:

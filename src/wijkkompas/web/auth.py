@@ -36,7 +36,6 @@ Security choices
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from typing import Annotated
@@ -46,6 +45,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import UploadFile
 
 from ..plans.accounts import Accounts, User
+from ..settings import env_name, settings
 from .errors import NotFound
 from .i18n import N_
 
@@ -53,7 +53,7 @@ from .i18n import N_
 ROLE_NAMES = {"editor": N_("Editor"), "viewer": N_("Viewer")}
 VISIBILITY_NAMES = {"public": N_("Public (everyone)"), "private": N_("Private (only with a role)")}
 
-SECRET_ENV = "WIJKKOMPAS_SECRET_KEY"
+SECRET_ENV = env_name("secret_key")
 COOKIE = "wk_session"
 MAX_AGE = 8 * 3600
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -61,7 +61,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 def secret_key(explicit: str | None = None) -> tuple[str, bool]:
     """The secret key and whether it was configured (False: random for this process)."""
-    value = explicit or os.environ.get(SECRET_ENV)
+    configured = settings().secret_key
+    value = explicit or (configured.get_secret_value() if configured else None)
     if value:
         return value, True
     return secrets.token_urlsafe(32), False

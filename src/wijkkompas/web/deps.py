@@ -23,6 +23,8 @@ from .i18n import (
     level_name,
     method_name,
     pick_language,
+    plan_headline,
+    plan_status,
     plural,
 )
 from .state import WebData
@@ -81,6 +83,8 @@ def render(request: Request, template: str, context: dict, *, status_code: int =
            "fmt_datetime": lambda v: fmt_datetime(v, language),
            "plural": lambda level: plural(level, language),
            "method_name": lambda method: method_name(method, language),
+           "plan_status": lambda status: plan_status(status, language),
+           "plan_headline": lambda counts: plan_headline(counts, language),
            "url_with": lambda **kw: url_with(request, **kw),
            "tojson": lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/"),
            "path": request.url.path, "languages": LANGUAGES,

@@ -122,6 +122,38 @@ def method_name(method: str | None, language: str) -> str:
     return gettext(language, message) if message else (method or "")
 
 
+# a plan's targets, as judged by plans/progress.py (its ``STATUS`` ids)
+PLAN_STATUS_NAMES = {"gehaald": N_("met"), "niet_gehaald": N_("missed"),
+                     "op_koers": N_("on track"), "voor": N_("ahead of schedule"),
+                     "achter": N_("behind schedule"), "niet_meetbaar": N_("not measurable")}
+
+
+def plan_status(status: str | None, language: str) -> str:
+    """``op_koers`` -> ``on track`` (en) or ``op koers`` (nl); an unknown id as it is."""
+    message = PLAN_STATUS_NAMES.get(status or "")
+    return gettext(language, message) if message else (status or "")
+
+
+def plan_headline(counts: dict, language: str) -> str:
+    """``21 van 31 tussendoelen gehaald (2 niet meetbaar; 4 nog niet aan de beurt)`` from
+    :meth:`wijkkompas.plans.progress.PlanProgress.counts`, in ``language``: of the
+    milestones whose year has passed and that could be measured, how many were met."""
+    words = translations(language)  # words.ngettext: the name the extraction looks for
+    met = counts["milestones_met"]
+    measured = met + counts["milestones_missed"]
+    text = words.ngettext("{met} of {measured} interim target met",
+                            "{met} of {measured} interim targets met", measured).format(
+        met=met, measured=measured)
+    extra = []
+    if counts["milestones_not_measurable"]:
+        n = counts["milestones_not_measurable"]
+        extra.append(words.ngettext("{n} not measurable", "{n} not measurable", n).format(n=n))
+    if counts["milestones_pending"]:
+        n = counts["milestones_pending"]
+        extra.append(words.ngettext("{n} not yet due", "{n} not yet due", n).format(n=n))
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
 # the messages of the Python API and the app that pages show, matched to a msgid whose
 # placeholders are the pattern's groups; the API (JSON) keeps the English message
 ERROR_MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(pattern), message) for

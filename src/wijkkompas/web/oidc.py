@@ -36,12 +36,12 @@ Security choices
 """
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-ENV_PREFIX = "WIJKKOMPAS_OIDC_"
+from ..settings import settings
 
 
 @dataclass(frozen=True)
@@ -54,21 +54,18 @@ class OIDCConfig:
     name: str = ""
 
     @classmethod
-    def from_env(cls, environ=None) -> OIDCConfig | None:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> OIDCConfig | None:
         """The configuration in the environment, or None when OIDC is not configured."""
-        env = os.environ if environ is None else environ
-
-        def get(key: str) -> str | None:
-            return (env.get(ENV_PREFIX + key) or "").strip() or None
-
-        issuer, client_id = get("ISSUER"), get("CLIENT_ID")
+        env = settings(environ)
+        issuer, client_id = env.oidc_issuer, env.oidc_client_id
         if not issuer or not client_id:
             return None
+        secret = env.oidc_client_secret
         return cls(issuer=issuer.rstrip("/"), client_id=client_id,
-                   client_secret=get("CLIENT_SECRET"),
-                   username_claim=get("USERNAME_CLAIM") or "preferred_username",
-                   organisation_claim=get("ORGANISATION_CLAIM"),
-                   name=get("NAME") or urlsplit(issuer).hostname or issuer)
+                   client_secret=secret.get_secret_value() if secret else None,
+                   username_claim=env.oidc_username_claim or "preferred_username",
+                   organisation_claim=env.oidc_organisation_claim,
+                   name=env.oidc_name or urlsplit(issuer).hostname or issuer)
 
 
 class OIDCRefused(Exception):

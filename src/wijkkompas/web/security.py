@@ -25,11 +25,12 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import os
 import re
 from urllib.parse import urlsplit
 
-HOSTS_ENV = "WIJKKOMPAS_ALLOWED_HOSTS"
+from ..settings import env_name, settings
+
+HOSTS_ENV = env_name("allowed_hosts")
 # loopback (what `wijkkompas serve` listens on by default) and Starlette's TestClient
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
 
@@ -58,7 +59,7 @@ def allowed_hosts(explicit: list[str] | tuple[str, ...] | None = None) -> list[s
     (comma-separated), else :data:`DEFAULT_HOSTS`."""
     if explicit:
         return list(explicit)
-    configured = [h.strip() for h in os.environ.get(HOSTS_ENV, "").split(",") if h.strip()]
+    configured = [h.strip() for h in (settings().allowed_hosts or "").split(",") if h.strip()]
     return configured or list(DEFAULT_HOSTS)
 
 
@@ -129,14 +130,13 @@ class SecurityHeaders:
         await self.app(scope, receive, collect)
 
 
-BODY_ENV = "WIJKKOMPAS_MAX_BODY_KB"
-DEFAULT_BODY_KB = 1024
+BODY_ENV = env_name("max_body_kb")
 
 
 def max_body() -> int:
     """The largest request body the app takes, in bytes (``$WIJKKOMPAS_MAX_BODY_KB``,
     default 1,024 KB: a plan document is tens of KB)."""
-    return int(float(os.environ.get(BODY_ENV) or DEFAULT_BODY_KB) * 1024)
+    return int(settings().max_body_kb * 1024)
 
 
 class BodyLimit:

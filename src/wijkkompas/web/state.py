@@ -17,7 +17,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +30,7 @@ import pandas as pd
 from ..catalog import DOMAINS, load_catalog
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY, gemeente_of, wijk_of
+from ..settings import settings
 from ..store import Store
 from ..store.names import AreaIndex
 from .errors import BadRequest, NotFound
@@ -52,10 +52,9 @@ CLASSIFICATION_NAMES = {"national": N_("National classes (tenths of the Netherla
 COORD_DIGITS = 5
 
 
-# PDF reports: at most PDF_CONCURRENCY rendered at once per process (WeasyPrint takes
+# PDF reports: at most $WIJKKOMPAS_PDF_CONCURRENCY rendered at once per process (WeasyPrint takes
 # seconds and much memory per report); a request waits at most PDF_WAIT seconds for a
 # turn, then gets 503. Rendered reports are kept per plan version (PDF_CACHE of them).
-PDF_CONCURRENCY_ENV = "WIJKKOMPAS_PDF_CONCURRENCY"
 PDF_WAIT = 60.0
 PDF_CACHE = 32
 
@@ -132,7 +131,7 @@ class WebData:
         self.plan_cache = LRU(1024)
         self.pdf_cache = LRU(PDF_CACHE)
         self.pdf_slots = threading.BoundedSemaphore(
-            max(1, int(os.environ.get(PDF_CONCURRENCY_ENV) or 2)))
+            max(1, settings().pdf_concurrency))
 
     def service(self, name: str, make):
         """A long-lived object made once per app (the plans database, the accounts): kept
