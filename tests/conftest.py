@@ -27,7 +27,7 @@ import pytest
 
 # rich sizes the CLI's tables from $COLUMNS or from any standard stream that is a terminal
 # (stdin too): fix the width before the CLI is imported, so that tables come out the same
-# from a developer's terminal as in CI (messages never wrap at all: cli.py soft-wraps)
+# from a developer's terminal as in CI (messages never wrap at all: cli/output.py soft-wraps)
 os.environ["COLUMNS"] = "80"
 
 REAL_DATA = Path(__file__).parent / "data" / "real"

@@ -128,13 +128,13 @@ def test_guessing_one_account_from_many_addresses_is_limited_too(site):
 
 
 def test_serve_believes_proxy_headers_from_configured_proxies_only(monkeypatch):
-    from wijkkompas.cli import TRUSTED_PROXIES_ENV, _trusted_proxies
+    from wijkkompas.web.serving import TRUSTED_PROXIES_ENV, trusted_proxies
 
     monkeypatch.delenv(TRUSTED_PROXIES_ENV, raising=False)
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
-    assert _trusted_proxies() == {"proxy_headers": False}  # uvicorn would trust 127.0.0.1
+    assert trusted_proxies() == {"proxy_headers": False}  # uvicorn would trust 127.0.0.1
     monkeypatch.setenv(TRUSTED_PROXIES_ENV, " 10.0.0.5, 10.0.0.6 ")
-    assert _trusted_proxies() == {"proxy_headers": True,
+    assert trusted_proxies() == {"proxy_headers": True,
                                   "forwarded_allow_ips": "10.0.0.5,10.0.0.6"}
 
 

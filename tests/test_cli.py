@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from wijkkompas import cli
 from wijkkompas.cli import app
+from wijkkompas.cli.output import number
 from wijkkompas.store import Store
 
 runner = CliRunner()
@@ -212,10 +213,10 @@ def test_explain_prints_the_whole_table(demo_store, monkeypatch):
     domains = frame.groupby("domain")["contribution"].sum(min_count=1).dropna()
     assert len(domains) == 5  # the whole yardstick
     for subtotal in domains:
-        assert cli._number(subtotal, 3, sign=True) in text
-    assert cli._number(frame["vulnerability"].iloc[0], 3, sign=True) in text
+        assert number(subtotal, 3, sign=True) in text
+    assert number(frame["vulnerability"].iloc[0], 3, sign=True) in text
     for value in frame["value"].dropna():
-        assert cli._number(value) in text
+        assert number(value) in text
 
 
 def test_areas_without_names(real_data, tmp_path):
@@ -271,3 +272,26 @@ def test_messages_never_wrap_inside_a_line(tmp_path, monkeypatch, columns: int):
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, result.output
     assert f"{bad}: unknown format" in lines[0] and lines[0].endswith("a wijkkompas export")
+
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "Nergenshuizen"],                                # data
+    ["explain", "Nergenshuizen"],                             # analysis
+    ["warn", "--level", "provincie"],                         # change
+    ["serve", "--workers", "0"],                              # serve
+    ["plan", "export", "geen-plan", "uit.yaml", "--db", "{db}"],        # plans, sub-command
+    ["user", "grant", "niemand", "geen-plan", "editor", "--db", "{db}"],  # users, sub-command
+])
+def test_every_family_refuses_through_the_one_boundary(demo_store, tmp_path, args):
+    """A refused command of each family, sub-commands included, ends the same way through
+    the root group's boundary: one ``error:`` line on standard error, exit 1, no
+    traceback."""
+    db = str(tmp_path / "plans.sqlite")
+    result = runner.invoke(app, [a.format(db=db) for a in args]
+                           + ["--store", str(demo_store.directory)])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
+    assert "error" not in result.stdout and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)

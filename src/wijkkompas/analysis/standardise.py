@@ -32,7 +32,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "orient", "zscore", "robust_z", "percentile_rank", "imd_rank", "imd_exponential",
@@ -168,6 +167,10 @@ def _robust(x, reference=None, weights=None):
     ref = ref[~np.isnan(ref)]
     if ref.size == 0:
         return np.full(x.size, np.nan), {"median": np.nan, "mad": np.nan, "n": 0}
+    # scipy.stats is imported where it is used: it costs about a second at start-up, and
+    # a command that reads stored scores (wijkkompas score) standardises nothing
+    from scipy import stats
+
     median = float(np.median(ref))
     # MAD scaled by 1/Phi^-1(3/4) = 1.4826 to estimate the sd of a normal distribution
     mad = float(stats.median_abs_deviation(ref, scale=1.0)) * MAD_SCALE
@@ -230,6 +233,8 @@ def normal_scores(values, *, reference=None) -> np.ndarray:
     ``scipy.stats.norm.ppf((scipy.stats.rankdata(x) - 3/8) / (N + 1/4))``. NaN stays NaN;
     with fewer than 2 reference values the result is NaN.
     """
+    from scipy import stats  # at first use, as in _robust
+
     x, ref = _sorted_reference(values, reference)
     n = ref.size
     out = np.full(x.size, np.nan)

@@ -174,6 +174,19 @@ def trends(data, catalog: Catalog | None = None, *, indicators=None, level: str 
                        alpha=alpha, notes=notes)
 
 
+def score_trends(store, catalog: Catalog, scheme, *, level: str, vintage: int | None = None,
+                 within: str | None = None, alpha: float = 0.05) -> TrendResult:
+    """Trends of the composite and the domain scores (``wijkkompas trends --indicator
+    scores``): :func:`trends` of :meth:`ScorePanel.long`, the scores of every period on one
+    vintage (:func:`~wijkkompas.change.panel.score_panel`), the panel's notes first."""
+    from .panel import score_panel
+
+    panel = score_panel(store, catalog, scheme, level=level, vintage=vintage, within=within)
+    result = trends(panel.long(), catalog, alpha=alpha)
+    result.notes[:0] = panel.notes
+    return result
+
+
 @dataclass(frozen=True)
 class _TrendSettings:
     alpha: float

@@ -34,6 +34,13 @@ def format_of(path: Path | str, fmt: str | None = None) -> str:
                     file=str(path))
 
 
+def is_plan_file(reference: Path | str) -> bool:
+    """Whether a plan reference names a file (a plan file's suffix, or a file that exists)
+    rather than a plan id in the plans database."""
+    path = Path(reference)
+    return path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_file()
+
+
 def parse_document(text: str, fmt: str, *, file: str = "<text>") -> dict:
     """Parse YAML or JSON text into a document; syntax errors name line and column."""
     try:

@@ -1,0 +1,112 @@
+"""The analysis commands: score (per area) and explain (how one area's score is made)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import pandas as pd
+import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from .. import csvsafe
+from ..catalog import load_catalog
+from ..store import Store
+from .options import SCHEME_HELP, CatalogOption, StoreOption
+from .output import console, notes, number
+
+if TYPE_CHECKING:
+    from ..analysis.explain import ExplainResult
+
+app = typer.Typer()
+
+
+@app.command("score")
+def score_command(
+    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
+    period: Annotated[str | None, typer.Option(
+        help="Period, e.g. 2020 (default: the latest the scheme can score).")] = None,
+    within: Annotated[str | None, typer.Option(
+        help="Only return areas in this gemeente or wijk (scored against the whole level).")] = None,
+    scheme: Annotated[Path | None, typer.Option(
+        help=SCHEME_HELP + " Default: the bundled national scheme.")] = None,
+    method: Annotated[str | None, typer.Option(
+        help="zscore, robust_z, percentile, imd or index (default: the scheme's).")] = None,
+    format: Annotated[str, typer.Option(help="csv, json, parquet or geojson.")] = "csv",
+    output: Annotated[Path | None, typer.Option(help="File to write (default: print CSV/JSON).")] = None,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Five-domain scores, composite vulnerability, class and cumulation flags per area."""
+    from ..analysis.engine import score
+    from ..export import write_table
+    from ..schemes import load_scheme
+
+    cat = load_catalog(catalog)
+    st = Store(store)
+    result = score(st, cat, load_scheme(scheme, cat), level=level, period=period,
+                   within=within, method=method)
+    shapes = (st.boundaries(result.level, result.vintage, display=True)
+              if format == "geojson" else None)
+    text = write_table(result.table, output, format, shapes=shapes)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        console.print(f"wrote {len(result.table)} areas ({result.level}, {result.period}, "
+                      f"method {result.method}) to {output}", highlight=False)
+    notes(result.notes)
+
+
+@app.command("explain")
+def explain_command(
+    area: Annotated[str, typer.Argument(help="Area code or name.")],
+    period: Annotated[str | None, typer.Option(help="Period, e.g. 2020.")] = None,
+    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
+    method: Annotated[str | None, typer.Option(help="Standardisation method.")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print the indicator table as CSV.")] = False,
+    store: StoreOption = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """How an area's score is made: values, reference values, standardised values, weights."""
+    from ..analysis.explain import explain
+    from ..schemes import load_scheme
+
+    cat = load_catalog(catalog)
+    result = explain(Store(store), cat, load_scheme(scheme, cat), area, period=period,
+                     method=method)
+    if csv:
+        csvsafe.to_csv(result.indicators, sys.stdout)
+        return
+    console.print(escape(result.summary()), highlight=False)
+    console.print(_explain_table(result))
+
+
+def _explain_table(result: ExplainResult) -> Table:
+    """The lines of ``ExplainResult.table()``: indicators, a subtotal per domain, the composite."""
+    table = Table("indicator", "year", "value", "reference", "standardised", "weight",
+                  "contribution", caption=result.formula(), caption_justify="left",
+                  box=box.SIMPLE_HEAD, show_edge=False)
+    # a narrow terminal wraps the labels, not the numbers
+    table.columns[0].min_width = 16
+    for column in table.columns[1:]:
+        column.justify, column.min_width = "right", len(str(column.header))
+    lines = result.table()
+    for r in lines.itertuples():
+        if r.row == "indicator":
+            value = (number(r.value) + (" est." if r.status == "estimated" else "")
+                     if pd.notna(r.value) else r.status)
+            table.add_row(escape(r.label), "" if pd.isna(r.year) else str(r.year), value,
+                          number(r.reference), number(r.standardised, 2, sign=True),
+                          number(r.weight, 3), number(r.contribution, 3, sign=True))
+            continue
+        missing = "missing" if r.status == "missing" else ""
+        total = r.row == "composite"
+        table.add_row(f"[bold]= {escape(r.label)}[/]", "", missing, "",
+                      "" if total else number(r.standardised, 2, sign=True),
+                      number(r.weight, 3), f"[bold]{number(r.contribution, 3, sign=True)}[/]",
+                      end_section=not total)
+    return table
+
+
