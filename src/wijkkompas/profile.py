@@ -25,7 +25,8 @@ def area_profile(store: Store, catalog: Catalog, area: str,
     """Return ``(area, figures)`` for a code or name; figures in :data:`COLUMNS`."""
     found = store.resolve_area(area)
     code, gemeente = found["code"], found["gemeente_code"]
-    figures = store.observations(codes=[code])
+    # without the areas' names (the join that finds them is most of the query's time)
+    figures = store.observations(codes=[code], with_names=False)
     # "missing" marks a period a source did not cover: the latest real figure is wanted
     figures = figures[figures["status"] != "missing"]
     if figures.empty:
@@ -37,7 +38,7 @@ def area_profile(store: Store, catalog: Catalog, area: str,
                      .groupby("indicator", as_index=False).tail(1))
     references = store.observations(
         codes=[c for c in (gemeente, COUNTRY) if pd.notna(c) and c and c != code],
-        indicators=list(latest["indicator"]))
+        indicators=list(latest["indicator"]), with_names=False)
     population = latest.loc[latest["indicator"] == "inwoners", "value"]
     population = float(population.iloc[0]) if len(population) else None
     # the reference of a figure: the same indicator, period and vintage, per area

@@ -512,8 +512,8 @@ def harmonise_store(store, catalog: Catalog, *, level: str, from_vintage: int,
         o = result.result.observations
         result.result.observations = o[o["indicator"] != population].reset_index(drop=True)
     if skip_existing and store.exists:
-        have = store.query("SELECT area_code, period, indicator FROM observations "
-                           "WHERE vintage = ?", [int(to_vintage)])
+        have = store.observations(vintage=int(to_vintage), with_names=False)[
+            ["area_code", "period", "indicator"]]
         o = result.result.observations
         key = pd.MultiIndex.from_frame(o[["area_code", "period", "indicator"]])
         dup = key.isin(pd.MultiIndex.from_frame(have)) if len(have) else np.zeros(len(o), bool)

@@ -117,13 +117,11 @@ def weights_for(store, level: str, codes, *, vintage: int | None = None) -> Spat
     from libpysal.weights import w_subset
 
     codes = pd.Index(pd.unique(pd.Series(list(codes), dtype=object)))
-    stored = store.query("SELECT vintage, list(code) AS codes FROM boundaries WHERE level = ? "
-                         "GROUP BY vintage", [level])
+    stored = store.boundary_vintages(level, codes)
     if stored.empty:
         raise WijkkompasError(f"no {level} boundaries in the store")
     if vintage is None:
-        hits = {int(r.vintage): len(codes.intersection(pd.Index(list(r.codes))))
-                for r in stored.itertuples()}
+        hits = dict(zip(stored["vintage"].astype(int), stored["n"].astype(int), strict=True))
         vintage = max(hits, key=lambda v: (hits[v], v))
     gdf = store.boundaries(level, vintage)
     geoms = gdf.geometry.to_numpy()

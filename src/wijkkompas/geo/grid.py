@@ -176,9 +176,8 @@ def finest_boundaries(store):
     vintage of buurten, else wijken, else gemeenten), or None when it has none."""
     if not store.exists:
         return None
-    levels = set(store.query("SELECT DISTINCT level FROM boundaries")["level"])
     for level in ("buurt", "wijk", "gemeente"):
-        if level in levels:
+        if len(store.boundary_vintages(level)):
             return store.boundaries(level)
     return None
 

@@ -229,11 +229,9 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
                                    "(CBS publishes no shape for it), so its wijken and "
                                    "buurten cannot be found")
     total = float(shape.area)
-    stored = store.query("SELECT level, vintage, count(*) AS n FROM boundaries "
-                         "GROUP BY level, vintage ORDER BY level, vintage DESC")
     frames, vintages, notes = [], {}, []
     for level in levels:
-        candidates = [int(v) for v in stored.loc[stored["level"] == level, "vintage"]]
+        candidates = [int(v) for v in store.boundary_vintages(level)["vintage"]]
         if vintage is not None:
             candidates = [v for v in candidates if v == int(vintage)]
         if not candidates:
@@ -270,7 +268,7 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
                "share_residents"]
     if not frames:
         hint = ("load boundaries first (wijkkompas demo, or wijkkompas ingest a boundary "
-                "file)" if stored.empty else "the store's boundaries of those levels and "
+                "file)" if store.boundary_codes().empty else "the store's boundaries of those levels and "
                 "vintages cover other parts of the country"
                 + (" (try without --vintage)" if vintage is not None else ""))
         raise WijkkompasError(f"no boundaries in the store overlap postcode {digits} ("
@@ -321,9 +319,7 @@ def resident_shares(store: Store, shape, table: pd.DataFrame, *, prefer: int | N
 
     empty = pd.Series(np.nan, index=table.index, dtype=float)
     total = float(shape.area)
-    stored = store.query("SELECT DISTINCT vintage FROM boundaries WHERE level = ? "
-                         "ORDER BY vintage DESC", [level])
-    candidates = [int(v) for v in stored["vintage"]]
+    candidates = [int(v) for v in store.boundary_vintages(level)["vintage"]]
     if prefer in candidates:
         candidates = [int(prefer)] + [v for v in candidates if v != prefer]
     why = [f"the store has no {level} boundaries"] if not candidates else []
@@ -415,10 +411,8 @@ def _cached_boundaries(path: str, stamp: int, level: str, vintage: int) -> dict:
 
     from ..store import Store
 
-    frame = Store(Path(path).parent).query(
-        "SELECT code, geometry FROM boundaries WHERE level = ? AND vintage = ? ORDER BY code",
-        [level, vintage])
-    geoms = shapely.from_wkb(frame["geometry"].map(bytes).to_numpy())
+    frame = Store(Path(path).parent).boundaries(level, vintage)
+    geoms = frame.geometry.to_numpy()
     keep = ~shapely.is_empty(geoms)
     shapes = np.asarray(geoms[keep])
     return {"codes": frame["code"].to_numpy()[keep], "geometry": shapes,

@@ -138,9 +138,7 @@ def find_peers(figures: PlanFigures, indicators: list[str], year: int, *,
     if not columns:
         return [], "geen indicatoren met cijfers in het basisjaar", notes
     table = pd.DataFrame(columns).dropna()
-    level_codes = figures.store.query(
-        "SELECT DISTINCT code FROM areas WHERE level = ? AND vintage = ?",
-        [plan.area.level, plan.area.vintage])["code"]
+    level_codes = figures.store.areas(level=plan.area.level, vintage=plan.area.vintage)["code"]
     table = table[table.index.isin(set(level_codes))]
     spread = table.std(ddof=0).replace(0, np.nan)
     z = (table - table.mean()) / spread
@@ -171,8 +169,7 @@ def evaluate(plan: Plan, store: Store, catalog: Catalog, *, n_peers: int = 10,
     notes += peer_notes
     names = {}
     if peers:
-        found = store.query("SELECT DISTINCT code, name FROM areas WHERE vintage = ? AND code IN "
-                            f"({', '.join('?' * len(peers))})", [plan.area.vintage, *peers])
+        found = store.named(peers, plan.area.vintage)
         names = dict(zip(found["code"], found["name"], strict=True))
     rng = np.random.default_rng(seed)
     effects = []

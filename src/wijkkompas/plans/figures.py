@@ -122,9 +122,7 @@ class PlanFigures:
     def check_area(self) -> None:
         """Every plan code exists in the store at the plan's vintage (else PlanError)."""
         area = self.plan.area
-        known = self.store.query(
-            "SELECT code, vintage FROM areas WHERE code IN ({})".format(
-                ", ".join("?" * len(area.codes))), list(area.codes))
+        known = self.store.code_vintages(list(area.codes))
         for i, code in enumerate(area.codes):
             vintages = sorted(known.loc[known["code"] == code, "vintage"].astype(int))
             if not vintages:

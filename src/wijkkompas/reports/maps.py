@@ -32,9 +32,7 @@ def _short(name: str) -> str:
 
 def choose_vintage(store: Store, level: str, codes: list[str], vintage: int) -> int | None:
     """The plan's vintage, or the nearest vintage with boundaries for every code."""
-    found = store.query(
-        f"SELECT vintage, count(DISTINCT code) AS n FROM boundaries WHERE level = ? AND code IN "
-        f"({', '.join('?' * len(codes))}) GROUP BY vintage", [level, *codes])
+    found = store.boundary_vintages(level, codes)
     complete = sorted(int(v) for v, n in zip(found["vintage"], found["n"], strict=True) if n == len(codes))
     if not complete:
         return None

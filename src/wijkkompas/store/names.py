@@ -79,9 +79,21 @@ class AreaQueries:
             f"a.vintage = ? AND a.code IN ({', '.join('?' * len(codes))}) ORDER BY a.code",
             [int(vintage), *codes])
 
+    def vintages(self, level: str) -> list[int]:
+        """The vintages (indelingen) that have areas of ``level``, oldest first."""
+        return [int(v) for v in self.query(
+            f"SELECT DISTINCT vintage FROM {self._areas_table()} WHERE level = ? "
+            "ORDER BY vintage", [level])["vintage"]]
+
+    def code_vintages(self, codes: list[str]) -> pd.DataFrame:
+        """``code, vintage``: the vintages in which each of ``codes`` is an area."""
+        return self.query(
+            f"SELECT code, vintage FROM {self._areas_table()} WHERE code IN "
+            f"({', '.join('?' * len(codes))}) ORDER BY code, vintage", list(codes))
+
     def areas(self, search: str | None = None, *, level: str | None = None,
               vintage: int | None = None, limit: int | None = None,
-              context: str | None = None) -> pd.DataFrame:
+              context: str | None = None, gemeente: str | None = None) -> pd.DataFrame:
         """Areas whose code starts with, or whose name contains, ``search``, best first.
 
         Names are compared without case, accents and punctuation (``sudwest fryslan``
@@ -95,6 +107,8 @@ class AreaQueries:
         passes the gemeente of the page the user is on), then the gemeente with most
         inhabitants of a place so called, then gemeenten, wijken, buurten, then by code,
         newest vintage first. Without ``search``: every area by level and code.
+        ``level``, ``vintage`` and ``gemeente`` (the areas whose ``gemeente_code`` it is)
+        keep some areas only.
         """
         where: list[str] = ["TRUE"]
         params: list[object] = []
@@ -123,12 +137,11 @@ class AreaQueries:
                             text.upper() + "%", terms.key + "%", terms.key + "%",
                             *prefix_codes, (context or "").strip().upper(),
                             terms.gemeenten + prefix_codes]
-        if level:
-            where.append("level = ?")
-            params.append(level)
-        if vintage:
-            where.append("vintage = ?")
-            params.append(int(vintage))
+        for condition, value in (("level = ?", level), ("vintage = ?", vintage and int(vintage)),
+                                 ("gemeente_code = ?", gemeente and gemeente.upper())):
+            if value:
+                where.append(condition)
+                params.append(value)
         sql = (f"SELECT {', '.join(AREA_COLUMNS)} FROM {self._areas_table()} "
                f"WHERE {' AND '.join(where)} "
                f"ORDER BY {order}CASE level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 "

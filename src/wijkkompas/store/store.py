@@ -1,4 +1,5 @@
-"""The :class:`Store`: atomic ingest and the queries everything else reads through.
+"""The :class:`Store`: its connections and atomic ingest; the queries everything else
+reads through are :class:`~wijkkompas.store.queries.StoreQueries`, which it extends.
 
 See the package docstring for the tables and the atomicity guarantees.
 """
@@ -18,7 +19,8 @@ import pandas as pd
 from .. import config
 from ..errors import ConflictError, WijkkompasError
 from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip
-from .names import AREAS_SQL, NAMED_AREAS, AreaQueries, areas_sql, refresh_named_areas
+from .names import NAMED_AREAS, refresh_named_areas
+from .queries import StoreQueries
 
 FILE_NAME = "wijkkompas.duckdb"
 KEY = ["area_code", "vintage", "period", "indicator"]
@@ -119,7 +121,7 @@ def _unnamed(con, results: list[ReadResult]) -> dict[int, int]:
     return {int(index): int(count) for index, count in counts}
 
 
-class Store(AreaQueries):
+class Store(StoreQueries):
     """A directory holding ``wijkkompas.duckdb``.
 
     Parameters
@@ -260,104 +262,6 @@ class Store(AreaQueries):
                 # another process created the store meanwhile: add to it like any ingest
                 return self._write_plan(plan, incoming, results, on_conflict)
         return plan, unnamed
-
-    # -- queries -----------------------------------------------------------------------
-
-    def observations(self, *, codes: list[str] | None = None,
-                     indicators: list[str] | None = None, level: str | None = None,
-                     periods: list[str] | None = None, vintage: int | None = None,
-                     within: str | None = None, with_names: bool = True) -> pd.DataFrame:
-        """Figures in the long layout, with each area's name and level.
-
-        ``within`` keeps the areas of one gemeente or wijk (by code prefix rules of
-        :mod:`wijkkompas.geo.codes`). ``with_names=False`` leaves out ``name`` and
-        ``level`` (and the join with the areas that finds them, most of the query's time)
-        when neither ``level`` nor ``within`` needs it.
-        """
-        where: list[str] = ["TRUE"]
-        params: list[object] = []
-        for column, values in (("o.area_code", codes), ("o.indicator", indicators),
-                               ("o.period", periods)):
-            if values:
-                where.append(f"{column} IN ({', '.join('?' * len(values))})")
-                params += list(values)
-        if level:
-            where.append("a.level = ?")
-            params.append(level)
-        if vintage:
-            where.append("o.vintage = ?")
-            params.append(int(vintage))
-        if within:
-            where.append("(a.gemeente_code = ? OR a.wijk_code = ? OR o.area_code = ?)")
-            params += [within.upper()] * 3
-        join, areas = with_names or level or within, self._areas_table()
-        if join and codes and areas == AREAS_SQL:
-            # name only the asked areas: DuckDB does not push the filter into the
-            # subquery, and naming every area is most of the query's time
-            areas = areas_sql(f"a.code IN ({', '.join('?' * len(codes))})")
-            params = list(codes) + params
-        sql = f"""
-            SELECT o.area_code, {'a.name, a.level, ' if join else ''}o.vintage, o.period,
-                   o.year, o.indicator, o.value, o.status, o.source
-            FROM observations o
-            {f'LEFT JOIN {areas} a ON a.code = o.area_code AND a.vintage = o.vintage'
-             if join else ''}
-            WHERE {' AND '.join(where)}
-            ORDER BY o.area_code, o.indicator, o.year, o.period, o.vintage"""
-        return self.query(sql, params)
-
-    def indicator_summary(self) -> pd.DataFrame:
-        """Per indicator: how many figures, which periods and levels, from which sources."""
-        return self.query("""
-            SELECT o.indicator, count(*) AS figures,
-                   min(o.year) AS first_year, max(o.year) AS last_year,
-                   string_agg(DISTINCT a.level, ',' ORDER BY a.level) AS levels,
-                   string_agg(DISTINCT o.source, ',' ORDER BY o.source) AS sources
-            FROM observations o
-            LEFT JOIN areas a ON a.code = o.area_code AND a.vintage = o.vintage
-            GROUP BY o.indicator ORDER BY o.indicator""")
-
-    def overview(self) -> pd.DataFrame:
-        """Per source: files, figures, areas per level, years: the demo's summary."""
-        return self.query("""
-            SELECT o.source, s.title, count(*) AS figures,
-                   count(DISTINCT o.area_code) AS areas,
-                   count(DISTINCT o.indicator) AS indicators,
-                   min(o.year) AS first_year, max(o.year) AS last_year,
-                   string_agg(DISTINCT CAST(o.vintage AS VARCHAR), ',') AS vintages,
-                   sum(CASE WHEN o.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed
-            FROM observations o LEFT JOIN sources s ON s.id = o.source
-            GROUP BY o.source, s.title ORDER BY o.source""")
-
-    def sources(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM sources ORDER BY id")
-
-    def loads(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM loads ORDER BY load_id")
-
-    def boundaries(self, level: str, vintage: int | None = None, *, display: bool = False):
-        """Boundaries of one level as a GeoDataFrame (RD New, or WGS84 when ``display``).
-
-        Without ``vintage`` the newest vintage of that level in the store.
-        """
-        import geopandas as gpd
-        import shapely
-
-        if vintage is None:
-            found = self.query("SELECT max(vintage) AS v FROM boundaries WHERE level = ?",
-                               [level])["v"].iloc[0]
-            if pd.isna(found):
-                raise WijkkompasError(f"no boundaries for level {level!r} in the store")
-            vintage = int(found)
-        column = "coalesce(b.display, b.geometry)" if display else "b.geometry"
-        frame = self.query(f"""
-            SELECT b.code, b.vintage, b.level, a.name, {column} AS wkb
-            FROM boundaries b LEFT JOIN {self._areas_table()} a
-                 ON a.code = b.code AND a.vintage = b.vintage
-            WHERE b.level = ? AND b.vintage = ? ORDER BY b.code""", [level, int(vintage)])
-        geometry = shapely.from_wkb(frame.pop("wkb").map(bytes).to_numpy())
-        return gpd.GeoDataFrame(frame, geometry=geometry,
-                                crs="EPSG:4326" if display else "EPSG:28992")
 
 
 # -- ingest internals ------------------------------------------------------------------

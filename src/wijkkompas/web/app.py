@@ -30,10 +30,11 @@ from .auth import (
     secret_key,
 )
 from .deps import render
+from .errors import BadRequest, Busy, NotFound
 from .i18n import N_, error_message, gettext, install_gettext, pick_language
 from .partials import VaryOnHtmx
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
-from .state import BadRequest, Busy, NotFound, WebData
+from .state import WebData
 
 log = logging.getLogger("wijkkompas.web")
 

@@ -46,8 +46,8 @@ from starlette.datastructures import UploadFile
 
 from ..plans.accounts import Accounts, User
 from ..settings import env_name, settings
+from .errors import NotFound
 from .i18n import N_
-from .state import NotFound
 
 # plans/accounts.py's ROLES and VISIBILITIES in words
 ROLE_NAMES = {"editor": N_("Editor"), "viewer": N_("Viewer")}

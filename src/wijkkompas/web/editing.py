@@ -580,16 +580,13 @@ def plan_picker(data, doc: dict, values: dict) -> dict:
 def area_picker(data, gemeente: str | None, level: str, vintage: int | None) -> dict:
     """The wijken or buurten of a gemeente to pick a plan area from, with the boundary
     layers that draw them (the nearest boundary vintage that has each code)."""
-    frame = data.store.query("SELECT DISTINCT vintage FROM areas WHERE level = ? "
-                             "ORDER BY vintage", [level])
-    vintages = [int(v) for v in frame["vintage"]]
+    vintages = data.names().vintages(level)
     vintage = vintage if vintage in vintages else (vintages[-1] if vintages else None)
     areas: list[dict] = []
     layers: list[dict] = []
     if gemeente and vintage:
-        rows = data.store.query("SELECT DISTINCT code, name FROM areas WHERE level = ? AND "
-                                "vintage = ? AND gemeente_code = ? ORDER BY name",
-                                [level, vintage, gemeente.upper()])
+        rows = data.names().areas(level=level, vintage=vintage, gemeente=gemeente) \
+            .sort_values("name", kind="stable")
         areas = [{"code": r.code, "name": r.name or r.code} for r in rows.itertuples()]
         matched = data.match_boundaries(level, vintage, [a["code"] for a in areas])
         layers = [{"url": f"/api/geometry/{level}/{v}.geojson", "codes": codes}

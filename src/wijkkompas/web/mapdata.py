@@ -38,16 +38,9 @@ import pandas as pd
 
 from ..analysis.classes import deciles
 from ..geo.codes import COUNTRY
+from .errors import BadRequest, NotFound
 from .i18n import N_, fmt_number, gettext, plural, translations
-from .state import (
-    CLASSIFICATION_NAMES,
-    CLASSIFICATIONS,
-    MAP_LEVELS,
-    BadRequest,
-    NotFound,
-    WebData,
-    score_label,
-)
+from .state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, WebData, score_label
 
 # ColorBrewer "Blues" (sequential, colour-blind safe), light to dark, per number of classes
 PALETTES = {

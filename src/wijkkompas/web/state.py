@@ -33,6 +33,7 @@ from ..geo.codes import COUNTRY, GRID_LEVELS, gemeente_of, wijk_of
 from ..settings import settings
 from ..store import Store
 from ..store.names import AreaIndex
+from .errors import BadRequest, NotFound
 from .i18n import N_, gettext
 
 if TYPE_CHECKING:
@@ -49,18 +50,6 @@ CLASSIFICATION_NAMES = {"national": N_("National classes (tenths of the Netherla
                         "equal_interval": N_("Equal intervals")}
 # 5 decimals of a degree are about 1 m: far below what a simplified boundary shows
 COORD_DIGITS = 5
-
-
-class NotFound(WijkkompasError):
-    """Something the user asked for does not exist (404)."""
-
-
-class BadRequest(WijkkompasError):
-    """A parameter the app cannot use (422)."""
-
-
-class Busy(WijkkompasError):
-    """The app cannot do this now; try again soon (503 with Retry-After)."""
 
 
 # PDF reports: at most $WIJKKOMPAS_PDF_CONCURRENCY rendered at once per process (WeasyPrint takes
@@ -182,12 +171,7 @@ class WebData:
         """Per indicator, level, period and vintage: the number of figures with a value."""
         with self._lock:
             if self._availability is None:
-                self._availability = self.store.query("""
-                    SELECT o.indicator, a.level, o.period, o.vintage, count(*) AS n
-                    FROM observations o JOIN areas a
-                      ON a.code = o.area_code AND a.vintage = o.vintage
-                    WHERE o.status IN ('observed', 'estimated')
-                    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""")
+                self._availability = self.store.figure_counts()
             return self._availability
 
     def indicator_periods(self, indicator: str, level: str) -> list[str]:
@@ -198,16 +182,10 @@ class WebData:
                             "period"].unique().tolist())
 
     def availability_within(self, level: str, within: str) -> pd.DataFrame:
-        """Per indicator and period: the number of figures with a value of the areas of
-        ``level`` in one gemeente or wijk (cached per level and area)."""
+        """:meth:`availability` of the areas of ``level`` in one gemeente or wijk (cached
+        per level and area)."""
         def make():
-            return self.store.query("""
-                SELECT o.indicator, o.period, count(*) AS n
-                FROM observations o JOIN areas a
-                  ON a.code = o.area_code AND a.vintage = o.vintage
-                WHERE o.status IN ('observed', 'estimated') AND a.level = ?
-                  AND (a.gemeente_code = ? OR a.wijk_code = ?)
-                GROUP BY 1, 2 ORDER BY 1, 2""", [level, within, within])
+            return self.store.figure_counts(level, within)
         return self.misc.get_or(("availability_within", level, within), make)
 
     def area_periods(self, indicator: str, level: str, within: str | None) -> list[str]:
@@ -444,7 +422,7 @@ class WebData:
         """Level -> boundary vintage -> the codes it has."""
         with self._lock:
             if self._boundary_index is None:
-                frame = self.store.query("SELECT level, vintage, code FROM boundaries")
+                frame = self.store.boundary_codes()
                 index: dict = {}
                 for (level, vintage), part in frame.groupby(["level", "vintage"]):
                     index.setdefault(level, {})[int(vintage)] = frozenset(part["code"])

@@ -18,9 +18,11 @@ from ..catalog import DOMAINS
 from ..errors import WijkkompasError
 from ..geo.codes import COUNTRY
 from ..profile import area_profile
+from . import charts_glue
+from .errors import BadRequest, Busy, NotFound
 from .i18n import N_, fmt_number, fmt_value, gettext, plural, translations
 from .mapdata import score_positions
-from .state import MAP_LEVELS, BadRequest, NotFound, WebData
+from .state import MAP_LEVELS, PDF_WAIT, WebData
 
 # the catalog's DIRECTIONS and PERSPECTIVES in words
 DIRECTION_NAMES = {"higher_is_better": N_("higher is better"),
@@ -340,12 +342,52 @@ def _profile(data: WebData, code: str, language: str, period: str | None) -> dic
     return out
 
 
+def profile_page(data: WebData, code: str, language: str = "nl", period: str | None = None,
+                 indicator: str | None = None) -> dict:
+    """Everything the profile page (``/gebied/{code}``) renders: :func:`profile`, the
+    trend of ``indicator`` (:func:`series`; by default the first of
+    :data:`DEFAULT_TRENDS` the area has over several years) and the charts. ``{"moved":
+    code}`` alone when ``code`` is another spelling of an area's code (the page moves
+    there). NotFound for a period without scores or an indicator without a trend.
+    On one store connection for the whole page (opening one costs more than most of the
+    page's queries)."""
+    with data.store.reading():
+        return _profile_page(data, code, language, period, indicator)
+
+
+def _profile_page(data: WebData, code: str, language: str, period: str | None,
+                  indicator: str | None) -> dict:
+    area = data.area(code)
+    if area["code"] != code:
+        return {"moved": area["code"]}
+    if period is not None and area["level"] in MAP_LEVELS \
+            and period not in data.score_periods(area["level"]):
+        raise NotFound(f"no scores for period {period}; periods with scores: "
+                       + ", ".join(data.score_periods(area["level"])))
+    p = profile(data, code, language, period)
+    trend_ids = [t["id"] for t in p["trend_indicators"]]
+    if indicator is not None and indicator not in trend_ids:
+        data.check_indicator(indicator)
+        raise NotFound(f"{code} has no figures for {indicator} over several years")
+    chosen = indicator or next((i for i in DEFAULT_TRENDS if i in trend_ids),
+                               trend_ids[0] if trend_ids else None)
+    s = series(data, code, chosen, language) if chosen else None
+    groups: dict[str, list] = {}
+    for f in p["figures"]:
+        groups.setdefault(f["domain_label"], []).append(f)
+    return {"p": p, "groups": groups, "s": s, "chosen": chosen,
+            "chart": charts_glue.trend_spec(s, language) if s else None,
+            "domain_chart": charts_glue.domain_spec(p, language), "code": code,
+            "area_name": p["area"]["name"], "perspective_names": PERSPECTIVE_NAMES}
+
+
+# the trend a profile shows first, the first of these the area has over several years
+DEFAULT_TRENDS = ("ervaren_gezondheid_goed", "moeite_met_rondkomen", "inwoners")
+
+
 def trend_indicators(data: WebData, code: str, language: str) -> list[dict]:
     """Indicators with figures for at least two years for this area."""
-    obs = data.store.query(
-        "SELECT indicator, count(DISTINCT year) AS years FROM observations "
-        "WHERE area_code = ? AND status IN ('observed', 'estimated') GROUP BY indicator "
-        "HAVING count(DISTINCT year) >= 2", [code])
+    obs = data.store.years_per_indicator(code, at_least=2)
     out = []
     for row in obs.itertuples():
         meta = data.catalog.indicators.get(row.indicator)
@@ -365,7 +407,7 @@ def series(data: WebData, code: str, indicator: str, language: str = "nl") -> di
     area = area_summary(data, code)
     data.check_indicator(indicator)
     codes = [c for c in dict.fromkeys([area["code"], area.get("gemeente_code"), COUNTRY]) if c]
-    obs = data.store.observations(codes=codes, indicators=[indicator])
+    obs = data.store.observations(codes=codes, indicators=[indicator], with_names=False)
     obs = obs[obs["status"].isin(["observed", "estimated"])]
     obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(
         ["area_code", "year"], keep="last")
@@ -613,7 +655,7 @@ def compare(data: WebData, codes: list[str], language: str = "nl",
             data.check_indicator(indicator)
             meta = data.catalog.indicators.get(indicator)
             obs = data.store.observations(codes=[a["code"] for a in areas],
-                                          indicators=[indicator])
+                                          indicators=[indicator], with_names=False)
             obs = obs[obs["status"].isin(["observed", "estimated"])]
             obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(
                 ["area_code", "year"], keep="last")
@@ -774,10 +816,9 @@ def plan_pdf(data: WebData, plan_id: str) -> bytes:
     (kept in ``data.pdf_cache`` and as a file in the store,
     :func:`wijkkompas.reports.kept_pdf_path`, so that another worker or a restarted
     server serves it without rendering), at most ``WIJKKOMPAS_PDF_CONCURRENCY`` at once
-    (default 2); :class:`~wijkkompas.web.state.Busy` when no turn comes within
+    (default 2); :class:`~wijkkompas.web.errors.Busy` when no turn comes within
     ``PDF_WAIT`` seconds."""
     from ..reports import html_to_pdf, keep_pdf, kept_pdf_path
-    from .state import PDF_WAIT, Busy
 
     plan = plan_record(data, plan_id)["object"]
     path = kept_pdf_path(data.store, plan_store(data), plan_id, plan.version)

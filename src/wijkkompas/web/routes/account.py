@@ -31,9 +31,9 @@ from ..auth import (
     session_of,
 )
 from ..deps import DataDep, LangDep, render
+from ..errors import NotFound
 from ..i18n import N_, gettext
 from ..oidc import OIDCRefused
-from ..state import NotFound
 
 router = APIRouter(include_in_schema=False)
 Password = Annotated[str, Form(max_length=1000)]

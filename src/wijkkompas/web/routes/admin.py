@@ -24,8 +24,8 @@ from ...plans.accounts import MIN_PASSWORD_LENGTH, ROLES, VISIBILITIES, AccountE
 from .. import views
 from ..auth import ROLE_NAMES, VISIBILITY_NAMES, Admin, accounts_of
 from ..deps import DataDep, LangDep, render
+from ..errors import NotFound
 from ..i18n import N_, gettext
-from ..state import NotFound
 from .account import message_of
 from .plans import PlanId
 

@@ -23,8 +23,8 @@ from ..auth import (
     visible,
 )
 from ..deps import DataDep, LangDep
+from ..errors import BadRequest, NotFound
 from ..mapdata import map_values
-from ..state import BadRequest
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -201,8 +201,8 @@ def scores(data: DataDep, level: Level = "wijk", period: Period = None,
     if w and level_of(w) not in ("gemeente", "wijk"):
         raise BadRequest(f"within must be a gemeente or wijk code, not {within!r}")
     if period is not None and period not in data.score_periods(level):
-        raise views.NotFound(f"no scores at level {level} for period {period}; periods: "
-                             + ", ".join(data.score_periods(level)))
+        raise NotFound(f"no scores at level {level} for period {period}; periods: "
+                       + ", ".join(data.score_periods(level)))
     result = data.scores(level, period, method)
     table = result.table
     if w:

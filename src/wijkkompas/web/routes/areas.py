@@ -109,32 +109,7 @@ def trend(request: Request, code: str, data: DataDep, lang: LangDep,
 def profile_page(request: Request, code: str, data: DataDep, lang: LangDep,
                  period: Annotated[str | None, Query(pattern=r"^\d{4}[A-Z0-9]*$")] = None,
                  indicator: Annotated[str | None, Query(max_length=80)] = None):
-    area = data.area(code)
-    if area["code"] != code:
-        return RedirectResponse(f"/gebied/{area['code']}", status_code=307)
-    if period is not None and area["level"] in ("gemeente", "wijk", "buurt") \
-            and period not in data.score_periods(area["level"]):
-        raise views.NotFound(f"no scores for period {period}; periods with scores: "
-                             + ", ".join(data.score_periods(area["level"])))
-    p = views.profile(data, code, lang, period)
-    trend_ids = [t["id"] for t in p["trend_indicators"]]
-    if indicator is not None and indicator not in trend_ids:
-        data.check_indicator(indicator)
-        raise views.NotFound(f"{code} has no figures for {indicator} over several years")
-    chosen = indicator or _default_trend(trend_ids)
-    s = views.series(data, code, chosen, lang) if chosen else None
-    groups: dict[str, list] = {}
-    for f in p["figures"]:
-        groups.setdefault(f["domain_label"], []).append(f)
-    context = {"p": p, "groups": groups, "s": s, "chosen": chosen,
-               "chart": charts_glue.trend_spec(s, lang) if s else None,
-               "domain_chart": charts_glue.domain_spec(p, lang), "code": code,
-               "area_name": p["area"]["name"], "perspective_names": views.PERSPECTIVE_NAMES}
-    return render(request, "profile.html", context, language=lang)
-
-
-def _default_trend(ids: list[str]) -> str | None:
-    for preferred in ("ervaren_gezondheid_goed", "moeite_met_rondkomen", "inwoners"):
-        if preferred in ids:
-            return preferred
-    return ids[0] if ids else None
+    page = views.profile_page(data, code, lang, period, indicator)
+    if "moved" in page:
+        return RedirectResponse(f"/gebied/{page['moved']}", status_code=307)
+    return render(request, "profile.html", page, language=lang)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from ...errors import UnknownAreaError
 from .. import charts_glue, views
 from ..deps import DataDep, LangDep, render
+from ..errors import BadRequest
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +34,7 @@ def compare_page(request: Request, data: DataDep, lang: LangDep,
         except UnknownAreaError as exc:
             message = str(exc)
     if len(codes) > 5:
-        raise views.BadRequest("compare at most five areas")
+        raise BadRequest("compare at most five areas")
     c = views.compare(data, codes, lang, indicator) if codes else None
     chart = charts_glue.compare_spec(c, lang) if c and c["trend"] else None
     return render(request, "compare.html", {"c": c, "codes": codes, "message": message,

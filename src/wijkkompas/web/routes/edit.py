@@ -20,7 +20,7 @@ from ...plans.model import PILLARS
 from .. import editing
 from ..auth import CurrentUser, LoggedIn, accounts_of, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
-from ..state import NotFound
+from ..errors import NotFound
 from ..views import plan_record, plan_store
 
 router = APIRouter(include_in_schema=False)

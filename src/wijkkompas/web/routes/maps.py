@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Request
 
 from ...geo.codes import GRID_LEVELS
 from ..deps import DataDep, LangDep, is_htmx, render
+from ..errors import NotFound
 from ..i18n import N_, gettext, plural
 from ..mapdata import map_values, no_data, shown_period
-from ..state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, NotFound, WebData
+from ..state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, WebData
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 60
