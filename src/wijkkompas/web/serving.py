@@ -31,12 +31,13 @@ from ..config import STORE_ENV
 from ..errors import WijkkompasError
 from ..plans.db import ENV_VAR as PLANS_DB_ENV
 from ..plans.db import plans_url
+from ..settings import env_name, settings
 from .auth import SECRET_ENV
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-TRUSTED_PROXIES_ENV = "WIJKKOMPAS_TRUSTED_PROXIES"
+TRUSTED_PROXIES_ENV = env_name("trusted_proxies")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 SECRET_HINT = ("a long random string, e.g. `python -c 'import secrets; "
                "print(secrets.token_urlsafe(48))'`")
@@ -47,7 +48,8 @@ def trusted_proxies() -> dict[str, Any]:
     addresses in $WIJKKOMPAS_TRUSTED_PROXIES (or uvicorn's own $FORWARDED_ALLOW_IPS),
     comma-separated; by default from nobody (uvicorn would believe 127.0.0.1, so anyone on
     the machine could pick the address the login limit counts)."""
-    trusted = os.environ.get(TRUSTED_PROXIES_ENV) or os.environ.get("FORWARDED_ALLOW_IPS", "")
+    found = settings()
+    trusted = found.trusted_proxies or found.forwarded_allow_ips or ""
     trusted = ",".join(part.strip() for part in trusted.split(",") if part.strip())
     if not trusted:
         return {"proxy_headers": False}
@@ -60,7 +62,7 @@ def check_secret(host: str, workers: int) -> str | None:
     give when the key is missing (``None`` when it is set)."""
     if workers < 1:
         raise WijkkompasError("--workers must be 1 or more")
-    if os.environ.get(SECRET_ENV):
+    if settings().secret_key is not None:
         return None
     if workers > 1:
         raise WijkkompasError(f"--workers {workers} needs ${SECRET_ENV}, shared by all "
