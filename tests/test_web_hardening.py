@@ -224,6 +224,79 @@ def test_pdf_reports_are_made_once_per_version_and_a_few_at_a_time(site, monkeyp
     assert len(held) == 2  # the default: two at once
 
 
+def test_serve_renders_reports_ahead_of_their_first_request(site, demo_store, monkeypatch):
+    """Issue 18: a plan's first PDF took 5-15 s. The app `serve` makes (``warm=True``)
+    renders every plan's report in the background when it starts, and a plan's new one
+    after each save, so the request finds the kept file; an app made without ``warm``
+    renders on request only."""
+    import time
+
+    from wijkkompas.reports import kept_pdf_path
+    from wijkkompas.web import create_app, views
+
+    _app, private, public = site
+    renders = []
+    real = views.plan_report
+
+    def counted(d, plan_id):
+        renders.append(plan_id)
+        return real(d, plan_id)
+
+    monkeypatch.setattr(views, "plan_report", counted)
+    app = create_app(demo_store.directory, warm=True, secret="test-secret")
+    data = app.state.data
+    assert data.ahead is not None and site[0].state.data.ahead is None
+    plans = views.plan_store(data)
+
+    def kept(plan_id: str) -> Path:
+        version = views.plan_record(data, plan_id)["object"].version
+        return kept_pdf_path(data.store, plans, plan_id, version)
+
+    def rendered(*paths: Path) -> None:
+        deadline = time.monotonic() + 600  # a bound for a stuck thread, not a speed test
+        while not all(p.is_file() for p in paths):
+            assert time.monotonic() < deadline, paths
+            time.sleep(0.2)
+
+    rendered(kept(private), kept(public))
+    before = len(renders)
+    # a save queues its version's report
+    document = views.plan_record(data, public)["object"].to_dict()
+    document["title"] = "Een openbaar plan, herzien"
+    saved = views.save_plan(data, document, "editor", create=False)
+    rendered(kept(public))
+    assert len(renders) == before + 1 and renders[-1] == public
+    client = TestClient(app)
+    response = client.get(f"/plannen/{public}/rapport.pdf")
+    assert response.status_code == 200 and response.content == kept(public).read_bytes()
+    assert len(renders) == before + 1  # served from the kept file
+    assert kept(public).name.startswith(f"{public}-v{saved['version']}-")
+
+
+def test_a_report_another_process_renders_is_left_to_it(tmp_path):
+    """Two workers of `serve` start together: one renders a report, the other sees its
+    claim and leaves it; a claim left by a process that died is taken over."""
+    import os
+    import time
+
+    from wijkkompas.reports import rendering
+    from wijkkompas.reports.render import RENDERING_STALE_S
+
+    path = tmp_path / "reports" / "plan-v1-abc.pdf"
+    with rendering(path) as first:
+        with rendering(path) as second:
+            assert first is True and second is False
+    with rendering(path) as again:
+        assert again is True  # the claim ends with its block
+    claim = path.with_name(f".{path.name}.rendering")
+    claim.touch()
+    old = time.time() - RENDERING_STALE_S - 1
+    os.utime(claim, (old, old))
+    with rendering(path) as taken:
+        assert taken is True
+    assert not claim.exists()
+
+
 def test_a_request_body_beyond_the_limit_is_refused_unread(site):
     """The API stored a 10 MB plan. A body beyond the limit is 413 whether it declares
     its length or comes in chunks, and the app never sees it; a normal write still

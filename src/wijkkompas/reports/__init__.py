@@ -16,10 +16,11 @@ from .render import (
     plan_report_context,
     render_area_report,
     render_plan_report,
+    rendering,
     template_loader,
     write_report,
 )
 
 __all__ = ["area_map_svg", "area_report_context", "environment", "html_to_pdf", "keep_pdf",
            "keep_plan_pdf", "kept_pdf_path", "plan_report_context", "render_area_report",
-           "render_plan_report", "template_loader", "write_report"]
+           "render_plan_report", "rendering", "template_loader", "write_report"]

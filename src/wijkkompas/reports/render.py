@@ -11,6 +11,7 @@ with vl-convert; the map is SVG from the store's display geometry
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -267,6 +268,33 @@ def keep_pdf(path: Path, pdf: bytes) -> None:
     for old in path.parent.glob(f"{plan_id}-v*.pdf"):
         if old != path and old.name.rsplit("-v", 1)[0] == plan_id:
             old.unlink(missing_ok=True)
+
+
+RENDERING_STALE_S = 600.0
+
+
+@contextlib.contextmanager
+def rendering(path: Path):
+    """Claim the rendering of the report kept at ``path`` among processes (a
+    ``.rendering`` file made exclusively beside it): yields True for the one process
+    that claimed it, False while another renders (a claim older than
+    :data:`RENDERING_STALE_S`, left by a process that died, is taken over)."""
+    import os
+    import time
+
+    claim = path.with_name(f".{path.name}.rendering")
+    try:
+        claim.parent.mkdir(parents=True, exist_ok=True)
+        if claim.exists() and time.time() - claim.stat().st_mtime > RENDERING_STALE_S:
+            claim.unlink(missing_ok=True)
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except OSError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        claim.unlink(missing_ok=True)
 
 
 def keep_plan_pdf(plan, store: Store, catalog: Catalog, plans) -> Path:

@@ -34,7 +34,7 @@ from .errors import BadRequest, Busy, NotFound
 from .i18n import N_, error_message, gettext, install_gettext, pick_language
 from .partials import VaryOnHtmx
 from .security import BodyLimit, SecurityHeaders, allowed_hosts, http_url
-from .state import WebData
+from .state import Ahead, WebData
 
 log = logging.getLogger("wijkkompas.web")
 
@@ -154,6 +154,7 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     _errors(app)
     _document_errors(app)
     if warm:
+        data.ahead = Ahead()
         if data.stored_results() is not None:
             warm_caches(data)  # reads what ``build`` stored: seconds, before serving
         else:  # nothing built: computing takes a while, serve meanwhile
@@ -205,6 +206,7 @@ def warm_caches(data: WebData) -> None:
                 views.level_peer_figures(data, level)
             except WijkkompasError:  # the level has no panel: its pages say why
                 continue
+        views.render_reports_ahead(data)  # in the background: serving starts meanwhile
     except Exception:  # pragma: no cover - warming is best effort, requests still work
         pass
 

@@ -14,9 +14,11 @@ Assumptions
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
+import queue
 import threading
 import time
 from collections import OrderedDict
@@ -90,6 +92,26 @@ class LRU(OrderedDict):
         return value
 
 
+class Ahead:
+    """Work done ahead of the requests that will need it (a plan's PDF report after a
+    save and when ``serve`` starts): one daemon thread running tasks in order. A task
+    that fails is dropped: the request that needs its result does the work and says why.
+    Daemon, so a server stops without waiting for a report nobody asked for."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="wijkkompas-ahead", daemon=True).start()
+
+    def submit(self, task, *args) -> None:
+        self._tasks.put((task, args))
+
+    def _run(self) -> None:
+        while True:
+            task, args = self._tasks.get()
+            with contextlib.suppress(Exception):
+                task(*args)
+
+
 def require_store(store: Store) -> Store:
     if not store.exists:
         raise WijkkompasError(f"no store at {store.directory}: load data first (wijkkompas "
@@ -111,6 +133,8 @@ class WebData:
         self._services_lock = threading.RLock()  # not _lock: held while scores compute
         self._stamp: int | None = None  # the store file's mtime (ns)
         self._checked = 0.0
+        # set by create_app(warm=True), as `serve` makes it: reports rendered ahead
+        self.ahead: Ahead | None = None
         self._reset()
 
     # -- cache lifetime -----------------------------------------------------------------

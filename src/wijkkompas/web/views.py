@@ -808,6 +808,7 @@ def save_plan(data: WebData, document: dict, author: str, *, create: bool,
                                                              if create else ""),
                           create_only=create, figures=lambda plan: plan_figures(data, plan),
                           **extra)
+    render_reports_ahead(data, [saved.id])
     return {"id": saved.id, "version": saved.version}
 
 
@@ -837,6 +838,37 @@ def plan_pdf(data: WebData, plan_id: str) -> bytes:
         keep_pdf(path, pdf)
         return pdf
     return data.pdf_cache.get_or(("plan-pdf", plan_id, plan.version), make)
+
+
+def restore_plan(data: WebData, plan_id: str, version: int, author: str) -> None:
+    """Make an earlier version of a plan its current one (saved as a new version)."""
+    plan_store(data).restore(plan_id, version, author=author)
+    render_reports_ahead(data, [plan_id])
+
+
+def render_reports_ahead(data: WebData, plan_ids: list[str] | None = None) -> None:
+    """Queue the PDF reports not kept yet (of ``plan_ids``, default every plan) on
+    ``data.ahead``, so that a plan's first request finds its report rendered (issue 18:
+    a report within 3 s; rendering takes 5-15 s). Nothing when the app renders on
+    request only (``data.ahead`` is None: an app not made by ``serve``). A report
+    another process is rendering is left to it (:func:`wijkkompas.reports.rendering`)."""
+    if data.ahead is None:
+        return
+    ids = plan_ids if plan_ids is not None else [row["id"] for row in plan_store(data).list()]
+    for plan_id in ids:
+        data.ahead.submit(_render_ahead, data, plan_id)
+
+
+def _render_ahead(data: WebData, plan_id: str) -> None:
+    from ..reports import kept_pdf_path, rendering
+
+    plan = plan_record(data, plan_id)["object"]
+    path = kept_pdf_path(data.store, plan_store(data), plan_id, plan.version)
+    if path.is_file():
+        return
+    with rendering(path) as mine:
+        if mine:
+            plan_pdf(data, plan_id)
 
 
 def plan_report(data: WebData, plan_id: str) -> str:

@@ -21,7 +21,7 @@ from .. import editing
 from ..auth import CurrentUser, LoggedIn, accounts_of, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
 from ..errors import NotFound
-from ..views import plan_record, plan_store
+from ..views import plan_record, plan_store, restore_plan
 
 router = APIRouter(include_in_schema=False)
 PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -193,5 +193,5 @@ def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanI
 def restore_version(request: Request, data: DataDep, plan_id: PlanId,
                     version: Annotated[int, Path(ge=1)], user: LoggedIn):
     require_editor(request, user, plan_id)
-    plan_store(data).restore(plan_id, version, author=user.username)
+    restore_plan(data, plan_id, version, user.username)
     return RedirectResponse(f"/plannen/{plan_id}/versies", status_code=303)
