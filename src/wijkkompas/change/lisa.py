@@ -118,47 +118,59 @@ def region_moran(rows: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
     ``indices`` global positions: the region and its halo). Pure: a Dask task."""
     n = z.size
     # areas by number of neighbours, most first: the areas with a k-th neighbour are
-    # then a leading slice, added in place without copies (the order changes no number)
+    # then a leading slice (the order changes no number)
     order = np.argsort(-np.diff(indptr), kind="stable")
     cardinality = np.diff(indptr)[order]
     start = indptr[:-1][order]
     own = rows[order]
-    lag = _weighted_sum(start, cardinality, weights, lambda k, slot, m: z[indices[slot]])
+    lag = np.zeros(own.size)
+    for k in range(int(cardinality.max(initial=0))):
+        m = int(np.count_nonzero(cardinality > k))
+        slot = start[:m] + k
+        lag[:m] += weights[slot] * z[indices[slot]]
     zi = z[own]
     Is = (n - 1) * zi * lag / m2
     quadrant = np.where(zi > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))
-    R = table.shape[0]
-    count = np.empty(own.size, dtype=np.int64)
-    step = max(1, BLOCK_VALUES // R)
-    for a in range(0, own.size, step):
-        b = slice(a, a + step)
-
-        def drawn(k, slot, m, block=own[b]):
-            column = table[:, k, None]                     # (R, 1) positions in 0..n-2
-            return z[column + (column >= block[:m])]        # (R, m), the area skipped
-        simulated = _weighted_sum(start[b], cardinality[b], weights, drawn, R)
-        larger = ((n - 1) * zi[b] * simulated / m2 >= Is[b]).sum(axis=0)
-        count[b] = np.minimum(larger, R - larger)
+    count = _counts(own, start, cardinality, weights, z, table, (n - 1) * zi, Is, m2)
     back = np.empty_like(order)
     back[order] = np.arange(order.size)
     return Is[back], quadrant[back], count[back]
 
 
-def _weighted_sum(start: np.ndarray, cardinality: np.ndarray, weights: np.ndarray,
-                  values, replicates: int | None = None) -> np.ndarray:
-    """sum_k w_ik v_ik per area, added neighbour by neighbour in W's order (0 + w_i0
-    v_i0 + w_i1 v_i1 + ..., as scipy's CSR product adds them), element-wise: the result
-    of an area does not depend on the other areas of the block. The areas come sorted by
-    ``cardinality``, most first; ``values(k, slot, m)`` gives v of the first m areas (those
-    with a k-th neighbour, ``slot`` in ``weights``); with ``replicates`` the sums are
-    (replicates, areas)."""
-    shape = (cardinality.size,) if replicates is None else (replicates, cardinality.size)
-    out = np.zeros(shape)
-    for k in range(int(cardinality.max(initial=0))):
-        m = int(np.count_nonzero(cardinality > k))
-        slot = start[:m] + k
-        out[..., :m] += weights[slot] * values(k, slot, m)
-    return out
+def _counts(own: np.ndarray, start: np.ndarray, cardinality: np.ndarray,
+            weights: np.ndarray, z: np.ndarray, table: np.ndarray, scaled: np.ndarray,
+            Is: np.ndarray, m2: float) -> np.ndarray:
+    """c' per area: the replicates' lags added neighbour by neighbour in W's order
+    (0 + w_i0 v_i0 + w_i1 v_i1 + ..., as the observed lag and scipy's CSR product), then
+    I^(r) = ((n - 1) z_i) lag^(r) / m2, all element-wise, so an area's count does not
+    depend on the other areas of its block. Blocks of R x areas values in buffers made
+    once: a Dask worker's allocator (``MALLOC_TRIM_THRESHOLD_`` set by the nanny) would
+    map and clear fresh pages for every array of this size, 3 times slower."""
+    R = table.shape[0]
+    step = max(1, BLOCK_VALUES // R)
+    drawn = np.empty(R * step, dtype=np.int64)
+    skip = np.empty(R * step, dtype=bool)
+    value = np.empty(R * step)
+    simulated = np.empty((R, step))
+    count = np.empty(own.size, dtype=np.int64)
+    for a in range(0, own.size, step):
+        block = own[a:a + step]
+        sums = simulated[:, :block.size]
+        sums[...] = 0.0
+        for k in range(int(cardinality[a:a + step].max(initial=0))):
+            m = int(np.count_nonzero(cardinality[a:a + step] > k))
+            column = table[:, k, None]                    # (R, 1) positions in 0..n-2
+            ids, past, v = (x[:R * m].reshape(R, m) for x in (drawn, skip, value))
+            np.greater_equal(column, block[:m], out=past)  # the area itself is skipped
+            np.add(column, past, out=ids)
+            np.take(z, ids, out=v, mode="clip")
+            np.multiply(v, weights[start[a:a + m] + k], out=v)
+            np.add(sums[:, :m], v, out=sums[:, :m])
+        np.multiply(sums, scaled[a:a + step], out=sums)
+        np.divide(sums, m2, out=sums)
+        larger = np.count_nonzero(sums >= Is[a:a + step], axis=0)
+        count[a:a + block.size] = np.minimum(larger, R - larger)
+    return count
 
 
 def regions_of(labels: Sequence | None, n: int, parts: int) -> list[np.ndarray]:
