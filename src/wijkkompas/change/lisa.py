@@ -116,6 +116,10 @@ def region_moran(rows: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
     """Pass two for one region: (I, quadrant, count c') of the areas at global
     positions ``rows``, from the region's rows of W in CSR form (``indptr`` local,
     ``indices`` global positions: the region and its halo). Pure: a Dask task."""
+    # a Dask worker unpickles arrays unaligned, and numpy's gathers from an unaligned
+    # array take a slow path (3.6 times slower at 100,000 cells): aligned copies, O(n)
+    rows, indptr, indices, weights, z, table = (
+        np.require(a, requirements="A") for a in (rows, indptr, indices, weights, z, table))
     n = z.size
     # areas by number of neighbours, most first: the areas with a k-th neighbour are
     # then a leading slice (the order changes no number)
