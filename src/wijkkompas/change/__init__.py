@@ -10,7 +10,8 @@ noise, classification, trajectory types), :mod:`.transitions` (giddy Markov, spa
 Markov, mobility, Kendall's tau), :mod:`.warning` (vroegsignalering), :mod:`.peers`
 (similar areas, twins, decomposition), :mod:`.spatial` (Queen weights, Moran's I,
 LISA hot spots by esda.Moran_Local in its process pool or on Dask, stored as Parquet
-next to the store).
+next to the store), :mod:`.lisa` (local Moran by region plus halo on a dask.distributed
+cluster, our own conditional permutation).
 """
 from .harmonise import (
     Crosswalk,

@@ -46,9 +46,13 @@ the areas into chunks over a joblib (loky) pool, so the result is identical what
 the number of workers (tested). ``"serial"`` is ``n_jobs=1``. A
 ``dask.distributed.Client`` runs the whole computation as one task on the cluster: esda
 forces joblib's loky backend inside, so joblib's Dask backend cannot spread its chunks
-over the cluster. The earlier region + halo pool (each gemeente a task, its neighbours'
-values as halo) needed esda's private chunk kernel and cannot be built on the public
-API; scaling out over a cluster at grid level is issue 20. esda compiles its kernel with
+over the cluster. Region tasks cannot be built on esda's public API (its chunk kernel,
+``esda.crand.compute_chunk``, is not public), so ``method="regions"`` is our own
+conditional permutation in numpy (:mod:`~wijkkompas.change.lisa`): one task per region
+plus halo (a gemeente; a block of grid cells) on a ``dask.distributed`` cluster, in this
+process for ``"serial"``, identical whatever the regions and workers; Is, z, lag and
+quadrants are esda's, p-values another Monte-Carlo estimate of the same p (issue 20).
+esda compiles its kernel with
 numba at first use in every process, pool workers included (about 15 s each):
 **compute hot spots in a batch step and store them** (:func:`hotspots` writes a Parquet
 file next to the store's DuckDB file), never per web request.
@@ -64,6 +68,7 @@ recomputed at any time and must not hold the store's write lock for a minute.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -180,9 +185,11 @@ def global_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS,
 
 def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed: int = SEED,
                 alpha: float = 0.05, executor: str | object = "process",
-                workers: int | None = None) -> pd.DataFrame:
+                workers: int | None = None, method: str = "esda",
+                regions: Sequence | None = None) -> pd.DataFrame:
     """Local Moran clusters (LISA) of ``values`` (indexed by code) on weights ``w``, by
-    ``esda.Moran_Local`` (see the module Notes for the statistic and its inference).
+    ``esda.Moran_Local`` or by region (see the module Notes for the statistic and its
+    inference).
 
     Parameters
     ----------
@@ -192,6 +199,17 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
         run as one task on the cluster with ``n_jobs=workers``, default 1; joblib starts
         no processes inside a daemonic Dask worker, the default, and runs serially
         there with a warning unless ``distributed.worker.daemon`` is False).
+    method
+        ``"esda"`` (``esda.Moran_Local``), or ``"regions"``: our own conditional
+        permutation (:mod:`~wijkkompas.change.lisa`), one task per region plus halo on
+        the Client, on a cluster of ``workers`` processes for ``"process"``
+        (:func:`wijkkompas.cluster.connect`: ``WIJKKOMPAS_DASK_SCHEDULER`` or a
+        LocalCluster), or in this process for ``"serial"``; the same result whatever
+        the executor, regions and number of workers. Is, z, lag and quadrants equal
+        esda's; p-values are another Monte-Carlo estimate of the same p.
+    regions
+        With ``"regions"``: a label per area of ``w.id_order`` (e.g. its gemeente), one
+        task each; default blocks of consecutive areas, four per worker.
 
     Returns
     -------
@@ -209,7 +227,11 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
     if not 1 <= permutations < 2 ** 23 - 1:
         raise WijkkompasError("permutations must be 1 to 8,388,606: beyond that a "
                               "float32 pseudo p-value no longer identifies its count")
-    if executor == "serial":
+    if method == "regions":
+        z, Is, q, p = _by_region(y, w, permutations, seed, executor, workers, regions)
+    elif method != "esda":
+        raise WijkkompasError(f"unknown method {method!r}: 'esda' or 'regions'")
+    elif executor == "serial":
         z, Is, q, p = _moran_local(y, w, permutations, seed, 1)
     elif executor == "process":
         z, Is, q, p = _moran_local(y, w, permutations, seed, workers or -1)
@@ -217,8 +239,7 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
         z, Is, q, p = executor.submit(_moran_local, y, w, permutations, seed, workers or 1,
                                    pure=True).result()
     else:
-        raise WijkkompasError(f"unknown executor {executor!r}: 'process', 'serial' or a "
-                              "dask.distributed Client")
+        raise _unknown(executor)
     w.transform = "r"  # a Dask task transformed a copy; the lag is the neighbours' mean
     quadrant = np.array([QUADRANTS[int(x)] for x in q], dtype=object)
     significant = p <= alpha
@@ -226,6 +247,34 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
                          "z": z, "Is": Is, "quadrant": quadrant,
                          "p_sim": p, "significant": significant,
                          "cluster": np.where(significant, quadrant, "ns")})
+
+
+def _by_region(y: np.ndarray, w, permutations: int, seed: int, executor, workers,
+               regions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(z, Is, q, p) of :func:`wijkkompas.change.lisa.moran_by_region` on ``executor``."""
+    from ..cluster import connect, worker_count
+    from .lisa import moran_by_region, regions_of
+
+    w.transform = "r"
+    W = w.sparse
+
+    def run(client):
+        parts = 1 if client is None else 4 * worker_count(client)
+        return moran_by_region(y, W, permutations=permutations, seed=seed,
+                               regions=regions_of(regions, y.size, parts), client=client)
+    if executor == "serial":
+        return run(None)
+    if executor == "process":
+        with connect(workers) as client:
+            return run(client)
+    if hasattr(executor, "submit"):
+        return run(executor)
+    raise _unknown(executor)
+
+
+def _unknown(executor) -> WijkkompasError:
+    return WijkkompasError(f"unknown executor {executor!r}: 'process', 'serial' or a "
+                           "dask.distributed Client")
 
 
 def _moran_local(y: np.ndarray, w, permutations: int, seed: int, n_jobs: int
@@ -273,14 +322,17 @@ def hotspots(store, catalog, scheme=None, *, level: str = "buurt", period=None,
              indicator: str | None = None, vintage: int | None = None,
              within: str | None = None, permutations: int = PERMUTATIONS, seed: int = SEED,
              alpha: float = 0.05, executor="process", workers: int | None = None,
-             write: bool = True) -> HotspotResult:
+             write: bool = True, method: str = "esda") -> HotspotResult:
     """Hot and cold spots of the composite vulnerability (default) or one indicator.
 
     The composite comes from :func:`wijkkompas.analysis.engine.score` (higher = more
     vulnerable, so HH = a cluster of vulnerable areas); an indicator is taken as stored,
     oriented so that higher = worse. Writes the table to :func:`hotspot_path` when
-    ``write``.
+    ``write``. ``method="regions"`` runs :func:`local_moran` by region: one task per
+    gemeente for buurten and wijken, blocks of areas for other levels (grid cells).
     """
+    from ..geo.codes import gemeente_of
+
     notes: list[str] = []
     if indicator is None:
         from ..analysis.engine import score
@@ -311,15 +363,17 @@ def hotspots(store, catalog, scheme=None, *, level: str = "buurt", period=None,
         variable = indicator
     frame = frame.dropna(subset=["value"])
     if within:
-        from ..geo.codes import gemeente_of, wijk_of
+        from ..geo.codes import wijk_of
         up = within.upper()
         frame = frame[[c == up or gemeente_of(c) == up or wijk_of(c) == up
                        for c in frame["code"]]]
     sw = weights_for(store, level, frame["code"])
     notes += sw.notes
     values = frame.set_index("code")["value"]
+    gemeenten = [gemeente_of(c) for c in sw.codes] if level in ("buurt", "wijk") else None
     table = local_moran(values, sw.w, permutations=permutations, seed=seed, alpha=alpha,
-                        executor=executor, workers=workers)
+                        executor=executor, workers=workers, method=method,
+                        regions=gemeenten)
     table.insert(1, "name", frame.set_index("code")["name"].reindex(table["code"]).to_numpy())
     moran = global_moran(values, sw.w, permutations=permutations, seed=seed)
     table = table.assign(level=level, vintage=vintage, period=str(period), variable=variable,
