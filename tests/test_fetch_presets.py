@@ -311,6 +311,19 @@ def test_plan_restricts_to_one_level_and_gemeente():
     assert layers[2022, "buurt"].url == "https://api.pdok.nl/cbs/wijken-en-buurten-2022/ogc/v1"
 
 
+def test_chosen_items_and_where_they_are_downloaded(tmp_path):
+    """What `fetch --preset` asks of the API: the preset's items for the years and level
+    given, refused in words when that is nothing; downloads beside the store."""
+    landelijk, items = presets.chosen("landelijk", "2022", "wijk")
+    assert items == presets.plan(landelijk, [2022], "wijk")
+    assert {i.year for i in items} == {2022}
+    assert {i.level for i in items if i.kind == "boundary"} == {"wijk"}
+    assert presets.download_dir(tmp_path, landelijk) == tmp_path / "downloads" / "landelijk"
+    with pytest.raises(presets.PresetError, match="nothing to fetch for these years and "
+                                                  "level buurt"):
+        presets.chosen("landelijk", "1990", "buurt")
+
+
 def test_gemeente_filter_reaches_the_api(tmp_path, api, proef):
     one = proef.model_copy(update={"gemeenten": ["GM1680"]})
     items = presets.plan(one, [2024])

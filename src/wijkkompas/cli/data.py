@@ -214,15 +214,11 @@ def _fetch_preset(name: str, years: str | None, level: str | None, dry_run: bool
     from ..sources import presets
     from ..sources.fetching import Hooks, Runner, failed
 
-    chosen = presets.load(name)
-    items = presets.plan(chosen, presets.parse_years(years) if years else None, level)
-    if not items:
-        raise WijkkompasError(f"preset {chosen.name}: nothing to fetch for these years"
-                              + (f" and level {level}" if level else ""))
+    chosen, items = presets.chosen(name, years, level)
     if dry_run:
         _print_plan(chosen.name, items)
         return
-    target = dest or config.store_dir(store) / "downloads" / chosen.name
+    target = dest or presets.download_dir(config.store_dir(store), chosen)
     with progress() as bar:
         tasks: dict[str, Any] = {}
 

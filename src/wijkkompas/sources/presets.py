@@ -336,6 +336,25 @@ def plan(preset: Preset, years: list[int] | None = None, level: str | None = Non
     return items
 
 
+def chosen(name: str, years: str | None = None, level: str | None = None
+           ) -> tuple[Preset, list[Item]]:
+    """The preset ``name`` (or file) and what it fetches for ``years`` (``2013-2024``,
+    ``2020,2022``; default the preset's) and ``level``; PresetError when that is
+    nothing."""
+    preset = load(name)
+    items = plan(preset, parse_years(years) if years else None, level)
+    if not items:
+        raise PresetError(f"preset {preset.name}: nothing to fetch for these years"
+                          + (f" and level {level}" if level else ""))
+    return preset, items
+
+
+def download_dir(store_dir: Path, preset: Preset) -> Path:
+    """Where a preset's files are downloaded when no folder is given: beside the store,
+    one folder per preset (the fetch state for resuming is kept there)."""
+    return store_dir / "downloads" / preset.name
+
+
 def _geo_filter(levels: list[str], gemeenten: list[str]) -> str:
     prefixes = [PREFIX[lv] + (g[2:] if g else "") for lv in levels
                 for g in (gemeenten or [""])]
