@@ -161,6 +161,7 @@ class ScoreResult:
     # the details are built on first use: scoring many levels and periods need not pay
     _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _details: pd.DataFrame | None = field(default=None, repr=False)
+    _rows_by_code: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def details(self) -> pd.DataFrame:
@@ -168,6 +169,14 @@ class ScoreResult:
             self._details = (self._make_details() if self._make_details is not None
                              else pd.DataFrame(columns=DETAIL_COLUMNS))
         return self._details
+
+    def details_of(self, code: str) -> pd.DataFrame:
+        """The detail rows of one area, in their order: the rows of every area are
+        grouped once per result, as a page asks for one area of 175,000 rows."""
+        if self._rows_by_code is None:
+            self._rows_by_code = self.details.groupby("code", sort=False).indices
+        positions = self._rows_by_code.get(code)
+        return self.details.iloc[positions if positions is not None else []]
 
     def __repr__(self) -> str:
         return (f"ScoreResult({len(self.table)} {self.level} areas, period {self.period}, "

@@ -155,7 +155,7 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
         raise WijkkompasError(f"{code} is not among the {result.level} areas scored for "
                               f"period {result.period} ({result.vintage} boundaries)")
     row = rows.iloc[0]
-    mine = result.details[result.details["code"] == code].copy()
+    mine = result.details_of(code).copy()
     stats = result.statistics
     if len(stats):
         # scaling is a property of the scheme's indicator, added last (CSV contract)
