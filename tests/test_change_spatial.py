@@ -95,6 +95,26 @@ def test_hotspots_cli_serial_and_workers(demo_store):
     assert serial.stdout.splitlines()[0].startswith("code,name,value,lag,z,Is,quadrant,p_sim")
 
 
+def test_hotspots_cli_by_regions_in_this_process_and_on_a_cluster(demo_store, monkeypatch):
+    """`--regions`: our conditional permutation region by region; in this process
+    (`--serial`) and on a local cluster of worker processes the same table."""
+    from typer.testing import CliRunner
+
+    from wijkkompas.cli import app
+
+    monkeypatch.delenv("WIJKKOMPAS_DASK_SCHEDULER", raising=False)
+    common = ["hotspots", "--level", "wijk", "--within", "GM0363", "--indicator",
+              "woz_waarde", "--permutations", "199", "--seed", "7", "--regions",
+              "--store", str(demo_store.directory)]
+    runner = CliRunner()
+    serial = runner.invoke(app, [*common, "--serial"])
+    cluster = runner.invoke(app, [*common, "--workers", "2"])
+    assert serial.exit_code == cluster.exit_code == 0, serial.output + cluster.output
+    assert serial.stdout == cluster.stdout
+    lines = serial.stdout.splitlines()
+    assert lines[0].startswith("code,name,value,lag,z,Is,quadrant,p_sim") and len(lines) > 50
+
+
 def test_hotspots_of_older_data_are_never_read(demo_store, catalog, real_data, tmp_path):
     """Hot spots are derived from the figures: after an ingest that changes the data, the
     stored ones are left out (and named as stale) until computed again; a file is

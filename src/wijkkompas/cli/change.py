@@ -231,7 +231,8 @@ def peers_command(
 
 @app.command("hotspots")
 def hotspots_command(
-    level: Annotated[str, typer.Option(help="buurt, wijk or gemeente.")] = "buurt",
+    level: Annotated[str, typer.Option(
+        help="buurt, wijk, gemeente, vierkant100 or vierkant500.")] = "buurt",
     period: Annotated[str | None, typer.Option(help="Period (default: the latest).")] = None,
     indicator: Annotated[str | None, typer.Option(
         help="An indicator instead of the composite vulnerability.")] = None,
@@ -240,6 +241,10 @@ def hotspots_command(
     seed: Annotated[int, typer.Option(help="Random seed (results are reproducible).")] = 12345,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     serial: Annotated[bool, typer.Option("--serial", help="Run in this process, no pool.")] = False,
+    regions: Annotated[bool, typer.Option(
+        "--regions", help="By region plus halo on a dask.distributed cluster "
+                          "($WIJKKOMPAS_DASK_SCHEDULER, else local worker processes): "
+                          "for grid cells; the same result however it is split.")] = False,
     scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
@@ -255,7 +260,8 @@ def hotspots_command(
     st = Store(store)
     result = hotspots(st, cat, load_scheme(scheme, cat), level=level, period=period,
                       indicator=indicator, within=within, permutations=permutations,
-                      seed=seed, workers=workers, executor="serial" if serial else "process")
+                      seed=seed, workers=workers, executor="serial" if serial else "process",
+                      method="regions" if regions else "esda")
     errors.print(f"Moran's I = {result.moran['I']:.3f} (p = {result.moran['p_sim']:.3f}, "
                  f"n = {result.moran['n']}); stored in {result.path}", highlight=False)
     _emit(result.table, output, format, "areas")
