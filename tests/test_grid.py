@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wijkkompas.errors import WijkkompasError
+
 ROOT = Path(__file__).resolve().parents[1]
 GRID_FILE = ROOT / "tests" / "data" / "grid" / "cbs_vk100_2022_v1.gpkg"
 AMSTERDAM_BUURTEN = ROOT / "src" / "wijkkompas" / "data" / "boundaries" / \
@@ -272,6 +274,14 @@ def test_hot_spots_at_grid_level(grid_store, catalog, vierkant_scheme):
     # block has 3 neighbours, an inner one 8)
     assert table.loc["VK100E1210N4870", "cluster"] == "HH"
     assert table.loc["VK100E1215N4874", "cluster"] == "LL"
+    # within a gemeente: the cells placed in it at ingest (a cell's code names no
+    # gemeente); one elsewhere holds none of them
+    inside = hotspots(grid_store, catalog, vierkant_scheme, level="vierkant100",
+                      within="GM0363", executor="serial", write=False)
+    assert set(inside.table["code"]) == set(table.index)
+    with pytest.raises(WijkkompasError):
+        hotspots(grid_store, catalog, vierkant_scheme, level="vierkant100",
+                 within="GM0518", executor="serial", write=False)
 
 
 def test_synthetic_grid_has_structure():

@@ -365,7 +365,8 @@ def hotspots(store, catalog, scheme=None, *, level: str = "buurt", period=None,
     if within:
         from ..geo.codes import wijk_of
         up = within.upper()
-        frame = frame[[c == up or gemeente_of(c) == up or wijk_of(c) == up
+        inside = store.codes_within(up, level)  # grid cells: placed by overlay at ingest
+        frame = frame[[c in inside or c == up or gemeente_of(c) == up or wijk_of(c) == up
                        for c in frame["code"]]]
     sw = weights_for(store, level, frame["code"])
     notes += sw.notes

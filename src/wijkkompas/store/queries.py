@@ -150,6 +150,15 @@ class StoreQueries(AreaQueries):
             "level, load_id)) FROM boundaries) AS b")
         return hashlib.sha256(row.to_csv(index=False).encode("utf-8")).hexdigest()
 
+    def codes_within(self, within: str, level: str) -> set[str]:
+        """The codes of ``level`` that lie in the gemeente or wijk ``within`` by the
+        areas table (its ``gemeente_code`` and ``wijk_code``, which grid cells get by
+        overlay and cannot be read from their codes), in any vintage."""
+        found = self.query("SELECT DISTINCT code FROM areas WHERE level = ? AND "
+                           "(gemeente_code = ? OR wijk_code = ? OR code = ?)",
+                           [level] + [within.upper()] * 3)
+        return set(found["code"])
+
     # -- boundaries ---------------------------------------------------------------------
 
     def boundary_codes(self) -> pd.DataFrame:
