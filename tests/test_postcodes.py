@@ -375,8 +375,11 @@ def served(demo_store):
     from wijkkompas.web._served import free_port
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(demo_store.directory), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    # warm, as `serve` makes it: the first page must not wait for every score of its
+    # level to be read (on a busy CI machine that passed the browser's 30 s)
+    app = create_app(demo_store.directory, warm=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30
