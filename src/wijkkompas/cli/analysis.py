@@ -14,7 +14,7 @@ from rich.table import Table
 from .. import csvsafe
 from ..catalog import load_catalog
 from ..store import Store
-from .options import SCHEME_HELP, CatalogOption, StoreOption
+from .options import SCHEME_HELP, CatalogOption, SchemeOption, StoreOption
 from .output import console, notes, number
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def score_command(
 def explain_command(
     area: Annotated[str, typer.Argument(help="Area code or name.")],
     period: Annotated[str | None, typer.Option(help="Period, e.g. 2020.")] = None,
-    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
+    scheme: SchemeOption = None,
     method: Annotated[str | None, typer.Option(help="Standardisation method.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print the indicator table as CSV.")] = False,
     store: StoreOption = None,

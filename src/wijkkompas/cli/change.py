@@ -18,6 +18,7 @@ from .options import (
     FormatOption,
     OutputOption,
     PlotOption,
+    SchemeOption,
     StoreOption,
 )
 from .output import console, errors, notes
@@ -125,7 +126,7 @@ def transitions_command(
     within: Annotated[str | None, typer.Option(help="Only areas in this gemeente or wijk.")] = None,
     spatial: Annotated[bool, typer.Option(
         "--spatial", help="Add a spatial Markov conditioned on the neighbours' class.")] = False,
-    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
+    scheme: SchemeOption = None,
     table: Annotated[str, typer.Option(
         help="What to write: probabilities, counts, summary, tau or mobility.")] = "probabilities",
     format: FormatOption = "csv",
@@ -167,7 +168,7 @@ def warn(
         "--spatial", help="Also signal areas whose neighbours decline.")] = False,
     language: Annotated[str, typer.Option(help="nl or en (the reasons).")] = "nl",
     top: Annotated[int, typer.Option(help="How many areas (0 = all).")] = 20,
-    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
+    scheme: SchemeOption = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     store: StoreOption = None,
@@ -198,7 +199,7 @@ def peers_command(
         "--same-urbanity", help="Only peers of the same urbanity class (stedelijkheid).")] = False,
     decomposition: Annotated[bool, typer.Option(
         "--decomposition", help="Write the indicators that drove the change in composite instead.")] = False,
-    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
+    scheme: SchemeOption = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,
@@ -245,7 +246,7 @@ def hotspots_command(
         "--regions", help="By region plus halo on a dask.distributed cluster "
                           "($WIJKKOMPAS_DASK_SCHEDULER, else local worker processes): "
                           "for grid cells; the same result however it is split.")] = False,
-    scheme: Annotated[Path | None, typer.Option(help=SCHEME_HELP)] = None,
+    scheme: SchemeOption = None,
     format: FormatOption = "csv",
     output: OutputOption = None,
     plot: PlotOption = None,

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 # the bundled schemes' names are listed here by hand: importing schemes costs start-up time
-SCHEME_HELP = "Scheme file (YAML), or a bundled scheme: default, gezondheidsmonitor."
+SCHEME_HELP = "Scheme file (YAML), or a bundled scheme: default, gezondheidsmonitor, vierkant."
+SchemeOption = Annotated[Path | None, typer.Option(help=SCHEME_HELP)]
+PlanIdArg = Annotated[str, typer.Argument(help="Plan id.")]
 StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="Store directory (default: $WIJKKOMPAS_STORE or ~/.local/share/wijkkompas).")]
 PlansDbOption = Annotated[str | None, typer.Option(

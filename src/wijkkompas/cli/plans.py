@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..catalog import load_catalog
 from ..store import Store
-from .options import CatalogOption, PlansDbOption, StoreOption
+from .options import CatalogOption, PlanIdArg, PlansDbOption, StoreOption
 from .output import console, errors, number
 
 app = typer.Typer(help="Integrated multi-year area plans: goals, milestones, measures, "
@@ -63,7 +63,7 @@ def plan_import(file: Annotated[Path, typer.Argument(help="Plan file (.yaml or .
 
 
 @app.command("export")
-def plan_export(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+def plan_export(plan_id: PlanIdArg,
                 output: Annotated[Path, typer.Argument(help="File to write (.yaml or .json).")],
                 version: Annotated[int | None, typer.Option(help="An older version.")] = None,
                 store: StoreOption = None, db: PlansDbOption = None) -> None:
@@ -164,7 +164,7 @@ def plan_area_report(area: Annotated[str, typer.Argument(help="Area code or name
 
 
 @app.command("visibility")
-def plan_visibility(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+def plan_visibility(plan_id: PlanIdArg,
                     visibility: Annotated[str, typer.Argument(help="public or private.")],
                     store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Make a plan public (everyone) or private (its viewers, editors and admins)."""
@@ -175,7 +175,7 @@ def plan_visibility(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
 
 
 @app.command("restore")
-def plan_restore(plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+def plan_restore(plan_id: PlanIdArg,
                  version: Annotated[int, typer.Argument(help="The version to bring back.")],
                  author: Annotated[str | None, typer.Option(help="Who restores.")] = None,
                  store: StoreOption = None, db: PlansDbOption = None) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .options import PlansDbOption, StoreOption
+from .options import PlanIdArg, PlansDbOption, StoreOption
 from .output import console
 from .plans import open_plans
 
@@ -73,7 +73,7 @@ def user_password(username: Annotated[str, typer.Argument(help="Login name.")],
 
 @app.command("grant")
 def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
-               plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+               plan_id: PlanIdArg,
                role: Annotated[str, typer.Argument(help="editor or viewer.")],
                store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Give a user a role on a plan (replaces the role it had)."""
@@ -83,7 +83,7 @@ def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
 
 @app.command("revoke")
 def user_revoke(username: Annotated[str, typer.Argument(help="Login name.")],
-                plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                plan_id: PlanIdArg,
                 store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Take a user's role on a plan away."""
     removed = _accounts(db, store).revoke(username, plan_id)
@@ -94,7 +94,7 @@ def user_revoke(username: Annotated[str, typer.Argument(help="Login name.")],
 @app.command("grant-org")
 def user_grant_org(organisation: Annotated[str, typer.Argument(
                        help="Organisation, exactly as in the users' --organisation.")],
-                   plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                   plan_id: PlanIdArg,
                    role: Annotated[str, typer.Argument(help="editor or viewer.")],
                    store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Give every user of an organisation a role on a plan (replaces the role it had)."""
@@ -104,7 +104,7 @@ def user_grant_org(organisation: Annotated[str, typer.Argument(
 
 @app.command("revoke-org")
 def user_revoke_org(organisation: Annotated[str, typer.Argument(help="Organisation.")],
-                    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+                    plan_id: PlanIdArg,
                     store: StoreOption = None, db: PlansDbOption = None) -> None:
     """Take an organisation's role on a plan away (personal roles stay)."""
     removed = _accounts(db, store).revoke_organisation(organisation, plan_id)
