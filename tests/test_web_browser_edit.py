@@ -32,8 +32,13 @@ def edit_server(demo_store, tmp_path_factory):
                                  is_admin=name == "admin")
         accounts.grant("editor", PLAN, "editor")
         from wijkkompas.web import create_app
+        from wijkkompas.web.app import warm_caches
 
-        yield from serve(create_app(demo_store.directory, secret="browser-test"))
+        # warm, as `serve` makes it, but without rendering reports ahead in this process:
+        # a cold first map layer took over the browser's 30 s on a busy CI machine
+        app = create_app(demo_store.directory, secret="browser-test")
+        warm_caches(app.state.data)
+        yield from serve(app)
 
 
 def logged_in(browser, server: str, user: str):
