@@ -147,10 +147,13 @@ def test_missing_store_is_a_clear_error(tmp_path):
         Store(tmp_path / "nothing").observations()
 
 
-def test_a_writer_elsewhere_gives_a_clear_message(store):
+def test_a_writer_elsewhere_gives_a_clear_message(store, monkeypatch):
     import subprocess
     import sys
 
+    import wijkkompas.store.store as module
+
+    monkeypatch.setattr(module, "WRITE_WAIT_S", 1.0)  # the holder keeps it for 30 s
     store.ingest([result()])
     before = digest(store)
     holder = subprocess.Popen(
@@ -165,6 +168,29 @@ def test_a_writer_elsewhere_gives_a_clear_message(store):
         holder.kill()
         holder.wait()
     assert digest(store) == before
+
+
+def test_an_ingest_waits_for_the_readers_of_a_running_server(store):
+    """A server's request holds the store file read-only for its queries; an ingest in
+    another process waits for it to let go instead of failing (it failed at once before,
+    "in use by another process", whenever a request was being answered)."""
+    import subprocess
+    import sys
+
+    store.ingest([result()])
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; "
+         "c = duckdb.connect(sys.argv[1], read_only=True); print('ready', flush=True); "
+         "time.sleep(2); c.close(); time.sleep(30)", str(store.path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        report = store.ingest([result([("NL01", 75.5, "observed")], period="2016")])
+    finally:
+        reader.kill()
+        reader.wait()
+    assert report.added == 1
+    assert "2016" in set(store.observations()["period"])
 
 
 def test_nameless_codes_take_the_name_of_the_nearest_vintage(store):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,9 @@ ON_CONFLICT = ("error", "keep", "replace")
 # Two figures are the same when they differ by less than this relative amount: sources
 # that republish a CBS figure store it as float and may differ in the last bit.
 REL_TOLERANCE = 1e-9
+# A writer waits this long for the readers of a running server to let go: each holds
+# the file for one request (DuckDB allows a writer only when no other process has it open)
+WRITE_WAIT_S = 60.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS observations(
@@ -153,14 +157,26 @@ class Store(StoreQueries):
             raise WijkkompasError(
                 f"no store at {self.directory}: load data first (wijkkompas ingest PATH, "
                 "or wijkkompas demo for the bundled data)")
-        try:
-            con = duckdb.connect(str(target), read_only=not write)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WijkkompasError(
-                    f"the store {self.directory} is in use by another process that is "
-                    "writing to it; try again when it has finished") from exc
-            raise WijkkompasError(f"cannot open the store {target}: {exc}") from exc
+        # a writer waits for other processes' connections to close; a reader does not
+        # (a writer holds the file for a whole ingest, seconds to minutes)
+        deadline = time.monotonic() + (WRITE_WAIT_S if write else 0.0)
+        pause = 0.02
+        while True:
+            try:
+                con = duckdb.connect(str(target), read_only=not write)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise WijkkompasError(f"cannot open the store {target}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise WijkkompasError(
+                        f"the store {self.directory} is in use by another process that "
+                        "is writing to it; try again when it has finished" if not write
+                        else f"the store {self.directory} is in use by another process "
+                        f"(waited {WRITE_WAIT_S:g} s); try again when it has "
+                        "finished") from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
         try:
             yield con
         finally:
