@@ -9,6 +9,7 @@ import hashlib
 import math
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -191,6 +192,51 @@ def test_an_ingest_waits_for_the_readers_of_a_running_server(store):
         reader.wait()
     assert report.added == 1
     assert "2016" in set(store.observations()["period"])
+
+
+def test_reads_share_one_kept_connection_until_a_writer_elsewhere_asks(store):
+    """A process keeps one read-only connection per store file (opening one costs more
+    than most queries) and hands out cursors of it; a writer in another process
+    announces itself, the idle reader's watcher closes the kept connection, the write
+    lands at once instead of after the 60 s wait, and the next read sees it."""
+    import subprocess
+    import sys
+    import time
+
+    from wijkkompas.store import connections
+
+    store.ingest([result()])
+    assert len(store.observations()) == len(REAL)
+    kept = connections._kept[store.path]
+    with store.reading():
+        assert store.query("SELECT count(*) AS n FROM observations")["n"][0] == len(REAL)
+        assert connections._kept[store.path] is kept and kept.users == 1
+    assert kept.users == 0 and not kept.closing
+    script = ("import sys; sys.path[:0] = [sys.argv[2]]; from test_store import result; "
+              "from wijkkompas.store import Store; "
+              "Store(sys.argv[1]).ingest([result(period='2016')])")
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", script, str(store.directory),
+                    str(Path(__file__).parent)], check=True, timeout=120)
+    assert time.monotonic() - started < 50  # let go, not waited out (a bound, not speed)
+    assert kept.closing  # the watcher closed it when the writer asked
+    assert set(store.observations()["period"]) == {"2012", "2016"}
+    assert not connections.flag_of(store.path).exists()
+
+
+def test_a_kept_connection_in_use_closes_after_its_last_cursor(store):
+    from wijkkompas.store import connections
+
+    store.ingest([result()])
+    with store.reading():
+        kept = connections._kept[store.path]
+        connections.release(store.path)  # as a writer in this process does
+        assert kept.closing and store.path not in connections._kept
+        # the block's cursor still reads
+        assert store.query("SELECT count(*) AS n FROM observations")["n"][0] == len(REAL)
+    assert kept.users == 0
+    with pytest.raises(duckdb.ConnectionException):
+        kept.con.execute("SELECT 1")  # closed with its last cursor
 
 
 def test_nameless_codes_take_the_name_of_the_nearest_vintage(store):
