@@ -64,6 +64,29 @@ def test_peers_of_moerwijk(demo_store, catalog, panel):
     assert d["change"].sum() == pytest.approx(d.attrs["total"])
 
 
+def test_peers_from_tables_made_once_equal_peers_made_for_each(demo_store, catalog, panel):
+    """The web app makes a level's peer tables once and finds every area's peers on them;
+    each result equals the one `peers` finds from the store's figures alone."""
+    import pandas as pd
+
+    from wijkkompas.change.peers import peer_figures, peer_indicators, peer_tables, peers
+    from wijkkompas.schemes import load_scheme
+
+    scheme = load_scheme("gezondheidsmonitor", catalog)
+    indicators = peer_indicators(scheme, catalog)
+    tables = peer_tables(peer_figures(demo_store, indicators, "wijk", panel.vintage),
+                         indicators, level="wijk")
+    codes = tables.wide.index.to_series().sample(12, random_state=3)
+    for code in [*codes, "WK051836"]:
+        alone = peers(demo_store, catalog, code, scheme=scheme, level="wijk", panel=panel)
+        shared = peers(demo_store, catalog, code, scheme=scheme, level="wijk", panel=panel,
+                       tables=tables, found=demo_store.resolve_area(code))
+        pd.testing.assert_frame_equal(alone.peers, shared.peers)
+        assert (alone.base_period, alone.later_period, alone.indicators) == \
+            (shared.base_period, shared.later_period, shared.indicators)
+        assert len(alone.peers) == 10
+
+
 def test_decompose_every_area_is_exact(panel):
     from wijkkompas.change.peers import decompose
 

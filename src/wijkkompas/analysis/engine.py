@@ -161,7 +161,9 @@ class ScoreResult:
     # the details are built on first use: scoring many levels and periods need not pay
     _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _details: pd.DataFrame | None = field(default=None, repr=False)
-    _rows_by_code: dict | None = field(default=None, repr=False, compare=False)
+    # positions by code, of this instance's own tables: never copied by replace()
+    _rows_by_code: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _row_of_code: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def details(self) -> pd.DataFrame:
@@ -169,6 +171,15 @@ class ScoreResult:
             self._details = (self._make_details() if self._make_details is not None
                              else pd.DataFrame(columns=DETAIL_COLUMNS))
         return self._details
+
+    def row_of(self, code: str) -> pd.Series | None:
+        """The area's row of :attr:`table` (None when it is not scored), found by
+        position: a page asks for one row of up to 14,000 (420,000 grid cells)."""
+        if self._row_of_code is None:
+            self._row_of_code = dict(zip(self.table["code"], range(len(self.table)),
+                                         strict=True))
+        position = self._row_of_code.get(code)
+        return None if position is None else self.table.iloc[position]
 
     def details_of(self, code: str) -> pd.DataFrame:
         """The detail rows of one area, in their order: the rows of every area are

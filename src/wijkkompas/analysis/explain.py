@@ -150,11 +150,10 @@ def explain(store, catalog: Catalog, scheme: Scheme, area: str, *, period=None,
 def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = None, *,
                    top: int = 3, area: pd.Series | None = None) -> ExplainResult:
     """Build an :class:`ExplainResult` for one area from a :class:`ScoreResult`."""
-    rows = result.table[result.table["code"] == code]
-    if rows.empty:
+    row = result.row_of(code)
+    if row is None:
         raise WijkkompasError(f"{code} is not among the {result.level} areas scored for "
                               f"period {result.period} ({result.vintage} boundaries)")
-    row = rows.iloc[0]
     mine = result.details_of(code).copy()
     stats = result.statistics
     if len(stats):
@@ -194,7 +193,8 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
                .sort_values("contribution", ascending=False, kind="stable").head(top))
     drivers = [f"{r.label} ({r.indicator}, {r.domain}): value {r.value:.4g}, standardised "
                f"{r.standardised:+.2f}, contribution {r.contribution:+.3f}"
-               for r in pushing.itertuples()]
+               for r in pushing[["label", "indicator", "domain", "value", "standardised",
+                                 "contribution"]].itertuples()]
     if area is None:
         area = row[["code", "name", "level"]]
     return ExplainResult(area=area, row=row, indicators=mine.reset_index(drop=True),

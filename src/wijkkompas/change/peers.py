@@ -113,25 +113,57 @@ def peer_indicators(scheme, catalog) -> list[str]:
 def peer_figures(store, indicators: list[str], level: str | None,
                  vintage: int | None) -> pd.DataFrame:
     """The figures :func:`peers` compares areas on (those of ``indicators`` at ``level``
-    on ``vintage``); a caller that asks for the peers of many areas reads them once and
-    passes them as ``figures``."""
+    on ``vintage``)."""
     obs = store.observations(indicators=indicators, level=level, vintage=vintage)
     return obs.assign(period=obs["period"].astype(str))
 
 
+@dataclass
+class PeerTables:
+    """What :func:`peers` compares every area of a level on, the same for each of them:
+    the figures of the base and the later period, one column per indicator (those with
+    any figure in the base period), standardised over the level (``z``, ``later``);
+    ``wide`` the base period's own values. A caller that asks for the peers of many
+    areas makes them once (:func:`peer_tables`) and passes them as ``tables``."""
+    base_period: str
+    later_period: str
+    wide: pd.DataFrame
+    z: pd.DataFrame
+    later: pd.DataFrame
+    names: pd.Series
+
+
+def peer_tables(obs: pd.DataFrame, indicators: list[str], *, level: str | None = None,
+                base_period=None, later_period=None) -> PeerTables:
+    """:class:`PeerTables` of :func:`peer_figures`' ``obs``; the periods default to the
+    first and the last with figures."""
+    periods = sorted(obs["period"].unique(), key=lambda p: (len(p), p))
+    if not periods:
+        raise WijkkompasError(f"no figures of {', '.join(indicators)} for {level} areas")
+    base_period = str(base_period or periods[0])
+    later_period = str(later_period or periods[-1])
+    base = _wide(obs, base_period, indicators)
+    base = base.loc[:, base.notna().any()]
+    return PeerTables(base_period, later_period, base, _z(base),
+                      _z(_wide(obs, later_period, list(base.columns))),
+                      obs.drop_duplicates("area_code").set_index("area_code")["name"])
+
+
 def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str | None = None,
           base_period=None, later_period=None, vintage: int | None = None, k: int = 10,
-          same_urbanity: bool = False, panel=None,
-          figures: pd.DataFrame | None = None) -> PeerResult:
+          same_urbanity: bool = False, panel=None, tables: PeerTables | None = None,
+          found: pd.Series | None = None) -> PeerResult:
     """The ``k`` areas most like ``area`` in the base period, and how they moved since.
 
-    ``figures``: :func:`peer_figures` of the same ``indicators``, level and vintage,
-    when the caller holds them (else they are read from the store)."""
+    ``tables``: :func:`peer_tables` of the same ``indicators``, level, vintage and
+    periods, when the caller holds them (else they are made from the store's figures);
+    ``found``: the area as the store resolves it, when the caller has it."""
     from ..schemes import load_scheme
     from .panel import score_panel
 
     scheme = scheme or load_scheme(None, catalog)
-    found = store.resolve_area(area) if hasattr(store, "resolve_area") else None
+    if found is None and hasattr(store, "resolve_area"):
+        found = store.resolve_area(area)
     code = found["code"] if found is not None else area
     level = level or (found["level"] if found is not None else None)
     notes: list[str] = []
@@ -144,48 +176,21 @@ def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str
             notes.append(f"no score panel ({exc}): composite changes left out")
     vintage = vintage or (panel.vintage if panel is not None else None)
     indicators = indicators or peer_indicators(scheme, catalog)
-    obs = figures if figures is not None else peer_figures(store, indicators, level, vintage)
-    periods = sorted(obs["period"].unique(), key=lambda p: (len(p), p))
-    if not periods:
-        raise WijkkompasError(f"no figures of {', '.join(indicators)} for {level} areas")
-    base_period = str(base_period or periods[0])
-    later_period = str(later_period or periods[-1])
-    base = _wide(obs, base_period, indicators)
-    base = base.loc[:, base.notna().any()]
-    if code not in base.index:
+    if tables is None:
+        tables = peer_tables(peer_figures(store, indicators, level, vintage), indicators,
+                             level=level, base_period=base_period, later_period=later_period)
+    base_period, later_period = tables.base_period, tables.later_period
+    z = tables.z
+    if code not in tables.wide.index:
         raise WijkkompasError(f"{code} has no figures in {base_period} on the {vintage} "
                               "boundaries")
-    z = _z(base)
     candidates = None
     urbanity = None
     if same_urbanity:
         urbanity, candidates = _same_urbanity(store, level, vintage, code, notes)
     near = nearest(z, code, k, candidates)
-    later = _z(_wide(obs, later_period, list(base.columns)))
     cols = z.loc[code].dropna().index
-    me_later = later.loc[code, cols] if code in later.index else None
-    rows = []
-    names = obs.drop_duplicates("area_code").set_index("area_code")["name"]
-    vul = panel.wide("vulnerability") if panel is not None else None
-    for peer, dist in near.items():
-        d_later = np.nan
-        if me_later is not None and peer in later.index:
-            diff = (later.loc[peer, cols] - me_later).dropna()
-            if len(diff) == len(cols):
-                d_later = float(np.sqrt((diff ** 2).sum() / len(cols)))
-        row = dict(code=peer, name=names.get(peer, ""), distance=float(dist),
-                   distance_later=d_later, divergence=d_later - float(dist))
-        if vul is not None and peer in vul.index:
-            row["vulnerability_base"] = vul.at[peer, base_period] \
-                if base_period in vul.columns else np.nan
-            row["vulnerability_later"] = vul.at[peer, later_period] \
-                if later_period in vul.columns else np.nan
-        if urbanity is not None:
-            row["stedelijkheid"] = urbanity.get(peer, np.nan)
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    if "vulnerability_base" in table:
-        table["vulnerability_change"] = table["vulnerability_later"] - table["vulnerability_base"]
+    table = _peer_rows(near, tables, code, cols, panel, urbanity)
     decomposition = None
     if panel is not None and code in set(panel.table["code"]) and \
             base_period in panel.results and later_period in panel.results:
@@ -245,3 +250,34 @@ def all_peers(store_or_obs, catalog, *, indicators, level: str, vintage: int, pe
         "peer": codes[idx[keep]],
         "distance": dist[keep] / np.sqrt(z.shape[1])})
     return out.groupby("code").head(k).reset_index(drop=True)
+
+
+def _peer_rows(near: pd.Series, tables: PeerTables, code: str, cols, panel,
+               urbanity) -> pd.DataFrame:
+    """One row per peer: its distance in the base period and in the later one, and its
+    composite in both periods when the panel has them."""
+    later, names = tables.later, tables.names
+    base_period, later_period = tables.base_period, tables.later_period
+    me_later = later.loc[code, cols] if code in later.index else None
+    rows = []
+    vul = panel.wide("vulnerability") if panel is not None else None
+    for peer, dist in near.items():
+        d_later = np.nan
+        if me_later is not None and peer in later.index:
+            diff = (later.loc[peer, cols] - me_later).dropna()
+            if len(diff) == len(cols):
+                d_later = float(np.sqrt((diff ** 2).sum() / len(cols)))
+        row = dict(code=peer, name=names.get(peer, ""), distance=float(dist),
+                   distance_later=d_later, divergence=d_later - float(dist))
+        if vul is not None and peer in vul.index:
+            row["vulnerability_base"] = vul.at[peer, base_period] \
+                if base_period in vul.columns else np.nan
+            row["vulnerability_later"] = vul.at[peer, later_period] \
+                if later_period in vul.columns else np.nan
+        if urbanity is not None:
+            row["stedelijkheid"] = urbanity.get(peer, np.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if "vulnerability_base" in table:
+        table["vulnerability_change"] = table["vulnerability_later"] - table["vulnerability_base"]
+    return table

@@ -222,7 +222,7 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
         for level in ("gemeente", "wijk", "buurt"):
             try:
                 views.warning_result(data, level)
-                views.level_peer_figures(data, level)
+                views.level_peer_tables(data, level)
             except WijkkompasError:  # the level has no panel: its pages say why
                 continue
         views.render_reports_ahead(data)  # in the background: serving starts meanwhile

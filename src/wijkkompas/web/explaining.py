@@ -76,6 +76,10 @@ def _label(data, ident: str, language: str) -> str:
     return spec.label if spec is not None else ident
 
 
+_ROW_COLUMNS = ["domain", "indicator", "scaling", "standardised", "indicator_weight", "year",
+                "period", "value", "status", "reference", "domain_weight", "contribution"]
+
+
 def area_explain(data, area: dict, scores, language: str = "nl") -> dict | None:
     """The profile's "what drives this score" block, or None when the area has no scores.
 
@@ -91,10 +95,14 @@ def area_explain(data, area: dict, scores, language: str = "nl") -> dict | None:
     add_up = e.indicators_add_up
     ranked_scaling = False
     domains = []
+    # the columns used, in one pass: itertuples takes every column of each frame apart
+    # (the breakdown has thirty), a filtered copy per domain each time
+    by_domain: dict[str, list] = {}
+    for r in e.indicators[_ROW_COLUMNS].itertuples(index=False):
+        by_domain.setdefault(r.domain, []).append(r)
     for d in e.domains[e.domains["in_scheme"]].itertuples():
-        part = e.indicators[e.indicators["domain"] == d.domain]
         rows = []
-        for r in part.itertuples():
+        for r in by_domain.get(d.domain, []):
             by_rank = r.scaling != "linear"
             ranked_scaling |= by_rank and pd.notna(r.standardised)
             within = (r.standardised * r.indicator_weight

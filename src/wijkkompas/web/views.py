@@ -86,8 +86,7 @@ def score_row(data: WebData, level: str, code: str, period: str | None):
         result = data.scores(level, period)
     except (NotFound, BadRequest, WijkkompasError):
         return None, None
-    rows = result.table[result.table["code"] == code]
-    return (rows.iloc[0] if len(rows) else None), result
+    return result.row_of(code), result
 
 
 def _areas_word(level: str, language: str) -> str:
@@ -461,7 +460,8 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
         # scoring every period and reading the figures again for every profile
         panel = warning_result(data, level).panel
         result = peers(data.store, data.catalog, area["code"], scheme=data.scheme,
-                       level=level, panel=panel, figures=level_peer_figures(data, level))
+                       level=level, panel=panel, tables=level_peer_tables(data, level),
+                       found=data.area(area["code"]))
         out["peers"] = records(result.peers.head(10))
         out["peers_base"] = (result.base_period, result.later_period)
     except (WijkkompasError, TypeError, ValueError, KeyError) as exc:
@@ -469,13 +469,14 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
     return out
 
 
-def level_peer_figures(data: WebData, level: str):
-    """The figures the peers of a level's areas are found on (cached per level)."""
-    from ..change.peers import peer_figures, peer_indicators
+def level_peer_tables(data: WebData, level: str):
+    """The tables the peers of a level's areas are found on (made once per level)."""
+    from ..change.peers import peer_figures, peer_indicators, peer_tables
 
     vintage = warning_result(data, level).panel.vintage
-    return data.misc.get_or(("peer-figures", level, vintage), lambda: peer_figures(
-        data.store, peer_indicators(data.scheme, data.catalog), level, vintage))
+    indicators = peer_indicators(data.scheme, data.catalog)
+    return data.misc.get_or(("peer-tables", level, vintage), lambda: peer_tables(
+        peer_figures(data.store, indicators, level, vintage), indicators, level=level))
 
 
 def warning_scheme(data: WebData, name: str | None):
