@@ -1,8 +1,9 @@
 """Scoring by region on a dask.distributed cluster (issue 20.3): on a LocalCluster of two
 worker processes, the ScoreResult (table, details, statistics, coverage, notes) equals the
-single-process one exactly, on the real small grid file, on a synthetic grid of 5,000
-cells (scripts/synthetic_grid.py), and on the bundled CBS buurten and gemeenten with the
-default scheme and with every standardisation method.
+single-process one exactly, on the small grid file in CBS's layout (and its 500 m twin),
+on a synthetic grid of 5,000 cells (scripts/synthetic_grid.py), and on the bundled CBS
+buurten and gemeenten with the default scheme and with every standardisation method; and
+``wijkkompas score --regions`` prints what ``score`` does.
 
 Exact, not within a tolerance: pass one fits every reference group in the client on the
 same arrays in both runs, and pass two computes each area's numbers by element-wise
@@ -60,28 +61,45 @@ def _same(one, spread) -> None:
         (spread.period, spread.vintage, spread.method, spread.year)
 
 
+def _script():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import synthetic_grid
+    finally:
+        sys.path.pop(0)
+    return synthetic_grid
+
+
 @pytest.fixture(scope="module")
 def grid_store(tmp_path_factory):
-    """The grid test file in CBS's layout, ingested with the bundled Amsterdam buurten."""
+    """The grid test file in CBS's layout and its 500 m twin (the same hand-made cells,
+    ``synthetic_grid.test_cells(500)``), ingested with the bundled Amsterdam buurten."""
     from wijkkompas.ingest import ingest
     from wijkkompas.store import Store
 
-    store = Store(tmp_path_factory.mktemp("grid") / "store")
+    folder = tmp_path_factory.mktemp("grid")
+    script = _script()
+    coarse = script.write_grid(script.test_cells(500), folder / "cbs_vk500_2022_v1.gpkg",
+                               year=2022, synthetic=False, size=500)
+    store = Store(folder / "store")
     ingest([AMSTERDAM_BUURTEN], store)
-    ingest([GRID_FILE], store)
+    ingest([GRID_FILE, coarse], store)
     return store
 
 
-def test_the_grid_file_in_cbs_layout(grid_store, catalog, vierkant, client, monkeypatch):
-    """The 36 cells of the test file in 8 blocks of 4-5 cells, through the scheduler a
+@pytest.mark.parametrize("level", ["vierkant100", "vierkant500"])
+def test_the_grid_files_in_cbs_layout(grid_store, catalog, vierkant, client, monkeypatch,
+                                      level):
+    """The 36 cells of each file in 8 blocks of 4-5 cells, through the scheduler a
     deployment names (WIJKKOMPAS_DASK_SCHEDULER) and a new connection, as the CLI makes
     it; the stored results are not read (the regions run computes)."""
     from wijkkompas.analysis.engine import score
 
-    one = score(grid_store, catalog, vierkant, level="vierkant100")
+    one = score(grid_store, catalog, vierkant, level=level)
     monkeypatch.setenv("WIJKKOMPAS_DASK_SCHEDULER", client.scheduler_info()["address"])
-    spread = score(grid_store, catalog, vierkant, level="vierkant100", regions=True)
+    spread = score(grid_store, catalog, vierkant, level=level, regions=True)
     _same(one, spread)
+    assert len(one.table) == 36
     assert one.table["vulnerability"].notna().sum() >= 30
     assert one.details["standardised"].notna().sum() > 60
 
@@ -110,11 +128,7 @@ def test_a_synthetic_grid(tmp_path, catalog, vierkant, client):
     from wijkkompas.ingest import ingest
     from wijkkompas.store import Store
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import synthetic_grid
-    finally:
-        sys.path.pop(0)
+    synthetic_grid = _script()
     path = synthetic_grid.write_grid(synthetic_grid.build_grid(5_000, seed=7),
                                      tmp_path / "SYNTHETIC_cbs_vk100_2022_n5000.gpkg")
     store = Store(tmp_path / "store")
