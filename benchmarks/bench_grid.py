@@ -2,15 +2,24 @@
 dask.distributed LocalCluster, side by side in one run.
 
 Run: ``python benchmarks/bench_grid.py [--cells 10000 100000 420000] [--permutations 999]
-[--esda]``. For each size, square 100 m cells over a rectangle in RD New (the smallest
-near-square block of whole rows holding that many cells; values a smooth field plus
-noise, so there are real clusters), then:
+[--esda]``. For each size:
 
-- *score*: :func:`wijkkompas.analysis.engine.score_frame` of the default scheme on
-  synthetic figures of every cell (:func:`figures`: each cell scored as a buurt, since
-  the ``vierkant100`` level is not in the engine yet), one process;
-- *weights*: Queen contiguity of the cells (:func:`wijkkompas.change.spatial.contiguity`,
-  libpysal on the polygons), one process;
+- *ingest*: the national SYNTHETIC grid of that many inhabited cells
+  (``scripts/synthetic_grid.py``: ``build_grid(n, seed=20)``, written as a GeoPackage in
+  CBS's layout by ``write_grid``; neither timed) ingested by
+  :func:`wijkkompas.ingest.ingest` into a fresh store (the real reader, the cells'
+  squares and wijk/gemeente by overlay: the store has no boundaries here, so none);
+- *score, vierkant100*: :func:`wijkkompas.analysis.engine.score_frame` of the grid level
+  with the ``vierkant`` scheme on the figures read from that store (read once, not
+  timed), in one process and with ``regions=True`` on the cluster (two passes, 8
+  blocks of cells), results checked identical (table and details);
+- *score, cells as buurten*: the same two runs of the default scheme (20 indicators,
+  five domains) on figures made up for square cells over a rectangle (:func:`figures`,
+  each cell given a buurt code), the heavier scheme at the same number of areas;
+- *weights*: Queen contiguity of the rectangle's cells
+  (:func:`wijkkompas.change.spatial.contiguity`, libpysal on the polygons; the smallest
+  near-square block of whole rows holding that many cells, values a smooth field plus
+  noise, so there are real clusters), one process;
 - *local Moran*: :func:`wijkkompas.change.spatial.local_moran` with ``method="regions"``:
   ``executor="serial"`` (this process) and on the cluster (eight blocks of cells, z and
   the permutation table scattered once), results checked identical; with ``--esda`` also
@@ -24,11 +33,8 @@ and the largest of the two worker processes. The cluster is started once (its st
 reported apart) and warmed up on 400 cells, as are the imports in this process (not
 timed). Growth per step: time ratio / size ratio (1 = linear).
 
-Hooks not yet filled: *ingest* of grid cells waits for the grid reader and the
-``vierkant100`` level (issue 20.1; ``scripts/synthetic_grid.py``): then ``cells()`` and
-``figures()`` are replaced by reading the synthetic national grid into a store, ingest
-is timed here with :func:`measure` like the other steps, and scoring runs on the grid
-level. Scoring on the cluster (two passes) is not written yet: the row is one process.
+The synthetic grid is built once per size and kept in ``synthetic/`` (the repository's
+ignored folder for it), so a second run starts at the ingest.
 """
 from __future__ import annotations
 
@@ -36,8 +42,13 @@ import argparse
 import math
 import os
 import platform
+import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cells(n: int):
@@ -62,8 +73,8 @@ def cells(n: int):
 
 def figures(values, scheme):
     """Long figures of every raw indicator of ``scheme`` for the cells, each cell given a
-    buurt code (``BU`` + a gemeente of 10,000 cells + wijk + buurt) so that today's
-    engine scores it; residents 1,000-4,000, counts Poisson, the other figures 50 + 10 x
+    buurt code (``BU`` + a gemeente of 10,000 cells + wijk + buurt) so that the default
+    scheme scores it; residents 1,000-4,000, counts Poisson, the other figures 50 + 10 x
     the field plus noise (levels not plausible: for the cost only)."""
     import numpy as np
     import pandas as pd
@@ -114,11 +125,51 @@ def measure(step, client=None):
     return result, seconds, _peak_mb(), workers
 
 
+def synthetic_file(n: int) -> Path:
+    """The SYNTHETIC national grid of ``n`` cells as a GeoPackage (made once)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import synthetic_grid
+    finally:
+        sys.path.pop(0)
+    path = ROOT / "synthetic" / f"SYNTHETIC_cbs_vk100_2022_n{n}.gpkg"
+    if not path.exists():
+        start = time.perf_counter()
+        synthetic_grid.write_grid(synthetic_grid.build_grid(n, seed=20), path)
+        print(f"built {path.name}: {time.perf_counter() - start:.1f} s", flush=True)
+    return path
+
+
+def ingested(path: Path, directory: Path):
+    """``path`` ingested into a fresh store in ``directory``."""
+    from wijkkompas.ingest import ingest
+    from wijkkompas.store import Store
+
+    store = Store(directory / "store")
+    ingest([path], store)
+    return store
+
+
+def both_scores(rows: list[dict], step: str, n: int, client, score) -> None:
+    """``score(executor)`` in this process (None) and on the cluster, timed, checked equal."""
+    import pandas as pd
+
+    single, t, peak, _ = measure(lambda: score(None))
+    rows.append({"cells": n, "step": step, "run": "1 process", "seconds": t,
+                 "peak_mb": peak})
+    spread, t, peak, worker = measure(lambda: score(client), client)
+    rows.append({"cells": n, "step": step, "run": "cluster 2 processes", "seconds": t,
+                 "peak_mb": peak, "worker_peak_mb": worker})
+    pd.testing.assert_frame_equal(single.table, spread.table, check_exact=True)
+    pd.testing.assert_frame_equal(single.details, spread.details, check_exact=True)
+
+
 def run(sizes: list[int], permutations: int, with_esda: bool) -> None:
     import pandas as pd
     from distributed import Client, LocalCluster
 
     from wijkkompas.analysis.engine import score_frame
+    from wijkkompas.analysis.inputs import load_inputs
     from wijkkompas.catalog import load_catalog
     from wijkkompas.change.spatial import contiguity, local_moran
     from wijkkompas.schemes import load_scheme
@@ -126,6 +177,13 @@ def run(sizes: list[int], permutations: int, with_esda: bool) -> None:
     warnings.filterwarnings("ignore")
     catalog = load_catalog()
     scheme = load_scheme(None, catalog)
+    vierkant = load_scheme("vierkant", catalog)
+
+    def scorer(frame, areas, on, level, period=None):
+        def score(client):
+            return score_frame(frame, areas, catalog, on, level=level, period=period,
+                               regions=client is not None, executor=client)
+        return score
     rows: list[dict] = []
     start = time.perf_counter()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -135,20 +193,26 @@ def run(sizes: list[int], permutations: int, with_esda: bool) -> None:
         # wijkkompas there), and numba's compilation of esda's kernel: not timed
         gdf, values = cells(400)
         w = contiguity(gdf)
-        score_frame(figures(values, scheme), None, catalog, scheme, level="buurt",
-                    period="2024")
+        for warm in (None, client):
+            scorer(figures(values, scheme), None, scheme, "buurt", "2024")(warm)
         for warm in ("serial", client):
             local_moran(values, w, permutations=9, method="regions", executor=warm)
         if with_esda:
             local_moran(values, w, permutations=9, method="esda", executor="serial")
         for n in sizes:
+            path = synthetic_file(n)
+            with tempfile.TemporaryDirectory() as directory:
+                store, t, peak, _ = measure(lambda path=path, d=directory: ingested(
+                    path, Path(d)))
+                rows.append({"cells": n, "step": "ingest (synthetic grid)",
+                             "run": "1 process", "seconds": t, "peak_mb": peak})
+                obs, areas = load_inputs(store, vierkant)
+            both_scores(rows, "score, vierkant100", n, client,
+                        scorer(obs, areas, vierkant, "vierkant100"))
+            del obs, areas
             gdf, values = cells(n)
-            long = figures(values, scheme)
-            result, t, peak, _ = measure(lambda long=long: score_frame(
-                long, None, catalog, scheme, level="buurt", period="2024"))
-            assert result.table["vulnerability"].notna().sum() > 0.9 * n
-            rows.append({"cells": n, "step": "score (cells as buurten)", "run": "1 process",
-                         "seconds": t, "peak_mb": peak})
+            both_scores(rows, "score, cells as buurten", n, client,
+                        scorer(figures(values, scheme), None, scheme, "buurt", "2024"))
             w, t, peak, _ = measure(lambda gdf=gdf: contiguity(gdf))
             rows.append({"cells": n, "step": "weights (Queen)", "run": "1 process",
                          "seconds": t, "peak_mb": peak})
@@ -168,13 +232,14 @@ def run(sizes: list[int], permutations: int, with_esda: bool) -> None:
                 _, t, peak, _ = measure(lambda: moran("serial", "esda"))
                 rows.append({"cells": n, "step": "local Moran (esda)", "run": "1 process",
                              "seconds": t, "peak_mb": peak})
-            print(pd.DataFrame(rows[-5 if with_esda else -4:]).to_string(index=False),
+            print(pd.DataFrame([r for r in rows if r["cells"] == n]).to_string(index=False),
                   flush=True)
     table = pd.DataFrame(rows)
     table["growth"] = [_growth(table, row) for row in table.itertuples()]
     print(f"\n{platform.platform()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {permutations} permutations, "
-          f"{time.strftime('%Y-%m-%d')}")
+          f"{time.strftime('%Y-%m-%d %H:%M')}, load average "
+          + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print(table.round(2).to_string(index=False))
 
 

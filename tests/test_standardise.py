@@ -16,6 +16,7 @@ from wijkkompas.analysis.standardise import (
     METHODS,
     imd_exponential,
     imd_rank,
+    normal_scores,
     orient,
     percentile_rank,
     reference_index,
@@ -197,6 +198,39 @@ def test_missing_is_not_zero(x, data):
         out = standardise(method, y)[0]
         assert np.isnan(out[i])
         assert out[others] == pytest.approx(standardise(method, x[others])[0], nan_ok=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values, st.data())
+def test_fitted_once_applied_in_any_pieces(x, data):
+    """``apply(fit(reference), values)`` is the one-call function, and applying to any
+    split of the values gives the same numbers to the bit (what scoring by region on a
+    cluster relies on): every transform is element by element once fitted."""
+    from wijkkompas.analysis.standardise import TRANSFORMS, apply, fit
+
+    x = np.array(x)
+    reference = np.array(data.draw(st.lists(st.booleans(), min_size=len(x),
+                                            max_size=len(x))))
+    reference[0] = reference[1] = True
+    cut = data.draw(st.integers(0, len(x)))
+    weights = np.array(data.draw(st.lists(st.floats(1, 1e4), min_size=len(x),
+                                          max_size=len(x))))
+    one_call = {"zscore": lambda: zscore(x, reference=reference),
+                "robust_z": lambda: robust_z(x, reference=reference),
+                "percentile": lambda: percentile_rank(x, reference=reference),
+                "normal_scores": lambda: normal_scores(x, reference=reference),
+                "imd_exponential": lambda: imd_exponential(x, reference=reference),
+                "index": lambda: reference_index(x, x[reference])}
+    for transform in TRANSFORMS:
+        fitted = fit(transform, x[reference])
+        whole = apply(fitted, x)
+        np.testing.assert_array_equal(whole, one_call[transform]())
+        np.testing.assert_array_equal(
+            np.concatenate([apply(fitted, x[:cut]), apply(fitted, x[cut:])]), whole)
+    weighted = fit("zscore", x[reference], weights=weights[reference])
+    np.testing.assert_array_equal(apply(weighted, x),
+                                  zscore(x, reference=reference, weights=weights))
+    assert weighted.statistics["weighted"] and weighted.statistics["n"] == reference.sum()
 
 
 # -- reliability ---------------------------------------------------------------------------

@@ -128,7 +128,9 @@ class Settings(BaseSettings):
     # computing
     dask_scheduler: Text = _env("WIJKKOMPAS_DASK_SCHEDULER", None,
                                 "The address of a dask.distributed scheduler "
-                                "(`tcp://host:8786`); default none: computed locally.")
+                                "(`tcp://host:8786`) for `hotspots --regions` and "
+                                "`score --regions`; default none: a local cluster of "
+                                "worker processes.")
 
 
 class _Values(Settings):

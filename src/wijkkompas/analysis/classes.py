@@ -65,7 +65,12 @@ def deciles(values, *, reference=None) -> np.ndarray:
     rank), so decile 10 holds exactly the areas with P >= 0.9, the areas the SVI flags.
     Returns floats with NaN for missing scores (cast to a nullable integer for display).
     """
-    p = percentile_rank(values, reference=reference)
+    return decile_of(percentile_rank(values, reference=reference))
+
+
+def decile_of(p) -> np.ndarray:
+    """The decile of SVI percentile ranks ``p`` (see :func:`deciles`); NaN stays NaN."""
+    p = np.asarray(p, dtype="float64")
     return np.where(np.isnan(p), np.nan, np.minimum(10, np.floor(10 * p) + 1))
 
 

@@ -71,6 +71,27 @@ the yardstick in :mod:`~wijkkompas.analysis.yardstick`):
 Areas are always scored against the whole level (so that national positions exist);
 ``within`` only selects the rows returned. ``indicator_years`` lists, per area, the year
 of every figure used.
+
+**Two passes, by region** (issue 20: 420,000 grid cells on a cluster). Steps 1-5 read
+and check every area's figures in this process (global shrinkage and the coverage rule
+need the whole level). Steps 6-9 run in two passes, in this process too: **pass one**
+fits, per reference group, what each transform needs of the group's reference areas
+(:func:`~wijkkompas.analysis.standardise.fit`: mean and sd, median and spread, or the
+sorted reference values themselves for normal scores, percentiles, the IMD transform,
+flags and deciles; population weights where the method weights); **pass two** applies it
+to every area (:func:`~wijkkompas.analysis.standardise.apply`, element by element) per
+region: standardised indicators, domain scores, the yardstick's last check
+(:func:`~wijkkompas.analysis.yardstick.narrowed`), composite, flags and class. A step
+whose reference is the output of an earlier step of pass two (domain scores ranked or
+transformed again, the composite ranked again, flags, deciles and z-classes of the
+composite) has those values gathered back (8 bytes per area and score), fitted here, and
+applied by the regions from the state they keep. With ``regions=True`` the regions are
+blocks of areas in code order on a ``dask.distributed`` cluster
+(:class:`~wijkkompas.cluster.RegionRun`), else one block of all areas here; the ranks
+over the level (step 10), the table and the details are made here after the regions'
+arrays are put together. Every number of an area is computed by the same operations on
+the same reference arrays however the areas are split, so the result is the same to the
+bit (``tests/test_scores_regions.py``).
 """
 from __future__ import annotations
 
@@ -81,6 +102,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import Catalog
+from ..cluster import RegionRun, executing, regions_of, worker_count
 from ..errors import WijkkompasError
 from ..schemes import SCORE_DOMAINS, IndicatorSpec, Scheme, SchemeError
 from . import classes as cls
@@ -96,7 +118,7 @@ from .inputs import (
     select_period_vintage,
 )
 from .reliability import below_minimum
-from .standardise import METHODS, imd_exponential, normal_scores, orient, percentile_rank
+from .standardise import METHODS, apply, fit, orient, percentile_rank
 
 COLUMNS = ["code", "name", "level", "period", "vulnerability", "rank", "class", "flags",
            "flagged_domains", "n_indicators"] + [f"domain_{d}" for d in SCORE_DOMAINS]
@@ -246,28 +268,27 @@ class _Groups:
         return len(self.labels)
 
 
-def _by_group(groups: _Groups, mask: np.ndarray, function, values: np.ndarray,
-              weights: np.ndarray | None = None):
-    """Apply ``function(values, reference, weights) -> (out, stats)`` per reference group."""
-    out = np.full(len(values), np.nan)
-    stats = {}
+def _fit_by_group(groups: _Groups, mask: np.ndarray, transform: str, values: np.ndarray,
+                  weights: np.ndarray | None = None) -> dict:
+    """Pass one: per reference group, what ``transform`` needs of the group's reference
+    areas (``mask``), :func:`~wijkkompas.analysis.standardise.fit` on their values (and
+    weights) in the areas' order."""
+    refs = {}
     for label, positions in groups.indices.items():
         ref = mask[positions]
-        w = None if weights is None else weights[positions]
-        result, stat = function(values[positions], ref, w)
-        out[positions] = result
-        stats[label] = stat
-    return out, stats
+        refs[label] = fit(transform, values[positions][ref],
+                          weights=None if weights is None else weights[positions][ref])
+    return refs
 
 
-def _imd_transform(values, reference, weights=None):
-    out = imd_exponential(values, reference=reference)
-    return out, {"n": int((~np.isnan(values[reference])).sum())}
-
-
-def _percentile_by_group(groups, mask, values):
-    return _by_group(groups, mask, lambda v, r, w: (percentile_rank(v, reference=r), {}),
-                     values)[0]
+def _apply_by_group(refs: dict, groups: _Groups, values: np.ndarray) -> np.ndarray:
+    """Pass two: each area's value standardised against its own group's reference
+    (:func:`~wijkkompas.analysis.standardise.apply`; NaN in a group without one)."""
+    out = np.full(len(values), np.nan)
+    for label, positions in groups.indices.items():
+        if label in refs:
+            out[positions] = apply(refs[label], values[positions])
+    return out
 
 
 def _rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
@@ -282,7 +303,8 @@ def _rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
 # -- scoring ---------------------------------------------------------------------------
 def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog: Catalog,
                 scheme: Scheme, *, level: str = "buurt", period=None, within: str | None = None,
-                method: str | None = None, vintage: int | None = None) -> ScoreResult:
+                method: str | None = None, vintage: int | None = None, regions: bool = False,
+                executor="process", workers: int | None = None) -> ScoreResult:
     """Score from frames: the engine under :func:`score`, usable without a store.
 
     Parameters
@@ -294,9 +316,17 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     areas
         Areas with code, vintage, name, level, wijk_code, gemeente_code; None derives them
         from the codes (no names).
+    regions, executor, workers
+        See :func:`score`.
     """
     if level not in SCORABLE_LEVELS:
         raise WijkkompasError(f"level must be one of {', '.join(SCORABLE_LEVELS)}, not {level!r}")
+    if regions and executor == "process":
+        # one cluster for the whole call: without a period several peiljaren may be scored
+        with executing("process", workers) as client:
+            return score_frame(observations, areas, catalog, scheme, level=level,
+                               period=period, within=within, method=method,
+                               vintage=vintage, regions=True, executor=client)
     scheme = scheme.with_method(method)
     inputs = (observations if isinstance(observations, Inputs)
               else Inputs(observations, areas, population=scheme.population))
@@ -306,7 +336,8 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
         tried: dict[str, ScoreResult] = {}
         for label in candidates[:-1]:
             result = score_frame(inputs, None, catalog, scheme, level=level, period=label,
-                                 within=within, vintage=vintage)
+                                 within=within, vintage=vintage, regions=regions,
+                                 executor=executor)
             if result.statement is None:
                 return result
             tried[label] = result
@@ -335,29 +366,37 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
     ref_mask, reference_text = _scored_reference(groups, base_mask, ruler.scored,
                                                  reference_text, notes)
     stat_rows: list[dict] = []
-    standardised = _standardise(data, frame, scheme, level, values, entered, groups,
-                                ref_mask, weights, areas_v, stat_rows, notes)
-    domains = _domain_scores(scheme, standardised, groups, ref_mask, len(frame), period,
-                             stat_rows, notes)
-    ruler.require(domains.scores)
+    oriented = _oriented(scheme, values, entered)
+    with executing(executor if regions else "serial", workers) as client:
+        n = len(frame)
+        parts = (regions_of(None, n, 4 * (worker_count(client) if client else 1)) if regions
+                 else [np.arange(n)])
+        run = RegionRun([_region_state(rows, groups, ruler, oriented) for rows in parts],
+                        parts, n, client)
+        got = _pass_two(run, _Level(data, frame, scheme, level, groups, ref_mask, weights,
+                                    areas_v), oriented, stat_rows, notes)
+    D = got["D"]
+    domain_scores = {d: D[:, j] for j, d in enumerate(SCORE_DOMAINS)}
+    present = _present(scheme, domain_scores, period, notes)
+    ruler.require(domain_scores)
     notes += ruler.notes(level)
-    D, domain_weight, n_domains, composite = _composite(scheme, domains.scores, groups,
-                                                        ref_mask, ruler.scored)
-    flagged = _flags(D, groups, ref_mask, scheme.flag_threshold)
+    composite, flagged, domain_weight = got["composite"], got["flagged"], got["domain_weight"]
+    standardised = {i: got[("z", i)] for i in scheme.indicators}
+    indicator_weight = {i: got[("iw", i)] for i in scheme.indicators if ("iw", i) in got}
 
     table = frame.copy()
     table["level"] = level
     table["period"] = period
     table["vulnerability"] = composite
-    table["class"] = _classes(scheme, composite, groups, ref_mask, weights)
+    table["class"] = cls.as_series(got["class"], system=scheme.classes)
     table["flags"] = flagged.sum(axis=1)
     names = np.array(SCORE_DOMAINS, dtype=object)
     table["flagged_domains"] = [",".join(names[row]) for row in flagged]
-    table["n_indicators"] = domains.n_indicators
+    table["n_indicators"] = got["n_indicators"]
     for j, domain in enumerate(SCORE_DOMAINS):
         table[f"domain_{domain}"] = D[:, j]
     table["vintage"] = vintage
-    table["n_domains"] = n_domains
+    table["n_domains"] = got["n_domains"]
     table["population"] = population
     _add_ranks(table, level)
     _add_status_counts(table, scheme, final_status)
@@ -367,7 +406,7 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
 
     def make_details():
         return _details(frame, scheme, values, final_status, used_periods, population,
-                        standardised, domains.indicator_weight, domain_weight, groups)
+                        standardised, indicator_weight, domain_weight, groups)
     table = _returned(table, within, level, vintage)
     statistics = pd.DataFrame(stat_rows)
     statement = ruler.statement(level, period)
@@ -375,7 +414,7 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
         notes.insert(0, statement)
     return ScoreResult(table=table, scheme=scheme, level=level, period=period, vintage=vintage,
                        method=scheme.method, reference=reference_text, _make_details=make_details,
-                       statistics=statistics, domains=domains.present, notes=notes,
+                       statistics=statistics, domains=present, notes=notes,
                        year=year, measure=ruler.measure, statement=statement,
                        coverage=pd.DataFrame(coverage_rows, columns=COVERAGE_COLUMNS))
 
@@ -441,33 +480,65 @@ def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
     return list(texts[inverse])
 
 
-def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: str,
-                 values: dict[str, np.ndarray], entered: dict[str, np.ndarray],
-                 groups: _Groups, ref_mask: np.ndarray, weights: np.ndarray | None,
-                 areas_v: pd.DataFrame, stat_rows: list[dict], notes: list[str]
-                 ) -> dict[str, np.ndarray]:
-    """Standardised values per indicator, against ``ref_mask`` (step 5); NaN where the
-    indicator did not enter (coverage). ``scaling: normal_scores`` first replaces the
-    oriented values by their normal scores in the reference group (not for the
-    percentile method, which ranks anyway, nor for index, which keeps the base period's
-    units)."""
+# -- steps 6-9 in two passes (module docstring: "Two passes, by region") -----------------
+
+@dataclass
+class _Level:
+    """What pass one fits on: the level's areas and figures, held by this process."""
+
+    data: VintageData
+    frame: pd.DataFrame
+    scheme: Scheme
+    level: str
+    groups: _Groups
+    ref_mask: np.ndarray
+    weights: np.ndarray | None
+    areas_v: pd.DataFrame
+
+
+def _oriented(scheme: Scheme, values: dict[str, np.ndarray],
+              entered: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per indicator the oriented values (higher = more vulnerable), NaN where the
+    indicator did not enter (coverage)."""
+    return {spec.id: orient(np.where(entered[spec.id], values[spec.id], np.nan),
+                            spec.direction)
+            for spec in scheme.indicators.values()}
+
+
+def _region_state(rows: np.ndarray, groups: _Groups, ruler: yardstick.Yardstick,
+                  oriented: dict[str, np.ndarray]) -> dict:
+    """A region's first state: its areas' reference groups, yardstick and oriented values."""
+    return {"groups": _Groups(groups.labels[rows]), "scored": ruler.scored[rows],
+            "status": ruler.status[rows], "missing": ruler.missing[rows],
+            **{("x", ident): x[rows] for ident, x in oriented.items()}}
+
+
+def _pass_two(run: RegionRun, at: _Level, oriented: dict[str, np.ndarray],
+              stat_rows: list[dict], notes: list[str]) -> dict:
+    """Steps 6-9 (module docstring) for every area: the references fitted here, the
+    arithmetic per region; returns the arrays the table and details are made of."""
+    scheme = at.scheme
     spec_method = METHODS[scheme.method]
-    standardised: dict[str, np.ndarray] = {}
-    base_periods = {}
+    x = dict(oriented)
+    # normal scores: not for the percentile method, which ranks anyway, nor for index,
+    # which keeps the base period's units
+    scaled = [s.id for s in scheme.indicators.values()
+              if s.scaling == "normal_scores" and scheme.method not in ("percentile", "index")]
+    if scaled:
+        run.step(_apply_step, {("x", i): (("x", i), _fit_by_group(
+            at.groups, at.ref_mask, "normal_scores", x[i])) for i in scaled})
+        x.update({key[1]: v for key, v in run.gather([("x", i) for i in scaled]).items()})
+    plan, base_periods = {}, {}
     for spec in scheme.indicators.values():
-        oriented = orient(np.where(entered[spec.id], values[spec.id], np.nan), spec.direction)
-        if spec.scaling == "normal_scores" and scheme.method not in ("percentile", "index"):
-            oriented = _by_group(groups, ref_mask, lambda v, r, w: (
-                normal_scores(v, reference=r), {}), oriented)[0]
         if scheme.method == "index":
-            z, stats, base_period = _index_values(data, frame, scheme, spec, level, oriented,
-                                                  groups, ref_mask, weights, areas_v)
+            refs, stats, base_period = _index_references(
+                at.data, at.frame, scheme, spec, at.level, at.groups, at.ref_mask, at.areas_v)
             base_periods[spec.id] = base_period
         else:
-            z, stats = _by_group(groups, ref_mask, spec_method.function, oriented,
-                                 None if not spec_method.weighted else weights)
-            base_period = None
-        standardised[spec.id] = z
+            refs = _fit_by_group(at.groups, at.ref_mask, spec_method.transform, x[spec.id],
+                                 at.weights if spec_method.weighted else None)
+            stats, base_period = {label: r.statistics for label, r in refs.items()}, None
+        plan[("z", spec.id)] = (("x", spec.id), refs)
         for label, stat in stats.items():
             stat_rows.append({"indicator": spec.id, "group": label, "stage": "indicator",
                               "method": scheme.method, "base_period": base_period, **stat,
@@ -475,94 +546,158 @@ def _standardise(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: 
     if base_periods:
         notes.append("index base periods: " + (", ".join(
             f"{k} {v}" for k, v in base_periods.items() if v is not None) or "none"))
-    return standardised
+    run.step(_apply_step, plan)
+    run.step(_domain_step, scheme)
+    transform = {"percentile": "percentile", "imd": "imd_exponential"}.get(
+        spec_method.domain_transform)
+    if transform:
+        domains = [d for d in SCORE_DOMAINS if d in scheme.domains]
+        raw = run.gather([("raw", d) for d in domains])
+        plan = {}
+        for domain in domains:
+            refs = _fit_by_group(at.groups, at.ref_mask, transform, raw[("raw", domain)])
+            plan[("D", domain)] = (("raw", domain), refs)
+            if transform == "imd_exponential":
+                stat_rows.extend({"indicator": f"domain_{domain}", "group": label,
+                                  "stage": "domain", "method": "imd", **r.statistics}
+                                 for label, r in refs.items())
+        run.step(_apply_step, plan)
+    run.step(_composite_step, scheme)
+    if spec_method.domain_transform == "percentile":  # the SVI ranks the sum again
+        composite = run.gather(["composite"])["composite"]
+        run.step(_apply_step, {"composite": ("composite", _fit_by_group(
+            at.groups, at.ref_mask, "percentile", composite))})
+    scores = run.gather(["D", "composite"])
+    flag_refs = [_fit_by_group(at.groups, at.ref_mask, "percentile", scores["D"][:, j])
+                 for j in range(len(SCORE_DOMAINS))]
+    run.step(_class_step, scheme, flag_refs, _class_references(
+        scheme, scores["composite"], at.groups, at.ref_mask, at.weights))
+    weighted = [i for d in scheme.domains.values() for i in d.indicators]
+    return {**scores, **run.gather(["n_indicators", "domain_weight", "n_domains", "flagged",
+                                    "class", *[("z", i) for i in scheme.indicators],
+                                    *[("iw", i) for i in weighted]])}
 
 
-@dataclass
-class _DomainScores:
-    scores: dict[str, np.ndarray]  # per domain of SCORE_DOMAINS, NaN where not scored
-    indicator_weight: dict[str, np.ndarray]  # per indicator, its weight in its domain
-    present: list[str]  # the domains that some area has a score for
-    n_indicators: np.ndarray  # per area, the indicators with a standardised value
+def _apply_step(state: dict, plan: dict) -> dict:
+    """Pass two, one region: for each ``target: (source, references)`` of ``plan``, the
+    region's ``source`` values standardised against their group's reference."""
+    out = dict(state)
+    for target, (source, refs) in plan.items():
+        out[target] = _apply_by_group(refs, state["groups"], state[source])
+    return out
 
 
-def _domain_scores(scheme: Scheme, standardised: dict[str, np.ndarray], groups: _Groups,
-                   ref_mask: np.ndarray, n: int, period: str, stat_rows: list[dict],
-                   notes: list[str]) -> _DomainScores:
-    """Per domain, the weighted sum of its indicators' standardised values where an area
-    has at least the domain's minimum number of them, transformed as the method says."""
-    spec_method = METHODS[scheme.method]
-    out = _DomainScores({}, {}, [], np.zeros(n, dtype=int))
+def _domain_step(state: dict, scheme: Scheme) -> dict:
+    """Pass two, one region (step 7): per domain the weighted sum of its standardised
+    indicators where an area has at least the domain's minimum number of them
+    (``raw``; kept as the domain score ``D`` unless the method transforms it), each
+    indicator's weight in its domain, and the number of indicators per area."""
+    out = dict(state)
+    n = len(state["groups"])
+    out["n_indicators"] = np.zeros(n, dtype=int)
+    kept = METHODS[scheme.method].domain_transform == "mean"
     for domain in SCORE_DOMAINS:
         spec_d = scheme.domains.get(domain)
         if spec_d is None:
-            out.scores[domain] = np.full(n, np.nan)
+            out[("raw", domain)] = out[("D", domain)] = np.full(n, np.nan)
             continue
         ids = list(spec_d.indicators)
-        S = np.column_stack([standardised[i] for i in ids])
+        S = np.column_stack([state[("z", i)] for i in ids])
         W = np.array([spec_d.indicators[i] for i in ids], dtype="float64")
         avail = ~np.isnan(S)
         count = avail.sum(axis=1)
-        out.n_indicators += count
+        out["n_indicators"] = out["n_indicators"] + count
         eff = _effective_weights(S, W, avail, [scheme.indicators[i].perspective for i in ids],
                                  scheme.perspective)
         raw = np.where(count >= spec_d.min_indicators, np.nansum(eff * np.nan_to_num(S), axis=1),
                        np.nan)
-        raw = np.where(eff.sum(axis=1) > 0, raw, np.nan)
-        if spec_method.domain_transform == "percentile":
-            score = _percentile_by_group(groups, ref_mask, raw)
-        elif spec_method.domain_transform == "imd":
-            score, stats = _by_group(groups, ref_mask, _imd_transform, raw)
-            for label, stat in stats.items():
-                stat_rows.append({"indicator": f"domain_{domain}", "group": label,
-                                  "stage": "domain", "method": "imd", **stat})
-        else:
-            score = raw
-        out.scores[domain] = score
+        out[("raw", domain)] = np.where(eff.sum(axis=1) > 0, raw, np.nan)
+        if kept:
+            out[("D", domain)] = out[("raw", domain)]
         for j, i in enumerate(ids):
-            out.indicator_weight[i] = np.where(count >= spec_d.min_indicators, eff[:, j], np.nan)
-        if np.isfinite(score).any():
-            out.present.append(domain)
-        else:
-            notes.append(f"domain {domain}: no area has {spec_d.min_indicators} or more of its "
-                         f"indicators ({', '.join(ids)}) for period {period}")
-    for domain in SCORE_DOMAINS:
-        if domain not in scheme.domains:
-            notes.append(f"domain {domain}: not in the scheme (no indicator for it), so missing")
+            out[("iw", i)] = np.where(count >= spec_d.min_indicators, eff[:, j], np.nan)
     return out
 
 
-def _composite(scheme: Scheme, domain_scores: dict[str, np.ndarray], groups: _Groups,
-               ref_mask: np.ndarray, scored: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The domain scores as columns of SCORE_DOMAINS, each scored area's domain weights
-    (W = weight / sum of the yardstick's weights), its number of scored domains, and the
+def _composite_step(state: dict, scheme: Scheme) -> dict:
+    """Pass two, one region (step 8): the yardstick narrowed to the areas with a score in
+    every yardstick domain (:func:`~wijkkompas.analysis.yardstick.narrowed`), the domain
+    scores as columns of SCORE_DOMAINS, each scored area's domain weights (W = weight /
+    the sum of the yardstick's weights), its number of scored domains, and the
     composite: sum of D x W for the areas scored on the full yardstick, else NaN."""
-    D = np.column_stack([domain_scores[d] for d in SCORE_DOMAINS])
+    out = dict(state)
+    D = np.column_stack([state[("D", d)] for d in SCORE_DOMAINS])
+    scored = yardstick.narrowed(scheme.yardstick, state["scored"], state["status"],
+                                state["missing"],
+                                {d: state[("D", d)] for d in scheme.yardstick})[0]
     DW = np.array([scheme.domains[d].weight if d in scheme.domains else 0.0
                    for d in SCORE_DOMAINS])
     davail = ~np.isnan(D) & (DW > 0)
-    n_domains = davail.sum(axis=1)
     total = (davail * DW).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         domain_weight = np.where(davail & scored[:, None], DW / total[:, None], np.nan)
         composite = np.where(scored & (total > 0),
                              np.nansum(np.nan_to_num(D) * np.nan_to_num(domain_weight), axis=1),
                              np.nan)
-    if METHODS[scheme.method].domain_transform == "percentile":
-        composite = _percentile_by_group(groups, ref_mask, composite)
-    return D, domain_weight, n_domains, composite
+    out.update(D=D, domain_weight=domain_weight, n_domains=davail.sum(axis=1),
+               composite=composite)
+    return out
 
 
-def _flags(D: np.ndarray, groups: _Groups, ref_mask: np.ndarray,
-           threshold: float) -> np.ndarray:
-    """Cumulation: per area and domain, whether its percentile in the reference group
-    reaches the threshold."""
+def _class_step(state: dict, scheme: Scheme, flag_refs: list[dict], class_refs: dict) -> dict:
+    """Pass two, one region (steps 9-10): cumulation flags (per domain, whether its
+    percentile in the reference group reaches the threshold) and the class of the
+    composite."""
+    out = dict(state)
+    D, groups = state["D"], state["groups"]
     flagged = np.zeros(D.shape, dtype=bool)
     for j in range(D.shape[1]):
-        p = _percentile_by_group(groups, ref_mask, D[:, j])
-        flagged[:, j] = p >= threshold
-    return flagged
+        flagged[:, j] = _apply_by_group(flag_refs[j], groups, D[:, j]) >= scheme.flag_threshold
+    out["flagged"] = flagged
+    composite, system = state["composite"], scheme.classes
+    if system == "deciles":
+        out["class"] = cls.decile_of(_apply_by_group(class_refs, groups, composite))
+    elif scheme.method == "index" and system == "wijkprofiel":
+        out["class"] = cls.wijkprofiel_band(cls.favourable_index(composite))
+    else:
+        z = _apply_by_group(class_refs, groups, composite)
+        out["class"] = (cls.pbl_class(z) if system == "pbl" else
+                        cls.leefbaarometer_class(z) if system == "leefbaarometer" else
+                        cls.wijkprofiel_band(100 - 10 * z))
+    return out
+
+
+def _class_references(scheme: Scheme, composite: np.ndarray, groups: _Groups,
+                      mask: np.ndarray, weights: np.ndarray | None) -> dict:
+    """Pass one of the classes: the composite's percentile (deciles), or its z-score
+    against the reference group (z-based classes: a mean of z-scores has a smaller spread
+    than one z-score), or nothing (the index's bands cut the index itself)."""
+    if scheme.classes == "deciles":
+        return _fit_by_group(groups, mask, "percentile", composite)
+    if scheme.method == "index" and scheme.classes == "wijkprofiel":
+        return {}
+    again = METHODS["robust_z" if scheme.method == "robust_z" else "zscore"]
+    return _fit_by_group(groups, mask, again.transform, composite,
+                         weights if again.weighted else None)
+
+
+def _present(scheme: Scheme, scores: dict[str, np.ndarray], period: str,
+             notes: list[str]) -> list[str]:
+    """The domains some area has a score for; a note for each domain without one."""
+    present = []
+    for domain in SCORE_DOMAINS:
+        spec_d = scheme.domains.get(domain)
+        if spec_d is None:
+            continue
+        if np.isfinite(scores[domain]).any():
+            present.append(domain)
+        else:
+            notes.append(f"domain {domain}: no area has {spec_d.min_indicators} or more of its "
+                         f"indicators ({', '.join(spec_d.indicators)}) for period {period}")
+    for domain in SCORE_DOMAINS:
+        if domain not in scheme.domains:
+            notes.append(f"domain {domain}: not in the scheme (no indicator for it), so missing")
+    return present
 
 
 def _add_ranks(table: pd.DataFrame, level: str) -> None:
@@ -638,21 +773,23 @@ def _effective_weights(S, W, avail, perspectives, mode) -> np.ndarray:
         return np.where(total > 0, w / total, 0.0)
 
 
-def _index_values(data, frame, scheme, spec: IndicatorSpec, level, oriented, groups, mask,
-                  weights, areas_v):
-    """Reference-year index of one indicator: base = its base period's reference group."""
+def _index_references(data: VintageData, frame, scheme: Scheme, spec: IndicatorSpec, level,
+                      groups: _Groups, mask, areas_v) -> tuple[dict, dict, str | None]:
+    """Pass one of the reference-year index of one indicator: per group the base period's
+    reference areas (their own figures of that period, no tolerance), the statistics
+    reported, and the base period."""
     content = spec.derived.numerator if spec.derived else spec.id
     have = data.rows(content)
     have = have[have["value"].notna().to_numpy() & have["area_code"].isin(frame["code"]).to_numpy()]
     if scheme.base_period is not None:
         base_period = scheme.base_period
     elif have.empty:
-        return np.full(len(frame), np.nan), {}, None
+        return {}, {}, None
     else:
         base_period = have.sort_values(["year", "period"])["period"].iloc[0]
     base_rows = have[have["period"] == base_period]
     if base_rows.empty:
-        return np.full(len(frame), np.nan), {"all": {"n": 0}}, base_period
+        return {}, {"all": {"n": 0}}, base_period
     base_year = int(base_rows["year"].iloc[0])
     # the base period's own figures: no tolerance
     b_values, b_status, _, b_pop, _ = indicator_values(
@@ -660,41 +797,14 @@ def _index_values(data, frame, scheme, spec: IndicatorSpec, level, oriented, gro
     base = b_values[spec.id].astype("float64")
     base = np.where(below_minimum(b_pop, spec.min_population), np.nan, base)
     base = orient(base, spec.direction)
-    bw = b_pop if scheme.weighting == "population" else None
-    fn = METHODS["index"].function
-    out = np.full(len(frame), np.nan)
-    stats = {}
-    for label, positions in groups.indices.items():
-        ref = mask[positions]
-        result, stat = fn(oriented[positions], None, None, base=base[positions][ref],
-                          base_weights=None if bw is None else bw[positions][ref])
-        out[positions] = result
-        stats[label] = stat
-    return out, stats, base_period
+    refs = _fit_by_group(groups, mask, "index", base,
+                         b_pop if scheme.weighting == "population" else None)
+    return refs, {label: r.statistics for label, r in refs.items()}, base_period
 
 
 def _single(scheme: Scheme, spec: IndicatorSpec) -> Scheme:
     """A scheme reduced to one indicator (to read its base period)."""
     return Scheme(**{**scheme.__dict__, "indicators": {spec.id: spec}})
-
-
-def _classes(scheme: Scheme, composite: np.ndarray, groups, mask, weights) -> pd.Series:
-    system = scheme.classes
-    if system == "deciles":
-        out = _by_group(groups, mask, lambda v, r, w: (cls.deciles(v, reference=r), {}),
-                        composite)[0]
-        return cls.as_series(out, system="deciles")
-    if scheme.method == "index" and system == "wijkprofiel":
-        return cls.as_series(cls.wijkprofiel_band(cls.favourable_index(composite)),
-                             system=system)
-    restandardise = METHODS["robust_z" if scheme.method == "robust_z" else "zscore"]
-    z, _ = _by_group(groups, mask, restandardise.function, composite,
-                     weights if restandardise.weighted else None)
-    if system == "pbl":
-        return cls.as_series(cls.pbl_class(z), system=system)
-    if system == "leefbaarometer":
-        return cls.as_series(cls.leefbaarometer_class(z), system=system)
-    return cls.as_series(cls.wijkprofiel_band(100 - 10 * z), system=system)
 
 
 def _details(frame, scheme, values, statuses, periods, population, standardised,
@@ -723,7 +833,8 @@ def _details(frame, scheme, values, statuses, periods, population, standardised,
 
 def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", period=None,
           within: str | None = None, method: str | None = None,
-          vintage: int | None = None) -> ScoreResult:
+          vintage: int | None = None, regions: bool = False, executor="process",
+          workers: int | None = None) -> ScoreResult:
     """Score every area of ``level`` for ``period`` (default: the latest with figures).
 
     Parameters
@@ -743,6 +854,16 @@ def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", peri
         ``index``).
     vintage : int, optional
         Boundary vintage; default the one with the most figures for the period.
+    regions : bool
+        Score by region (blocks of areas in code order, four per worker) in two passes
+        (module docstring, "Two passes, by region"): reference statistics in this
+        process, every area's standardisation, domain scores, composite, flags and classes
+        on the ``executor``; the same result to the bit as without. Computed, never read
+        from the stored results. For grid levels (100,000s of cells).
+    executor : {"process", "serial"} or dask.distributed.Client
+        With ``regions``: ``"process"`` a cluster of ``workers`` processes
+        (:func:`wijkkompas.cluster.connect`: ``WIJKKOMPAS_DASK_SCHEDULER``, else a
+        LocalCluster), ``"serial"`` four blocks in this process, or a Client.
 
     Returns
     -------
@@ -752,7 +873,7 @@ def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", peri
         when they are built for the store's current data, this scheme and catalog (the
         scheme's own method, the default vintage): the same result, not computed again.
     """
-    if (method is None or method == scheme.method) and vintage is None:
+    if (method is None or method == scheme.method) and vintage is None and not regions:
         from .results import stored  # computed once when the data changed (wijkkompas build)
 
         found = stored(store, catalog, scheme, level, None if period is None else str(period))
@@ -760,5 +881,6 @@ def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", peri
             return within_of(found, within)
     obs, areas = load_inputs(store, scheme)
     return score_frame(obs, areas, catalog, scheme, level=level, period=period, within=within,
-                       method=method, vintage=vintage)
+                       method=method, vintage=vintage, regions=regions, executor=executor,
+                       workers=workers)
 

@@ -24,19 +24,29 @@ The conventions are the same everywhere:
   Areas with a missing or non-positive weight are left out of a weighted reference.
 
 The registry :data:`METHODS` maps the method names a scheme or the CLI uses to the
-functions, with the reference statistics each one reports for auditing.
+transforms, with the reference statistics each one reports for auditing.
+
+**Fitted once, applied anywhere.** Every transform here is two steps: :func:`fit` takes
+the reference group's values (and weights) and keeps what the transform needs of them, a
+:class:`Reference` (mean and sd; median and spread; or, for the rank-based transforms, the
+sorted reference values themselves), and :func:`apply` turns any values into standardised
+ones with it, element by element. The one-call functions (:func:`zscore`,
+:func:`percentile_rank`, ...) are ``apply(fit(values[reference]), values)``; the engine
+fits on the client and applies per region of areas on a cluster
+(:mod:`~wijkkompas.analysis.engine`): the same operations on the same reference arrays,
+so the same numbers to the bit whatever the regions.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 __all__ = [
     "orient", "zscore", "robust_z", "percentile_rank", "imd_rank", "imd_exponential",
     "reference_index", "METHODS", "Method", "standardise", "reference_statistics",
-    "IMD_CONSTANT", "MAD_SCALE", "normal_scores",
+    "IMD_CONSTANT", "MAD_SCALE", "normal_scores", "Reference", "fit", "apply", "TRANSFORMS",
 ]
 
 # 1 / Phi^-1(3/4): makes the median absolute deviation of a normal sample estimate its sd.
@@ -111,17 +121,31 @@ def _weighted_mean_sd(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float
     return mean, sd, n
 
 
-def _zscore(x, reference=None, weights=None):
-    x = _array(x)
-    mask = _mask(reference, x.size)
-    w = None if weights is None else _array(weights)[mask]
-    mean, sd, n = _weighted_mean_sd(x[mask], w)
-    if not sd > 0:
+@dataclass(frozen=True)
+class Reference:
+    """What a transform keeps of its reference group (:func:`fit`), enough to standardise
+    any value against it (:func:`apply`): a location and a scale, or the sorted
+    reference values for the rank-based transforms; ``statistics`` is what a score
+    reports of it for audits (mean/sd, median/MAD, N)."""
+
+    transform: str                      # a key of TRANSFORMS
+    statistics: dict = field(default_factory=dict)
+    location: float = np.nan            # mean (zscore, index) or median (robust_z)
+    scale: float = np.nan               # sd (zscore, index) or spread (robust_z)
+    sorted: np.ndarray | None = None    # the non-missing reference values, ascending
+
+
+def _fit_zscore(ref: np.ndarray, w: np.ndarray | None) -> Reference:
+    mean, sd, n = _weighted_mean_sd(ref, w)
+    return Reference("zscore", {"mean": mean, "sd": sd, "n": n, "weighted": w is not None},
+                     location=mean, scale=sd)
+
+
+def _apply_zscore(fitted: Reference, x: np.ndarray) -> np.ndarray:
+    if not fitted.scale > 0:
         # no spread: the indicator says nothing about differences between areas
-        out = np.full(x.size, np.nan)
-    else:
-        out = (x - mean) / sd
-    return out, {"mean": mean, "sd": sd, "n": n, "weighted": weights is not None}
+        return np.full(x.size, np.nan)
+    return (x - fitted.location) / fitted.scale
 
 
 def zscore(values, *, reference=None, weights=None) -> np.ndarray:
@@ -155,18 +179,16 @@ def zscore(values, *, reference=None, weights=None) -> np.ndarray:
     The sd divides by the total weight (ddof = 0): the reference group is the whole
     population of areas, not a sample of it. This is the PBL regional-profile scale.
     """
-    return _zscore(values, reference, weights)[0]
+    return _one_call("zscore", values, reference, weights)[0]
 
 
-def _robust(x, reference=None, weights=None):
-    if weights is not None:
+def _fit_robust(ref: np.ndarray, w: np.ndarray | None) -> Reference:
+    if w is not None:
         raise ValueError("robust_z takes no weights: a weighted median and MAD are not "
                          "supported; use zscore for a population-weighted reference")
-    x = _array(x)
-    ref = x[_mask(reference, x.size)]
     ref = ref[~np.isnan(ref)]
     if ref.size == 0:
-        return np.full(x.size, np.nan), {"median": np.nan, "mad": np.nan, "n": 0}
+        return Reference("robust_z", {"median": np.nan, "mad": np.nan, "n": 0})
     # scipy.stats is imported where it is used: it costs about a second at start-up, and
     # a command that reads stored scores (wijkkompas score) standardises nothing
     from scipy import stats
@@ -182,10 +204,16 @@ def _robust(x, reference=None, weights=None):
         # Iglewicz and Hoaglin 1993).
         spread = float(np.mean(np.abs(ref - median))) * np.sqrt(np.pi / 2)
         basis = "meanad"
+    return Reference("robust_z", {"median": median, "mad": mad, "spread": spread,
+                                  "spread_basis": basis, "n": int(ref.size)},
+                     location=median, scale=spread)
+
+
+def _apply_robust(fitted: Reference, x: np.ndarray) -> np.ndarray:
+    if not fitted.scale > 0:
+        return np.full(x.size, np.nan)
     with np.errstate(over="ignore"):  # a tiny spread: huge robust z, not an error
-        out = (x - median) / spread if spread > 0 else np.full(x.size, np.nan)
-    return out, {"median": median, "mad": mad, "spread": spread, "spread_basis": basis,
-                 "n": int(ref.size)}
+        return (x - fitted.location) / fitted.scale
 
 
 def robust_z(values, *, reference=None) -> np.ndarray:
@@ -215,7 +243,7 @@ def robust_z(values, *, reference=None) -> np.ndarray:
     sqrt(pi/2) = 1.2533 is used instead; when that is 0 too the result is NaN.
     Unweighted only.
     """
-    return _robust(values, reference)[0]
+    return _one_call("robust_z", values, reference)[0]
 
 
 def normal_scores(values, *, reference=None) -> np.ndarray:
@@ -233,9 +261,14 @@ def normal_scores(values, *, reference=None) -> np.ndarray:
     ``scipy.stats.norm.ppf((scipy.stats.rankdata(x) - 3/8) / (N + 1/4))``. NaN stays NaN;
     with fewer than 2 reference values the result is NaN.
     """
-    from scipy import stats  # at first use, as in _robust
+    return _one_call("normal_scores", values, reference)[0]
 
-    x, ref = _sorted_reference(values, reference)
+
+def _apply_normal(fitted: Reference, x: np.ndarray) -> np.ndarray:
+    from scipy import stats  # at first use, as in _fit_robust
+
+    ref = fitted.sorted
+    assert ref is not None
     n = ref.size
     out = np.full(x.size, np.nan)
     if n >= 2:
@@ -247,15 +280,19 @@ def normal_scores(values, *, reference=None) -> np.ndarray:
     return out
 
 
-def _sorted_reference(values, reference) -> tuple[np.ndarray, np.ndarray]:
-    """The values as a float array, and the reference group's non-missing values sorted."""
-    x = _array(values)
-    ref = x[_mask(reference, x.size)]
-    return x, np.sort(ref[~np.isnan(ref)])
+def _fit_sorted(transform: str, counted: bool) -> Callable[[np.ndarray, np.ndarray | None],
+                                                            Reference]:
+    """The fit of a rank-based transform: the reference group's non-missing values sorted
+    (reporting their number N when ``counted``)."""
+    def fit_(ref: np.ndarray, w: np.ndarray | None) -> Reference:
+        ref = np.sort(ref[~np.isnan(ref)])
+        return Reference(transform, {"n": int(ref.size)} if counted else {}, sorted=ref)
+    return fit_
 
 
-def _percentile(x, reference=None, weights=None):
-    x, ref = _sorted_reference(x, reference)
+def _apply_percentile(fitted: Reference, x: np.ndarray) -> np.ndarray:
+    ref = fitted.sorted
+    assert ref is not None
     n = ref.size
     out = np.full(x.size, np.nan)
     if n >= 2:
@@ -263,7 +300,7 @@ def _percentile(x, reference=None, weights=None):
         # rank with ties taking the highest rank = how many reference values are <= x
         rank = np.searchsorted(ref, x[ok], side="right")
         out[ok] = np.clip((rank - 1) / (n - 1), 0.0, 1.0)
-    return out, {"n": int(n)}
+    return out
 
 
 def percentile_rank(values, *, reference=None) -> np.ndarray:
@@ -292,7 +329,7 @@ def percentile_rank(values, *, reference=None) -> np.ndarray:
     For an area outside the reference group the rank is the number of reference values
     at or below its value, and the result is clipped to [0, 1].
     """
-    return _percentile(values, reference)[0]
+    return _one_call("percentile", values, reference)[0]
 
 
 def imd_rank(values, *, reference=None) -> np.ndarray:
@@ -310,16 +347,17 @@ def imd_rank(values, *, reference=None) -> np.ndarray:
     return out
 
 
-def _imd(x, reference=None, weights=None):
-    x = _array(x)
-    ref = x[_mask(reference, x.size)]
-    n = int((~np.isnan(ref)).sum())
+def _apply_imd(fitted: Reference, x: np.ndarray) -> np.ndarray:
+    ref = fitted.sorted
+    assert ref is not None
+    n = ref.size
     if n == 0:
-        return np.full(x.size, np.nan), {"n": 0}
-    rank = imd_rank(x, reference=reference)
+        return np.full(x.size, np.nan)
+    rank = np.full(x.size, np.nan)  # imd_rank against the sorted reference
+    ok = ~np.isnan(x)
+    rank[ok] = 1 + n - np.searchsorted(ref, x[ok], side="right")
     r = (n - rank + 1) / n
-    out = -IMD_CONSTANT * np.log(1 - r * (1 - np.exp(-100 / IMD_CONSTANT)))
-    return out, {"n": n}
+    return -IMD_CONSTANT * np.log(1 - r * (1 - np.exp(-100 / IMD_CONSTANT)))
 
 
 def imd_exponential(values, *, reference=None) -> np.ndarray:
@@ -349,21 +387,20 @@ def imd_exponential(values, *, reference=None) -> np.ndarray:
     when domains are summed (Noble et al. 2019). Ranks are relative: never average
     them; average the transformed values with weights.
     """
-    return _imd(values, reference)[0]
+    return _one_call("imd_exponential", values, reference)[0]
 
 
-def _index(x, reference=None, weights=None, *, base=None, base_weights=None,
-           points_per_sd: float = 10.0):
-    x = _array(x)
-    if base is None:
-        base = x[_mask(reference, x.size)]
-        base_weights = None if weights is None else _array(weights)[_mask(reference, x.size)]
-    base = _array(base)
-    bw = None if base_weights is None else _array(base_weights)
+def _fit_index(base: np.ndarray, bw: np.ndarray | None, points_per_sd: float = 10.0
+               ) -> Reference:
     mean, sd, n = _weighted_mean_sd(base, bw)
-    out = 100 + points_per_sd * (x - mean) / sd if sd > 0 else np.full(x.size, np.nan)
-    return out, {"mean": mean, "sd": sd, "n": n, "weighted": bw is not None,
-                 "points_per_sd": points_per_sd}
+    return Reference("index", {"mean": mean, "sd": sd, "n": n, "weighted": bw is not None,
+                               "points_per_sd": points_per_sd}, location=mean, scale=sd)
+
+
+def _apply_index(fitted: Reference, x: np.ndarray) -> np.ndarray:
+    if not fitted.scale > 0:
+        return np.full(x.size, np.nan)
+    return 100 + fitted.statistics["points_per_sd"] * (x - fitted.location) / fitted.scale
 
 
 def reference_index(values, base, *, base_weights=None, points_per_sd: float = 10.0
@@ -401,8 +438,48 @@ def reference_index(values, base, *, base_weights=None, points_per_sd: float = 1
     improves. The Wijkprofiel prints the favourable orientation (higher = better);
     that is :math:`200 - V` (:func:`wijkkompas.analysis.classes.favourable_index`).
     """
-    return _index(values, None, None, base=base, base_weights=base_weights,
-                  points_per_sd=points_per_sd)[0]
+    bw = None if base_weights is None else _array(base_weights)
+    return apply(fit("index", base, weights=bw, points_per_sd=points_per_sd), values)
+
+
+#: transform name -> (fit from the reference group's values and weights, apply)
+TRANSFORMS: dict[str, tuple[Callable[[np.ndarray, np.ndarray | None], Reference],
+                            Callable[[Reference, np.ndarray], np.ndarray]]] = {
+    "zscore": (_fit_zscore, _apply_zscore),
+    "robust_z": (_fit_robust, _apply_robust),
+    "percentile": (_fit_sorted("percentile", True), _apply_percentile),
+    "normal_scores": (_fit_sorted("normal_scores", False), _apply_normal),
+    "imd_exponential": (_fit_sorted("imd_exponential", True), _apply_imd),
+    "index": (_fit_index, _apply_index),
+}
+
+
+def fit(transform: str, values, *, weights=None, points_per_sd: float = 10.0) -> Reference:
+    """What ``transform`` (a key of :data:`TRANSFORMS`) needs of a reference group:
+    ``values`` are the group's values (NaN left out), ``weights`` theirs (``zscore`` and
+    ``index`` only); ``points_per_sd`` for ``index``. See each one-call function for the
+    formula."""
+    x = _array(values)
+    w = None if weights is None else _array(weights)
+    if transform == "index":
+        return _fit_index(x, w, points_per_sd)
+    return TRANSFORMS[transform][0](x, w)
+
+
+def apply(fitted: Reference, values) -> np.ndarray:
+    """``values`` standardised against the reference group ``fitted`` describes: element
+    by element (an area's result depends on its own value and the reference only)."""
+    return TRANSFORMS[fitted.transform][1](fitted, _array(values))
+
+
+def _one_call(transform: str, values, reference=None, weights=None
+              ) -> tuple[np.ndarray, dict]:
+    """``apply(fit(values[reference]), values)`` and the reference statistics."""
+    x = _array(values)
+    mask = _mask(reference, x.size)
+    fitted = fit(transform, x[mask], weights=None if weights is None else
+                 _array(weights)[mask])
+    return apply(fitted, x), fitted.statistics
 
 
 @dataclass(frozen=True)
@@ -410,7 +487,7 @@ class Method:
     """A standardisation method as schemes and the CLI name it."""
 
     name: str
-    function: Callable
+    transform: str          # the indicators' transform, a key of TRANSFORMS
     weighted: bool          # takes population weights
     description: str
     # how domain scores are made from the mean of standardised indicators:
@@ -419,17 +496,17 @@ class Method:
 
 
 METHODS: dict[str, Method] = {
-    "zscore": Method("zscore", _zscore, True,
+    "zscore": Method("zscore", "zscore", True,
                      "z-score against the reference group (PBL)"),
-    "robust_z": Method("robust_z", _robust, False,
+    "robust_z": Method("robust_z", "robust_z", False,
                        "robust z: median and MAD x 1.4826 of the reference group"),
-    "percentile": Method("percentile", _percentile, False,
+    "percentile": Method("percentile", "percentile", False,
                          "SVI percentile rank (rank - 1)/(N - 1), ties take the higher rank; "
                          "domain and overall sums ranked again", "percentile"),
-    "imd": Method("imd", _zscore, True,
+    "imd": Method("imd", "zscore", True,
                   "IMD: indicators as z-scores, domain scores ranked and transformed "
                   "exponentially (0..100), weighted sum", "imd"),
-    "index": Method("index", _index, True,
+    "index": Method("index", "index", True,
                     "reference-year index: 100 = reference group mean in the base period, "
                     "10 points per base sd (Wijkprofiel)"),
 }
@@ -449,8 +526,9 @@ def standardise(method: str, values, *, reference=None, weights=None, base=None,
         raise ValueError(f"unknown method {method!r}: choose {', '.join(METHODS)}") from None
     weights = weights if spec.weighted else None
     if method == "index" and base is not None:
-        return _index(values, reference, weights, base=base, base_weights=base_weights)
-    return spec.function(values, reference, weights)
+        fitted = fit("index", base, weights=base_weights)
+        return apply(fitted, values), fitted.statistics
+    return _one_call(spec.transform, values, reference, weights)
 
 
 def reference_statistics(method: str, values, *, reference=None, weights=None) -> dict:

@@ -80,14 +80,9 @@ class Yardstick:
         """Take the composite from scored areas whose yardstick domain got no score after
         standardisation: its figures do not differ between the reference areas (no spread,
         so no z-score), and a composite without that domain would be another measure."""
-        for domain in self.scheme.yardstick:
-            gone = self.scored & np.isnan(scores[domain])
-            if not gone.any():
-                continue
-            self.flat.append(domain)
-            self.scored = self.scored & ~gone
-            self.status[gone] = "missing_domains"
-            self.missing[gone] = [",".join(filter(None, (m, domain))) for m in self.missing[gone]]
+        self.scored, self.status, self.missing, flat = narrowed(
+            self.scheme.yardstick, self.scored, self.status, self.missing, scores)
+        self.flat += flat
 
     def left_out(self) -> list[dict]:
         """The coverage rows of indicators that did not enter (for some group)."""
@@ -141,6 +136,25 @@ class Yardstick:
         return (f"No composite for the {level} areas in {period}: the yardstick is "
                 f"{', '.join(self.scheme.yardstick)}, and no area has all of it; "
                 + "; ".join(reasons) + tail + ". Domain scores are shown without a ranking.")
+
+
+def narrowed(domains, scored: np.ndarray, status: np.ndarray, missing: np.ndarray,
+             scores: dict[str, np.ndarray]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """:meth:`Yardstick.require` on any areas (all of a level, or one region's): the
+    areas still scored, their statuses and missing domains (new arrays), and the
+    yardstick domains that took some area's composite. Area by area, so a region's
+    result is its areas' part of the whole level's."""
+    status, missing, flat = status.copy(), missing.copy(), []
+    for domain in domains:
+        gone = scored & np.isnan(scores[domain])
+        if not gone.any():
+            continue
+        flat.append(domain)
+        scored = scored & ~gone
+        status[gone] = "missing_domains"
+        missing[gone] = [",".join(filter(None, (m, domain))) for m in missing[gone]]
+    return scored, status, missing, flat
 
 
 def coverage(scheme: Scheme, values: dict[str, np.ndarray], population: np.ndarray,
@@ -214,4 +228,4 @@ def describe(measure: tuple) -> str:
     return "; ".join(f"{d} ({', '.join(ids) or 'none'})" for d, ids in measure)
 
 
-__all__ = ["Yardstick", "coverage", "assess", "comparable", "describe", "STATUSES"]
+__all__ = ["Yardstick", "coverage", "assess", "narrowed", "comparable", "describe", "STATUSES"]

@@ -76,12 +76,15 @@ draws exactly the observed neighbour values counts as ``>=`` here, as the formul
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
+
+from ..cluster import regions_of
+
+__all__ = ["Standardised", "standardise", "region_moran", "regions_of", "region_rows",
+           "moran_by_region", "BLOCK_VALUES"]
 
 #: values of a simulation block: R x areas at a time (999 x 65 float64 = 0.5 MB, within a
 #: core's cache: larger blocks were slower)
@@ -178,18 +181,6 @@ def _counts(own: np.ndarray, start: np.ndarray, cardinality: np.ndarray,
         larger = np.count_nonzero(sums >= Is[a:a + step], axis=0)
         count[a:a + block.size] = np.minimum(larger, R - larger)
     return count
-
-
-def regions_of(labels: Sequence | None, n: int, parts: int) -> list[np.ndarray]:
-    """The regions as arrays of row positions: one per distinct label (a gemeente code
-    per area), or ``parts`` blocks of consecutive rows (grid cells in code order are
-    strips of the country) when there are no labels."""
-    if labels is not None:
-        groups = pd.Series(np.asarray(labels, dtype=object)).groupby(
-            np.asarray(labels, dtype=object), sort=True).indices
-        return [np.asarray(v, dtype=np.int64) for v in groups.values()]
-    return [part for part in np.array_split(np.arange(n, dtype=np.int64), max(1, parts))
-            if part.size]
 
 
 def region_rows(W: sparse.csr_matrix, rows: np.ndarray

@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..cluster import unknown_executor
 from ..errors import WijkkompasError
 
 if TYPE_CHECKING:
@@ -239,7 +240,7 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
         z, Is, q, p = executor.submit(_moran_local, y, w, permutations, seed, workers or 1,
                                    pure=True).result()
     else:
-        raise _unknown(executor)
+        raise unknown_executor(executor)
     w.transform = "r"  # a Dask task transformed a copy; the lag is the neighbours' mean
     quadrant = np.array([QUADRANTS[int(x)] for x in q], dtype=object)
     significant = p <= alpha
@@ -252,29 +253,15 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
 def _by_region(y: np.ndarray, w, permutations: int, seed: int, executor, workers,
                regions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(z, Is, q, p) of :func:`wijkkompas.change.lisa.moran_by_region` on ``executor``."""
-    from ..cluster import connect, worker_count
-    from .lisa import moran_by_region, regions_of
+    from ..cluster import executing, regions_of, worker_count
+    from .lisa import moran_by_region
 
     w.transform = "r"
     W = w.sparse
-
-    def run(client):
+    with executing(executor, workers) as client:
         parts = 1 if client is None else 4 * worker_count(client)
         return moran_by_region(y, W, permutations=permutations, seed=seed,
                                regions=regions_of(regions, y.size, parts), client=client)
-    if executor == "serial":
-        return run(None)
-    if executor == "process":
-        with connect(workers) as client:
-            return run(client)
-    if hasattr(executor, "submit"):
-        return run(executor)
-    raise _unknown(executor)
-
-
-def _unknown(executor) -> WijkkompasError:
-    return WijkkompasError(f"unknown executor {executor!r}: 'process', 'serial' or a "
-                           "dask.distributed Client")
 
 
 def _moran_local(y: np.ndarray, w, permutations: int, seed: int, n_jobs: int

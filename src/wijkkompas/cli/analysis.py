@@ -36,6 +36,11 @@ def score_command(
         help="zscore, robust_z, percentile, imd or index (default: the scheme's).")] = None,
     format: Annotated[str, typer.Option(help="csv, json, parquet or geojson.")] = "csv",
     output: Annotated[Path | None, typer.Option(help="File to write (default: print CSV/JSON).")] = None,
+    regions: Annotated[bool, typer.Option(
+        "--regions", help="By region on a dask.distributed cluster "
+                          "($WIJKKOMPAS_DASK_SCHEDULER, else local worker processes), "
+                          "computed again rather than read from the stored scores: for "
+                          "grid cells; the same result however it is split.")] = False,
     store: StoreOption = None,
     catalog: CatalogOption = None,
 ) -> None:
@@ -47,7 +52,7 @@ def score_command(
     cat = load_catalog(catalog)
     st = Store(store)
     result = score(st, cat, load_scheme(scheme, cat), level=level, period=period,
-                   within=within, method=method)
+                   within=within, method=method, regions=regions)
     shapes = (st.boundaries(result.level, result.vintage, display=True)
               if format == "geojson" else None)
     text = write_table(result.table, output, format, shapes=shapes)
