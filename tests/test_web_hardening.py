@@ -318,6 +318,7 @@ def test_new_data_reach_a_running_server_ahead_of_its_visitors(demo_store, tmp_p
     with TestClient(app) as client:  # its shutdown stops the background thread
         response = client.get(f"/plannen/{plan.id}/rapport.pdf")
     assert response.status_code == 200 and response.content == after.read_bytes()
+    data.ahead._thread.join(600)  # the task it was running, if any, then no other
     assert not data.ahead._thread.is_alive()
 
 
