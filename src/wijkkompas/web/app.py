@@ -1,6 +1,7 @@
 """The FastAPI app factory: middleware, error pages, static files, routers."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from importlib import resources
@@ -189,18 +190,22 @@ def app_from_env() -> FastAPI:
 
 
 def warm_caches(data: WebData) -> None:
-    """Read (or compute) what the first page views need: per level the scores, boundary
-    layers, early warning and the figures peers are found on, and the area index."""
+    """Read (or compute) what the first page views need: per level the pages offer (grid
+    levels with cells too) the scores, boundary layers, early warning and the figures
+    peers are found on, and the area index."""
     from . import views
 
     try:
         data.availability()
         data.areas_index()
-        for level in ("gemeente", "wijk", "buurt"):
-            data.default_score_period(level)  # scores every period of the level
+        for level in data.levels():
+            # scores every period of the level; one the scheme cannot score (the vierkant
+            # scheme's gemeenten, the default's cells) says why on its pages
+            with contextlib.suppress(WijkkompasError):
+                data.default_score_period(level)
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
-        for level in ("gemeente", "wijk", "buurt"):
+        for level in data.levels():
             try:
                 views.warning_result(data, level)
                 views.level_peer_figures(data, level)

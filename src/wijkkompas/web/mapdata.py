@@ -242,6 +242,8 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
                     count=fmt_number(len(without), language, 0))
     classes = (_national_classes(held, ranges, colours, language, _is_score(indicator))
                if national else _classes(values, cuts, colours, language))
+    # the map draws CBS's withheld figures in their own colour: the legend names it then
+    legend["suppressed"]["shown"] = bool((frame["status"] == "suppressed").any())
     return {
         "level": level, "indicator": indicator, "requested_indicator": requested,
         "statement": composite["statement"] if composite else None,
