@@ -156,6 +156,7 @@ def test_a_cells_profile(grid_web, cells_store):
     assert [c.split('"')[0] for c in crumbs.split('href="/gebied/')[1:]] == \
         ["NL01", "GM0363", "WK0363AD", buurt]
     assert buurt.startswith("BU0363AD") and ">Amsterdam<" in crumbs
+    assert 'href="/?level=vierkant100&amp;within=WK0363AD">Kaart</a>' in text  # its wijk's cells
     # the file's figures, its score and what drives it
     profile = grid_web.get(f"/api/areas/{CELL}").json()
     figures = {f["indicator"]: f["value"] for f in profile["figures"]}
