@@ -168,6 +168,10 @@ def test_a_cells_profile(grid_web, cells_store):
     assert wonen["value"] == pytest.approx(_woz_z(CELL))
     assert wonen["gemeente_value"] is None and not scores["compare_gemeente"]
     assert profile["explain"] is not None
+    # its neighbours: the stored cells whose squares touch it (a corner of the block: 3)
+    squares = cells_store.boundaries("vierkant100").set_index("code").geometry
+    touching = {c for c, s in squares.items() if s.touches(squares[CELL])}
+    assert {n["code"] for n in profile["neighbours"]} == touching and len(touching) == 3
     assert "Wat de score bepaalt" in text and "2,29" in text
     assert "Gemeente GM0363: z" not in text   # a cell's score is never set beside a gemeente
 

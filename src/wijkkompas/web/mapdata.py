@@ -234,7 +234,8 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
                 "The map therefore shows the domain score {domain}.")).format(
                 domain=shown.label.lower())
         elif indicator == "vulnerability":
-            without = {c: r for c, r in composite["reasons"].items() if c in set(frame["code"])}
+            on_map = set(frame["code"])  # once: 420,000 cells at a grid level
+            without = {c: r for c, r in composite["reasons"].items() if c in on_map}
             if without:
                 legend["no_composite"] = translations(language).ngettext(
                     "{count} area without a composite score (grey)",

@@ -547,12 +547,17 @@ class WebData:
         return self.misc.get_or(("cell-buurt", code), make)
 
     def neighbours(self, code: str, level: str, vintage: int | None = None) -> list[str]:
-        """Codes of the areas of the same level whose boundaries touch this one."""
+        """Codes of the areas of the same level whose boundaries touch this one (for a grid
+        cell the stored cells among the 8 around it, read from its code)."""
         layers = self.boundary_index().get(level, {})
         candidates = [v for v in layers if code in layers[v]]
         if not candidates:
             return []
         v = min(candidates, key=lambda x: (abs(x - (vintage or x)), -x))
+        if level in GRID_LEVELS:
+            from ..geo.grid import adjacent
+
+            return [c for c in adjacent(code) if c in layers[v]]
         frame, tree = self.geometry_rd(level, v)
         me = frame.index[frame["code"] == code]
         if not len(me):

@@ -154,7 +154,14 @@ def composite_notice(data: WebData, result, language: str) -> dict | None:
     """What the pages say when a level and period have no composite (``result.statement``)
     or some areas lack one: a lead sentence and the reasons in the page's language, built
     from the per-area ``composite_status``/``missing_domains`` the statement rests on, with
-    the engine's own statement as detail. None when every area has a composite."""
+    the engine's own statement as detail. None when every area has a composite. Once per
+    level, period, method and language (a grid level has some 420,000 cells to count)."""
+    return data.misc.get_or(
+        ("composite-notice", result.level, result.period, result.method, language),
+        lambda: _composite_notice(data, result, language))
+
+
+def _composite_notice(data: WebData, result, language: str) -> dict | None:
     table = result.table
     n = len(table)
     status = table["composite_status"].astype(str)
@@ -306,9 +313,7 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
         "indicator_years": years,
         "statement": result.statement,
         # the level's scores (WebData.scores): one notice for every profile of the level
-        "notice": data.misc.get_or(
-            ("composite-notice", level, result.period, result.method, language),
-            lambda: composite_notice(data, result, language)) if result.statement else None,
+        "notice": composite_notice(data, result, language) if result.statement else None,
     })
     return base
 
