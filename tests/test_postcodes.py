@@ -373,11 +373,15 @@ def served(demo_store):
 
     from wijkkompas.web import create_app
     from wijkkompas.web._served import free_port
+    from wijkkompas.web.app import warm_caches
 
     port = free_port()
-    # warm, as `serve` makes it: the first page must not wait for every score of its
-    # level to be read (on a busy CI machine that passed the browser's 30 s)
-    app = create_app(demo_store.directory, warm=True)
+    # warm before serving, as `serve` is on a store `demo` built: the first page must
+    # not wait for every score of its level (on a busy CI machine that passed the
+    # browser's 30 s; this store has no built results, so warm=True would compute them
+    # in the background while the browser waits)
+    app = create_app(demo_store.directory)
+    warm_caches(app.state.data)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

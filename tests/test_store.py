@@ -9,6 +9,7 @@ import hashlib
 import math
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -147,10 +148,13 @@ def test_missing_store_is_a_clear_error(tmp_path):
         Store(tmp_path / "nothing").observations()
 
 
-def test_a_writer_elsewhere_gives_a_clear_message(store):
+def test_a_writer_elsewhere_gives_a_clear_message(store, monkeypatch):
     import subprocess
     import sys
 
+    import wijkkompas.store.store as module
+
+    monkeypatch.setattr(module, "WRITE_WAIT_S", 1.0)  # the holder keeps it for 30 s
     store.ingest([result()])
     before = digest(store)
     holder = subprocess.Popen(
@@ -165,6 +169,74 @@ def test_a_writer_elsewhere_gives_a_clear_message(store):
         holder.kill()
         holder.wait()
     assert digest(store) == before
+
+
+def test_an_ingest_waits_for_the_readers_of_a_running_server(store):
+    """A server's request holds the store file read-only for its queries; an ingest in
+    another process waits for it to let go instead of failing (it failed at once before,
+    "in use by another process", whenever a request was being answered)."""
+    import subprocess
+    import sys
+
+    store.ingest([result()])
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; "
+         "c = duckdb.connect(sys.argv[1], read_only=True); print('ready', flush=True); "
+         "time.sleep(2); c.close(); time.sleep(30)", str(store.path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        report = store.ingest([result([("NL01", 75.5, "observed")], period="2016")])
+    finally:
+        reader.kill()
+        reader.wait()
+    assert report.added == 1
+    assert "2016" in set(store.observations()["period"])
+
+
+def test_reads_share_one_kept_connection_until_a_writer_elsewhere_asks(store):
+    """A process keeps one read-only connection per store file (opening one costs more
+    than most queries) and hands out cursors of it; a writer in another process
+    announces itself, the idle reader's watcher closes the kept connection, the write
+    lands at once instead of after the 60 s wait, and the next read sees it."""
+    import subprocess
+    import sys
+    import time
+
+    from wijkkompas.store import connections
+
+    store.ingest([result()])
+    assert len(store.observations()) == len(REAL)
+    kept = connections._kept[store.path]
+    with store.reading():
+        assert store.query("SELECT count(*) AS n FROM observations")["n"][0] == len(REAL)
+        assert connections._kept[store.path] is kept and kept.users == 1
+    assert kept.users == 0 and not kept.closing
+    script = ("import sys; sys.path[:0] = [sys.argv[2]]; from test_store import result; "
+              "from wijkkompas.store import Store; "
+              "Store(sys.argv[1]).ingest([result(period='2016')])")
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", script, str(store.directory),
+                    str(Path(__file__).parent)], check=True, timeout=120)
+    assert time.monotonic() - started < 50  # let go, not waited out (a bound, not speed)
+    assert kept.closing  # the watcher closed it when the writer asked
+    assert set(store.observations()["period"]) == {"2012", "2016"}
+    assert not connections.flag_of(store.path).exists()
+
+
+def test_a_kept_connection_in_use_closes_after_its_last_cursor(store):
+    from wijkkompas.store import connections
+
+    store.ingest([result()])
+    with store.reading():
+        kept = connections._kept[store.path]
+        connections.release(store.path)  # as a writer in this process does
+        assert kept.closing and store.path not in connections._kept
+        # the block's cursor still reads
+        assert store.query("SELECT count(*) AS n FROM observations")["n"][0] == len(REAL)
+    assert kept.users == 0
+    with pytest.raises(duckdb.ConnectionException):
+        kept.con.execute("SELECT 1")  # closed with its last cursor
 
 
 def test_nameless_codes_take_the_name_of_the_nearest_vintage(store):

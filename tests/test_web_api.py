@@ -201,6 +201,32 @@ def test_score_periods_count_domain_scores_and_default_prefers_composites(web):
         data.score_periods("wijk")
 
 
+def test_the_web_reads_profiles_of_a_whole_level_as_the_store_gives_one(web, demo_store,
+                                                                          catalog):
+    """The app reads the newest figures of a whole level once (`WebData.area_figures`)
+    and the references of every gemeente once (`reference_values`); each profile built
+    from them equals the one `area_profile` reads for that area alone, the CLI's and the
+    reports' path: areas of every level from several sources and gemeenten."""
+    from wijkkompas.profile import area_profile
+
+    data = web.app_data
+    picked = demo_store.query("""
+        SELECT code, level FROM areas WHERE level IN ('gemeente', 'wijk', 'buurt')
+        QUALIFY row_number() OVER (PARTITION BY level ORDER BY hash(code)) <= 15""")
+    picked = [*picked.itertuples(index=False), ("WK051836", "wijk"), ("GM0518", "gemeente")]
+    compared = 0
+    for code, level in picked:
+        alone = area_profile(demo_store, catalog, code)
+        kept = area_profile(demo_store, catalog, code, found=data.area(code),
+                            latest=data.area_figures(code, level),
+                            references=data.reference_values)
+        pd.testing.assert_series_equal(alone[0], kept[0])
+        pd.testing.assert_frame_equal(alone[1], kept[1])
+        compared += len(alone[1])
+    assert compared > 1000
+    assert data.area_figures("NL01", "land") is None  # the country: read by itself
+
+
 def test_profile_shows_the_reason_and_each_figures_year(web):
     page = web.get("/gebied/GM0014").text  # Groningen: no crime figure in 2022
     assert "geen samengestelde score: Veiligheid en ondermijning ontbreekt" in page

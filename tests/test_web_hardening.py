@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -266,11 +268,57 @@ def test_serve_renders_reports_ahead_of_their_first_request(site, demo_store, mo
     saved = views.save_plan(data, document, "editor", create=False)
     rendered(kept(public))
     assert len(renders) == before + 1 and renders[-1] == public
-    client = TestClient(app)
-    response = client.get(f"/plannen/{public}/rapport.pdf")
+    with TestClient(app) as client:  # its shutdown stops the background thread
+        response = client.get(f"/plannen/{public}/rapport.pdf")
     assert response.status_code == 200 and response.content == kept(public).read_bytes()
     assert len(renders) == before + 1  # served from the kept file
     assert kept(public).name.startswith(f"{public}-v{saved['version']}-")
+
+
+def test_new_data_reach_a_running_server_ahead_of_its_visitors(demo_store, tmp_path,
+                                                                monkeypatch, catalog,
+                                                                real_data):
+    """Figures ingested while `serve` runs, and the results built after them, are noticed
+    without any request (the background thread looks every few seconds): the caches are
+    dropped, the new results read and the plan's report of the new data rendered, so
+    the first visitor after an ingest waits for none of it."""
+    import time
+
+    from wijkkompas.analysis import results
+    from wijkkompas.plans import PlanStore, example_path, import_plan
+    from wijkkompas.reports import kept_pdf_path
+    from wijkkompas.store import Store
+    from wijkkompas.web import create_app
+
+    copy = Store(tmp_path / "store")
+    shutil.copytree(demo_store.directory, copy.directory)
+    database = tmp_path / "plans.sqlite"
+    monkeypatch.setenv("WIJKKOMPAS_PLANS_DB", str(database))
+    plans = PlanStore(database, catalog=catalog)
+    plan = import_plan(example_path(), plans, copy, catalog, author="test")
+    app = create_app(copy.directory, warm=True, secret="test-secret")
+    data = app.state.data
+    before = kept_pdf_path(copy, plans, plan.id, plan.version)
+
+    # another process, as on a server: DuckDB lets one process hold a file either
+    # read-only (the app's connections) or for writing, not both
+    loaded = subprocess.run(
+        [sys.executable, "-c", "from wijkkompas.cli import main; main()", "ingest",
+         str(real_data / "nl-gezondheid-2012-2016-2020" / "2016_65+.xlsx"),
+         "--store", str(copy.directory)], capture_output=True, text=True, timeout=900)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr  # figures, then results
+    after = kept_pdf_path(copy, plans, plan.id, plan.version)
+    assert after != before  # named by the data: the report of the new figures
+    deadline = time.monotonic() + 600  # a bound for a stuck thread, not a speed test
+    while not (after.is_file() and data._results is not None and data._results[1]):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert data.generation >= 1
+    assert data._results[0] == results.results_key(copy, catalog, data.scheme)
+    with TestClient(app) as client:  # its shutdown stops the background thread
+        response = client.get(f"/plannen/{plan.id}/rapport.pdf")
+    assert response.status_code == 200 and response.content == after.read_bytes()
+    assert not data.ahead._thread.is_alive()
 
 
 def test_a_report_another_process_renders_is_left_to_it(tmp_path):

@@ -10,6 +10,8 @@ scoring code), so a blank reference means that the source did not publish one.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from .catalog import DOMAINS, Catalog
@@ -20,32 +22,29 @@ COLUMNS = ["domain", "indicator", "label", "unit", "period", "vintage", "value",
            "gemeente_value", "country_value", "perspective", "source", "reliable"]
 
 
-def area_profile(store: Store, catalog: Catalog, area: str,
-                 *, language: str = "nl") -> tuple[pd.Series, pd.DataFrame]:
-    """Return ``(area, figures)`` for a code or name; figures in :data:`COLUMNS`."""
-    found = store.resolve_area(area)
+def area_profile(store: Store, catalog: Catalog, area: str, *, language: str = "nl",
+                 found: pd.Series | None = None, latest: pd.DataFrame | None = None,
+                 references: Callable[[str], dict] | None = None
+                 ) -> tuple[pd.Series, pd.DataFrame]:
+    """Return ``(area, figures)`` for a code or name; figures in :data:`COLUMNS`.
+
+    A caller that shows many profiles (the web app) passes what it keeps: ``found``, the
+    area as :meth:`~wijkkompas.store.Store.resolve_area` gives it; ``latest``, the area's
+    rows of :meth:`~wijkkompas.store.Store.latest_figures` (read once for a whole level);
+    ``references(code)``, :func:`reference_values` of a gemeente or the country.
+    """
+    found = store.resolve_area(area) if found is None else found
     code, gemeente = found["code"], found["gemeente_code"]
-    # without the areas' names (the join that finds them is most of the query's time)
-    figures = store.observations(codes=[code], with_names=False)
-    # "missing" marks a period a source did not cover: the latest real figure is wanted
-    figures = figures[figures["status"] != "missing"]
-    if figures.empty:
+    latest = store.latest_figures(code=code) if latest is None else latest
+    if latest.empty:
         return found, pd.DataFrame(columns=COLUMNS)
-    # a published figure beats an estimate of the same period (one moved onto other
-    # boundaries), then the newest vintage
-    figures = figures.assign(_published=figures["status"] != "estimated")
-    latest = (figures.sort_values(["year", "period", "_published", "vintage"])
-                     .groupby("indicator", as_index=False).tail(1))
-    references = store.observations(
-        codes=[c for c in (gemeente, COUNTRY) if pd.notna(c) and c and c != code],
-        indicators=list(latest["indicator"]), with_names=False)
     population = latest.loc[latest["indicator"] == "inwoners", "value"]
     population = float(population.iloc[0]) if len(population) else None
-    # the reference of a figure: the same indicator, period and vintage, per area
-    known = references[references["value"].notna()]
-    reference = dict(zip(zip(known["area_code"], known["indicator"], known["period"],
-                             known["vintage"].astype(int), strict=True),
-                         known["value"].astype(float), strict=True))
+    values = references or (lambda c: reference_values(
+        store.observations(codes=[c], with_names=False)))
+    gemeente_values = values(gemeente) if pd.notna(gemeente) and gemeente and \
+        gemeente != code else {}
+    country_values = values(COUNTRY) if code != COUNTRY else {}
     rows = []
     for figure in latest.itertuples():
         indicator = catalog.indicators.get(figure.indicator)
@@ -57,8 +56,8 @@ def area_profile(store: Store, catalog: Catalog, area: str,
             "unit": indicator.unit if indicator else "",
             "period": figure.period, "vintage": int(figure.vintage),
             "value": figure.value, "status": figure.status,
-            "gemeente_value": reference.get((gemeente, *same)),
-            "country_value": reference.get((COUNTRY, *same)),
+            "gemeente_value": gemeente_values.get(same),
+            "country_value": country_values.get(same),
             "perspective": indicator.perspective if indicator else "",
             "source": figure.source,
             "reliable": _reliable(indicator, population),
@@ -66,8 +65,18 @@ def area_profile(store: Store, catalog: Catalog, area: str,
     order = {d: i for i, d in enumerate(DOMAINS)}
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(["domain", "label"], key=lambda s: s.map(order)
-                              if s.name == "domain" else s.str.lower())
+                              if s.name == "domain" else s.str.lower(), kind="stable")
     return found, frame.reset_index(drop=True)
+
+
+def reference_values(figures: pd.DataFrame) -> dict[tuple[str, str, int], float]:
+    """The figures with a value of one area (a gemeente, the country; ``figures`` as
+    :meth:`~wijkkompas.store.Store.observations` gives them) by ``(indicator, period,
+    vintage)``: the reference beside another area's figure of the same indicator,
+    period and boundaries."""
+    known = figures[figures["value"].notna()]
+    return dict(zip(zip(known["indicator"], known["period"], known["vintage"].astype(int),
+                        strict=True), known["value"].astype(float), strict=True))
 
 
 def _reliable(indicator, population: float | None) -> bool | None:

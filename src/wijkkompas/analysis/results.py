@@ -272,6 +272,12 @@ def _tuples(value):
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
+def is_built(store, key: str) -> bool:
+    """Whether the results of ``key`` (:func:`results_key`) are stored, complete (a build
+    renames its folder into place with the manifest in it)."""
+    return (_folder(store) / key / MANIFEST).is_file()
+
+
 def manifest(store, catalog, scheme) -> dict | None:
     """The manifest of the current results, or None when they are not built (or the
     data, scheme or catalog changed since)."""

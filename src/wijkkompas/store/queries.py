@@ -76,6 +76,29 @@ class StoreQueries(AreaQueries):
             ORDER BY o.area_code, o.indicator, o.year, o.period, o.vintage"""
         return self.query(sql, params)
 
+    def latest_figures(self, *, code: str | None = None,
+                       level: str | None = None) -> pd.DataFrame:
+        """Per area and indicator its newest figure, of one area (``code``) or of every
+        area of ``level``: the latest year, then period, then a published figure before
+        an estimate moved from other boundaries (status ``estimated``), then the newest
+        boundary vintage. ``missing`` rows (a period a source did not cover) are left
+        out; suppressed ones are kept (the newest figure may be a suppressed cell).
+        Columns as :meth:`observations` with ``with_names=False``, by area and indicator.
+        """
+        if (code is None) == (level is None):
+            raise ValueError("latest_figures: give one area code or one level")
+        where, params = (("area_code = ?", [code]) if code is not None else
+                         ("area_code IN (SELECT code FROM areas WHERE level = ?)", [level]))
+        return self.query(f"""
+            SELECT area_code, vintage, period, year, indicator, value, status, source
+            FROM observations
+            WHERE status <> 'missing' AND {where}
+            QUALIFY row_number() OVER (
+                PARTITION BY area_code, indicator
+                ORDER BY year DESC, period DESC, status <> 'estimated' DESC,
+                         vintage DESC) = 1
+            ORDER BY area_code, indicator""", params)
+
     def figure_counts(self, level: str | None = None,
                       within: str | None = None) -> pd.DataFrame:
         """Per indicator, level, period and vintage the number of figures with a value

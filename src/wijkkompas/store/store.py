@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 from .. import config
 from ..errors import ConflictError, WijkkompasError
 from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip
+from . import connections
 from .names import NAMED_AREAS, refresh_named_areas
 from .queries import StoreQueries
 
@@ -28,6 +30,9 @@ ON_CONFLICT = ("error", "keep", "replace")
 # Two figures are the same when they differ by less than this relative amount: sources
 # that republish a CBS figure store it as float and may differ in the last bit.
 REL_TOLERANCE = 1e-9
+# A writer waits this long for the readers of a running server to let go: each holds
+# the file for one request (DuckDB allows a writer only when no other process has it open)
+WRITE_WAIT_S = 60.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS observations(
@@ -153,18 +158,47 @@ class Store(StoreQueries):
             raise WijkkompasError(
                 f"no store at {self.directory}: load data first (wijkkompas ingest PATH, "
                 "or wijkkompas demo for the bundled data)")
-        try:
-            con = duckdb.connect(str(target), read_only=not write)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WijkkompasError(
-                    f"the store {self.directory} is in use by another process that is "
-                    "writing to it; try again when it has finished") from exc
-            raise WijkkompasError(f"cannot open the store {target}: {exc}") from exc
+        if not write and path is None:
+            with connections.reader(target, lambda: self._open(target, write=False)) as kept:
+                if kept is not None:
+                    yield kept
+                    return
+        if write:
+            connections.release(target)  # this process's kept reader: DuckDB wants one mode
+        con = self._open(target, write=write)
         try:
             yield con
         finally:
             con.close()
+
+    def _open(self, target: Path, *, write: bool) -> duckdb.DuckDBPyConnection:
+        """Connect to ``target``. A writer waits up to :data:`WRITE_WAIT_S` for other
+        processes to let go, announcing itself (:mod:`.connections`: their kept readers
+        close); a reader does not wait (a writer holds the file for a whole ingest)."""
+        deadline = time.monotonic() + (WRITE_WAIT_S if write else 0.0)
+        pause = 0.02
+        try:
+            while True:
+                try:
+                    return duckdb.connect(str(target), read_only=not write)
+                except duckdb.IOException as exc:
+                    if "lock" not in str(exc).lower():
+                        raise WijkkompasError(
+                            f"cannot open the store {target}: {exc}") from exc
+                    if time.monotonic() >= deadline:
+                        raise WijkkompasError(
+                            f"the store {self.directory} is in use by another process "
+                            "that is writing to it; try again when it has finished"
+                            if not write else
+                            f"the store {self.directory} is in use by another process "
+                            f"(waited {WRITE_WAIT_S:g} s); try again when it has "
+                            "finished") from exc
+                    connections.announce(target)
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.5)
+        finally:
+            if write:
+                connections.withdraw(target)
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Run a read-only SQL query against the store (the tables are documented above)."""
@@ -176,9 +210,8 @@ class Store(StoreQueries):
 
     @contextlib.contextmanager
     def reading(self):
-        """Run the queries of this thread inside the block on one read-only connection:
-        opening the store file costs about 15 ms, more than most queries, and a page asks
-        several. Held only for the block, so that an ingest can write between requests."""
+        """Run the queries of this thread inside the block on one read-only connection
+        (a cursor of the connection the process keeps, :mod:`.connections`)."""
         if getattr(self._reading, "con", None) is not None:
             yield self
             return

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
+from ..geo.codes import COUNTRY
 from ..settings import settings
 from .auth import (
     LoginLimiter,
@@ -97,6 +97,14 @@ def _api_docs(app: FastAPI) -> None:
             swagger_favicon_url="/static/favicon.svg")
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    ahead = app.state.data.ahead
+    if ahead is not None:  # at shutdown: the background work ends before the process
+        ahead.stop()
+
+
 def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
                scheme_file: Path | str | None = None, secret: str | None = None,
                hosts: list[str] | None = None) -> FastAPI:
@@ -117,7 +125,8 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     key, configured = secret_key(secret)
     app = WijkkompasApp(title="wijkkompas API", version=__version__, description=API_DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
-                  dependencies=[Depends(csrf_guard), Depends(get_current_user)])
+                  dependencies=[Depends(csrf_guard), Depends(get_current_user)],
+                  lifespan=_lifespan)
     app.state.data = data
     app.state.secret_configured = configured
     app.state.login_limiter = LoginLimiter(lambda: accounts_for(data), attempts=5, window=300)
@@ -155,11 +164,14 @@ def create_app(store_dir: Path | str | None = None, *, warm: bool = False,
     _errors(app)
     _document_errors(app)
     if warm:
-        data.ahead = Ahead()
+        ahead = data.ahead = Ahead(idle=data.check_fresh)
+        # new data while serving: their results read (or computed) and the reports
+        # rendered in the background, unless newer data came before it began
+        data.on_new_data = lambda: ahead.submit(warm_caches, data, data.generation)
         if data.stored_results() is not None:
             warm_caches(data)  # reads what ``build`` stored: seconds, before serving
         else:  # nothing built: computing takes a while, serve meanwhile
-            threading.Thread(target=warm_caches, args=(data,), daemon=True).start()
+            ahead.submit(warm_caches, data)
     return app
 
 
@@ -189,12 +201,16 @@ def app_from_env() -> FastAPI:
     return create_app(None, warm=True, scheme_file=settings().scheme)
 
 
-def warm_caches(data: WebData) -> None:
+def warm_caches(data: WebData, generation: int | None = None) -> None:
     """Read (or compute) what the first page views need: per level the pages offer (grid
     levels with cells too) the scores, boundary layers, early warning and the figures
-    peers are found on, and the area index."""
+    peers are found on, and the area index; then queue the reports not rendered for these
+    data. Nothing when ``generation`` is given and the data changed since (a newer
+    warm-up is queued)."""
     from . import views
 
+    if generation is not None and generation != data.generation:
+        return
     try:
         data.availability()
         data.areas_index()
@@ -203,8 +219,10 @@ def warm_caches(data: WebData) -> None:
             # scheme's gemeenten, the default's cells) says why on its pages
             with contextlib.suppress(WijkkompasError):
                 data.default_score_period(level)
+            data.area_figures("", level)  # the profiles' figures of the level
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
+        data.reference_values(COUNTRY)  # and every gemeente's, the profiles' references
         for level in data.levels():
             try:
                 views.warning_result(data, level)

@@ -5,7 +5,9 @@ Assumptions
 - The store is read-only while the app serves it; DuckDB allows one writer, so every
   query opens a read-only connection (the :class:`~wijkkompas.store.Store` does) and a
   ``wijkkompas ingest`` can run beside the server. When the store file changes (its
-  modification time), every cache is dropped, checked at most once a second.
+  modification time), or the results of its data are built after the app first looked,
+  every cache is dropped, checked at most once a second; an app made by ``serve`` then
+  reads the new results and renders the plans' reports again ahead of the requests.
 - Scoring a level takes about a second from scratch, scoring one more period of the same
   inputs about 0.1 s: the inputs are read once and each (level, period, method) result
   is kept, so no request in a hot path scores anything twice.
@@ -22,6 +24,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,20 +97,40 @@ class LRU(OrderedDict):
 
 class Ahead:
     """Work done ahead of the requests that will need it (a plan's PDF report after a
-    save and when ``serve`` starts): one daemon thread running tasks in order. A task
-    that fails is dropped: the request that needs its result does the work and says why.
-    Daemon, so a server stops without waiting for a report nobody asked for."""
+    save, the caches and reports when ``serve`` starts and when new data arrive): one
+    daemon thread running tasks in order, and ``idle()`` (looking for new data) every
+    ``every`` seconds without a task, so that new data are read before a visitor asks. A
+    task that fails is dropped: the request that needs its result does the work and says
+    why. Daemon, so a server stops without waiting for a report nobody asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle: Callable[[], None] | None = None, every: float = 5.0) -> None:
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="wijkkompas-ahead", daemon=True).start()
+        self._idle = idle
+        self._every = every
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wijkkompas-ahead",
+                                        daemon=True)
+        self._thread.start()
 
     def submit(self, task, *args) -> None:
         self._tasks.put((task, args))
 
+    def stop(self, wait: float = 10.0) -> None:
+        """Run no further task; wait up to ``wait`` seconds for the one running (the app's
+        shutdown: a thread killed inside DuckDB or WeasyPrint at exit aborts the process)."""
+        self._stopped.set()
+        self._tasks.put(None)
+        self._thread.join(wait)
+
     def _run(self) -> None:
-        while True:
-            task, args = self._tasks.get()
+        while not self._stopped.is_set():
+            try:
+                item = self._tasks.get(timeout=self._every)
+            except queue.Empty:
+                item = (self._idle, ()) if self._idle is not None else None
+            if item is None or self._stopped.is_set():
+                continue
+            task, args = item
             with contextlib.suppress(Exception):
                 task(*args)
 
@@ -131,10 +154,13 @@ class WebData:
         self._lock = threading.RLock()
         self._services: dict = {}
         self._services_lock = threading.RLock()  # not _lock: held while scores compute
-        self._stamp: int | None = None  # the store file's mtime (ns)
+        self._stamp: int | None = self._store_stamp()  # the store file's mtime (ns)
         self._checked = 0.0
-        # set by create_app(warm=True), as `serve` makes it: reports rendered ahead
+        # set by create_app(warm=True), as `serve` makes it: reports rendered ahead, and
+        # what to do ahead when new data arrive (read their results, render the reports)
         self.ahead: Ahead | None = None
+        self.on_new_data: Callable[[], None] | None = None
+        self.generation = 0  # counts the states of the data this app has served
         self._reset()
 
     # -- cache lifetime -----------------------------------------------------------------
@@ -145,6 +171,7 @@ class WebData:
         self._scores: dict = {}
         self._layers: dict = {}
         self._trees: dict = {}
+        self._by_area: dict[tuple, tuple[pd.DataFrame, dict]] = {}
         self._availability = None
         self._boundary_index: dict[str, dict[int, frozenset]] | None = None
         self._areas_index = None
@@ -168,26 +195,36 @@ class WebData:
                 found = self._services[name]
         return found
 
+    def _store_stamp(self) -> int | None:
+        try:
+            return self.store.path.stat().st_mtime_ns
+        except OSError:  # replaced this instant, or gone: the next look decides
+            return None
+
     def check_fresh(self) -> None:
-        """Drop every cache when the store file changed (at most one stat a second)."""
+        """Drop every cache when the store file changed, or when the results of its data
+        were not built at the app's first look and are now (``ingest`` writes the figures,
+        then builds), at most one look a second; then call ``on_new_data``."""
+        from ..analysis.results import is_built
+
         now = time.monotonic()
         if now - self._checked < 1.0:
             return
         self._checked = now
-        try:
-            stamp = self.store.path.stat().st_mtime_ns
-        except OSError:
+        stamp = self._store_stamp()
+        if stamp is None:
             return
-        if self._stamp is None:
+        looked = self._results
+        built_since = (looked is not None and not looked[1] and bool(looked[0])
+                       and is_built(self.store, looked[0]))
+        if stamp == self._stamp and not built_since:
+            return
+        with self._lock:
             self._stamp = stamp
-        elif stamp != self._stamp:
-            with self._lock:
-                self._stamp = stamp
-                self._reset()
-
-    @property
-    def generation(self) -> str:
-        return str(self._stamp or 0)
+            self.generation += 1
+            self._reset()
+        if self.on_new_data is not None:
+            self.on_new_data()
 
     # -- what exists --------------------------------------------------------------------
 
@@ -293,15 +330,15 @@ class WebData:
     def stored_results(self) -> tuple[str, dict] | None:
         """The key and manifest of the scores stored for the store's current data, this
         scheme and catalog (:mod:`wijkkompas.analysis.results`), or None when they are not
-        built; asked once per store generation (the data version costs a query)."""
+        built; asked once per state of the store (the data version costs a query)."""
         from ..analysis import results
 
         with self._lock:
             if self._results is None:
                 key = results.results_key(self.store, self.catalog, self.scheme)
-                found = results.manifest(self.store, self.catalog, self.scheme)
-                self._results = (key, found) if found else ("", {})
-            return self._results if self._results[0] else None
+                self._results = (key, results.manifest(self.store, self.catalog,
+                                                       self.scheme) or {})
+            return self._results if self._results[1] else None
 
     def score_periods(self, level: str) -> list[str]:
         """Periods with any score at ``level``: a composite or a domain score (a period
@@ -417,6 +454,40 @@ class WebData:
                                     lambda: self.names().resolve_area(code_or_name))
         except UnknownAreaError as exc:
             raise NotFound(str(exc)) from None
+
+    def area_figures(self, code: str, level: str) -> pd.DataFrame | None:
+        """The area's newest figure per indicator (``Store.latest_figures``), from one
+        read of its whole level per state of the store (an uncached profile found them
+        in three queries, about a quarter of its time); None for a level not read so
+        (the country)."""
+        if level not in MAP_LEVELS:
+            return None
+        return self._rows_of(("latest", level), code,
+                             lambda: self.store.latest_figures(level=level))
+
+    def reference_values(self, code: str) -> dict:
+        """:func:`wijkkompas.profile.reference_values` of a gemeente or the country, from
+        one read of the figures of every gemeente and the country (68,000 figures)."""
+        from ..profile import reference_values
+
+        def every() -> pd.DataFrame:
+            index = self.areas_index()
+            codes = [*index.loc[index["level"] == "gemeente", "code"], COUNTRY]
+            return self.store.observations(codes=codes, with_names=False)
+        return self.misc.get_or(("reference-values", code), lambda: reference_values(
+            self._rows_of(("references",), code, every)))
+
+    def _rows_of(self, key: tuple, code: str, read) -> pd.DataFrame:
+        """The rows of area ``code`` in the frame ``read()`` gives (by ``area_code``),
+        read once per state of the store and kept with each area's row positions."""
+        kept = self._by_area.get(key)
+        if kept is None:
+            frame = read()
+            kept = (frame, frame.groupby("area_code", sort=False).indices)
+            with self._lock:
+                self._by_area[key] = kept
+        frame, positions = kept
+        return frame.iloc[positions.get(code, [])]
 
     def areas_index(self) -> pd.DataFrame:
         """All areas (newest vintage per code) with names: for pickers and names."""

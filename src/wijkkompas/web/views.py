@@ -331,7 +331,10 @@ def profile(data: WebData, code: str, language: str = "nl", period: str | None =
 def _profile(data: WebData, code: str, language: str, period: str | None) -> dict:
     """The profile page's data (:func:`profile`), on one store connection."""
     area = area_summary(data, code)
-    found, figures = area_profile(data.store, data.catalog, area["code"], language=language)
+    found, figures = area_profile(data.store, data.catalog, area["code"], language=language,
+                                  found=data.area(area["code"]),
+                                  latest=data.area_figures(area["code"], area["level"]),
+                                  references=data.reference_values)
     figures = figures.copy()
     figures["domain_label"] = [DOMAINS.get(d, {}).get(language, d) for d in figures["domain"]]
     # the Bron column names the source by its title, not by its id in the store
