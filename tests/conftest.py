@@ -96,6 +96,24 @@ def demo_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def cells_store(tmp_path_factory):
+    """CBS's Kerncijfers of every wijk of 2022 with the wijk and gemeente boundaries of
+    2022, Amsterdam's buurt boundaries and the 36 cells of tests/data/grid (in CBS's
+    layout), placed in their wijken and gemeente at ingest (the grid web tests)."""
+    from wijkkompas.ingest import ingest
+    from wijkkompas.store import Store
+
+    bundled = Path(__file__).resolve().parents[1] / "src" / "wijkkompas" / "data"
+    store = Store(tmp_path_factory.mktemp("cells") / "store")
+    ingest([bundled / "boundaries" / "buurt_2022_amsterdam.parquet",
+            bundled / "boundaries" / "wijk_2022.parquet",
+            bundled / "boundaries" / "gemeente_2022.parquet",
+            bundled / "observations" / "cbs-kwb-2022-wijken.parquet"], store)
+    ingest([Path(__file__).parent / "data" / "grid" / "cbs_vk100_2022_v1.gpkg"], store)
+    return store
+
+
+@pytest.fixture(scope="module")
 def web(demo_store):
     """A TestClient of the web app over the bundled store (one per test module; errors
     come back as pages, not exceptions); ``web.app_data`` is the app's WebData."""

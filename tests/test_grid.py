@@ -75,6 +75,20 @@ def test_square_from_code():
     assert cell_code(123499.9, 567800.0, 500) == "VK500E1230N5675"
 
 
+def test_adjacent_cells_touch_the_cell():
+    import shapely
+
+    from wijkkompas.geo.grid import adjacent, squares
+
+    for code in ("VK100E1234N5678", "VK500E1235N5675"):
+        around = adjacent(code)
+        square = squares([code])[0]
+        assert len(set(around)) == 8 and code not in around
+        # queen contiguity: each shares a side or a corner, none overlaps the cell
+        assert all(square.touches(s) for s in squares(around))
+        assert shapely.union_all(squares([code, *around])).area == 9 * square.area
+
+
 def test_bad_cell_code_is_one_clear_error():
     from wijkkompas.errors import WijkkompasError
     from wijkkompas.geo.grid import squares

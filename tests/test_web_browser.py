@@ -1,7 +1,8 @@
 """End to end in real headless Chromium (Debian's /usr/bin/chromium driven by Python
 playwright; never ``playwright install``) against uvicorn on 127.0.0.1: the map, a
-drill-down into a gemeente and a wijk, a profile checked against the API, screenshots,
-and axe-core (vendored) with zero serious or critical WCAG 2.1 AA violations.
+drill-down into a gemeente and a wijk, a profile checked against the API, grid cells
+drawn only when zoomed in, screenshots, and axe-core (vendored) with zero serious or
+critical WCAG 2.1 AA violations.
 
 Screenshots are written to ``$WIJKKOMPAS_SCREENSHOTS`` or a pytest temporary folder
 (the ``browser`` and ``shots`` fixtures, in conftest).
@@ -375,4 +376,71 @@ def test_profile_explains_the_composite(server, page, shots):
     assert section.locator("tbody tr[data-indicator]").count() == 12
     section.screenshot(path=str(shots / "profile-explain.png"))
     assert axe(page) == []
+    assert not page.js_errors, page.js_errors
+
+
+# grid cells ----------------------------------------------------------------------------
+
+# the 6 x 6 cells of tests/data/grid: RD New x 121,000-121,600 m, y 487,000-487,600 m
+BLOCK_RD = (121_300, 487_300)
+
+
+@pytest.fixture(scope="module")
+def grid_server(cells_store, catalog):
+    """The app as ``wijkkompas serve --scheme vierkant`` makes it, on the cells."""
+    from wijkkompas.analysis.results import build
+    from wijkkompas.schemes import load_scheme
+    from wijkkompas.web import create_app
+    from wijkkompas.web.app import warm_caches
+
+    build(cells_store, catalog, load_scheme("vierkant", catalog))
+    app = create_app(cells_store.directory, scheme_file="vierkant")
+    warm_caches(app.state.data)
+    yield from serve(app)
+
+
+# the cells Leaflet draws (on its canvas: no element per cell), with their fill colours
+DRAWN_CELLS = """() => { const fills = [];
+    window.wkMap.eachLayer(l => { if (l.feature && String(l.feature.id).startsWith('VK100'))
+        fills.push(l.options.fillColor); });
+    return fills; }"""
+
+
+def _drawn(page) -> list[str]:
+    return page.evaluate(DRAWN_CELLS)
+
+
+def test_grid_cells_are_drawn_only_when_zoomed_in(grid_server, page, shots):
+    """Issue 20: zoomed out the map draws no cell and says in words to zoom in; zoomed in
+    on the cells it draws them, coloured by their figures."""
+    from pyproj import Transformer
+
+    page.goto(grid_server + "/?level=vierkant100&indicator=woz_waarde_vierkant")
+    wait_map(page)
+    # the whole country: a 100 m cell would be a speck; none drawn, the hint in words
+    assert page.locator("#map").get_attribute("data-cells") == "zoom"
+    assert _drawn(page) == []
+    hint = page.locator(".map-zoom-hint")
+    assert hint.is_visible()
+    assert hint.inner_text() == ("Zoom in om de vierkanten te zien: van zo ver weg zouden "
+                                 "ze kleiner zijn dan een paar pixels.")
+    assert page.locator("#map").get_attribute("data-features") == "36"
+    page.screenshot(path=str(shots / "grid-01-zoomed-out.png"))
+    # zoomed in on the block: every cell in view is drawn, the hint is gone
+    lon, lat = Transformer.from_crs(28992, 4326, always_xy=True).transform(*BLOCK_RD)
+    page.evaluate("([lat, lon]) => window.wkMap.setView([lat, lon], 16)", [lat, lon])
+    page.wait_for_function("() => document.getElementById('map').dataset.cells === 'shown'",
+                           timeout=30000)
+    fills = _drawn(page)
+    assert len(fills) == 36
+    assert hint.count() == 0
+    # coloured by the file's figures: the two cells whose WOZ value CBS withholds are
+    # drawn in the suppressed colour, the others in the classes' colours
+    assert fills.count("#fdd0a2") == 2 and len(set(fills) - {"#fdd0a2"}) >= 3
+    page.screenshot(path=str(shots / "grid-02-zoomed-in.png"))
+    # zoomed out again: gone again
+    page.evaluate("() => window.wkMap.setZoom(8)")
+    page.wait_for_function("() => document.getElementById('map').dataset.cells === 'zoom'",
+                           timeout=30000)
+    assert _drawn(page) == []
     assert not page.js_errors, page.js_errors

@@ -85,8 +85,9 @@ class Settings(BaseSettings):
                               "The key that signs session cookies; required for "
                               "`serve --workers N`; default a random key per process.")
     scheme: Text = _env("WIJKKOMPAS_SCHEME", None,
-                        "The scoring scheme file of the app that `serve --workers N` "
-                        "starts; default the bundled scheme.")
+                        "The scoring scheme of the app that `serve` starts (a file, or "
+                        "a bundled scheme such as vierkant); `serve --scheme` sets it; "
+                        "default the bundled scheme.")
     allowed_hosts: Text = _env("WIJKKOMPAS_ALLOWED_HOSTS", None,
                                "The host names the app answers to, comma-separated "
                                "(`*.example.nl` allowed); default `localhost`, "

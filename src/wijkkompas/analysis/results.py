@@ -27,6 +27,9 @@ reader sees a whole build or none)::
                                         not the period's own (the manifest says which)
 
 Only the scheme's own method is built (``--method`` and other vintages are scored live).
+The levels built are the CBS indeling's three and each grid level whose cells the store
+has (:func:`score_levels`); a level the scheme cannot score has no periods in the
+manifest, and the pages say why in words.
 """
 from __future__ import annotations
 
@@ -42,14 +45,15 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import WijkkompasError
+from ..geo.codes import GRID_LEVELS
 from .engine import ScoreResult, score_frame
 from .inputs import SCORE_LEVELS, Inputs, default_periods, load_inputs
 
 RESULTS_DIR = "results"
 MANIFEST = "manifest.json"
 FRAMES = ("table", "details", "statistics", "coverage")
-# the layout below: results written by another layout are never read
-LAYOUT = 2
+# the layout below: results written by another layout are never read (3: grid levels)
+LAYOUT = 3
 PANEL_DIR = "panel"  # panel results on another vintage than the period's own
 
 
@@ -103,11 +107,21 @@ def _folder(store) -> Path:
     return Path(store.directory) / RESULTS_DIR
 
 
-def build(store, catalog, scheme, *, levels=SCORE_LEVELS,
+def score_levels(store) -> tuple[str, ...]:
+    """The levels :func:`build` scores: buurt, wijk and gemeente, and each grid level
+    (``vierkant500``, ``vierkant100``) whose cells the store has."""
+    if not store.exists:
+        return SCORE_LEVELS
+    return (*SCORE_LEVELS, *(level for level in GRID_LEVELS
+                             if len(store.boundary_vintages(level))))
+
+
+def build(store, catalog, scheme, *, levels=None,
           progress: Callable[[str, str], None] | None = None) -> BuildReport:
-    """Score every level and period of the store on ``scheme`` and store the results
-    (nothing to do when the results of this key exist). ``progress(level, period)`` is
-    called after each result."""
+    """Score every level (default :func:`score_levels`) and period of the store on
+    ``scheme`` and store the results (nothing to do when the results of this key exist).
+    ``progress(level, period)`` is called after each result."""
+    levels = score_levels(store) if levels is None else levels
     key = results_key(store, catalog, scheme)
     root = _folder(store)
     target = root / key
@@ -347,4 +361,4 @@ def _manifest_at(folder: Path) -> dict | None:
 
 
 __all__ = ["BuildReport", "StoredPanel", "build", "data_version", "manifest", "results_key",
-           "stored", "stored_panel"]
+           "score_levels", "stored", "stored_panel"]

@@ -7,18 +7,19 @@ from typing import Annotated
 import typer
 
 from ..store import Store
-from .options import PlansDbOption, StoreOption
+from .options import PlansDbOption, SchemeOption, StoreOption
 from .output import console, errors
 
 app = typer.Typer()
 
 
 def run_web_app(directory: Path, host: str, port: int, workers: int = 1,
-                plans_db: str | None = None) -> None:
+                plans_db: str | None = None, scheme: Path | None = None) -> None:
     """Serve the store in ``directory`` until stopped, saying where (``serve``, ``demo``)."""
     from ..web import serving
 
     launch = serving.prepare(directory, host, workers=workers, plans_db=plans_db,
+                             scheme=scheme,
                              warn=lambda text: errors.print(f"warning: {text}",
                                                             highlight=False))
     console.print(f"web app: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs; "
@@ -35,6 +36,7 @@ def serve(store: StoreOption = None,
           workers: Annotated[int, typer.Option(
               help="Worker processes; more than 1 needs $WIJKKOMPAS_SECRET_KEY and wants "
                    "PostgreSQL for the plans (docs/deploy.md).")] = 1,
-          db: PlansDbOption = None) -> None:
+          db: PlansDbOption = None, scheme: SchemeOption = None) -> None:
     """Start the web application (map, area profiles, rankings, compare, early warning)."""
-    run_web_app(Store(store).directory, host, port, workers=workers, plans_db=db)
+    run_web_app(Store(store).directory, host, port, workers=workers, plans_db=db,
+                scheme=scheme)

@@ -48,6 +48,16 @@ def cell_code(x: float, y: float, size: int) -> str:
     return f"VK{size}E{e:04d}N{n:04d}"
 
 
+def adjacent(code: str) -> list[str]:
+    """The codes of the 8 cells around a cell (queen contiguity: sides and corners),
+    west to east and south to north; some may lie outside the Netherlands or be
+    uninhabited (not published)."""
+    x0, y0, size = (float(v[0]) for v in corners([code]))
+    step = int(size)
+    return [cell_code(x0 + dx * step, y0 + dy * step, step)
+            for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dx or dy]
+
+
 def parse_cbs_codes(raw: pd.Series, size: int) -> tuple[pd.Series, pd.Series]:
     """CBS cell codes (``E1234N5678``) of a ``size`` m grid to wijkkompas codes.
 

@@ -476,6 +476,8 @@ def _classes_problems(scheme: Scheme) -> list[Problem]:
 
 
 BUNDLED = ("default", "gezondheidsmonitor", "vierkant")
+#: the bundled scheme that scores grid cells (the default's domains have no cell figures)
+GRID_SCHEME = "vierkant"
 
 
 def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:
@@ -497,5 +499,5 @@ def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:
     return parse_scheme(document, catalog, file)
 
 
-__all__ = ["BUNDLED", "Derived", "Domain", "IndicatorSpec", "Scheme", "SchemeError", "load_scheme",
-           "parse_scheme", "METHOD_NAMES", "CLASS_SYSTEMS", "SCORE_DOMAINS"]
+__all__ = ["BUNDLED", "GRID_SCHEME", "Derived", "Domain", "IndicatorSpec", "Scheme",
+           "SchemeError", "load_scheme", "parse_scheme", "METHOD_NAMES", "CLASS_SYSTEMS", "SCORE_DOMAINS"]

@@ -199,11 +199,15 @@ class StoreQueries(AreaQueries):
             WHERE b.level = ? GROUP BY b.vintage ORDER BY b.vintage DESC""",
                           [[str(c) for c in codes], level])
 
-    def boundaries(self, level: str, vintage: int | None = None, *, display: bool = False):
+    def boundaries(self, level: str, vintage: int | None = None, *, display: bool = False,
+                   parents: bool = False, within: str | None = None):
         """Boundaries of one level as a GeoDataFrame (RD New, or WGS84 when ``display``),
         with the areas' names, by code.
 
-        Without ``vintage`` the newest vintage of that level in the store.
+        Without ``vintage`` the newest vintage of that level in the store. ``parents``
+        adds the areas' ``wijk_code`` and ``gemeente_code`` as the areas table has them
+        (for grid cells, placed at ingest by overlay: a cell's code names neither);
+        ``within`` keeps the areas of one gemeente or wijk (its code) by the same columns.
         """
         import geopandas as gpd
         import shapely
@@ -214,11 +218,16 @@ class StoreQueries(AreaQueries):
                 raise WijkkompasError(f"no boundaries for level {level!r} in the store")
             vintage = int(found["vintage"].iloc[0])
         column = "coalesce(b.display, b.geometry)" if display else "b.geometry"
+        where, params = "b.level = ? AND b.vintage = ?", [level, int(vintage)]
+        if within:
+            where += " AND (a.wijk_code = ? OR a.gemeente_code = ?)"
+            params += [within.upper()] * 2
         frame = self.query(f"""
-            SELECT b.code, b.vintage, b.level, a.name, {column} AS wkb
+            SELECT b.code, b.vintage, b.level, a.name,
+                   {'a.wijk_code, a.gemeente_code, ' if parents else ''}{column} AS wkb
             FROM boundaries b LEFT JOIN {self._areas_table()} a
                  ON a.code = b.code AND a.vintage = b.vintage
-            WHERE b.level = ? AND b.vintage = ? ORDER BY b.code""", [level, int(vintage)])
+            WHERE {where} ORDER BY b.code""", params)
         geometry = shapely.from_wkb(frame.pop("wkb").map(bytes).to_numpy())
         return gpd.GeoDataFrame(frame, geometry=geometry,
                                 crs="EPSG:4326" if display else "EPSG:28992")

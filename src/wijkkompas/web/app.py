@@ -202,10 +202,11 @@ def app_from_env() -> FastAPI:
 
 
 def warm_caches(data: WebData, generation: int | None = None) -> None:
-    """Read (or compute) what the first page views need: per level the scores, boundary
-    layers, early warning and the figures peers are found on, and the area index; then
-    queue the reports not rendered for these data. Nothing when ``generation`` is given
-    and the data changed since (a newer warm-up is queued)."""
+    """Read (or compute) what the first page views need: per level the pages offer (grid
+    levels with cells too) the scores, boundary layers, early warning and the figures
+    peers are found on, and the area index; then queue the reports not rendered for these
+    data. Nothing when ``generation`` is given and the data changed since (a newer
+    warm-up is queued)."""
     from . import views
 
     if generation is not None and generation != data.generation:
@@ -213,13 +214,16 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
     try:
         data.availability()
         data.areas_index()
-        for level in ("gemeente", "wijk", "buurt"):
-            data.default_score_period(level)  # scores every period of the level
+        for level in data.levels():
+            # scores every period of the level; one the scheme cannot score (the vierkant
+            # scheme's gemeenten, the default's cells) says why on its pages
+            with contextlib.suppress(WijkkompasError):
+                data.default_score_period(level)
             data.area_figures("", level)  # the profiles' figures of the level
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
         data.reference_values(COUNTRY)  # and every gemeente's, the profiles' references
-        for level in ("gemeente", "wijk", "buurt"):
+        for level in data.levels():
             try:
                 views.warning_result(data, level)
                 views.level_peer_tables(data, level)

@@ -81,7 +81,7 @@ def domain_spec(p: dict, language: str) -> dict | None:
         "Reference year {period}. Each area against the areas of its own level: {name} "
         "against all {areas}{gm}. 50 % = the middle (dashed line).")).format(
         period=sc["period"], name=p["area"]["name"], areas=sc["level_areas"],
-        gm=gettext(language, gm_note) if gm and sc["level"] != "gemeente" else "")
+        gm=gettext(language, gm_note) if gm and sc["compare_gemeente"] else "")
     words = {"axis": gettext(language, N_(
                  "position among the areas of the same level (% with a lower score)")),
              "domain": gettext(language, N_("Domain")), "area": gettext(language, N_("Area")),

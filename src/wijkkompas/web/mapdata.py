@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.classes import deciles
-from ..geo.codes import COUNTRY
+from ..geo.codes import COUNTRY, GRID_LEVELS
+from ..schemes import GRID_SCHEME
 from .errors import BadRequest, NotFound
 from .i18n import N_, fmt_number, gettext, plural, translations
 from .state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, WebData, score_label
@@ -233,7 +234,8 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
                 "The map therefore shows the domain score {domain}.")).format(
                 domain=shown.label.lower())
         elif indicator == "vulnerability":
-            without = {c: r for c, r in composite["reasons"].items() if c in set(frame["code"])}
+            on_map = set(frame["code"])  # once: 420,000 cells at a grid level
+            without = {c: r for c, r in composite["reasons"].items() if c in on_map}
             if without:
                 legend["no_composite"] = translations(language).ngettext(
                     "{count} area without a composite score (grey)",
@@ -241,6 +243,8 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
                     count=fmt_number(len(without), language, 0))
     classes = (_national_classes(held, ranges, colours, language, _is_score(indicator))
                if national else _classes(values, cuts, colours, language))
+    # the map draws CBS's withheld figures in their own colour: the legend names it then
+    legend["suppressed"]["shown"] = bool((frame["status"] == "suppressed").any())
     return {
         "level": level, "indicator": indicator, "requested_indicator": requested,
         "statement": composite["statement"] if composite else None,
@@ -255,19 +259,47 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
     }
 
 
+def unscored(data: WebData, level: str, language: str) -> str | None:
+    """Why the app's scheme has no score at ``level`` in any period, in words (None when
+    it has one): none of its indicators has figures at the level (the default scheme at
+    a grid level: CBS publishes none of its figures per cell), or no period has figures
+    enough for a domain score; at a grid level, which scheme scores cells."""
+    if data.score_periods(level):
+        return None
+    scheme = data.scheme
+    inputs = set(scheme.raw_indicators()) - {scheme.population}
+    a = data.availability()
+    present = set(a.loc[a["level"] == level, "indicator"])
+    areas = plural(level, language).lower()
+    if inputs & present:
+        text = gettext(language, N_(
+            "The scheme '{scheme}' gives the {areas} no score: no year has figures enough "
+            "for a domain score.")).format(scheme=scheme.name, areas=areas)
+    else:
+        text = gettext(language, N_(
+            "The scheme '{scheme}' gives the {areas} no score: none of its indicators has "
+            "figures for them.")).format(scheme=scheme.name, areas=areas)
+    if level in GRID_LEVELS and scheme.name != GRID_SCHEME:
+        text += " " + gettext(language, N_(
+            "Grid cells are scored on the scheme '{grid}' (wijkkompas build --scheme {grid}, "
+            "wijkkompas serve --scheme {grid}).")).format(grid=GRID_SCHEME)
+    return text
+
+
 def no_data(data: WebData, *, level: str, indicator: str, within: str | None,
             language: str) -> dict:
     """What the map page shows instead of a map when the areas on screen have no figure
-    of ``indicator``: the words, and enough of a map answer for the form and crumbs."""
+    of ``indicator``: the words (for a score at a level the scheme cannot score, why:
+    :func:`unscored`), and enough of a map answer for the form and crumbs."""
     within = _within_code(data, within)
     label = (score_label(indicator, language) if _is_score(indicator)
              else data.catalog[indicator].label(language))
     areas = plural(level, language).lower()
     where = data.name_of(within) if within else gettext(language, N_("The Netherlands"))
-    message = gettext(language, N_(
-        "No data: there are no figures of {indicator} for the {areas} in {area}, in any "
-        "year. Choose another indicator or level.")).format(indicator=label, areas=areas,
-                                                            area=where)
+    message = (_is_score(indicator) and unscored(data, level, language)) or gettext(
+        language, N_("No data: there are no figures of {indicator} for the {areas} in "
+                     "{area}, in any year. Choose another indicator or level.")).format(
+        indicator=label, areas=areas, area=where)
     return {"level": level, "indicator": indicator, "requested_indicator": indicator,
             "label": label, "period": None, "periods": [], "within": within,
             "classification": "national", "k": 5, "classes": [], "values": {},

@@ -5,10 +5,11 @@
 - **Several processes** (``workers > 1``): uvicorn can only start workers from an import
   string, so each worker builds its own app with
   :func:`~wijkkompas.web.app.app_from_env` and the settings travel in the environment:
-  the store (``$WIJKKOMPAS_STORE``) and the plans database (``$WIJKKOMPAS_PLANS_DB``) are
-  set here. The plans database is migrated once, here, before the workers start (workers
-  opening a fresh database together would race); DuckDB is only read; caches are per
-  process. SQLite works but queues every write on one file lock: PostgreSQL is advised.
+  the store (``$WIJKKOMPAS_STORE``), the plans database (``$WIJKKOMPAS_PLANS_DB``) and
+  the scoring scheme (``$WIJKKOMPAS_SCHEME``) are set here. The plans database is
+  migrated once, here, before the workers start (workers opening a fresh database
+  together would race); DuckDB is only read; caches are per process. SQLite works but
+  queues every write on one file lock: PostgreSQL is advised.
 - **The secret key** (``$WIJKKOMPAS_SECRET_KEY``) signs the session cookies. Several
   workers need it (a random key per process would make each reject the others' cookies);
   so does any address other than this computer's (sessions must survive a restart). On
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 TRUSTED_PROXIES_ENV = env_name("trusted_proxies")
+SCHEME_ENV = env_name("scheme")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 SECRET_HINT = ("a long random string, e.g. `python -c 'import secrets; "
                "print(secrets.token_urlsafe(48))'`")
@@ -95,19 +97,23 @@ class Launch:
 
 
 def prepare(directory: Path, host: str, *, workers: int = 1, plans_db: str | None = None,
-            warn: Callable[[str], None]) -> Launch:
+            scheme: Path | str | None = None, warn: Callable[[str], None]) -> Launch:
     """Check the settings and get the app ready to serve the store in ``directory``
-    (``plans_db``: the plans database, else $WIJKKOMPAS_PLANS_DB or the store's SQLite)."""
+    (``plans_db``: the plans database, else $WIJKKOMPAS_PLANS_DB or the store's SQLite;
+    ``scheme``: the scoring scheme, a file or a bundled name such as ``vierkant`` for
+    grid cells, else $WIJKKOMPAS_SCHEME or the default)."""
+    # the environment, not an argument: worker processes read them (app_from_env)
     if plans_db:
-        # the environment, not an argument: worker processes read it (app_from_env)
         os.environ[PLANS_DB_ENV] = plans_db
+    if scheme:
+        os.environ[SCHEME_ENV] = str(scheme)
     missing_secret = check_secret(host, workers)
     if missing_secret:
         warn(missing_secret)
     if workers == 1:
         from .app import create_app
 
-        return Launch(create_app(directory, warm=True), 1)
+        return Launch(create_app(directory, warm=True, scheme_file=settings().scheme), 1)
     from ..plans import PlanStore
     from ..store import Store
     from .state import require_store

@@ -511,6 +511,12 @@ class WebData:
         g = index[index["level"] == "gemeente"].sort_values("name")
         return list(zip(g["code"], g["name"], strict=True))
 
+    def levels(self) -> list[str]:
+        """The levels the pages offer: the CBS indeling's always (a level without figures
+        says so), a grid level only when the store has its cells."""
+        stored = self.boundary_index()
+        return [level for level in MAP_LEVELS if level not in GRID_LEVELS or level in stored]
+
     # -- boundaries ---------------------------------------------------------------------
 
     def boundary_index(self) -> dict[str, dict[int, frozenset]]:
@@ -535,14 +541,20 @@ class WebData:
         with self._lock:
             if key in self._layers:
                 return self._layers[key]
-        frame = self.store.boundaries(level, vintage, display=True)
+        grid = level in GRID_LEVELS
+        frame = self.store.boundaries(level, vintage, display=True, parents=grid)
         geoms = shapely.transform(frame.geometry.values,
                                   lambda c: np.round(c, COORD_DIGITS))
         texts = shapely.to_geojson(geoms)
+        if grid:  # a cell's code names no wijk or gemeente: those placed in at ingest
+            gms, wks = frame["gemeente_code"].fillna(""), frame["wijk_code"].fillna("")
+        else:
+            gms = frame["code"].map(lambda c: gemeente_of(c) or "")
+            wks = frame["code"].map(lambda c: wijk_of(c) or "")
         parts = []
-        for code, name, text in zip(frame["code"], frame["name"].fillna(""), texts, strict=True):
-            props = {"name": name or code, "gm": gemeente_of(code) or "",
-                     "wk": wijk_of(code) or ""}
+        for code, name, gm, wk, text in zip(frame["code"], frame["name"].fillna(""), gms, wks,
+                                            texts, strict=True):
+            props = {"name": name or code, "gm": gm, "wk": wk}
             parts.append(f'{{"type":"Feature","id":{json.dumps(code)},'
                          f'"properties":{json.dumps(props, ensure_ascii=False)},'
                          f'"geometry":{text}}}')
@@ -585,13 +597,38 @@ class WebData:
                     break
         return out
 
+    def cell_buurt(self, code: str, wijk: str | None) -> str | None:
+        """The buurt holding a grid cell's centre, among the buurten of ``wijk`` (the wijk
+        the cell was placed in at ingest) on the newest buurt boundaries: the rule of
+        :func:`~wijkkompas.geo.grid.containing_areas`, so that the buurt lies in that wijk
+        (None without buurt boundaries of the wijk). The areas table keeps no buurt of a
+        cell, so it is found here, once per cell (cached)."""
+        from ..geo.grid import containing_areas
+
+        if not wijk:
+            return None
+
+        def make():
+            vintages = self.boundary_index().get("buurt", {})
+            if not vintages:
+                return None
+            buurten = self.store.boundaries("buurt", max(vintages), within=wijk)
+            found = containing_areas([code], buurten)["buurt_code"].iloc[0]
+            return found if found and wijk_of(found) == wijk else None
+        return self.misc.get_or(("cell-buurt", code), make)
+
     def neighbours(self, code: str, level: str, vintage: int | None = None) -> list[str]:
-        """Codes of the areas of the same level whose boundaries touch this one."""
+        """Codes of the areas of the same level whose boundaries touch this one (for a grid
+        cell the stored cells among the 8 around it, read from its code)."""
         layers = self.boundary_index().get(level, {})
         candidates = [v for v in layers if code in layers[v]]
         if not candidates:
             return []
         v = min(candidates, key=lambda x: (abs(x - (vintage or x)), -x))
+        if level in GRID_LEVELS:
+            from ..geo.grid import adjacent
+
+            return [c for c in adjacent(code) if c in layers[v]]
         frame, tree = self.geometry_rd(level, v)
         me = frame.index[frame["code"] == code]
         if not len(me):

@@ -16,12 +16,12 @@ import pandas as pd
 
 from ..catalog import DOMAINS
 from ..errors import WijkkompasError
-from ..geo.codes import COUNTRY
+from ..geo.codes import COUNTRY, GRID_LEVELS, level_of
 from ..profile import area_profile
 from . import charts_glue
 from .errors import BadRequest, Busy, NotFound
 from .i18n import N_, fmt_number, fmt_value, gettext, plural, translations
-from .mapdata import score_positions
+from .mapdata import score_positions, unscored
 from .state import MAP_LEVELS, PDF_WAIT, WebData
 
 # the catalog's DIRECTIONS and PERSPECTIVES in words
@@ -69,11 +69,17 @@ def postcode(data: WebData, text: str):
 # -- area profile ---------------------------------------------------------------------
 
 def area_summary(data: WebData, code: str) -> dict:
+    """An area's code, name, level and vintage and the areas it lies in (``parents``,
+    the country first); a grid cell's wijk and gemeente are those it was placed in at
+    ingest, its buurt the one of that wijk holding its centre (``buurt_code``)."""
     area = data.area(code)
     out = {k: clean(area[k]) for k in ("code", "name", "level", "vintage", "wijk_code",
                                         "gemeente_code")}
+    if out["level"] in GRID_LEVELS:
+        out["buurt_code"] = data.cell_buurt(out["code"], out["wijk_code"])
     parents = [{"code": COUNTRY, "name": "Nederland", "level": "land"}]
-    for key, level in (("gemeente_code", "gemeente"), ("wijk_code", "wijk")):
+    for key, level in (("gemeente_code", "gemeente"), ("wijk_code", "wijk"),
+                       ("buurt_code", "buurt")):
         c = out.get(key)
         if c and c != out["code"]:
             parents.append({"code": c, "name": data.name_of(c), "level": level})
@@ -147,7 +153,14 @@ def composite_notice(data: WebData, result, language: str) -> dict | None:
     """What the pages say when a level and period have no composite (``result.statement``)
     or some areas lack one: a lead sentence and the reasons in the page's language, built
     from the per-area ``composite_status``/``missing_domains`` the statement rests on, with
-    the engine's own statement as detail. None when every area has a composite."""
+    the engine's own statement as detail. None when every area has a composite. Once per
+    level, period, method and language (a grid level has some 420,000 cells to count)."""
+    return data.misc.get_or(
+        ("composite-notice", result.level, result.period, result.method, language),
+        lambda: _composite_notice(data, result, language))
+
+
+def _composite_notice(data: WebData, result, language: str) -> dict | None:
     table = result.table
     n = len(table)
     status = table["composite_status"].astype(str)
@@ -236,7 +249,8 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
         return None
     row, result = score_row(data, level, area["code"], period)
     if result is None:
-        return None
+        reason = unscored(data, level, language)
+        return {"available": False, "level": level, "message": reason} if reason else None
     periods = data.score_periods(level)
     base = {"period": result.period, "periods": periods, "method": result.method,
             "vintage": int(result.vintage), "level": level, "notes": list(result.notes)}
@@ -247,7 +261,9 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
             code=area["code"], level=level, period=result.period, vintage=result.vintage)
         return base
     gm_row = None
-    if area.get("gemeente_code") and level != "gemeente":
+    # a grid cell's score is on its own scheme, measured among cells: no gemeente beside it
+    compare = level not in ("gemeente", *GRID_LEVELS)
+    if area.get("gemeente_code") and compare:
         gm_row, _ = score_row(data, "gemeente", area["gemeente_code"], result.period)
     flagged = set((row["flagged_domains"] or "").split(",")) - {""}
     years = indicator_years(data, row["indicator_years"], language)
@@ -274,7 +290,7 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
     absent = [DOMAINS[d][language] for d in DOMAINS if d not in data.scheme.domains
               and d != "context"]
     base.update({
-        "available": True,
+        "available": True, "compare_gemeente": compare,
         "vulnerability": clean(row["vulnerability"]),
         "vulnerability_position": position(level, area["code"], "vulnerability"),
         "level_areas": _areas_word(level, language),
@@ -296,9 +312,7 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
         "indicator_years": years,
         "statement": result.statement,
         # the level's scores (WebData.scores): one notice for every profile of the level
-        "notice": data.misc.get_or(
-            ("composite-notice", level, result.period, result.method, language),
-            lambda: composite_notice(data, result, language)) if result.statement else None,
+        "notice": composite_notice(data, result, language) if result.statement else None,
     })
     return base
 
@@ -515,18 +529,27 @@ def warning_table(data: WebData, level: str, language: str = "nl",
                   scheme: str | None = None) -> dict:
     """The early-warning list of a level, most urgent first, optionally in one gemeente;
     ``page`` (from 1) gives :data:`WARNING_PAGE` rows of it (``total`` counts them all),
-    ``None`` every row; ``scheme`` as :func:`warning_scheme`."""
+    ``None`` every row; ``scheme`` as :func:`warning_scheme`. At a level the app's scheme
+    cannot score, ``unscored`` says why (:func:`~wijkkompas.web.mapdata.unscored`) and
+    there are no rows."""
     if level not in MAP_LEVELS:
         raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
     if page is not None and page < 1:
         raise BadRequest("page must be 1 or more")
+    reason = None if scheme else unscored(data, level, language)
+    if reason:
+        return {"unscored": reason, "rows": [], "total": 0, "scheme": "",
+                "composite_periods": [], "periods": []}
     result = warning_result(data, level, scheme)
     frame = result.table.copy()
     if within:
         w = within.strip().upper()
-        from ..geo.codes import gemeente_of, wijk_of
-        keep = np.array([w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]],
-                        dtype=bool)
+        if level in GRID_LEVELS:  # the cells placed in the gemeente or wijk at ingest
+            keep = frame["code"].isin(data.store.codes_within(w, level)).to_numpy(bool)
+        else:
+            from ..geo.codes import gemeente_of, wijk_of
+            keep = np.array([w in (gemeente_of(c), wijk_of(c), c) for c in frame["code"]],
+                            dtype=bool)
         frame = frame[keep]  # an array: an empty list would select no columns
     total = len(frame)
     pages = max(1, math.ceil(total / WARNING_PAGE))
@@ -547,6 +570,18 @@ def warning_table(data: WebData, level: str, language: str = "nl",
 
 # -- rankings -------------------------------------------------------------------------
 
+def _ranked_within(result, code: str) -> pd.DataFrame:
+    """The rows of ``result.table`` in the gemeente or wijk ``code`` (a gemeente itself
+    at gemeente level); NotFound when the level has none there."""
+    table = result.table
+    column = "wijk_code" if level_of(code) == "wijk" else "gemeente_code"
+    found = table[table["code"] == code] if result.level == "gemeente" else \
+        table[table[column] == code]
+    if found.empty and code not in set(table[column]) and code not in set(table["code"]):
+        raise NotFound(f"no {result.level} scores within {code} for {result.period}")
+    return found
+
+
 def rankings(data: WebData, *, level: str = "wijk", period: str | None = None,
              gemeente: str | None = None, domain: str | None = None, q: str | None = None,
              sort: str = "rank", order: str = "asc", page: int = 1, per_page: int = 50,
@@ -554,10 +589,20 @@ def rankings(data: WebData, *, level: str = "wijk", period: str | None = None,
     """Score table filtered and sorted for the rankings page.
 
     ``domain`` sorts by that domain's score (most vulnerable first) and shows it; ``q``
-    matches name or code; ``rank`` is the national rank of the level.
+    matches name or code; ``rank`` is the national rank of the level; ``gemeente`` keeps
+    the areas of a gemeente, or of a wijk (a wijk code: its buurten, or the grid cells
+    placed in it at ingest). Paged: a grid level has some 420,000 cells. At a level the
+    scheme cannot score, ``unscored`` says why (:func:`~wijkkompas.web.mapdata.unscored`)
+    and there are no rows.
     """
     if level not in MAP_LEVELS:
         raise BadRequest(f"level must be one of {', '.join(MAP_LEVELS)}")
+    reason = unscored(data, level, language)
+    if reason:
+        return {"level": level, "unscored": reason, "period": None, "periods": [],
+                "gemeente": gemeente, "domain": domain, "q": q or "", "rows": [],
+                "domains": [{"id": d, "label": DOMAINS[d][language]}
+                            for d in data.scheme.domains]}
     if domain and domain not in data.scheme.domains:
         raise NotFound(f"unknown domain {domain!r}; the scheme has "
                        + ", ".join(data.scheme.domains))
@@ -575,13 +620,7 @@ def rankings(data: WebData, *, level: str = "wijk", period: str | None = None,
     table = result.table
     if gemeente:
         gemeente = gemeente.strip().upper()
-        if level == "gemeente":
-            table = table[table["code"] == gemeente]
-        else:
-            table = table[table["gemeente_code"] == gemeente]
-        if table.empty and gemeente not in set(result.table["gemeente_code"]) \
-                and gemeente not in set(result.table["code"]):
-            raise NotFound(f"no {level} scores within {gemeente} for {result.period}")
+        table = _ranked_within(result, gemeente)
     if q:
         text = q.strip()
         table = table[table["code"].str.upper().str.startswith(text.upper())

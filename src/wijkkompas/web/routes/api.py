@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import StaleVersionError
-from ...geo.codes import level_of
+from ...geo.codes import GRID_LEVELS, level_of
 from ...plans.model import id_unavailable
 from .. import views
 from ..auth import (
@@ -29,7 +29,8 @@ from ..mapdata import map_values
 router = APIRouter(prefix="/api", tags=["api"])
 
 Level = Literal["gemeente", "wijk", "buurt"]
-# the map also draws the grid cells of CBS's square statistics
+# the map, the scores, rankings and early warning also take the grid cells of CBS's
+# square statistics
 MapLevel = Literal["gemeente", "wijk", "buurt", "vierkant500", "vierkant100"]
 Method = Literal["zscore", "robust_z", "percentile", "imd", "index"]
 Classification = Literal["national", "quantiles", "fisher_jenks", "equal_interval"]
@@ -47,7 +48,7 @@ def _json(payload, *, max_age: int = 60) -> Response:
 @router.get("/areas", summary="Search areas by name or code")
 def areas(data: DataDep,
           q: Annotated[str | None, Query(description="Code prefix or part of the name")] = None,
-          level: Level | Literal["land"] | None = None,
+          level: MapLevel | Literal["land"] | None = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 20,
           gemeente: Annotated[str | None, Query(
               description="Rank areas in this gemeente first among equal matches",
@@ -188,7 +189,7 @@ def map_data(data: DataDep, lang: LangDep, level: MapLevel = "gemeente",
 
 
 @router.get("/scores", summary="Composite and domain scores of every area of a level")
-def scores(data: DataDep, level: Level = "wijk", period: Period = None,
+def scores(data: DataDep, level: MapLevel = "wijk", period: Period = None,
            method: Method | None = None,
            within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None):
     """Every area's domain scores, and its composite ``vulnerability`` (with ``rank``
@@ -196,10 +197,16 @@ def scores(data: DataDep, level: Level = "wijk", period: Period = None,
     residents; otherwise ``composite_status`` says why (``missing_domains``,
     ``below_min_population``, ``population_unknown``) and ``missing_domains`` names the
     domains. ``statement`` says in words why no area of the level and period has a
-    composite (null when some have); ``indicator_years`` gives each figure's own year."""
+    composite (null when some have); ``indicator_years`` gives each figure's own year.
+    At a grid level ``within`` is required (the country has some 420,000 cells; a cell
+    lies in the gemeente and wijk it was placed in at ingest); ``/api/rankings`` pages
+    them."""
     w = within.upper() if within else None
     if w and level_of(w) not in ("gemeente", "wijk"):
         raise BadRequest(f"within must be a gemeente or wijk code, not {within!r}")
+    if level in GRID_LEVELS and not w:
+        raise BadRequest(f"give within (a gemeente or wijk code) for the scores of the "
+                         f"{level} cells, or page them with /api/rankings")
     if period is not None and period not in data.score_periods(level):
         raise NotFound(f"no scores at level {level} for period {period}; periods: "
                        + ", ".join(data.score_periods(level)))
@@ -215,8 +222,9 @@ def scores(data: DataDep, level: Level = "wijk", period: Period = None,
 
 
 @router.get("/rankings", summary="Scores filtered, searched, sorted and paged")
-def rankings(data: DataDep, lang: LangDep, level: Level = "wijk", period: Period = None,
-             gemeente: Annotated[str | None, Query(description="Gemeente code")] = None,
+def rankings(data: DataDep, lang: LangDep, level: MapLevel = "wijk", period: Period = None,
+             gemeente: Annotated[str | None, Query(
+                 description="Gemeente code, or a wijk code for buurten and grid cells")] = None,
              domain: Annotated[str | None, Query(description="Sort by this domain")] = None,
              q: Annotated[str | None, Query(description="Name or code")] = None,
              sort: str = "rank", order: Literal["asc", "desc"] = "asc",
@@ -242,7 +250,7 @@ def compare(data: DataDep, lang: LangDep,
 
 
 @router.get("/warning", summary="Early warning: areas that still look fine but decline")
-def warning(data: DataDep, lang: LangDep, level: Level = "wijk",
+def warning(data: DataDep, lang: LangDep, level: MapLevel = "wijk",
             within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None,
             scheme: Annotated[str | None, Query(
                 max_length=40, description="A bundled scheme (gezondheidsmonitor: one "

@@ -11,12 +11,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
-from ...geo.codes import GRID_LEVELS
 from ..deps import DataDep, LangDep, is_htmx, render
 from ..errors import NotFound
 from ..i18n import N_, gettext, plural
 from ..mapdata import map_values, no_data, shown_period
-from ..state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, WebData
+from ..state import CLASSIFICATION_NAMES, CLASSIFICATIONS, WebData
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 60
@@ -75,7 +74,7 @@ def map_page(request: Request, data: DataDep, lang: LangDep,
         values_url = "/api/map?" + urlencode(params)
     rows = table_rows(data, m)
     context = {"m": m, "values_url": values_url, "rows": rows[:TABLE_ROWS],
-               "n_rows": len(rows), "levels": _offered(data), "period_notice": notice,
+               "n_rows": len(rows), "levels": data.levels(), "period_notice": notice,
                "indicator_groups": data.map_indicators(level, lang, within),
                "classifications": CLASSIFICATIONS,
                "classification_names": CLASSIFICATION_NAMES, "crumbs": crumbs(data, m),
@@ -117,10 +116,3 @@ def crumbs(data: WebData, m: dict) -> list[dict]:
                         "within": area["gemeente_code"]})
         out.append({"label": area["name"], "level": m["level"], "within": w})
     return out
-
-
-def _offered(data: WebData) -> list[str]:
-    """The levels the map offers: the CBS indeling's always (a level without figures
-    says so), a grid level only when the store has its cells."""
-    stored = data.boundary_index()
-    return [level for level in MAP_LEVELS if level not in GRID_LEVELS or level in stored]

@@ -13,7 +13,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/ranglijst")
 def rankings_page(request: Request, data: DataDep, lang: LangDep,
-                  level: Literal["gemeente", "wijk", "buurt"] = "wijk",
+                  level: Literal["gemeente", "wijk", "buurt", "vierkant500",
+                                 "vierkant100"] = "wijk",
                   period: Annotated[str | None, Query(pattern=r"^\d{4}[A-Z0-9]*$")] = None,
                   gemeente: Annotated[str | None, Query(max_length=12)] = None,
                   domain: Annotated[str | None, Query(max_length=40)] = None,
@@ -26,7 +27,7 @@ def rankings_page(request: Request, data: DataDep, lang: LangDep,
     r = views.rankings(data, level=level, period=period, gemeente=gemeente or None,
                        domain=domain or None, q=q, sort=sort, order=order, page=page,
                        language=lang)
-    context = {"r": r, "gemeenten": data.gemeenten()}
+    context = {"r": r, "gemeenten": data.gemeenten(), "levels": data.levels()}
     if is_htmx(request):
         return render(request, "_rankings_table.html", context, language=lang)
     return render(request, "rankings.html", context, language=lang)

@@ -14,7 +14,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/signalen")
 def warning_page(request: Request, data: DataDep, lang: LangDep,
-                 level: Literal["gemeente", "wijk", "buurt"] = "wijk",
+                 level: Literal["gemeente", "wijk", "buurt", "vierkant500",
+                                "vierkant100"] = "wijk",
                  gemeente: Annotated[str | None, Query(max_length=12)] = None,
                  page: Annotated[int, Query(ge=1, le=10000)] = 1,
                  maatstaf: Annotated[str | None, Query(max_length=40)] = None):
@@ -23,4 +24,5 @@ def warning_page(request: Request, data: DataDep, lang: LangDep,
     return render(request, "warning.html", {"w": table, "level": level,
                                             "gemeente": gemeente or "",
                                             "gemeenten": data.gemeenten(),
+                                            "levels": data.levels(),
                                             "schemes": BUNDLED[1:]}, language=lang)
