@@ -197,19 +197,25 @@ class ScoreResult:
     def row_of(self, code: str) -> pd.Series | None:
         """The area's row of :attr:`table` (None when it is not scored), found by
         position: a page asks for one row of up to 14,000 (420,000 grid cells)."""
-        if self._row_of_code is None:
-            self._row_of_code = dict(zip(self.table["code"], range(len(self.table)),
-                                         strict=True))
-        position = self._row_of_code.get(code)
+        position = self.positions()[0].get(code)
         return None if position is None else self.table.iloc[position]
 
     def details_of(self, code: str) -> pd.DataFrame:
         """The detail rows of one area, in their order: the rows of every area are
         grouped once per result, as a page asks for one area of 175,000 rows."""
-        if self._rows_by_code is None:
-            self._rows_by_code = self.details.groupby("code", sort=False).indices
-        positions = self._rows_by_code.get(code)
+        positions = self.positions(details=True)[1].get(code)
         return self.details.iloc[positions if positions is not None else []]
+
+    def positions(self, details: bool = False) -> tuple[dict, dict]:
+        """Each area's row position in :attr:`table` and (with ``details``, which reads
+        them) its row positions in :attr:`details`, made on first use; a server makes
+        them before its first visitor asks for an area."""
+        if self._row_of_code is None:
+            self._row_of_code = dict(zip(self.table["code"], range(len(self.table)),
+                                         strict=True))
+        if details and self._rows_by_code is None:
+            self._rows_by_code = self.details.groupby("code", sort=False).indices
+        return self._row_of_code, self._rows_by_code or {}
 
     def __repr__(self) -> str:
         return (f"ScoreResult({len(self.table)} {self.level} areas, period {self.period}, "

@@ -215,11 +215,11 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
         data.availability()
         data.areas_index()
         for level in data.levels():
-            # scores every period of the level; one the scheme cannot score (the vierkant
-            # scheme's gemeenten, the default's cells) says why on its pages
+            # the score of the period shown first; a level the scheme cannot score (the
+            # vierkant scheme's gemeenten, the default's cells) says why on its pages
             with contextlib.suppress(WijkkompasError):
-                data.default_score_period(level)
-            data.area_figures("", level)  # the profiles' figures of the level
+                data.scores(level).positions(details=True)  # the profiles' score blocks
+            data.level_figures(level)  # the profiles' figures of the level
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
         data.reference_values(COUNTRY)  # and every gemeente's, the profiles' references
