@@ -207,6 +207,7 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
     peers are found on, and the area index; then queue the reports not rendered for these
     data. Nothing when ``generation`` is given and the data changed since (a newer
     warm-up is queued)."""
+    from ..analysis.explain import detailed
     from . import views
 
     if generation is not None and generation != data.generation:
@@ -218,7 +219,7 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
             # the score of the period shown first; a level the scheme cannot score (the
             # vierkant scheme's gemeenten, the default's cells) says why on its pages
             with contextlib.suppress(WijkkompasError):
-                data.scores(level).positions(details=True)  # the profiles' score blocks
+                detailed(data.scores(level))  # the profiles' "what drives this score"
             data.level_figures(level)  # the profiles' figures of the level
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
