@@ -15,11 +15,20 @@ same token again. Readers loop over the area-profile API, map data, plan pages, 
 API and rankings. After the run the database is checked: per plan, the number of
 versions is 1 + the edits acknowledged with 200, and every acknowledged token is in the
 final document. Any 5xx, other unexpected status or connection error is an error.
+
+Where the time goes: the server's CPU for one request of each kind alone (after the
+warm-up, one at a time: HTTP, middleware, route, database and gzip together), the CPU
+the server's processes (``serve`` and its workers), the load generator and the whole
+machine used during the load, per request, and what that allows: ``capacity_per_s`` =
+cores / machine CPU per request, the throughput no scheduling can exceed with these
+costs; since every client loops without pause, Little's law gives the mean wait
+``littles_law_wait_s`` = clients / throughput.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -29,6 +38,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 import httpx
+import psutil
 from bench_web import CODES_SQL
 
 PASSWORD = "belasting-test-wachtwoord"
@@ -41,6 +51,9 @@ class Tally:
         self.conflicts = 0
         self.acknowledged: dict[str, list[str]] = defaultdict(list)
         self.generator_cpu = 0.0
+        self.server_cpu = 0.0
+        self.machine_cpu = 0.0
+        self.alone: dict[str, float] = {}  # server CPU seconds of one request, per kind
 
     async def call(self, kind: str, client: httpx.AsyncClient, method: str, url: str,
                    expected=(200,), **kwargs) -> httpx.Response | None:
@@ -134,8 +147,25 @@ def reader_urls(codes: list[str], plans: int) -> list[tuple[str, str]]:
     return urls
 
 
+def tree_cpu(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` and its living descendants."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def machine_cpu() -> float:
+    """CPU seconds every core of the machine spent busy (not idle or waiting on I/O)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 async def run(base: str, assignment: dict[str, str], codes: list[str], plans: int,
-              readers: int, duration: float) -> tuple[Tally, float]:
+              readers: int, duration: float, server_pid: int) -> tuple[Tally, float]:
     urls = reader_urls(codes, plans)
     # warm-up: each worker computes profiles, scores and pages once, as after the first
     # visitors; not measured
@@ -150,7 +180,18 @@ async def run(base: str, assignment: dict[str, str], codes: list[str], plans: in
     editors = {name: await logged_in(base, name) for name in assignment}
     anonymous = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(readers)]
     tally = Tally()
+    # each kind alone, one request at a time after the warm-up: the server's CPU for one
+    # (all of it: HTTP, middleware, the route, the database, gzip)
+    name, client = next(iter(editors.items()))
+    alone = [*urls, *[("editor GET plan", f"/api/plans/{assignment[n]}") for n in editors]]
+    for kind in dict.fromkeys(k for k, _ in alone):
+        asked = [url for k, url in alone if k == kind][:20]
+        before = tree_cpu(server_pid)
+        for url in asked:
+            await (client if kind.startswith("editor") else anonymous[0]).get(url)
+        tally.alone[kind] = (tree_cpu(server_pid) - before) / len(asked)
     start, cpu = time.monotonic(), time.process_time()
+    server, machine = tree_cpu(server_pid), machine_cpu()
     end = start + duration
     await asyncio.gather(
         *[editor(client, name, assignment[name], end, tally) for name, client in editors.items()],
@@ -158,6 +199,8 @@ async def run(base: str, assignment: dict[str, str], codes: list[str], plans: in
     elapsed = time.monotonic() - start
     # the generator shares the machine's cores with the server: how much it took
     tally.generator_cpu = time.process_time() - cpu
+    tally.server_cpu = tree_cpu(server_pid) - server
+    tally.machine_cpu = machine_cpu() - machine
     for client in [*editors.values(), *anonymous]:
         await client.aclose()
     return tally, elapsed
@@ -182,7 +225,7 @@ def verify(url: str, tally: Tally, plans: int) -> dict:
     return {"lost": lost, "per_plan": per_plan}
 
 
-def summary(tally: Tally, elapsed: float) -> dict:
+def summary(tally: Tally, elapsed: float, clients: int) -> dict:
     def q(values, p):
         return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
 
@@ -192,10 +235,20 @@ def summary(tally: Tally, elapsed: float) -> dict:
         kinds[kind] = {"requests": len(values), "p50_ms": q(values, .50),
                        "p95_ms": q(values, .95), "p99_ms": q(values, .99),
                        "per_s": round(len(values) / elapsed, 1)}
+        if kind in tally.alone:
+            kinds[kind]["server_cpu_alone_ms"] = round(tally.alone[kind] * 1000, 2)
     total = sum(len(v) for v in tally.latencies.values())
+    per_request = tally.machine_cpu / max(total, 1)
     return {"seconds": round(elapsed, 1), "generator_cpu_s": round(tally.generator_cpu, 1),
+            "server_cpu_s": round(tally.server_cpu, 1),
+            "machine_cpu_s": round(tally.machine_cpu, 1),
+            "server_cpu_per_request_ms": round(tally.server_cpu / max(total, 1) * 1000, 2),
+            "machine_cpu_per_request_ms": round(per_request * 1000, 2),
+            "capacity_per_s": round((os.cpu_count() or 1) / per_request, 1)
+            if per_request else None,
             "requests": total,
             "throughput_per_s": round(total / elapsed, 1),
+            "littles_law_wait_s": round(clients / (total / elapsed), 2) if total else None,
             "edits_acknowledged": sum(len(v) for v in tally.acknowledged.values()),
             "conflicts_409": tally.conflicts, "errors": len(tally.errors),
             "first_errors": tally.errors[:10], "kinds": kinds}
@@ -228,9 +281,10 @@ def main() -> None:
         assignment = prepare(str(store.directory), cluster.url, args.plans, args.editors)
         with Served(store.directory, cluster.url, workers=args.workers) as server:
             tally, elapsed = asyncio.run(run(server.url, assignment, codes, args.plans,
-                                             args.readers, args.duration))
+                                             args.readers, args.duration,
+                                             server.process.pid))
         result = {"workers": args.workers, "editors": args.editors, "readers": args.readers,
-                  "plans": args.plans, **summary(tally, elapsed),
+                  "plans": args.plans, **summary(tally, elapsed, args.editors + args.readers),
                   **verify(cluster.url, tally, args.plans)}
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if result["errors"] or result["lost"]:

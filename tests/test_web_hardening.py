@@ -262,12 +262,20 @@ def test_serve_renders_reports_ahead_of_their_first_request(site, demo_store, mo
 
     rendered(kept(private), kept(public))
     before = len(renders)
-    # a save queues its version's report
+    # a save queues its version's report, rendered once the version stood a while: two
+    # saves in quick succession give one report, of the second
+    monkeypatch.setattr(views, "REPORT_AFTER_SAVE_S", 2.0)
     document = views.plan_record(data, public)["object"].to_dict()
     document["title"] = "Een openbaar plan, herzien"
+    first = views.save_plan(data, document, "editor", create=False)
+    replaced = kept(public)
+    document["title"] = "Een openbaar plan, twee keer herzien"
+    document["version"] = first["version"]
     saved = views.save_plan(data, document, "editor", create=False)
+    assert saved["version"] == first["version"] + 1
     rendered(kept(public))
     assert len(renders) == before + 1 and renders[-1] == public
+    assert not replaced.exists()  # the version that stood seconds only: no report
     with TestClient(app) as client:  # its shutdown stops the background thread
         response = client.get(f"/plannen/{public}/rapport.pdf")
     assert response.status_code == 200 and response.content == kept(public).read_bytes()

@@ -98,13 +98,18 @@ class LRU(OrderedDict):
 class Ahead:
     """Work done ahead of the requests that will need it (a plan's PDF report after a
     save, the caches and reports when ``serve`` starts and when new data arrive): one
-    daemon thread running tasks in order, and ``idle()`` (looking for new data) every
-    ``every`` seconds without a task, so that new data are read before a visitor asks. A
-    task that fails is dropped: the request that needs its result does the work and says
-    why. Daemon, so a server stops without waiting for a report nobody asked for."""
+    daemon thread running tasks in order, tasks asked for later (:meth:`submit_after`)
+    when they are due, and ``idle()`` (looking for new data) every ``every`` seconds
+    without a task, so that new data are read before a visitor asks. A task that fails
+    is dropped: the request that needs its result does the work and says why. Daemon, so
+    a server stops without waiting for a report nobody asked for."""
+
+    _WAKE = object()  # a later task was asked for: look again when the next one is due
 
     def __init__(self, idle: Callable[[], None] | None = None, every: float = 5.0) -> None:
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._later: dict = {}  # key -> (due, task, args)
+        self._later_lock = threading.Lock()
         self._idle = idle
         self._every = every
         self._stopped = threading.Event()
@@ -114,6 +119,15 @@ class Ahead:
 
     def submit(self, task, *args) -> None:
         self._tasks.put((task, args))
+
+    def submit_after(self, key, delay: float, task, *args) -> None:
+        """Run ``task(*args)`` once ``delay`` seconds have passed without another call with
+        the same ``key`` (each call starts the wait again, with its own arguments): a
+        plan saved again within seconds has its report rendered once, for the version
+        that stood."""
+        with self._later_lock:
+            self._later[key] = (time.monotonic() + delay, task, args)
+        self._tasks.put(self._WAKE)
 
     @property
     def running(self) -> bool:
@@ -126,17 +140,42 @@ class Ahead:
         self._tasks.put(None)
         self._thread.join(wait)
 
+    def _due(self) -> tuple[list, float | None]:
+        """The later tasks that are due (taken out), and when the next one is."""
+        now = time.monotonic()
+        with self._later_lock:
+            due = [key for key, (at, _, _) in self._later.items() if at <= now]
+            ready = [self._later.pop(key)[1:] for key in due]
+            upcoming = min((at for at, _, _ in self._later.values()), default=None)
+        return ready, upcoming
+
     def _run(self) -> None:
+        quiet_since = time.monotonic()
         while not self._stopped.is_set():
+            ready, upcoming = self._due()
+            for task, args in ready:
+                self._do(task, args)
+            now = time.monotonic()
+            wait = self._every - (now - quiet_since)
+            if upcoming is not None:
+                wait = min(wait, upcoming - now)
             try:
-                item = self._tasks.get(timeout=self._every)
+                item = self._tasks.get(timeout=max(wait, 0.0))
             except queue.Empty:
-                item = (self._idle, ()) if self._idle is not None else None
-            if item is None or self._stopped.is_set():
+                if self._idle is not None and time.monotonic() - quiet_since >= self._every:
+                    self._do(self._idle, ())
+                    quiet_since = time.monotonic()
                 continue
-            task, args = item
-            with contextlib.suppress(Exception):
-                task(*args)
+            if item is None or item is self._WAKE:
+                continue
+            self._do(*item)
+            quiet_since = time.monotonic()
+
+    def _do(self, task, args) -> None:
+        if self._stopped.is_set():
+            return
+        with contextlib.suppress(Exception):
+            task(*args)
 
 
 def require_store(store: Store) -> Store:

@@ -31,6 +31,8 @@ PERSPECTIVE_NAMES = {"objective": N_("objective (registration)"),
                      "subjective": N_("subjective (residents' answers)")}
 
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
+# a saved plan's report is rendered ahead once its version stood this long (seconds)
+REPORT_AFTER_SAVE_S = 10.0
 
 
 def clean(value):
@@ -851,7 +853,7 @@ def save_plan(data: WebData, document: dict, author: str, *, create: bool,
                                                              if create else ""),
                           create_only=create, figures=lambda plan: plan_figures(data, plan),
                           **extra)
-    render_reports_ahead(data, [saved.id])
+    render_report_after_save(data, saved.id)
     return {"id": saved.id, "version": saved.version}
 
 
@@ -886,7 +888,7 @@ def plan_pdf(data: WebData, plan_id: str) -> bytes:
 def restore_plan(data: WebData, plan_id: str, version: int, author: str) -> None:
     """Make an earlier version of a plan its current one (saved as a new version)."""
     plan_store(data).restore(plan_id, version, author=author)
-    render_reports_ahead(data, [plan_id])
+    render_report_after_save(data, plan_id)
 
 
 def render_reports_ahead(data: WebData, plan_ids: list[str] | None = None) -> None:
@@ -900,6 +902,18 @@ def render_reports_ahead(data: WebData, plan_ids: list[str] | None = None) -> No
     ids = plan_ids if plan_ids is not None else [row["id"] for row in plan_store(data).list()]
     for plan_id in ids:
         data.ahead.submit(_render_ahead, data, plan_id)
+
+
+def render_report_after_save(data: WebData, plan_id: str) -> None:
+    """Render a saved plan's report once its version has stood
+    :data:`REPORT_AFTER_SAVE_S` seconds (:meth:`Ahead.submit_after`): a plan saved again
+    meanwhile gets one report, of the version that stood. Every save queued a render of
+    5-15 s of CPU beside the requests, most of them for versions replaced seconds later
+    (the load test's editors save all the time); the report asked for within those
+    seconds is rendered on request."""
+    if data.ahead is not None:
+        data.ahead.submit_after(("report", plan_id), REPORT_AFTER_SAVE_S, _render_ahead,
+                                data, plan_id)
 
 
 def _render_ahead(data: WebData, plan_id: str) -> None:
