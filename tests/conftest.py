@@ -350,3 +350,15 @@ def shots(tmp_path_factory) -> Path:
     path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_grid():
+    """scripts/synthetic_grid.py as a module (SYNTHETIC national grids in CBS's layout)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "synthetic_grid.py"
+    spec = importlib.util.spec_from_file_location("synthetic_grid", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
