@@ -95,6 +95,19 @@ def demo_store(tmp_path_factory):
     return store
 
 
+@pytest.fixture(scope="session")
+def synthetic_grid():
+    """``scripts/synthetic_grid.py`` as a module (the scripts folder is no package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "synthetic_grid.py"
+    spec = importlib.util.spec_from_file_location("synthetic_grid", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def cells_store(tmp_path_factory):
     """CBS's Kerncijfers of every wijk of 2022 with the wijk and gemeente boundaries of
@@ -350,15 +363,3 @@ def shots(tmp_path_factory) -> Path:
     path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-@pytest.fixture(scope="session")
-def synthetic_grid():
-    """scripts/synthetic_grid.py as a module (SYNTHETIC national grids in CBS's layout)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "scripts" / "synthetic_grid.py"
-    spec = importlib.util.spec_from_file_location("synthetic_grid", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -34,6 +34,29 @@ def test_harmless_cells_unchanged(value):
     assert type(csvsafe.neutralise(value)) is type(value)
 
 
+def test_frames_are_neutralised_cell_by_cell():
+    """The frame functions pick the cells to change with pandas' string methods: they
+    give what :func:`neutralise` and :func:`restore` give on every cell, whatever the
+    column holds (Arrow strings, objects mixing text, numbers, lists and missing values,
+    categories, no text at all)."""
+    cells = ["=SUM(A1)", "Noord", "'-x", "''@y", "-1.5", "", "\tb", "a=b", "+2"]
+    frame = pd.DataFrame({
+        "text": pd.array(cells, dtype="string"),
+        "mixed": pd.Series(["-Noord", 3, None, ["=x"], "'=al", 2.5, "@", "x", float("nan")],
+                           dtype=object),
+        "category": pd.Categorical(["@x", "laag"] * 4 + ["=y"]),
+        "empty": pd.Series([None] * 9, dtype=object),
+        "number": range(9)})
+    for whole, one in ((csvsafe.neutralise_frame, csvsafe.neutralise),
+                       (csvsafe.restore_frame, csvsafe.restore)):
+        out = whole(frame)
+        for column in frame:
+            expected = [one(v) for v in frame[column].astype(object)]
+            got = list(out[column].astype(object))
+            assert [repr(v) for v in got] == [repr(v) for v in expected], column
+    assert list(csvsafe.restore_frame(csvsafe.neutralise_frame(frame))["text"]) == cells
+
+
 def _cells(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 

@@ -1,7 +1,6 @@
 """CBS square statistics as areas: cell codes and squares, the reader on a file in CBS's
 layout (tests/data/grid), suppression, containing areas by overlay, and ingest, score,
 explain and hot spots at a grid level."""
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +13,6 @@ ROOT = Path(__file__).resolve().parents[1]
 GRID_FILE = ROOT / "tests" / "data" / "grid" / "cbs_vk100_2022_v1.gpkg"
 AMSTERDAM_BUURTEN = ROOT / "src" / "wijkkompas" / "data" / "boundaries" / \
     "buurt_2022_amsterdam.parquet"
-
-
-def _script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import synthetic_grid
-    finally:
-        sys.path.pop(0)
-    return synthetic_grid
 
 
 @pytest.fixture(scope="module")
@@ -151,17 +141,17 @@ def test_suppressed_stays_suppressed(tmp_path, catalog):
     assert withheld["status"].tolist() == ["suppressed"] and withheld["value"].isna().all()
 
 
-def _write(tmp_path, frame, name="cbs_vk500_2021_v1.gpkg", size=500):
-    return _script().write_grid(frame, tmp_path / name, year=2021, synthetic=False, size=size)
+def _write(script, tmp_path, frame, name="cbs_vk500_2021_v1.gpkg", size=500):
+    return script.write_grid(frame, tmp_path / name, year=2021, synthetic=False, size=size)
 
 
-def test_500m_file_and_bad_codes_are_skipped_with_reasons(tmp_path, catalog):
+def test_500m_file_and_bad_codes_are_skipped_with_reasons(tmp_path, catalog, synthetic_grid):
     from wijkkompas.ingest import read_file
 
-    cells = _script().test_cells(500).iloc[:4].copy()
+    cells = synthetic_grid.test_cells(500).iloc[:4].copy()
     cells.loc[1, "crs28992res500m"] = "E1211N4870"     # not on the 500 m grid
     cells.loc[2, "crs28992res500m"] = "not a code"
-    result = read_file(_write(tmp_path, cells), catalog)[0]
+    result = read_file(_write(synthetic_grid, tmp_path, cells), catalog)[0]
     assert sorted(result.areas["code"]) == ["VK500E1210N4870", "VK500E1210N4885"]
     assert result.areas["level"].eq("vierkant500").all()
     assert result.source.id == "cbs-vierkant500-2021"
@@ -171,31 +161,31 @@ def test_500m_file_and_bad_codes_are_skipped_with_reasons(tmp_path, catalog):
     assert result.boundaries.geometry.area.eq(250_000).all()
 
 
-def test_file_without_a_valid_code_is_refused(tmp_path, catalog):
+def test_file_without_a_valid_code_is_refused(tmp_path, catalog, synthetic_grid):
     from wijkkompas.errors import IngestError
     from wijkkompas.ingest import read_file
 
-    cells = _script().test_cells(500).iloc[:2].copy()
+    cells = synthetic_grid.test_cells(500).iloc[:2].copy()
     cells["crs28992res500m"] = ["1234-5678", ""]
     with pytest.raises(IngestError, match="no valid cell code in column 'crs28992res500m'"):
-        read_file(_write(tmp_path, cells), catalog)
+        read_file(_write(synthetic_grid, tmp_path, cells), catalog)
 
 
-def test_duplicate_cell_is_refused(tmp_path, catalog):
+def test_duplicate_cell_is_refused(tmp_path, catalog, synthetic_grid):
     from wijkkompas.errors import IngestError
     from wijkkompas.ingest import read_file
 
-    cells = _script().test_cells(500).iloc[:2].copy()
+    cells = synthetic_grid.test_cells(500).iloc[:2].copy()
     cells["crs28992res500m"] = "E1210N4870"
     with pytest.raises(IngestError, match="cell VK500E1210N4870 appears 2 times"):
-        read_file(_write(tmp_path, cells), catalog)
+        read_file(_write(synthetic_grid, tmp_path, cells), catalog)
 
 
-def test_year_needed(tmp_path, catalog):
+def test_year_needed(tmp_path, catalog, synthetic_grid):
     from wijkkompas.errors import IngestError
     from wijkkompas.sources.grid import read
 
-    path = _script().write_grid(_script().test_cells(), tmp_path / "cells.gpkg",
+    path = synthetic_grid.write_grid(synthetic_grid.test_cells(), tmp_path / "cells.gpkg",
                                 synthetic=False)
     # the layer name (vierkant_100m_2022) has it
     assert set(read(path, catalog).observations["period"]) == {"2022"}
@@ -298,14 +288,14 @@ def test_hot_spots_at_grid_level(grid_store, catalog, vierkant_scheme):
                  within="GM0518", executor="serial", write=False)
 
 
-def test_synthetic_grid_has_structure():
+def test_synthetic_grid_has_structure(synthetic_grid):
     """The synthetic national grid: the asked number of cells, in the layout, plausible
     values and positive spatial autocorrelation of WOZ values."""
     from libpysal.weights import DistanceBand
 
     from wijkkompas.change.spatial import global_moran
 
-    script = _script()
+    script = synthetic_grid
     cells = script.build_grid(3_000, seed=7)
     assert len(cells) == 3_000 and list(cells.columns[:-1]) == script.LAYOUT
     assert cells["crs28992res100m"].is_unique
@@ -366,7 +356,8 @@ def test_the_map_offers_grid_levels_only_with_cells(tmp_path):
         assert 'value="buurt"' in page.text and 'value="vierkant100"' not in page.text
 
 
-def test_trends_follow_a_cell_over_the_years(tmp_path, catalog, vierkant_scheme):
+def test_trends_follow_a_cell_over_the_years(tmp_path, catalog, vierkant_scheme,
+                                             synthetic_grid):
     """Every year of the grid is one indeling: three years' files form one panel, and the
     trend of each cell is fitted on it."""
     from wijkkompas.change.panel import score_panel
@@ -374,7 +365,7 @@ def test_trends_follow_a_cell_over_the_years(tmp_path, catalog, vierkant_scheme)
     from wijkkompas.ingest import ingest
     from wijkkompas.store import Store
 
-    script = _script()
+    script = synthetic_grid
     files = []
     for year, extra in ((2020, 0), (2021, 1), (2022, 2)):
         cells = script.test_cells()

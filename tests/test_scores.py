@@ -557,6 +557,34 @@ def test_bundled_explain(demo_store, catalog):
     assert e.indicators["contribution"].sum() == pytest.approx(e.row["vulnerability"])
 
 
+def test_explaining_many_areas_of_one_result_keeps_each_area_its_own(demo_store, catalog):
+    """explain_result prepares the details of every area once per result
+    (``explain.detailed``): an area explained after others of the same result gets the
+    table it gets from a fresh result, its own rows only, each indicator once."""
+    from dataclasses import replace
+
+    from wijkkompas.analysis.engine import score
+    from wijkkompas.analysis.explain import explain_result
+
+    result = score(demo_store, catalog, load_scheme(None, catalog), level="wijk",
+                   period="2022")
+    codes = list(result.table["code"].iloc[::400])
+    assert len(codes) >= 5
+    for code in codes[1:]:
+        explain_result(result, code, catalog)
+    for code in (codes[0], codes[-1]):
+        kept = explain_result(result, code, catalog)
+        fresh = explain_result(replace(result), code, catalog)  # nothing derived yet
+        assert "explain" in result.derived and fresh.result is not result
+        pd.testing.assert_frame_equal(kept.indicators, fresh.indicators)
+        pd.testing.assert_frame_equal(kept.domains, fresh.domains)
+        assert kept.drivers == fresh.drivers
+        assert kept.indicators["indicator"].is_unique
+        own = result.details[result.details["code"] == code]
+        assert list(kept.indicators.sort_values("indicator")["value"].fillna(-1)) == \
+            list(own.sort_values("indicator")["value"].fillna(-1))
+
+
 def test_bundled_explain_table_adds_up(demo_store, catalog):
     """Den Haag 2022 on the bundled data: within each domain the standardised values times
     their weights add up to the domain score (and the contributions to score x domain

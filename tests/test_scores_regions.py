@@ -9,7 +9,6 @@ Exact, not within a tolerance: pass one fits every reference group in the client
 same arrays in both runs, and pass two computes each area's numbers by element-wise
 operations that do not depend on which other areas share its region
 (:mod:`wijkkompas.analysis.engine`), so any difference is a fault."""
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -61,24 +60,15 @@ def _same(one, spread) -> None:
         (spread.period, spread.vintage, spread.method, spread.year)
 
 
-def _script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import synthetic_grid
-    finally:
-        sys.path.pop(0)
-    return synthetic_grid
-
-
 @pytest.fixture(scope="module")
-def grid_store(tmp_path_factory):
+def grid_store(tmp_path_factory, synthetic_grid):
     """The grid test file in CBS's layout and its 500 m twin (the same hand-made cells,
     ``synthetic_grid.test_cells(500)``), ingested with the bundled Amsterdam buurten."""
     from wijkkompas.ingest import ingest
     from wijkkompas.store import Store
 
     folder = tmp_path_factory.mktemp("grid")
-    script = _script()
+    script = synthetic_grid
     coarse = script.write_grid(script.test_cells(500), folder / "cbs_vk500_2022_v1.gpkg",
                                year=2022, synthetic=False, size=500)
     store = Store(folder / "store")
@@ -120,7 +110,7 @@ def test_score_command_with_regions(grid_store, client, monkeypatch):
     assert spread.stdout == one.stdout and len(one.stdout.splitlines()) == 37
 
 
-def test_a_synthetic_grid(tmp_path, catalog, vierkant, client):
+def test_a_synthetic_grid(tmp_path, catalog, vierkant, client, synthetic_grid):
     """5,000 synthetic cells over the country (shrunk benefit rates, suppressed cells,
     deciles and flags), in 8 blocks of code ranges; and in 4 blocks in this process."""
     from wijkkompas.analysis.engine import score_frame
@@ -128,7 +118,6 @@ def test_a_synthetic_grid(tmp_path, catalog, vierkant, client):
     from wijkkompas.ingest import ingest
     from wijkkompas.store import Store
 
-    synthetic_grid = _script()
     path = synthetic_grid.write_grid(synthetic_grid.build_grid(5_000, seed=7),
                                      tmp_path / "SYNTHETIC_cbs_vk100_2022_n5000.gpkg")
     store = Store(tmp_path / "store")

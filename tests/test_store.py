@@ -207,10 +207,10 @@ def test_reads_share_one_kept_connection_until_a_writer_elsewhere_asks(store):
 
     store.ingest([result()])
     assert len(store.observations()) == len(REAL)
-    kept = connections._kept[store.path]
+    kept = connections.kept(store.path)
     with store.reading():
         assert store.query("SELECT count(*) AS n FROM observations")["n"][0] == len(REAL)
-        assert connections._kept[store.path] is kept and kept.users == 1
+        assert connections.kept(store.path) is kept and kept.users == 1
     assert kept.users == 0 and not kept.closing
     script = ("import sys; sys.path[:0] = [sys.argv[2]]; from test_store import result; "
               "from wijkkompas.store import Store; "
@@ -229,9 +229,9 @@ def test_a_kept_connection_in_use_closes_after_its_last_cursor(store):
 
     store.ingest([result()])
     with store.reading():
-        kept = connections._kept[store.path]
+        kept = connections.kept(store.path)
         connections.release(store.path)  # as a writer in this process does
-        assert kept.closing and store.path not in connections._kept
+        assert kept.closing and connections.kept(store.path) is None
         # the block's cursor still reads
         assert store.query("SELECT count(*) AS n FROM observations")["n"][0] == len(REAL)
     assert kept.users == 0

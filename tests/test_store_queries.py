@@ -132,3 +132,35 @@ def test_fingerprint_follows_the_contents(store: Store, tmp_path) -> None:
     copy.ingest([ReadResult(source=source, observations=changed, areas=areas)],
                 on_conflict="replace")
     assert copy.fingerprint() != before
+
+
+def test_the_fingerprint_is_kept_by_each_ingest_and_checked_when_read(store: Store,
+                                                                       tmp_path) -> None:
+    """Each ingest keeps the data version it leaves (``store_meta``); a read returns it
+    only while the tables' counts are those it was made on, and computes it otherwise
+    (a store written before the table existed, or changed by other means)."""
+    import shutil
+
+    import duckdb
+
+    from wijkkompas.store import connections
+    from wijkkompas.store.queries import FINGERPRINT_SQL, fingerprint_of
+
+    copy = Store(tmp_path / "copy")
+    copy.directory.mkdir()
+    shutil.copy(store.path, copy.path)
+    with duckdb.connect(str(copy.path), read_only=True) as con:
+        computed, counts = fingerprint_of(con.execute(FINGERPRINT_SQL).df())
+        kept = con.execute("SELECT value, counts FROM store_meta").fetchall()
+    assert kept == [(computed, counts)]
+    assert copy.fingerprint() == computed
+    connections.release(copy.path)  # this process's kept reader: DuckDB wants one mode
+    with duckdb.connect(str(copy.path)) as con:  # as an older wijkkompas would write
+        con.execute("DELETE FROM observations WHERE rowid IN "
+                    "(SELECT rowid FROM observations LIMIT 1)")
+        changed = fingerprint_of(con.execute(FINGERPRINT_SQL).df())[0]
+    assert changed != computed and copy.fingerprint() == changed
+    connections.release(copy.path)
+    with duckdb.connect(str(copy.path)) as con:
+        con.execute("DROP TABLE store_meta")
+    assert copy.fingerprint() == changed

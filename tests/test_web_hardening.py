@@ -310,16 +310,16 @@ def test_new_data_reach_a_running_server_ahead_of_its_visitors(demo_store, tmp_p
     after = kept_pdf_path(copy, plans, plan.id, plan.version)
     assert after != before  # named by the data: the report of the new figures
     deadline = time.monotonic() + 600  # a bound for a stuck thread, not a speed test
-    while not (after.is_file() and data._results is not None and data._results[1]):
+    while not (after.is_file() and data.results_read is not None and data.results_read[1]):
         assert time.monotonic() < deadline
         time.sleep(0.5)
     assert data.generation >= 1
-    assert data._results[0] == results.results_key(copy, catalog, data.scheme)
+    assert data.results_read[0] == results.results_key(copy, catalog, data.scheme)
     with TestClient(app) as client:  # its shutdown stops the background thread
         response = client.get(f"/plannen/{plan.id}/rapport.pdf")
     assert response.status_code == 200 and response.content == after.read_bytes()
-    data.ahead._thread.join(600)  # the task it was running, if any, then no other
-    assert not data.ahead._thread.is_alive()
+    data.ahead.stop(wait=600)  # the task it was running, if any, then no other
+    assert not data.ahead.running
 
 
 def test_a_report_another_process_renders_is_left_to_it(tmp_path):

@@ -62,6 +62,17 @@ def test_budget_is_configurable(monkeypatch):
         yamlsafe.load(text)
 
 
+def test_a_broken_document_is_told_as_the_budgeted_composer_tells_it():
+    """Documents without aliases are composed by libyaml; an error is said by PyYAML's
+    own composer (its message shows the document's line), as before."""
+    text = "a: [1, 2\nb: {c: 3\n"
+    with pytest.raises(yaml.YAMLError) as caught:
+        yamlsafe.load(text)
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    assert str(caught.value) == str(expected.value) and "line" in str(caught.value)
+
+
 def test_safe_tags_only():
     with pytest.raises(yaml.YAMLError):
         yamlsafe.load("!!python/object/apply:os.system ['true']\n")

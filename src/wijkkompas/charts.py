@@ -2,8 +2,9 @@
 
 Every function takes plain data (dicts and lists, as the ``to_dict()`` of the plan
 results give them, so an HTTP route can pass JSON straight in) and returns an
-``altair`` chart. ``chart.to_dict()`` is the Vega-Lite spec for the browser;
-:func:`to_svg` renders it offline with ``vl-convert`` for reports.
+``altair`` chart, whose ``chart.to_dict()`` is the Vega-Lite spec for the browser; the
+two charts of the area pages (section "Web application charts") return that spec
+itself. :func:`to_svg` renders either offline with ``vl-convert`` for reports.
 
 Rules the charts keep (from the domain notes): every legend names its reference area
 and year; the colours of statuses are the same everywhere (:data:`STATUS_COLORS`);
@@ -11,6 +12,7 @@ Dutch labels first (``language="en"`` for English).
 """
 from __future__ import annotations
 
+import contextlib
 from typing import TypeVar
 
 import altair as alt
@@ -253,10 +255,47 @@ def to_svg(chart: alt.TopLevelMixin | dict) -> str:
 # Used by wijkkompas.web.charts_glue (trend and domain charts on area pages). The web
 # layer adds its own config (fonts, sizes) to the spec, so these stay unconfigured, and
 # gives every text in the page's language (its gettext catalogues), so these hold none.
+# Written as Vega-Lite dictionaries rather than built with altair: a profile page draws
+# two, and altair's objects (and their checks against the schema) took a fifth of an
+# uncached page's time; tests/test_charts_web.py validates them against the Vega-Lite
+# schema altair ships and renders them with vl-convert.
+
+
+def _plain(value):
+    """A JSON value: numpy scalars as Python, NaN as null."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and value != value else value
+
+
+def _inline(name: str, rows: list[dict], fields: tuple[str, ...]) -> tuple[dict, list]:
+    """The ``data`` of a view that reads dataset ``name``, and the dataset's values (the
+    spec's top-level ``datasets``, which charts.js reads for the chart's table)."""
+    return {"name": name}, [{f: _plain(r.get(f)) for f in fields} for r in rows]
+
+
+def _titled(title: str, note: str) -> str | dict:
+    return {"text": title, "subtitle": note} if note else title
+
+
+def _area_colour(names: list[str], palette: list[str]) -> dict:
+    """The colour channel of the charts' areas: the first in the plan colour, in the
+    order given, legend at the bottom."""
+    return {"field": "area", "type": "nominal", "title": None, "sort": names,
+            "legend": {"orient": "bottom"},
+            "scale": {"domain": names, "range": (palette * 3)[:max(len(names), 1)]}}
+
+
+def _web_spec(body: dict, datasets: dict, *, description: str, height: int,
+              title: str | dict) -> dict:
+    return {"config": {"view": {"continuousWidth": 300, "continuousHeight": 300}}, **body,
+            "description": description, "height": height, "title": title,
+            "width": "container", "$schema": alt.SCHEMA_URL, "datasets": datasets}
+
 
 def web_trend_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
-                    unit: str = "", reference_note: str = "") -> alt.Chart:
-    """Yearly values of one indicator for an area and its references.
+                    unit: str = "", reference_note: str = "") -> dict:
+    """Yearly values of one indicator for an area and its references (a Vega-Lite spec).
 
     ``rows``: ``{area, year, value}`` (more keys are ignored); the first area is drawn in
     the plan colour, the references in greys. ``reference_note`` is the subtitle that
@@ -264,64 +303,62 @@ def web_trend_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
     ``area``, ``year`` and ``value`` (the tooltip's titles) and ``description`` (the
     chart's ARIA label).
     """
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        frame = pd.DataFrame(columns=["area", "year", "value"])
-    frame = frame[["area", "year", "value"]]
-    names = list(dict.fromkeys(frame["area"]))
+    data, values = _inline("trend", rows, ("area", "year", "value"))
+    names = list(dict.fromkeys(v["area"] for v in values))
+    years = []
+    for v in values:
+        with contextlib.suppress(TypeError, ValueError):  # a row without a year
+            years.append(int(v["year"]))
+    span = max(years) - min(years) if years else 1
     palette = [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568", "#d0d0d0"]
-    years = pd.to_numeric(frame["year"], errors="coerce").dropna()
-    span = int(years.max() - years.min()) if len(years) else 1
-    chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("year:Q", title=words["year_axis"], axis=alt.Axis(
-            format="d", tickMinStep=1, labelOverlap=True, labelSeparation=6,
-            tickCount=alt.ExprRef(f"min({max(span, 1)}, max(2, floor(width / 55)))"))),
-        y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False)),
-        color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=names,
-                                        range=(palette * 3)[:max(len(names), 1)])),
-        tooltip=[alt.Tooltip("area:N", title=words["area"]),
-                 alt.Tooltip("year:Q", format="d", title=words["year"]),
-                 alt.Tooltip("value:Q", format=",.2f", title=words["value"])])
-    return chart.properties(width="container", height=260, description=words["description"],
-                            title=alt.Title(title, subtitle=reference_note) if reference_note
-                            else title)
+    body = {"data": data, "mark": {"type": "line", "point": True}, "encoding": {
+        "color": _area_colour(names, palette),
+        "tooltip": [{"field": "area", "title": words["area"], "type": "nominal"},
+                    {"field": "year", "format": "d", "title": words["year"],
+                     "type": "quantitative"},
+                    {"field": "value", "format": ",.2f", "title": words["value"],
+                     "type": "quantitative"}],
+        "x": {"field": "year", "type": "quantitative", "title": words["year_axis"],
+              "axis": {"format": "d", "labelOverlap": True, "labelSeparation": 6,
+                       "tickMinStep": 1, "tickCount": {
+                           "expr": f"min({max(span, 1)}, max(2, floor(width / 55)))"}}},
+        "y": {"field": "value", "type": "quantitative", "title": unit or None,
+              "scale": {"zero": False}}}}
+    return _web_spec(body, {"trend": values}, description=words["description"],
+                     height=260, title=_titled(title, reference_note))
 
 
 def web_domain_chart(rows: list[dict], words: dict[str, str], *, title: str = "",
-                     reference_note: str = "", scale: str = "score"
-                     ) -> alt.LayerChart | alt.FacetChart:
+                     reference_note: str = "", scale: str = "score") -> dict:
     """Domain scores of an area (and its gemeente) as points on a common scale, with a
-    dashed line at 0 (the national average of the level). ``rows``: ``{domain, area,
-    value}``. With ``scale="position"`` the values are positions 0..100 (the share of
-    the area's own level with a lower score), the axis runs from 0 to 100 and the line is
-    at 50: areas of different levels can share that axis, their z-scores cannot.
-    ``words``: ``axis`` (the value axis's title), ``domain``, ``area`` and ``value`` (the
-    tooltip's titles) and ``description`` (the chart's ARIA label)."""
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        frame = pd.DataFrame(columns=["domain", "area", "value"])
-    frame = frame[["domain", "area", "value"]]
-    names = list(dict.fromkeys(frame["area"]))
+    dashed line at 0 (the national average of the level): a Vega-Lite spec. ``rows``:
+    ``{domain, area, value}``. With ``scale="position"`` the values are positions 0..100
+    (the share of the area's own level with a lower score), the axis runs from 0 to 100
+    and the line is at 50: areas of different levels can share that axis, their z-scores
+    cannot. ``words``: ``axis`` (the value axis's title), ``domain``, ``area`` and
+    ``value`` (the tooltip's titles) and ``description`` (the chart's ARIA label)."""
     position = scale == "position"
+    data, values = _inline("domains", rows, ("domain", "area", "value"))
+    names = list(dict.fromkeys(v["area"] for v in values))
+    x: dict = {"field": "value", "type": "quantitative", "title": words["axis"]}
     if position:
-        x = alt.X("value:Q", scale=alt.Scale(domain=[0, 100]), title=words["axis"])
-    else:
-        x = alt.X("value:Q", title=words["axis"])
-    points = alt.Chart(frame).mark_point(filled=True, size=90).encode(
-        y=alt.Y("domain:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-        x=x,
-        color=alt.Color("area:N", title=None, sort=names, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=names, range=(
-                            [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7", "#4a5568"] * 3)[
-                            :max(len(names), 1)])),
-        tooltip=[alt.Tooltip("domain:N", title=words["domain"]),
-                 alt.Tooltip("area:N", title=words["area"]),
-                 alt.Tooltip("value:Q", format=".0f" if position else ".2f",
-                             title=words["value"])])
-    zero = alt.Chart(pd.DataFrame({"x": [50 if position else 0]})).mark_rule(
-        strokeDash=[4, 4], color="#444").encode(x="x:Q")
-    return alt.layer(zero, points).properties(
-        width="container", height=34 * max(frame["domain"].nunique(), 1),
-        description=words["description"],
-        title=alt.Title(title, subtitle=reference_note) if reference_note else title)
+        x["scale"] = {"domain": [0, 100]}
+    points = {"data": data, "mark": {"type": "point", "filled": True, "size": 90},
+              "encoding": {
+                  "color": _area_colour(names, [PLAN_COLOR, REFERENCE_COLOR, "#b7b7b7",
+                                                "#4a5568"]),
+                  "tooltip": [{"field": "domain", "title": words["domain"], "type": "nominal"},
+                              {"field": "area", "title": words["area"], "type": "nominal"},
+                              {"field": "value", "format": ".0f" if position else ".2f",
+                               "title": words["value"], "type": "quantitative"}],
+                  "x": x,
+                  "y": {"field": "domain", "type": "nominal", "title": None, "sort": None,
+                        "axis": {"labelLimit": 260}}}}
+    zero = {"data": {"name": "middle"}, "mark": {"type": "rule", "color": "#444",
+                                                 "strokeDash": [4, 4]},
+            "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    domains = len({v["domain"] for v in values})
+    return _web_spec({"layer": [zero, points]},
+                     {"middle": [{"x": 50 if position else 0}], "domains": values},
+                     description=words["description"], height=34 * max(domains, 1),
+                     title=_titled(title, reference_note))

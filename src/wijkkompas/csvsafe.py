@@ -49,12 +49,23 @@ def restore(value: Any) -> Any:
 
 
 def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
+    """``function`` applied to the text cells that, after any leading quotes, start as a
+    formula (the only ones :func:`neutralise` or :func:`restore` can change: found by
+    pandas' string methods, as a table has 100,000s of cells), and to the column names."""
     out = frame.copy()
     for position, dtype in enumerate(out.dtypes):
         if isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)) or dtype.kind == "O":
             column = out.iloc[:, position]
             values = column.astype(object) if isinstance(dtype, pd.CategoricalDtype) else column
-            out.isetitem(position, values.map(function, na_action="ignore"))
+            try:
+                starts = values.str.lstrip(QUOTE).str.startswith(FORMULA_STARTS)
+            except AttributeError:  # no text in the column at all
+                continue
+            change = starts.fillna(False).astype(bool).to_numpy()
+            if change.any():
+                values = values.copy()
+                values[change] = values[change].map(function)
+            out.isetitem(position, values)
     out.columns = [function(c) for c in out.columns]
     return out
 

@@ -183,9 +183,11 @@ class ScoreResult:
     # the details are built on first use: scoring many levels and periods need not pay
     _make_details: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _details: pd.DataFrame | None = field(default=None, repr=False)
-    # positions by code, of this instance's own tables: never copied by replace()
-    _rows_by_code: dict | None = field(default=None, init=False, repr=False, compare=False)
+    # positions by code, of this instance's own table: never copied by replace()
     _row_of_code: dict | None = field(default=None, init=False, repr=False, compare=False)
+    # what other modules derive from the whole result once, by name (explain's details
+    # of every area with their references: :func:`wijkkompas.analysis.explain.explain_result`)
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def details(self) -> pd.DataFrame:
@@ -202,14 +204,6 @@ class ScoreResult:
                                          strict=True))
         position = self._row_of_code.get(code)
         return None if position is None else self.table.iloc[position]
-
-    def details_of(self, code: str) -> pd.DataFrame:
-        """The detail rows of one area, in their order: the rows of every area are
-        grouped once per result, as a page asks for one area of 175,000 rows."""
-        if self._rows_by_code is None:
-            self._rows_by_code = self.details.groupby("code", sort=False).indices
-        positions = self._rows_by_code.get(code)
-        return self.details.iloc[positions if positions is not None else []]
 
     def __repr__(self) -> str:
         return (f"ScoreResult({len(self.table)} {self.level} areas, period {self.period}, "

@@ -154,21 +154,8 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
     if row is None:
         raise WijkkompasError(f"{code} is not among the {result.level} areas scored for "
                               f"period {result.period} ({result.vintage} boundaries)")
-    mine = result.details_of(code).copy()
-    stats = result.statistics
-    if len(stats):
-        # scaling is a property of the scheme's indicator, added last (CSV contract)
-        ind = stats[stats["stage"] == "indicator"].drop(columns=["stage", "scaling"],
-                                                          errors="ignore")
-        mine = mine.merge(ind.rename(columns={"method": "reference_method"}),
-                          on=["indicator", "group"], how="left")
-    specs = result.scheme.indicators
-    mine["label"] = [specs[i].label for i in mine["indicator"]]
-    mine["year"] = pd.array([None if pd.isna(p) else parse_period(p)[1]
-                             for p in mine["period"]], dtype="Int64")
-    mine["direction"] = [specs[i].direction for i in mine["indicator"]]
-    mine["scaling"] = [specs[i].scaling for i in mine["indicator"]]
-    mine["reference"] = _reference_values(mine)
+    every, positions = detailed(result)
+    mine = every.iloc[positions.get(code, [])]
     # the area's effective domain weight: every scored domain has an indicator carrying it
     weight = mine.groupby("domain")["domain_weight"].max()
     domains = pd.DataFrame({
@@ -199,6 +186,37 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
         area = row[["code", "name", "level"]]
     return ExplainResult(area=area, row=row, indicators=mine.reset_index(drop=True),
                          domains=domains, drivers=drivers, result=result)
+
+
+def detailed(result: ScoreResult) -> tuple[pd.DataFrame, dict]:
+    """The details of every area of ``result`` with their reference statistics (by
+    indicator and reference group), label, year, direction, scaling and reference value,
+    and each area's row positions: made once per result (``result.derived``), as each
+    row's additions depend on that row alone and a page explains one area of thousands."""
+    kept = result.derived.get("explain")
+    if kept is not None:
+        return kept
+    every = result.details
+    stats = result.statistics
+    if len(stats):
+        # scaling is a property of the scheme's indicator, added last (CSV contract)
+        ind = stats[stats["stage"] == "indicator"].drop(columns=["stage", "scaling"],
+                                                          errors="ignore")
+        every = every.merge(ind.rename(columns={"method": "reference_method"}),
+                            on=["indicator", "group"], how="left")
+    else:
+        every = every.reset_index(drop=True)
+    specs = result.scheme.indicators
+    indicators = every["indicator"].to_numpy(dtype=object)
+    every["label"] = [specs[i].label for i in indicators]
+    periods = every["period"].dropna().unique()  # parsed once each
+    years = pd.Series([parse_period(p)[1] for p in periods], index=periods, dtype="Int64")
+    every["year"] = pd.array(every["period"].map(years), dtype="Int64")
+    every["direction"] = [specs[i].direction for i in indicators]
+    every["scaling"] = [specs[i].scaling for i in indicators]
+    every["reference"] = _reference_values(every)
+    kept = result.derived["explain"] = (every, every.groupby("code", sort=False).indices)
+    return kept
 
 
 def _reference_values(mine: pd.DataFrame) -> pd.Series:

@@ -231,7 +231,7 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
     total = float(shape.area)
     frames, vintages, notes = [], {}, []
     for level in levels:
-        candidates = [int(v) for v in store.boundary_vintages(level)["vintage"]]
+        candidates = _boundary_vintages(store, level)
         if vintage is not None:
             candidates = [v for v in candidates if v == int(vintage)]
         if not candidates:
@@ -319,7 +319,7 @@ def resident_shares(store: Store, shape, table: pd.DataFrame, *, prefer: int | N
 
     empty = pd.Series(np.nan, index=table.index, dtype=float)
     total = float(shape.area)
-    candidates = [int(v) for v in store.boundary_vintages(level)["vintage"]]
+    candidates = _boundary_vintages(store, level)
     if prefer in candidates:
         candidates = [int(prefer)] + [v for v in candidates if v != prefer]
     why = [f"the store has no {level} boundaries"] if not candidates else []
@@ -333,9 +333,8 @@ def resident_shares(store: Store, shape, table: pd.DataFrame, *, prefer: int | N
         whole = shapely.area(bounds["geometry"][hits][keep])
         if inside.sum() / total < MIN_COVER:
             continue
-        figures = store.observations(codes=list(codes), indicators=["inwoners"],
-                                     vintage=vintage, with_names=False)
-        figures = figures[figures["value"].notna()
+        figures = bounds["inwoners"]
+        figures = figures[figures["area_code"].isin(codes) & figures["value"].notna()
                           & ~figures["status"].isin(["missing", "suppressed"])]
         needed = set(codes[inside / total >= MIN_SHARE])
         periods = [p for p, f in figures.groupby("period") if needed <= set(f["area_code"])]
@@ -386,16 +385,18 @@ def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:
     if not len(hits):
         return pd.DataFrame(columns=["code", "piece"])
     overlap = shapely.area(shapely.intersection(geoms[hits], shape))
-    found = pd.DataFrame({"code": bounds["codes"][hits], "piece": overlap})
-    found = found[found["piece"] > 0]
-    if found.empty:
-        return found
-    names = store.named(list(found["code"]), int(vintage))
-    found = found.merge(names, on="code", how="left")
-    found["vintage"] = int(vintage)
-    found["level"] = level
-    found["gemeente_code"] = found["gemeente_code"].fillna(found["code"].map(gemeente_of))
-    return found
+    positive = overlap > 0
+    if not positive.any():
+        return pd.DataFrame(columns=["code", "piece"])
+    codes = bounds["codes"][hits][positive]
+    named = [bounds["names"].get(c, (None, None, None)) for c in codes]
+    return pd.DataFrame({
+        "code": codes, "piece": overlap[positive], "vintage": int(vintage),
+        "name": [n[0] for n in named], "level": level, "wijk_code": [n[1] for n in named],
+        # a code without a stored gemeente (a gemeente itself, a buurt of a file without
+        # parents) takes the gemeente its code names
+        "gemeente_code": [n[2] if isinstance(n[2], str) else gemeente_of(c)
+                          for n, c in zip(named, codes, strict=True)]})
 
 
 def _boundaries(store: Store, level: str, vintage: int) -> dict:
@@ -411,12 +412,34 @@ def _cached_boundaries(path: str, stamp: int, level: str, vintage: int) -> dict:
 
     from ..store import Store
 
-    frame = Store(Path(path).parent).boundaries(level, vintage)
+    store = Store(Path(path).parent)
+    frame = store.boundaries(level, vintage)
     geoms = frame.geometry.to_numpy()
     keep = ~shapely.is_empty(geoms)
     shapes = np.asarray(geoms[keep])
-    return {"codes": frame["code"].to_numpy()[keep], "geometry": shapes,
-            "tree": shapely.STRtree(shapes)}
+    codes = frame["code"].to_numpy()[keep]
+    # names and parents, and inhabitants, of the whole level: a postcode asks for a few
+    # areas, and a query per postcode and level was most of a search's time
+    names = {r.code: (r.name, r.wijk_code, r.gemeente_code)
+             for r in store.named(list(codes), vintage).itertuples(index=False)}
+    people = store.observations(indicators=["inwoners"], level=level, vintage=vintage,
+                                with_names=False)
+    return {"codes": codes, "geometry": shapes, "tree": shapely.STRtree(shapes),
+            "names": names, "inwoners": people}
+
+
+def _boundary_vintages(store: Store, level: str) -> list[int]:
+    """The boundary vintages of ``level``, newest first, per store file state."""
+    path = store.path
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return _cached_vintages(str(path), stamp, level)
+
+
+@lru_cache(maxsize=16)
+def _cached_vintages(path: str, stamp: int, level: str) -> list[int]:
+    from ..store import Store
+
+    return [int(v) for v in Store(Path(path).parent).boundary_vintages(level)["vintage"]]
 
 
 def _percent(share: float) -> str:

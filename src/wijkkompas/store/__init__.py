@@ -27,6 +27,10 @@ which is faster for bulk loads than an index on millions of rows):
 ``loads``
     one row per ingested file: load_id, source, file, sha256, format, loaded_at and
     counts of rows added, unchanged and replaced.
+``store_meta``
+    key, value, counts: ``fingerprint``, the data version of the store's contents
+    (:meth:`StoreQueries.fingerprint <wijkkompas.store.queries.StoreQueries.fingerprint>`)
+    and the table counts it was computed on, written in every ingest's transaction.
 
 Ingest is atomic. Everything is read and checked in memory first; conflicts are looked
 up through a read-only connection; only then is one write transaction opened. A store

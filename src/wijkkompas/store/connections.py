@@ -37,16 +37,22 @@ FLAG_STALE_S = 10.0
 
 
 @dataclass
-class _Kept:
+class Kept:
     con: duckdb.DuckDBPyConnection
     stamp: tuple[int, int]
     users: int = 0
     closing: bool = False
 
 
-_kept: OrderedDict[Path, _Kept] = OrderedDict()
+_kept: OrderedDict[Path, Kept] = OrderedDict()
 _lock = threading.Lock()
 _watching = False
+
+
+def kept(path: Path) -> Kept | None:
+    """The connection this process keeps for the store file ``path``, if any."""
+    with _lock:
+        return _kept.get(path)
 
 
 def flag_of(path: Path) -> Path:
@@ -95,7 +101,7 @@ def reader(path: Path, opener: Callable[[], duckdb.DuckDBPyConnection]
             _drop(path)
             entry = None
         if entry is None and stamp is not None:
-            entry = _kept[path] = _Kept(opener(), stamp)
+            entry = _kept[path] = Kept(opener(), stamp)
             while len(_kept) > KEEP:
                 _drop(next(iter(_kept)))
             _watch()

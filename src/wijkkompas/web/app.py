@@ -207,6 +207,7 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
     peers are found on, and the area index; then queue the reports not rendered for these
     data. Nothing when ``generation`` is given and the data changed since (a newer
     warm-up is queued)."""
+    from ..analysis.explain import detailed
     from . import views
 
     if generation is not None and generation != data.generation:
@@ -215,11 +216,11 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
         data.availability()
         data.areas_index()
         for level in data.levels():
-            # scores every period of the level; one the scheme cannot score (the vierkant
-            # scheme's gemeenten, the default's cells) says why on its pages
+            # the score of the period shown first; a level the scheme cannot score (the
+            # vierkant scheme's gemeenten, the default's cells) says why on its pages
             with contextlib.suppress(WijkkompasError):
-                data.default_score_period(level)
-            data.area_figures("", level)  # the profiles' figures of the level
+                detailed(data.scores(level))  # the profiles' "what drives this score"
+            data.level_figures(level)  # the profiles' figures of the level
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
         data.reference_values(COUNTRY)  # and every gemeente's, the profiles' references

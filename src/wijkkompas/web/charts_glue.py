@@ -10,14 +10,14 @@ from .. import charts
 from .i18n import N_, gettext, level_name, plural
 
 
-def _spec(chart) -> dict:
+def _spec(chart: charts.alt.TopLevelMixin | dict) -> dict:
     """The chart's Vega-Lite spec with the web pages' fonts and sizes, merged into the
     chart's own config (so that a legend placed at the bottom stays there). The charts
     take their element's width (``width: "container"``; charts.js fits titles and
     legends to it and redraws them for print). Not validated against the Vega-Lite
     schema on every request (about a tenth of a profile page's time went there): the
     definitions are fixed, and the tests validate what each page draws."""
-    spec = chart.to_dict(validate=False)
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     config = spec.setdefault("config", {})
     for key, value in {
             "font": "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif",

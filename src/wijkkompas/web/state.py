@@ -156,6 +156,10 @@ class Ahead:
     def submit(self, task, *args) -> None:
         self._tasks.put((task, args))
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self, wait: float = 10.0) -> None:
         """Run no further task; wait up to ``wait`` seconds for the one running (the app's
         shutdown: a thread killed inside DuckDB or WeasyPrint at exit aborts the process)."""
@@ -381,6 +385,12 @@ class WebData:
                                                        self.scheme) or {})
             return self._results if self._results[1] else None
 
+    @property
+    def results_read(self) -> tuple[str, dict] | None:
+        """The key and manifest :meth:`stored_results` read for this state of the store
+        (an empty manifest: none built), without reading them; None before it looks."""
+        return self._results
+
     def score_periods(self, level: str) -> list[str]:
         """Periods with any score at ``level``: a composite or a domain score (a period
         with domain scores only is shown with the engine's statement, never ranked)."""
@@ -498,13 +508,17 @@ class WebData:
 
     def area_figures(self, code: str, level: str) -> pd.DataFrame | None:
         """The area's newest figure per indicator (``Store.latest_figures``), from one
-        read of its whole level per state of the store (an uncached profile found them
-        in three queries, about a quarter of its time); None for a level not read so
-        (the country)."""
+        read of its whole level per state of the store (:meth:`level_figures`); None for
+        a level not read so (the country)."""
         if level not in MAP_LEVELS:
             return None
-        return self._rows_of(("latest", level), code,
-                             lambda: self.store.latest_figures(level=level))
+        return self._rows_of(self.level_figures(level), code)
+
+    def level_figures(self, level: str) -> tuple[pd.DataFrame, dict]:
+        """Every area's newest figure per indicator at ``level`` and each area's row
+        positions, read once per state of the store (an uncached profile found them in
+        three queries, about a quarter of its time)."""
+        return self._by_area_of(("latest", level), lambda: self.store.latest_figures(level=level))
 
     def reference_values(self, code: str) -> dict:
         """:func:`wijkkompas.profile.reference_values` of a gemeente or the country, from
@@ -516,17 +530,21 @@ class WebData:
             codes = [*index.loc[index["level"] == "gemeente", "code"], COUNTRY]
             return self.store.observations(codes=codes, with_names=False)
         return self.misc.get_or(("reference-values", code), lambda: reference_values(
-            self._rows_of(("references",), code, every)))
+            self._rows_of(self._by_area_of(("references",), every), code)))
 
-    def _rows_of(self, key: tuple, code: str, read) -> pd.DataFrame:
-        """The rows of area ``code`` in the frame ``read()`` gives (by ``area_code``),
-        read once per state of the store and kept with each area's row positions."""
+    def _by_area_of(self, key: tuple, read) -> tuple[pd.DataFrame, dict]:
+        """The frame ``read()`` gives and the row positions of each of its areas (by
+        ``area_code``), read once per state of the store."""
         kept = self._by_area.get(key)
         if kept is None:
             frame = read()
             kept = (frame, frame.groupby("area_code", sort=False).indices)
             with self._lock:
                 self._by_area[key] = kept
+        return kept
+
+    @staticmethod
+    def _rows_of(kept: tuple[pd.DataFrame, dict], code: str) -> pd.DataFrame:
         frame, positions = kept
         return frame.iloc[positions.get(code, [])]
 
