@@ -10,7 +10,11 @@ no network, so the times are the app's). Timed: ingest, build, then each page's 
 request (cold: what a restart costs its first visitor) and the median of ``--repeat``
 more (warm):
 
-- the cells' GeoJSON layer (``/api/geometry/vierkant100/2000.geojson``, gzip bytes too);
+- reading the level's stored results back (:func:`wijkkompas.analysis.results.stored`:
+  table, statistics and coverage, then the details), median of ``--repeat``;
+- the cells' GeoJSON layer (``/api/geometry/vierkant100/2000.geojson``, gzip bytes too),
+  and the tile the map fetches where the cells are densest (``?bbox=`` of the 10 km
+  tile on the grid's lines holding most cells);
 - the composite map's values (``/api/map?level=vierkant100``);
 - the rankings, first page of the whole country and within Amsterdam (``/ranglijst``);
 - a cell's profile (``/gebied/<code>``) and the early-warning page (``/signalen``).
@@ -31,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 BOUNDARIES = ROOT / "src" / "wijkkompas" / "data" / "boundaries"
+TILE_M = 10_000  # the map's tiles at vierkant100 (state.TILE_CELLS cells of 100 m)
 
 
 def peak_rss_mb() -> float | None:
@@ -50,11 +55,13 @@ def timed(step):
 
 
 def run(n_cells: int, repeat: int, folder: Path) -> list[tuple[str, str, str]]:
+    import pandas as pd
     import synthetic_grid
     from fastapi.testclient import TestClient
 
-    from wijkkompas.analysis.results import build
+    from wijkkompas.analysis.results import build, stored
     from wijkkompas.catalog import load_catalog
+    from wijkkompas.geo.grid import corners
     from wijkkompas.ingest import ingest
     from wijkkompas.schemes import load_scheme
     from wijkkompas.store import Store
@@ -72,8 +79,22 @@ def run(n_cells: int, repeat: int, folder: Path) -> list[tuple[str, str, str]]:
     scheme = load_scheme("vierkant", catalog)
     seconds, _ = timed(lambda: build(store, catalog, scheme))
     rows.append(("build, scheme vierkant (every level)", f"{seconds:.1f} s", ""))
+
+    def read_back():
+        stored(store, catalog, scheme, "vierkant100").details  # noqa: B018 - read on use
+    cold, _ = timed(read_back)
+    warm = statistics.median(timed(read_back)[0] for _ in range(repeat))
+    rows.append(("stored results of the level read back", f"{cold:.2f} s",
+                 f"{warm * 1000:.0f} ms"))
     cell = "VK100" + str(cells["crs28992res100m"].iloc[len(cells) // 2])
+    codes = "VK100" + cells["crs28992res100m"].astype(str)
+    x0, y0, _ = corners(codes.to_numpy())
+    tiles = pd.Series(list(zip(x0 // TILE_M * TILE_M, y0 // TILE_M * TILE_M, strict=True)))
+    tx, ty = (int(v) for v in tiles.value_counts().index[0])
+    box = f"{tx},{ty},{tx + TILE_M},{ty + TILE_M}"
     pages = [("cells' GeoJSON layer", "/api/geometry/vierkant100/2000.geojson"),
+             (f"the densest 10 km tile ({tiles.value_counts().iloc[0]:,} cells)",
+              f"/api/geometry/vierkant100/2000.geojson?bbox={box}"),
              ("composite map values", "/api/map?level=vierkant100"),
              ("rankings, page 1 of the country", "/ranglijst?level=vierkant100"),
              ("rankings within Amsterdam", "/ranglijst?level=vierkant100&gemeente=GM0363"),
@@ -88,8 +109,8 @@ def run(n_cells: int, repeat: int, folder: Path) -> list[tuple[str, str, str]]:
             note = ""
             if "geojson" in url:
                 zipped = web.get(url, headers={"Accept-Encoding": "gzip"})
-                note = (f"{zipped.num_bytes_downloaded / 1e6:.1f} MB as sent (gzip), "
-                        f"{len(zipped.content) / 1e6:.1f} MB unpacked")
+                note = (f"{zipped.num_bytes_downloaded / 1e6:.2f} MB as sent (gzip), "
+                        f"{len(zipped.content) / 1e6:.2f} MB unpacked")
             rows.append((label, f"{cold:.2f} s", f"{warm * 1000:.0f} ms" + (
                 f"; {note}" if note else "")))
     return rows

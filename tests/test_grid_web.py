@@ -126,6 +126,32 @@ def test_the_score_map_of_cells(grid_web):
     assert 'fill="#fdd0a2"/></svg>geheim (CBS)</li>' in legend
 
 
+HINT_CELL = "Klik op een vierkant om het profiel ervan te openen"
+HINT_DRILL = "Klik op een gebied om in te zoomen naar het niveau eronder"
+HINT_AREA = "Klik op een gebied om het profiel ervan te openen"
+
+
+def test_the_hint_under_the_map_says_what_a_click_does(grid_web, default_web):
+    """Drilling down from gemeenten and wijken; a buurt's or a cell's profile below
+    them (the hint is swapped with the panel when the level changes)."""
+    def hint(client, **params):
+        text = client.get("/", params=params).text
+        start = text.index('id="map-hint"')
+        return text[start:text.index("</p>", start)]
+
+    cells = hint(grid_web, level="vierkant100")
+    assert HINT_CELL in cells and HINT_DRILL not in cells
+    assert HINT_DRILL in hint(default_web, level="wijk")
+    assert HINT_AREA in hint(default_web, level="buurt", within="WK0363AD")
+    assert "Click a grid cell to open its profile" in hint(grid_web, level="vierkant100",
+                                                           lang="en")
+    grid_web.cookies.delete("lang")   # remembered: the module's other tests read Dutch
+    fragment = grid_web.get("/", params={"level": "vierkant100", "lang": "nl"},
+                            headers={"HX-Request": "true"}).text
+    oob = fragment[fragment.index('id="map-hint"'):]
+    assert oob.startswith('id="map-hint" class="muted small" hx-swap-oob="true">' + HINT_CELL)
+
+
 def test_the_map_layer_has_the_cells_wijk_and_gemeente(grid_web, cells_store):
     """The map's within filter and popups read gm and wk of each feature: for cells those
     the ingest placed them in (a cell's code names neither)."""
@@ -141,6 +167,74 @@ def test_the_map_layer_has_the_cells_wijk_and_gemeente(grid_web, cells_store):
     assert set(shown["values"]) == in_wijk == \
         cells_store.codes_within("WK0363AD", "vierkant100")
     assert len(in_wijk) == 19
+
+
+def _overlapping(box) -> set[str]:
+    """The cells of the test file whose squares (the file's own geometry, RD New) share
+    some area with ``box``."""
+    cells = _file()
+    assert cells.crs.to_epsg() == 28992
+    square = shapely.box(*box)
+    return {code for code, geom in cells.geometry.items() if geom.intersection(square).area > 0}
+
+
+def _bbox(grid_web, box, **headers):
+    return grid_web.get("/api/geometry/vierkant100/2000.geojson",
+                        params={"bbox": ",".join(map(str, box))}, headers=headers)
+
+
+def test_the_cells_of_a_box(grid_web):
+    """The map fetches a grid level's cells by tiles: ``bbox`` (RD New metres) answers
+    the cells whose squares overlap it, the whole layer's own features."""
+    whole = {f["id"]: f for f in grid_web.get(
+        "/api/geometry/vierkant100/2000.geojson").json()["features"]}
+    # on the grid's lines: the block's south-west 3 x 3 cells (x 121,000-121,300 m)
+    quarter = (121_000, 487_000, 121_300, 487_300)
+    part = _bbox(grid_web, quarter).json()
+    ids = [f["id"] for f in part["features"]]
+    assert part["type"] == "FeatureCollection" and part["level"] == "vierkant100"
+    assert len(ids) == len(set(ids)) == 9 and set(ids) == _overlapping(quarter)
+    assert CELL in ids and all(f == whole[f["id"]] for f in part["features"])
+    # off the lines: every cell it overlaps, also in part (4 x 4 cells); a box touching
+    # the block only along its edge has none
+    off = (121_050.5, 487_050, 121_350, 487_301)
+    assert {f["id"] for f in _bbox(grid_web, off).json()["features"]} == _overlapping(off)
+    assert len(_overlapping(off)) == 16
+    assert _bbox(grid_web, (121_600, 487_000, 122_000, 487_600)).json()["features"] == []
+    # boxes that tile the plane on the grid's lines give each cell exactly once
+    tiles = [(x, y, x + 300, y + 300) for x in (121_000, 121_300) for y in (487_000, 487_300)]
+    found = [f["id"] for box in tiles for f in _bbox(grid_web, box).json()["features"]]
+    assert sorted(found) == sorted(whole) and len(found) == 36
+    # cached like the whole layer: an ETag of its own, 304 when the browser has it, gzip
+    first = _bbox(grid_web, quarter, **{"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    assert first.json() == part and first.headers["cache-control"] == "public, max-age=604800"
+    etag = first.headers["etag"]
+    assert etag != grid_web.get("/api/geometry/vierkant100/2000.geojson").headers["etag"]
+    assert _bbox(grid_web, quarter, **{"If-None-Match": etag}).status_code == 304
+    assert _bbox(grid_web, tiles[1], **{"If-None-Match": etag}).status_code == 200
+
+
+def test_the_map_says_how_to_fetch_the_cells(grid_web, default_web):
+    """``/api/map`` at a grid level: the tiles' size, and the cells' box in WGS84 (the
+    map is fitted to it before any tile is fetched)."""
+    m = grid_web.get("/api/map", params={"level": "vierkant100"}).json()
+    assert [layer["tile_m"] for layer in m["layers"]] == [10_000]
+    south, west, north, east = _file().to_crs(4326).total_bounds[[1, 0, 3, 2]]
+    assert sum(m["bounds"], []) == pytest.approx([south, west, north, east], abs=2e-5)  # 2 m
+    wijk = default_web.get("/api/map", params={"level": "wijk", "within": "GM0363",
+                                               "indicator": "domain_wonen"}).json()
+    assert wijk["bounds"] is None and "tile_m" not in wijk["layers"][0]
+
+
+@pytest.mark.parametrize(("path", "bbox"), [
+    ("/api/geometry/wijk/2022.geojson", "121000,487000,121300,487300"),   # not cells
+    ("/api/geometry/vierkant100/2000.geojson", "121300,487000,121000,487300"),  # min > max
+    ("/api/geometry/vierkant100/2000.geojson", "121000,487000,121300"),   # three numbers
+])
+def test_a_box_the_layer_cannot_take_is_refused(grid_web, path, bbox):
+    answer = grid_web.get(path, params={"bbox": bbox})
+    assert answer.status_code == 422
 
 
 def test_a_cells_profile(grid_web, cells_store):

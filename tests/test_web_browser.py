@@ -444,3 +444,59 @@ def test_grid_cells_are_drawn_only_when_zoomed_in(grid_server, page, shots):
                            timeout=30000)
     assert _drawn(page) == []
     assert not page.js_errors, page.js_errors
+
+
+TILE = "/api/geometry/vierkant100/2000.geojson?bbox="
+
+
+def _tiles_drawn(page, tile: str | None = None):
+    """Wait until the map has drawn the cells of the tiles of its view (one of them
+    ``tile``); the tiles' bbox values."""
+    page.wait_for_function(
+        "t => { const m = document.getElementById('map');"
+        " return m.dataset.cells === 'shown' && !!m.dataset.tiles"
+        " && (!t || m.dataset.tiles.split(' ').some(u => u.endsWith('bbox=' + t))); }",
+        arg=tile, timeout=30000)
+    return [u.split("bbox=")[1] for u in
+            page.locator("#map").get_attribute("data-tiles").split()]
+
+
+def test_grid_cells_come_by_the_tiles_in_view(grid_server, page):
+    """Issue 20 at 420,000 cells: the map never fetches a grid level's whole layer; it
+    asks for the 10 km tiles (RD New, on the grid's lines) its view touches, again after
+    a pan, never twice for a tile, and draws the cells they hold."""
+    from pyproj import Transformer
+
+    to_wgs = Transformer.from_crs(28992, 4326, always_xy=True)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/geometry/" in r.url else None)
+    page.goto(grid_server + "/?level=vierkant100&indicator=woz_waarde_vierkant")
+    wait_map(page)
+    assert asked == []   # zoomed out: no cell is drawn, so no geometry is fetched
+    # the RD New the map picks its tiles by agrees with PROJ within a metre
+    for x, y in [BLOCK_RD, (20_000, 370_000), (270_000, 610_000)]:
+        lon, lat = to_wgs.transform(x, y)
+        rd = page.evaluate("([lat, lon]) => window.wkRd(lat, lon)", [lat, lon])
+        assert abs(rd[0] - x) < 1 and abs(rd[1] - y) < 1, (x, y, rd)
+    # zoomed in on Utrecht, where the test file has no cell: its tiles, nothing drawn
+    lon, lat = to_wgs.transform(136_000, 456_000)
+    page.evaluate("([lat, lon]) => window.wkMap.setView([lat, lon], 14)", [lat, lon])
+    utrecht = _tiles_drawn(page, "130000,450000,140000,460000")
+    assert _drawn(page) == []
+    for box in utrecht:
+        minx, miny, maxx, maxy = map(int, box.split(","))
+        assert maxx - minx == maxy - miny == 10_000 and minx % 10_000 == miny % 10_000 == 0
+    assert sorted(asked) == sorted(grid_server + TILE + b for b in utrecht)
+    # panned to the cells' block: its tile asked, its 36 cells drawn
+    lon, lat = to_wgs.transform(*BLOCK_RD)
+    page.evaluate("([lat, lon]) => window.wkMap.setView([lat, lon], 16)", [lat, lon])
+    block = _tiles_drawn(page, "120000,480000,130000,490000")
+    assert len(_drawn(page)) == 36
+    assert block == ["120000,480000,130000,490000"]
+    # back to Utrecht: drawn from the tiles it has, nothing asked again
+    before = len(asked)
+    lon, lat = to_wgs.transform(136_000, 456_000)
+    page.evaluate("([lat, lon]) => window.wkMap.setView([lat, lon], 14)", [lat, lon])
+    assert sorted(_tiles_drawn(page, "130000,450000,140000,460000")) == sorted(utrecht)
+    assert len(asked) == before and len(asked) == len(set(asked))
+    assert _drawn(page) == [] and not page.js_errors, page.js_errors

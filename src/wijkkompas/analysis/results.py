@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -52,8 +53,9 @@ from .inputs import SCORE_LEVELS, Inputs, default_periods, load_inputs
 RESULTS_DIR = "results"
 MANIFEST = "manifest.json"
 FRAMES = ("table", "details", "statistics", "coverage")
-# the layout below: results written by another layout are never read (3: grid levels)
-LAYOUT = 3
+# the layout below: results written by another layout are never read (3: grid levels;
+# 4: text columns with NaN for a missing value stored as text, no longer as JSON)
+LAYOUT = 4
 PANEL_DIR = "panel"  # panel results on another vintage than the period's own
 
 
@@ -217,12 +219,14 @@ def _default_period(inputs, scheme, level, results: dict[str, ScoreResult]) -> s
 def _write(result: ScoreResult, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     base = folder / result.period
+    nans = {}
     for name in FRAMES:
-        _frame_out(getattr(result, name)).to_parquet(f"{base}.{name}.parquet", index=False)
+        frame, nans[name] = _frame_out(getattr(result, name))
+        frame.to_parquet(f"{base}.{name}.parquet", index=False)
     # which text columns are plain objects: Arrow reads every text column back as str
     objects = {name: [c for c, dtype in getattr(result, name).dtypes.items()
                       if pd.api.types.is_object_dtype(dtype)] for name in FRAMES}
-    meta = {"objects": objects, "level": result.level, "period": result.period,
+    meta = {"objects": objects, "nans": nans, "level": result.level, "period": result.period,
             "vintage": int(result.vintage), "method": result.method, "reference": result.reference,
             "domains": list(result.domains), "notes": list(result.notes),
             "year": int(result.year), "measure": result.measure,
@@ -230,19 +234,45 @@ def _write(result: ScoreResult, folder: Path) -> None:
     (folder / f"{result.period}.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
-def _frame_out(frame: pd.DataFrame) -> pd.DataFrame:
-    # object columns mixing None and numbers (or all None) do not round-trip through
-    # Arrow by themselves: they are kept as JSON text with a marker in the name
+def _frame_out(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` as Parquet takes it, and its text columns whose missing values are NaN.
+
+    An object column of text is stored as text, a missing value as null, which reads back
+    as None; so the columns whose missing values are all NaN (a grid cell in no wijk:
+    ``wijk_code``) are named, to be NaN again. Other object columns (numbers mixed with
+    None, text with both None and NaN) do not round-trip through Arrow by themselves:
+    they are kept as JSON text with a marker in the name (a json.loads per cell took 1 s
+    a read of 100,000 cells' results, hence text wherever it is text)."""
     out = frame.copy()
+    nans = []
     for column in out.columns:
-        if out[column].dtype == object and not _text_column(out[column]):
+        if out[column].dtype != object:
+            continue
+        missing = _text_missing(out[column])
+        if missing == "nan":
+            nans.append(column)
+        elif missing is None:
             out[column] = [json.dumps(v, default=_plain) for v in out[column]]
             out = out.rename(columns={column: f"{column}\x00json"})
-    return out
+    return out, nans
 
 
-def _text_column(values: pd.Series) -> bool:
-    return all(v is None or isinstance(v, str) for v in values)
+def _text_missing(values: pd.Series) -> str | None:
+    """For a column of text: ``"none"`` when its missing values are None (or it has none),
+    ``"nan"`` when they are float NaN; None when it is not text, or mixes the two."""
+    kinds = set()
+    for v in values:
+        if isinstance(v, str):
+            continue
+        if v is None:
+            kinds.add("none")
+        elif isinstance(v, float) and v != v:
+            kinds.add("nan")
+        else:
+            return None
+    if len(kinds) > 1:
+        return None
+    return kinds.pop() if kinds else "none"
 
 
 def _plain(value):
@@ -253,12 +283,14 @@ def _plain(value):
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
-def _frame_in(path: Path, objects: list[str]) -> pd.DataFrame:
+def _frame_in(path: Path, objects: list[str], nans: list[str]) -> pd.DataFrame:
     frame = pd.read_parquet(path)
     for column in list(frame.columns):
-        if column in objects and isinstance(frame[column].dtype, pd.StringDtype):
+        if column in objects and (column in nans
+                                  or isinstance(frame[column].dtype, pd.StringDtype)):
             values = frame[column]
-            frame[column] = pd.Series(values.to_numpy(dtype=object, na_value=None),
+            missing = np.nan if column in nans else None
+            frame[column] = pd.Series(values.to_numpy(dtype=object, na_value=missing),
                                       dtype=object, index=frame.index)
         if column.endswith("\x00json"):
             name = column[:-len("\x00json")]
@@ -338,13 +370,15 @@ def _read(base: Path, scheme) -> ScoreResult | None:
     """The result stored at ``base`` (``<folder>/<level>/<stem>``), or None."""
     try:
         meta = json.loads(Path(f"{base}.json").read_text(encoding="utf-8"))
-        frames = {name: _frame_in(Path(f"{base}.{name}.parquet"), meta["objects"][name])
+        frames = {name: _frame_in(Path(f"{base}.{name}.parquet"), meta["objects"][name],
+                                  meta["nans"][name])
                   for name in FRAMES if name != "details"}
     except (OSError, ValueError):
         return None  # not built, or removed by a newer build: score it live
 
     def details() -> pd.DataFrame:  # read on first use, as the engine builds them
-        return _frame_in(Path(f"{base}.details.parquet"), meta["objects"]["details"])
+        return _frame_in(Path(f"{base}.details.parquet"), meta["objects"]["details"],
+                         meta["nans"]["details"])
     return ScoreResult(table=frames["table"], scheme=scheme, level=meta["level"],
                        period=meta["period"], vintage=meta["vintage"], method=meta["method"],
                        reference=meta["reference"], statistics=frames["statistics"],

@@ -121,6 +121,23 @@ def centroids(codes) -> tuple[np.ndarray, np.ndarray]:
     return x0 + size / 2, y0 + size / 2
 
 
+def lonlat_bounds(codes) -> list[list[float]] | None:
+    """The box around the cells in WGS84, ``[[south, west], [north, east]]`` (degrees; the
+    corners of their RD New box transformed, which the squares' slight turn against the
+    meridians moves by under a metre at the Netherlands' scale), or None for no cells:
+    where a map of them is fitted without their geometry."""
+    from pyproj import Transformer
+
+    if len(codes) == 0:
+        return None
+    x0, y0, size = corners(codes)
+    xs = [float(x0.min()), float((x0 + size).max())]
+    ys = [float(y0.min()), float((y0 + size).max())]
+    lon, lat = Transformer.from_crs(RD_NEW, "EPSG:4326", always_xy=True).transform(
+        [xs[0], xs[1], xs[0], xs[1]], [ys[0], ys[0], ys[1], ys[1]])
+    return [[min(lat), min(lon)], [max(lat), max(lon)]]
+
+
 def cells_frame(codes, *, vintage: int = GRID_VINTAGE):
     """A boundaries GeoDataFrame of cells (code, vintage, level, name, geometry, display).
 

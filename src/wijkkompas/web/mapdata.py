@@ -38,10 +38,18 @@ import pandas as pd
 
 from ..analysis.classes import deciles
 from ..geo.codes import COUNTRY, GRID_LEVELS
+from ..geo.grid import SIZE_M, lonlat_bounds
 from ..schemes import GRID_SCHEME
 from .errors import BadRequest, NotFound
 from .i18n import N_, fmt_number, gettext, plural, translations
-from .state import CLASSIFICATION_NAMES, CLASSIFICATIONS, MAP_LEVELS, WebData, score_label
+from .state import (
+    CLASSIFICATION_NAMES,
+    CLASSIFICATIONS,
+    MAP_LEVELS,
+    TILE_CELLS,
+    WebData,
+    score_label,
+)
 
 # ColorBrewer "Blues" (sequential, colour-blind safe), light to dark, per number of classes
 PALETTES = {
@@ -256,6 +264,8 @@ def _map_values(data: WebData, level: str, indicator: str, period: str | None,
         "layers": layers, "values": _coded_values(frame, values, cuts), "legend": legend,
         "reference_values": shown.reference_values,
         "child_level": {"gemeente": "wijk", "wijk": "buurt"}.get(level),
+        # a grid map is fitted to its cells before any tile of them is fetched
+        "bounds": lonlat_bounds(frame["code"].to_numpy()) if level in GRID_LEVELS else None,
     }
 
 
@@ -505,6 +515,9 @@ def _layers(data: WebData, level: str, vintage: int, matched: dict[int, list]) -
     if primary is not None and primary not in matched:
         layers.insert(0, {"vintage": primary, "url": f"/api/geometry/{level}/{primary}.geojson",
                           "n": 0, "primary": True})
+    if level in GRID_LEVELS:  # fetched by tiles of the grid (``?bbox=``), never whole
+        for layer in layers:
+            layer["tile_m"] = SIZE_M[level] * TILE_CELLS
     return layers
 
 

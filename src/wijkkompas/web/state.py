@@ -12,7 +12,10 @@ Assumptions
   inputs about 0.1 s: the inputs are read once and each (level, period, method) result
   is kept, so no request in a hot path scores anything twice.
 - Geometry is cached per (level, vintage) as gzipped GeoJSON with an ETag; values are
-  served apart from it, so a browser downloads a boundary layer once.
+  served apart from it, so a browser downloads a boundary layer once. A grid level's
+  layer (up to 420,000 cells: some 110 MB) is also served by parts, the cells of a box
+  in RD New (:meth:`Layer.within`), filtered from the same cached features by the
+  corners their codes give: the map fetches tiles of :data:`TILE_CELLS` cells a side.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,16 +68,53 @@ PDF_WAIT = 60.0
 PDF_CACHE = 32
 
 
+# the map fetches a grid level's cells by tiles of TILE_CELLS x TILE_CELLS cells on the
+# grid's own lines (10 km for 100 m cells, 50 km for 500 m ones): the same few addresses
+# for every visitor (cacheable), each cell in exactly one tile, at most 10,000 a tile
+TILE_CELLS = 100
+
+
 @dataclass
 class Layer:
-    """One boundary layer served as GeoJSON."""
+    """One boundary layer served as GeoJSON: ``features``, one GeoJSON Feature (text) per
+    area; for grid cells ``corners``, each cell's south-west corner and size (RD New
+    metres, from its code). The whole collection is made on first use (a map at a grid
+    level asks for parts only)."""
 
     level: str
     vintage: int
-    raw: bytes
-    gzipped: bytes
+    features: list[str]
     etag: str
     codes: frozenset
+    corners: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @cached_property
+    def raw(self) -> bytes:
+        return self.collection(self.features)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        return gzip.compress(self.raw, 6)
+
+    def collection(self, features: list[str]) -> bytes:
+        return (f'{{"type":"FeatureCollection","level":{json.dumps(self.level)},'
+                f'"vintage":{int(self.vintage)},"features":[{",".join(features)}]}}').encode()
+
+    def within(self, box: tuple[float, float, float, float]) -> bytes:
+        """The collection of the cells whose squares overlap the RD New box ``(minx, miny,
+        maxx, maxy)`` (metres) with some area: ``x0 < maxx``, ``x0 + size > minx``, and the
+        same for y. A box on the grid's lines takes whole cells only, so boxes that tile
+        the plane give each cell once."""
+        if self.corners is None:
+            raise BadRequest(f"bbox selects grid cells; {self.level} boundaries are served "
+                             "whole")
+        minx, miny, maxx, maxy = box
+        if not (minx < maxx and miny < maxy):
+            raise BadRequest("bbox is minx,miny,maxx,maxy with minx < maxx and miny < maxy")
+        x0, y0, size = self.corners
+        hit = np.flatnonzero((x0 < maxx) & (x0 + size > minx) & (y0 < maxy)
+                             & (y0 + size > miny))
+        return self.collection([self.features[i] for i in hit])
 
 
 class LRU(OrderedDict):
@@ -591,6 +632,8 @@ class WebData:
         """Simplified WGS84 boundaries of one level and vintage as cached GeoJSON."""
         import shapely
 
+        from ..geo.grid import corners
+
         if vintage not in self.boundary_index().get(level, {}):
             raise NotFound(f"no {level} boundaries of {vintage} in the store; there are: "
                            + ", ".join(map(str, sorted(self.boundary_index().get(level, {})))))
@@ -609,16 +652,17 @@ class WebData:
             gms = frame["code"].map(lambda c: gemeente_of(c) or "")
             wks = frame["code"].map(lambda c: wijk_of(c) or "")
         parts = []
+        digest = hashlib.sha1(f"{level}/{vintage}".encode())
         for code, name, gm, wk, text in zip(frame["code"], frame["name"].fillna(""), gms, wks,
                                             texts, strict=True):
             props = {"name": name or code, "gm": gm, "wk": wk}
             parts.append(f'{{"type":"Feature","id":{json.dumps(code)},'
                          f'"properties":{json.dumps(props, ensure_ascii=False)},'
                          f'"geometry":{text}}}')
-        raw = (f'{{"type":"FeatureCollection","level":{json.dumps(level)},'
-               f'"vintage":{int(vintage)},"features":[{",".join(parts)}]}}').encode()
-        layer = Layer(level, vintage, raw, gzip.compress(raw, 6),
-                      '"' + hashlib.sha1(raw).hexdigest()[:20] + '"', frozenset(frame["code"]))
+            digest.update(parts[-1].encode())
+        layer = Layer(level, vintage, parts, '"' + digest.hexdigest()[:20] + '"',
+                      frozenset(frame["code"]),
+                      corners(frame["code"].to_numpy()) if grid else None)
         with self._lock:
             self._layers[key] = layer
         return layer

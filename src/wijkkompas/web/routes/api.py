@@ -1,6 +1,7 @@
 """The JSON API under ``/api``: thin over :mod:`wijkkompas.web.views` (same data as the pages)."""
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Annotated, Literal
 
@@ -34,6 +35,7 @@ Level = Literal["gemeente", "wijk", "buurt"]
 MapLevel = Literal["gemeente", "wijk", "buurt", "vierkant500", "vierkant100"]
 Method = Literal["zscore", "robust_z", "percentile", "imd", "index"]
 Classification = Literal["national", "quantiles", "fisher_jenks", "equal_interval"]
+_NUMBER = r"-?[0-9]{1,7}(\.[0-9]{1,3})?"  # RD New metres
 Period = Annotated[str | None, Query(description="Reference year, e.g. 2020; default: the "
                                      "latest (indicators) or the period covering the most "
                                      "domains (scores)", pattern=r"^\d{4}[A-Z0-9]*$")]
@@ -152,18 +154,30 @@ def indicators(data: DataDep, lang: LangDep):
 @router.get("/geometry/{level}/{vintage}.geojson",
             summary="Simplified WGS84 boundaries of one level and vintage (GeoJSON)",
             response_class=Response)
-def geometry(level: MapLevel, vintage: int, request: Request, data: DataDep):
+def geometry(level: MapLevel, vintage: int, request: Request, data: DataDep,
+             bbox: Annotated[str | None, Query(
+                 description="Grid levels only: just the cells overlapping this box, "
+                 "minx,miny,maxx,maxy in RD New metres (EPSG:28992); the map asks for "
+                 "tiles on the grid's lines (``layers[].tile_m`` of ``/api/map``)",
+                 pattern=rf"^{_NUMBER}(,{_NUMBER}){{3}}$")] = None):
     """Geometry only (id = code; properties name, gm, wk): join values from ``/api/map``.
-    Served once per level and vintage with a long cache and an ETag."""
+    Served once per level and vintage (and ``bbox``) with a long cache and an ETag."""
     layer = data.layer(level, vintage)
-    headers = {"ETag": layer.etag, "Cache-Control": "public, max-age=604800",
+    etag = layer.etag if bbox is None else f'{layer.etag[:-1]}-{bbox}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=604800",
                "Vary": "Accept-Encoding"}
-    if request.headers.get("if-none-match") == layer.etag:
+    if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    zipped = "gzip" in request.headers.get("accept-encoding", "")
+    if bbox is None:
+        body = layer.gzipped if zipped else layer.raw
+    else:
+        minx, miny, maxx, maxy = (float(v) for v in bbox.split(","))
+        body = layer.within((minx, miny, maxx, maxy))
+        body = gzip.compress(body, 6) if zipped else body
+    if zipped:
         headers["Content-Encoding"] = "gzip"
-        return Response(layer.gzipped, media_type="application/geo+json", headers=headers)
-    return Response(layer.raw, media_type="application/geo+json", headers=headers)
+    return Response(body, media_type="application/geo+json", headers=headers)
 
 
 @router.get("/map", summary="Values, class breaks and legend for one choropleth")
@@ -182,7 +196,10 @@ def map_data(data: DataDep, lang: LangDep, level: MapLevel = "gemeente",
     a ``period`` without figures there, or no figure at all, is a 404 saying which periods
     have them.
     ``layers``: boundary layers to draw (``/api/geometry/...``); codes are matched to the
-    nearest boundary vintage that has them, and the legend says so."""
+    nearest boundary vintage that has them, and the legend says so. At a grid level each
+    layer's ``tile_m`` is the side of the tiles (RD New metres, on the grid's lines) to
+    fetch it by with ``bbox``, and ``bounds`` the cells' box in WGS84
+    (``[[south, west], [north, east]]``; None at other levels)."""
     return _json(map_values(data, level=level, indicator=indicator, period=period,
                             within=within, classification=classification, k=k,
                             language=lang), max_age=300)
