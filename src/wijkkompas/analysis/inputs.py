@@ -14,7 +14,7 @@ from ..errors import WijkkompasError
 from ..geo.codes import GRID_LEVELS, gemeente_of, level_of, wijk_of
 from ..periods import parse_period
 from ..schemes import Scheme
-from .copies import drop_copies, find_copies
+from .copies import COPY_COLUMNS, MIN_IDENTICAL, drop_copies, find_copies
 from .reliability import marshall_shrinkage
 
 SCORE_LEVELS = ("buurt", "wijk", "gemeente")
@@ -26,6 +26,7 @@ SCORABLE_LEVELS = (*SCORE_LEVELS, *GRID_LEVELS)
 USABLE = ("observed", "estimated")
 
 FRAME_COLUMNS = ["code", "name", "wijk_code", "gemeente_code"]
+_OBS_COLUMNS = ["area_code", "vintage", "period", "year", "indicator", "value", "status"]
 
 
 def load_inputs(store, scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -132,11 +133,14 @@ def _annual(observations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "indicator": text("indicator"),
         "value": observations["value"].astype("float64").to_numpy(),
         "status": text("status")})
-    level = obs["area_code"].str[:2].map(_PREFIX_LEVEL)
+    # the level of each distinct code (a code has several figures)
+    codes, distinct = pd.factorize(obs["area_code"], use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(distinct, dtype=object), dtype=object)
+    level = distinct.str[:2].map(_PREFIX_LEVEL)
     grid = level.isna().to_numpy()
     if grid.any():  # the grid's two levels share the prefix VK
-        level[grid] = obs["area_code"][grid].str[:5].map(_GRID_PREFIX_LEVEL)
-    obs["_level"] = pd.Series(level.to_numpy(dtype=object), dtype=object)
+        level[grid] = distinct[grid].str[:5].map(_GRID_PREFIX_LEVEL)
+    obs["_level"] = pd.Series(level.to_numpy(dtype=object)[codes], dtype=object)
     # a peiljaar is scored on whole-year figures only: a month's or a quarter's figure
     # (``2021-03``, ``2021Q1``: period label not the year) would otherwise stand in
     # for the year, a count 12 or 4 times too small; they are left out and said
@@ -645,7 +649,7 @@ class Sources:
 
     A region holds whole gemeenten (the gemeente, its wijken and its buurten, so that
     upward aggregation and ``local`` shrinkage stay inside it; the gemeenten of a copied
-    row and of its original together) or a block of grid cells in code order; every
+    row and of its original together) or whole kilometre columns of grid cells (:func:`region_keys`); every
     vintage of a code lies in the code's region (the fallback to the nearest vintage).
     :meth:`read` returns every area's figures of the level (:func:`raw_values`, area by
     area on its region), in the level's order: what the figures of one area are does
@@ -676,22 +680,30 @@ class Sources:
             copies, given = observations.copies, observations.left_out
             dropped = copies.iloc[0:0]  # their figures are set missing already
         else:
-            obs, table = observations, _area_table(areas)
+            obs, table, given = observations[_OBS_COLUMNS], _area_table(areas), None
             pop = obs[(obs["indicator"] == population).to_numpy()]
-            copies, given = find_copies(_annual(pop)[0], population), None
+            # a copy repeats a series of MIN_IDENTICAL periods or more (a grid has one)
+            copies = (find_copies(_annual(pop)[0], population)
+                      if pop["period"].nunique() >= MIN_IDENTICAL
+                      else pd.DataFrame(columns=COPY_COLUMNS))
             dropped = copies
-        obs_rows, obs_codes = pd.factorize(obs["area_code"].to_numpy(dtype=object))
-        codes = pd.Index(obs_codes, dtype=object).append(
-            pd.Index(table["code"].to_numpy(dtype=object))).unique()
-        keys = _merged(region_keys(codes.to_numpy(dtype=object)), copies)
-        at = codes.get_indexer(obs_codes)[obs_rows]
-        area_at = codes.get_indexer(table["code"].to_numpy(dtype=object))
-        region = _regions(keys, np.bincount(at, minlength=len(codes))
-                          + np.bincount(area_at, minlength=len(codes)), parts)
-        obs_region, area_region = region[at], region[area_at]
-        states = [{"obs": obs.iloc[np.flatnonzero(obs_region == r)],
-                   "areas": table.iloc[np.flatnonzero(area_region == r)]}
-                  for r in range(int(region.max()) + 1 if len(region) else 0)]
+        # the keys of each distinct code (a figure's code is one of fewer areas)
+        codes, distinct = pd.factorize(obs["area_code"], use_na_sentinel=False)
+        obs_keys, obs_unique = pd.factorize(region_keys(pd.Series(distinct)),
+                                            use_na_sentinel=False)
+        area_keys, area_unique = pd.factorize(region_keys(table["code"]), use_na_sentinel=False)
+        obs_unique = np.asarray(obs_unique, dtype=object)
+        area_unique = np.asarray(area_unique, dtype=object)
+        keys = pd.Index(obs_unique, dtype=object).append(pd.Index(area_unique)).unique()
+        at = keys.get_indexer(obs_unique)[obs_keys][codes]
+        area_at = keys.get_indexer(area_unique)[area_keys]
+        region = _regions(_merged(keys.to_numpy(dtype=object), copies),
+                          np.bincount(at, minlength=len(keys))
+                          + np.bincount(area_at, minlength=len(keys)), parts)
+        count = int(region.max()) + 1 if len(region) else 0
+        states = [{"obs": o, "areas": a} for o, a in zip(
+            _pieces(obs, region[at], count), _pieces(table, region[area_at], count),
+            strict=True)]
         run = RegionRun(states or [{"obs": obs, "areas": table}], client=client)
         run.step(_prepare_region, population, dropped,
                  frozenset(table["vintage"].unique()))
@@ -738,13 +750,22 @@ class Sources:
         return min(found) if found else None
 
 
-def region_keys(codes: np.ndarray) -> np.ndarray:
-    """The region key of each area code: the gemeente (``GM`` + its number) of a
-    gemeente, wijk or buurt code, the code itself otherwise (a grid cell)."""
-    text = pd.Series(codes, dtype=object).astype(str)
-    cbs = text.str[:2].isin(["BU", "WK", "GM"]).to_numpy()
-    return np.where(cbs, ("GM" + text.str[2:6]).to_numpy(dtype=object),
-                    text.to_numpy(dtype=object)).astype(object)
+def _pieces(frame: pd.DataFrame, region: np.ndarray, count: int) -> list[pd.DataFrame]:
+    """The rows of each region 0..count-1, in their order: slices when the rows come
+    by region (the store's figures are sorted by code), else one reordering."""
+    if len(region) and (np.diff(region) < 0).any():
+        order = np.argsort(region, kind="stable")
+        frame, region = frame.iloc[order], region[order]
+    bounds = np.searchsorted(region, np.arange(count + 1))
+    return [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def region_keys(codes: pd.Series) -> pd.Series:
+    """The region key of each area code: the gemeente number of a gemeente, wijk or buurt
+    code (``0363`` for GM0363, WK036301 and BU03630104), else the code's first nine
+    characters (a grid cell: its size and the kilometre of its RD x, ``VK100E014``)."""
+    text = codes.astype(str) if codes.dtype == object else codes
+    return text.str[2:6].where(text.str[:2].isin(["BU", "WK", "GM"]), text.str[:9])
 
 
 def _merged(keys: np.ndarray, copies: pd.DataFrame) -> np.ndarray:
@@ -759,7 +780,7 @@ def _merged(keys: np.ndarray, copies: pd.DataFrame) -> np.ndarray:
             key = root[key]
         return key
     for code, copy_of in zip(copies["code"], copies["copy_of"], strict=True):
-        members = [find(k) for k in region_keys(np.array(
+        members = [find(k) for k in region_keys(pd.Series(
             [code, *filter(None, str(copy_of).split(","))], dtype=object))]
         for key in members:
             root[key] = min(members)
