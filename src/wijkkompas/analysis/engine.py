@@ -72,9 +72,16 @@ Areas are always scored against the whole level (so that national positions exis
 ``within`` only selects the rows returned. ``indicator_years`` lists, per area, the year
 of every figure used.
 
-**Two passes, by region** (issue 20: 420,000 grid cells on a cluster). Steps 1-5 read
-and check every area's figures in this process (global shrinkage and the coverage rule
-need the whole level). Steps 6-9 run in two passes, in this process too: **pass one**
+**By region** (issue 20: 420,000 grid cells on a cluster). Steps 1-5 read the figures
+through :class:`~wijkkompas.analysis.inputs.Sources`: with ``regions=True`` the figures
+are split into regions (whole gemeenten with their wijken and buurten, or kilometre
+columns of grid cells), each prepared and read on a worker (text columns, copies left
+out, the split by indicator, each figure from its window of years, upward aggregation,
+population and denominators: area by area), and what needs the whole level is reduced
+here: the copies (found before the split), the figure counts that choose the period and
+vintage, the derived rates on the gathered numerators and denominators (global
+shrinkage), reliability and the coverage rule; without, one region here. Steps 6-9 run
+in two passes, in this process too: **pass one**
 fits, per reference group, what each transform needs of the group's reference areas
 (:func:`~wijkkompas.analysis.standardise.fit`: mean and sd, median and spread, or the
 sorted reference values themselves for normal scores, percentiles, the IMD transform,
@@ -489,7 +496,7 @@ def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
     return list(texts[inverse])
 
 
-# -- steps 6-9 in two passes (module docstring: "Two passes, by region") -----------------
+# -- steps 6-9 in two passes (module docstring: "By region") ---------------------------
 
 @dataclass
 class _Level:
@@ -859,10 +866,11 @@ def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", peri
     vintage : int, optional
         Boundary vintage; default the one with the most figures for the period.
     regions : bool
-        Score by region (blocks of areas in code order, four per worker) in two passes
-        (module docstring, "Two passes, by region"): reference statistics in this
-        process, every area's standardisation, domain scores, composite, flags and classes
-        on the ``executor``; the same result to the bit as without. Computed, never read
+        Score by region (four per worker; module docstring, "By region"): every area's
+        figures read and aggregated, its standardisation, domain scores, composite,
+        flags and classes on the ``executor``, what needs the whole level (period and
+        vintage, derived rates, coverage, reference statistics) in this process; the
+        same result to the bit as without. Computed, never read
         from the stored results. For grid levels (100,000s of cells).
     executor : {"process", "serial"} or dask.distributed.Client
         With ``regions``: ``"process"`` a cluster of ``workers`` processes
