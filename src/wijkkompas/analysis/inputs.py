@@ -649,8 +649,9 @@ class Sources:
 
     A region holds whole gemeenten (the gemeente, its wijken and its buurten, so that
     upward aggregation and ``local`` shrinkage stay inside it; the gemeenten of a copied
-    row and of its original together) or whole kilometre columns of grid cells (:func:`region_keys`); every
-    vintage of a code lies in the code's region (the fallback to the nearest vintage).
+    row and of its original together) or whole kilometre columns of grid cells
+    (:func:`region_keys`); every vintage of a code lies in the code's region (the
+    fallback to the nearest vintage).
     :meth:`read` returns every area's figures of the level (:func:`raw_values`, area by
     area on its region), in the level's order: what the figures of one area are does
     not depend on the other areas of its region, so they are the same to the bit
