@@ -267,3 +267,16 @@ def test_a_copy_and_its_original_in_one_region(demo_store, catalog):
     assert copy["population"] < 1_000  # its own, not Moerwijk's 21,730
     assert any(n.startswith("WK060399 (2022 boundaries)") and "WK051836" in n
                for n in one.notes)
+
+
+def test_a_level_without_areas_is_one_clear_error_by_region_too(bundled, catalog):
+    """No region has a grid cell among the bundled CBS areas: the error the level gives
+    without regions, not an empty table."""
+    from wijkkompas.analysis.engine import score_frame
+
+    inputs, scheme = bundled
+    for regions in (False, True):
+        with pytest.raises(WijkkompasError, match="no vierkant500 areas on the 2022 "
+                                                  "boundaries"):
+            score_frame(inputs, None, catalog, scheme, level="vierkant500", period="2022",
+                        vintage=2022, regions=regions, executor="serial")
