@@ -11,8 +11,9 @@ Run: ``python benchmarks/bench_grid.py [--cells 10000 100000 420000] [--permutat
   squares and wijk/gemeente by overlay: the store has no boundaries here, so none);
 - *score, vierkant100*: :func:`wijkkompas.analysis.engine.score_frame` of the grid level
   with the ``vierkant`` scheme on the figures read from that store (read once, not
-  timed), in one process and with ``regions=True`` on the cluster (two passes, 8
-  blocks of cells), results checked identical (table and details);
+  timed), in one process and with ``regions=True`` on the cluster (steps 1-5 on 8
+  regions of kilometre columns of cells prepared on the workers, steps 6-9 in two
+  passes on 8 blocks of cells), results checked identical (table and details);
 - *score, cells as buurten*: the same two runs of the default scheme (20 indicators,
   five domains) on figures made up for square cells over a rectangle (:func:`figures`,
   each cell given a buurt code), the heavier scheme at the same number of areas;
@@ -31,7 +32,8 @@ by writing 5 to ``/proc/<pid>/clear_refs``; Linux only): of this process for the
 single-process run and for the client's part of the cluster run (pass one, slicing W),
 and the largest of the two worker processes. The cluster is started once (its start-up
 reported apart) and warmed up on 400 cells, as are the imports in this process (not
-timed). Growth per step: time ratio / size ratio (1 = linear).
+timed). Growth per step: time ratio / size ratio (1 = linear), and the time ratio per
+10 times the cells at that rate (10 = linear).
 
 The synthetic grid is built once per size and kept in ``synthetic/`` (the repository's
 ignored folder for it), so a second run starts at the ingest.
@@ -236,6 +238,7 @@ def run(sizes: list[int], permutations: int, with_esda: bool) -> None:
                   flush=True)
     table = pd.DataFrame(rows)
     table["growth"] = [_growth(table, row) for row in table.itertuples()]
+    table["per 10x cells"] = [_per_tenfold(table, row) for row in table.itertuples()]
     print(f"\n{platform.platform()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {permutations} permutations, "
           f"{time.strftime('%Y-%m-%d %H:%M')}, load average "
@@ -243,14 +246,28 @@ def run(sizes: list[int], permutations: int, with_esda: bool) -> None:
     print(table.round(2).to_string(index=False))
 
 
-def _growth(table, row) -> float:
-    """Time ratio over size ratio against the previous size of the same step and run."""
+def _before(table, row):
+    """The row of the previous size of the same step and run (None for the first)."""
     same = table[(table["step"] == row.step) & (table["run"] == row.run)
                  & (table["cells"] < row.cells)]
-    if same.empty:
+    return None if same.empty else same.iloc[-1]
+
+
+def _growth(table, row) -> float:
+    """Time ratio over size ratio against the previous size of the same step and run."""
+    before = _before(table, row)
+    if before is None:
         return float("nan")
-    before = same.iloc[-1]
     return (row.seconds / before["seconds"]) / (row.cells / before["cells"])
+
+
+def _per_tenfold(table, row) -> float:
+    """The time ratio for 10 times the cells at the rate measured since the previous
+    size: (t2 / t1) ** (1 / log10(n2 / n1)); 10 = linear, 100 = quadratic."""
+    before = _before(table, row)
+    if before is None:
+        return float("nan")
+    return (row.seconds / before["seconds"]) ** (1 / math.log10(row.cells / before["cells"]))
 
 
 def main() -> None:

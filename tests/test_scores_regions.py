@@ -2,8 +2,11 @@
 worker processes, the ScoreResult (table, details, statistics, coverage, notes) equals the
 single-process one exactly, on the small grid file in CBS's layout (and its 500 m twin),
 on a synthetic grid of 5,000 cells (scripts/synthetic_grid.py), and on the bundled CBS
-buurten and gemeenten with the default scheme and with every standardisation method; and
-``wijkkompas score --regions`` prints what ``score`` does.
+buurten, wijken and gemeenten with the default scheme and with every standardisation
+method; and ``wijkkompas score --regions`` prints what ``score`` does. Steps 1-5 too run by
+region (analysis/inputs.py, ``Sources``): the figures are split into regions of whole
+gemeenten (or kilometre columns of grid cells) and prepared on the workers, with copied
+rows, upward aggregation from buurten and local shrinkage inside the regions.
 
 Exact, not within a tolerance: pass one fits every reference group in the client on the
 same arrays in both runs, and pass two computes each area's numbers by element-wise
@@ -157,11 +160,13 @@ def test_bundled_buurten_and_gemeenten_default_scheme(bundled, catalog, client):
     ("percentile", {}),
     ("imd", {}),
     ("index", {"base_period": "2016", "classes": "wijkprofiel"}),
+    ("index", {"classes": "pbl"}),
 ])
 def test_every_method_on_the_buurten(bundled, catalog, client, method, extra):
     """Each method's own passes (normal scores, domain scores ranked again or transformed,
     the composite ranked again, z-classes, a reference per gemeente, population weights,
-    the index's base period) on the bundled buurten of 2020, with composites."""
+    the index's base period, given or the earliest found over the regions) on the bundled
+    buurten of 2020, with composites."""
     from wijkkompas.analysis.engine import score_frame
     from wijkkompas.schemes import parse_scheme
 
@@ -187,3 +192,80 @@ def test_an_unknown_executor_is_one_clear_error(bundled, catalog):
     with pytest.raises(WijkkompasError, match="unknown executor"):
         score_frame(inputs, None, catalog, scheme, level="gemeente", period="2022",
                     regions=True, executor="threads")
+
+
+def _keys_of(state) -> set:
+    from wijkkompas.analysis.inputs import region_keys
+
+    return set(region_keys(state["inputs"].obs["area_code"]))
+
+
+def test_raw_figures_prepared_on_the_workers(demo_store, catalog, client):
+    """Figures as the store gives them (not prepared here) split into regions of whole
+    gemeenten and prepared on the workers; the wijken of the default scheme scored with
+    their populations summed from buurten and the WOZ value aggregated from them (the
+    wijk rows of both taken out), on the 2020 boundaries; and the crime rate of the
+    latest period with composites, shrunk locally (periods tried on the same regions)."""
+    from distributed import Future
+
+    from wijkkompas.analysis.engine import score_frame
+    from wijkkompas.analysis.inputs import Sources, load_inputs
+    from wijkkompas.schemes import load_scheme
+
+    scheme = load_scheme(None, catalog)
+    obs, areas = load_inputs(demo_store, scheme)
+    wijk = obs["area_code"].str.startswith("WK").to_numpy()
+    obs = obs[~(wijk & (obs["indicator"] == "inwoners").to_numpy())
+              & ~(wijk & (obs["indicator"] == "woz_waarde").to_numpy())]
+    sources = Sources.split(obs, areas, scheme.population, 8, client)
+    assert len(sources.run.states) >= 6
+    assert all(isinstance(state, Future) for state in sources.run.states)
+    keys = sources.run.map(_keys_of)
+    assert sum(len(k) for k in keys) == len(set().union(*keys)) > 300  # gemeenten whole
+    one = score_frame(obs, areas, catalog, scheme, level="wijk", period="2020", vintage=2020)
+    _same(one, score_frame(sources, None, catalog, scheme, level="wijk", period="2020",
+                           vintage=2020, regions=True, executor=client))
+    assert any("aggregated from buurten" in note for note in one.notes)
+    assert one.table["population"].notna().sum() > 50  # the wijken of the bundled buurten
+    latest = score_frame(obs, areas, catalog, scheme, level="wijk")
+    _same(latest, score_frame(obs, areas, catalog, scheme, level="wijk", regions=True,
+                              executor=client))
+    assert any("shrunk locally" in note for note in latest.notes)
+
+
+def test_a_copy_and_its_original_in_one_region(demo_store, catalog):
+    """Zuiderpark's copied row (WK051835, a copy of Moerwijk WK051836) given a code in
+    another gemeente (WK060399, all its vintages): the regions of both gemeenten are one
+    (a copy is told by comparing it with its original), so the copy is found and left
+    out as without regions, with one region per gemeente elsewhere (in this process)."""
+    from wijkkompas.analysis.engine import score_frame
+    from wijkkompas.analysis.inputs import Sources, load_inputs
+    from wijkkompas.schemes import load_scheme
+
+    scheme = load_scheme("gezondheidsmonitor", catalog)
+    obs, _ = load_inputs(demo_store, scheme)
+    obs = obs.assign(area_code=obs["area_code"].replace("WK051835", "WK060399"))
+    one = score_frame(obs, None, catalog, scheme, level="wijk", period="2020")
+    sources = Sources.split(obs, None, scheme.population, 400)
+    keys = sources.run.map(_keys_of)
+    assert len(keys) > 200
+    assert [k for k in keys if "0518" in k] == [k for k in keys if "0603" in k]
+    _same(one, score_frame(sources, None, catalog, scheme, level="wijk", period="2020",
+                           regions=True, executor="serial"))
+    copy = one.table.set_index("code").loc["WK060399"]
+    assert copy["population"] < 1_000  # its own, not Moerwijk's 21,730
+    assert any(n.startswith("WK060399 (2022 boundaries)") and "WK051836" in n
+               for n in one.notes)
+
+
+def test_a_level_without_areas_is_one_clear_error_by_region_too(bundled, catalog):
+    """No region has a grid cell among the bundled CBS areas: the error the level gives
+    without regions, not an empty table."""
+    from wijkkompas.analysis.engine import score_frame
+
+    inputs, scheme = bundled
+    for regions in (False, True):
+        with pytest.raises(WijkkompasError, match="no vierkant500 areas on the 2022 "
+                                                  "boundaries"):
+            score_frame(inputs, None, catalog, scheme, level="vierkant500", period="2022",
+                        vintage=2022, regions=regions, executor="serial")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -111,14 +112,22 @@ class RegionRun:
     states
         The regions' first states, in the order of ``rows``.
     rows
-        Per region the global positions of its areas (together each of 0..n-1 once).
-    n
-        The number of areas.
+        Per region the global positions of its areas (together each of 0..n-1 once);
+        None when a step on the regions finds them (:meth:`place`).
     """
 
-    def __init__(self, states: list[dict], rows: list[np.ndarray], n: int, client=None):
-        self.rows, self.n, self.client = rows, n, client
+    def __init__(self, states: list[dict], rows: list[np.ndarray] | None = None,
+                 client=None):
+        self.client = client
+        self.rows: list[np.ndarray] = []
+        self.n = 0
+        if rows is not None:
+            self.place(rows)
         self.states: list = states if client is None else client.scatter(states, hash=False)
+
+    def place(self, rows: list[np.ndarray]) -> None:
+        """Set each region's global positions (the areas are ``sum(len(rows))``)."""
+        self.rows, self.n = rows, sum(len(r) for r in rows)
 
     def step(self, function: Callable[..., dict], *shared) -> None:
         """``state = function(state, *shared)`` for every region; ``shared`` (the same for
@@ -139,16 +148,23 @@ class RegionRun:
         wait(states)
         self.states = states
 
+    def map(self, function: Callable[..., Any], *shared) -> list:
+        """``function(state, *shared)`` of every region, brought here in the regions'
+        order; the states stay as they are (small results: counts, a table of counts)."""
+        if self.client is None:
+            return [function(state, *shared) for state in self.states]
+        return self.client.gather([self.client.submit(function, state, *shared, pure=False)
+                                   for state in self.states])
+
+    def collect(self, names: list[Hashable]) -> list[dict]:
+        """The named values of each region's state, one dict per region in their order."""
+        return self.map(_pick, list(names))
+
     def gather(self, names: list[Hashable]) -> dict:
         """The named arrays of every region put together: full arrays over all n areas,
-        each region's rows at their own positions (so in the areas' order, whatever
-        the regions)."""
-        if self.client is None:
-            parts = [_pick(state, list(names)) for state in self.states]
-        else:
-            parts = self.client.gather([self.client.submit(_pick, state, list(names),
-                                                           pure=False)
-                                        for state in self.states])
+        each region's rows at their own positions (:meth:`place`; so in the areas'
+        order, whatever the regions)."""
+        parts = self.collect(names)
         out = {}
         for name in names:
             first = np.asarray(parts[0][name])

@@ -72,9 +72,16 @@ Areas are always scored against the whole level (so that national positions exis
 ``within`` only selects the rows returned. ``indicator_years`` lists, per area, the year
 of every figure used.
 
-**Two passes, by region** (issue 20: 420,000 grid cells on a cluster). Steps 1-5 read
-and check every area's figures in this process (global shrinkage and the coverage rule
-need the whole level). Steps 6-9 run in two passes, in this process too: **pass one**
+**By region** (issue 20: 420,000 grid cells on a cluster). Steps 1-5 read the figures
+through :class:`~wijkkompas.analysis.inputs.Sources`: with ``regions=True`` the figures
+are split into regions (whole gemeenten with their wijken and buurten, or kilometre
+columns of grid cells), each prepared and read on a worker (text columns, copies left
+out, the split by indicator, each figure from its window of years, upward aggregation,
+population and denominators: area by area), and what needs the whole level is reduced
+here: the copies (found before the split), the figure counts that choose the period and
+vintage, the derived rates on the gathered numerators and denominators (global
+shrinkage), reliability and the coverage rule; without, one region here. Steps 6-9 run
+in two passes, in this process too: **pass one**
 fits, per reference group, what each transform needs of the group's reference areas
 (:func:`~wijkkompas.analysis.standardise.fit`: mean and sd, median and spread, or the
 sorted reference values themselves for normal scores, percentiles, the IMD transform,
@@ -110,11 +117,10 @@ from . import yardstick
 from .inputs import (
     SCORABLE_LEVELS,
     Inputs,
-    VintageData,
+    Sources,
     default_periods,
-    indicator_values,
+    derive,
     load_inputs,
-    scored_areas,
     select_period_vintage,
 )
 from .reliability import below_minimum
@@ -322,53 +328,50 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
                                period=period, within=within, method=method,
                                vintage=vintage, regions=True, executor=client)
     scheme = scheme.with_method(method)
-    inputs = (observations if isinstance(observations, Inputs)
-              else Inputs(observations, areas, population=scheme.population))
-    if period is None:
-        # the latest peiljaar whose score has composites, else the fallback
-        candidates = default_periods(inputs, scheme, vintage, level)
-        tried: dict[str, ScoreResult] = {}
-        for label in candidates[:-1]:
-            result = score_frame(inputs, None, catalog, scheme, level=level, period=label,
-                                 within=within, vintage=vintage, regions=regions,
-                                 executor=executor)
-            if result.statement is None:
-                return result
-            tried[label] = result
-        if candidates[-1] in tried:  # the fallback was scored already: not twice
-            return tried[candidates[-1]]
-        period = candidates[-1]
-    period, vintage, year = select_period_vintage(inputs, scheme, period, vintage, level)
-    areas_v = inputs.areas_of(vintage)
-    frame = scored_areas(inputs, areas_v, vintage, level)
-    notes: list[str] = _copy_notes(inputs.copies)
-    if inputs.sub_annual:
-        notes.append(f"figures of months, quarters or rolling years are not scored (a "
-                     f"peiljaar needs a whole year's figure; sum or average them to a year "
-                     f"first): {inputs.sub_annual_periods} periods of "
-                     f"{', '.join(inputs.sub_annual)}")
-    data = VintageData(inputs, vintage, catalog, scheme)
-    values, statuses, used_periods, population, _ = indicator_values(
-        data, frame, scheme, level, year, areas_v, notes)
-    groups, base_mask, reference_text = _reference_groups(scheme, frame, level)
-    weights = population if scheme.weighting == "population" else None
-
-    final_status = _reliable(scheme, values, statuses, population)
-    entered, coverage_rows = yardstick.coverage(scheme, values, population, groups.indices,
-                                                base_mask)
-    ruler = yardstick.assess(scheme, values, entered, coverage_rows, population)
-    ref_mask, reference_text = _scored_reference(groups, base_mask, ruler.scored,
-                                                 reference_text, notes)
-    stat_rows: list[dict] = []
-    oriented = _oriented(scheme, values, entered)
     with executing(executor if regions else "serial", workers) as client:
+        sources = _sources(observations, areas, scheme, regions, client)
+        if period is None:
+            # the latest peiljaar whose score has composites, else the fallback
+            candidates = default_periods(sources, scheme, vintage, level)
+            tried: dict[str, ScoreResult] = {}
+            for label in candidates[:-1]:
+                result = score_frame(sources, None, catalog, scheme, level=level,
+                                     period=label, within=within, vintage=vintage,
+                                     regions=regions, executor=executor)
+                if result.statement is None:
+                    return result
+                tried[label] = result
+            if candidates[-1] in tried:  # the fallback was scored already: not twice
+                return tried[candidates[-1]]
+            period = candidates[-1]
+        period, vintage, year = select_period_vintage(sources, scheme, period, vintage, level)
+        notes: list[str] = _copy_notes(sources.copies)
+        if sources.sub_annual:
+            notes.append(f"figures of months, quarters or rolling years are not scored (a "
+                         f"peiljaar needs a whole year's figure; sum or average them to a "
+                         f"year first): {sources.sub_annual_periods} periods of "
+                         f"{', '.join(sources.sub_annual)}")
+        frame, raw, filled = sources.read(scheme, catalog, level, vintage, year)
+        values, statuses, used_periods, population, _ = derive(raw, filled, frame, scheme,
+                                                               level, notes)
+        groups, base_mask, reference_text = _reference_groups(scheme, frame, level)
+        weights = population if scheme.weighting == "population" else None
+
+        final_status = _reliable(scheme, values, statuses, population)
+        entered, coverage_rows = yardstick.coverage(scheme, values, population,
+                                                    groups.indices, base_mask)
+        ruler = yardstick.assess(scheme, values, entered, coverage_rows, population)
+        ref_mask, reference_text = _scored_reference(groups, base_mask, ruler.scored,
+                                                     reference_text, notes)
+        stat_rows: list[dict] = []
+        oriented = _oriented(scheme, values, entered)
         n = len(frame)
         parts = (regions_of(None, n, 4 * (worker_count(client) if client else 1)) if regions
                  else [np.arange(n)])
         run = RegionRun([_region_state(rows, groups, ruler, oriented) for rows in parts],
-                        parts, n, client)
-        got = _pass_two(run, _Level(data, frame, scheme, level, groups, ref_mask, weights,
-                                    areas_v), oriented, stat_rows, notes)
+                        parts, client)
+        got = _pass_two(run, _Level(sources, catalog, vintage, frame, scheme, level, groups,
+                                    ref_mask, weights), oriented, stat_rows, notes)
     D = got["D"]
     domain_scores = {d: D[:, j] for j, d in enumerate(SCORE_DOMAINS)}
     present = _present(scheme, domain_scores, period, notes)
@@ -411,6 +414,19 @@ def score_frame(observations: pd.DataFrame, areas: pd.DataFrame | None, catalog:
                        statistics=statistics, domains=present, notes=notes,
                        year=year, measure=ruler.measure, statement=statement,
                        coverage=pd.DataFrame(coverage_rows, columns=COVERAGE_COLUMNS))
+
+
+def _sources(observations, areas: pd.DataFrame | None, scheme: Scheme, regions: bool,
+             client) -> Sources:
+    """The figures to score: as given (a period tried before), all in one region here, or
+    split into regions (four per worker) prepared on ``client``'s workers (or here)."""
+    if isinstance(observations, Sources):
+        return observations
+    if regions:
+        return Sources.split(observations, areas, scheme.population,
+                             4 * (worker_count(client) if client else 1), client)
+    return Sources.of(observations if isinstance(observations, Inputs)
+                      else Inputs(observations, areas, population=scheme.population))
 
 
 def _reliable(scheme: Scheme, values: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
@@ -474,20 +490,21 @@ def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
     return list(texts[inverse])
 
 
-# -- steps 6-9 in two passes (module docstring: "Two passes, by region") -----------------
+# -- steps 6-9 in two passes (module docstring: "By region") ---------------------------
 
 @dataclass
 class _Level:
-    """What pass one fits on: the level's areas and figures, held by this process."""
+    """What pass one fits on: the level's areas here, its figures by region."""
 
-    data: VintageData
+    sources: Sources
+    catalog: Catalog
+    vintage: int
     frame: pd.DataFrame
     scheme: Scheme
     level: str
     groups: _Groups
     ref_mask: np.ndarray
     weights: np.ndarray | None
-    areas_v: pd.DataFrame
 
 
 def _oriented(scheme: Scheme, values: dict[str, np.ndarray],
@@ -525,8 +542,7 @@ def _pass_two(run: RegionRun, at: _Level, oriented: dict[str, np.ndarray],
     plan, base_periods = {}, {}
     for spec in scheme.indicators.values():
         if scheme.method == "index":
-            refs, stats, base_period = _index_references(
-                at.data, at.frame, scheme, spec, at.level, at.groups, at.ref_mask, at.areas_v)
+            refs, stats, base_period = _index_references(at, spec)
             base_periods[spec.id] = base_period
         else:
             refs = _fit_by_group(at.groups, at.ref_mask, spec_method.transform, x[spec.id],
@@ -767,31 +783,26 @@ def _effective_weights(S, W, avail, perspectives, mode) -> np.ndarray:
         return np.where(total > 0, w / total, 0.0)
 
 
-def _index_references(data: VintageData, frame, scheme: Scheme, spec: IndicatorSpec, level,
-                      groups: _Groups, mask, areas_v) -> tuple[dict, dict, str | None]:
+def _index_references(at: _Level, spec: IndicatorSpec) -> tuple[dict, dict, str | None]:
     """Pass one of the reference-year index of one indicator: per group the base period's
     reference areas (their own figures of that period, no tolerance), the statistics
-    reported, and the base period."""
+    reported, and the base period (without ``base_period``: the earliest with a figure of
+    an area of the level)."""
+    scheme = at.scheme
     content = spec.derived.numerator if spec.derived else spec.id
-    have = data.rows(content)
-    have = have[have["value"].notna().to_numpy() & have["area_code"].isin(frame["code"]).to_numpy()]
-    if scheme.base_period is not None:
-        base_period = scheme.base_period
-    elif have.empty:
-        return {}, {}, None
-    else:
-        base_period = have.sort_values(["year", "period"])["period"].iloc[0]
-    base_rows = have[have["period"] == base_period]
-    if base_rows.empty:
-        return {}, {"all": {"n": 0}}, base_period
-    base_year = int(base_rows["year"].iloc[0])
+    first = at.sources.first(content, at.vintage, scheme.base_period)
+    if first is None:
+        return ({}, {"all": {"n": 0}}, scheme.base_period) if scheme.base_period is not None \
+            else ({}, {}, None)
+    base_year, base_period = first
     # the base period's own figures: no tolerance
-    b_values, b_status, _, b_pop, _ = indicator_values(
-        data, frame, _single(scheme, replace(spec, tolerance=0)), level, base_year, areas_v, [])
+    single = _single(scheme, replace(spec, tolerance=0))
+    frame, raw, filled = at.sources.read(single, at.catalog, at.level, at.vintage, base_year)
+    b_values, _, _, b_pop, _ = derive(raw, filled, frame, single, at.level, [])
     base = b_values[spec.id].astype("float64")
     base = np.where(below_minimum(b_pop, spec.min_population), np.nan, base)
     base = orient(base, spec.direction)
-    refs = _fit_by_group(groups, mask, "index", base,
+    refs = _fit_by_group(at.groups, at.ref_mask, "index", base,
                          b_pop if scheme.weighting == "population" else None)
     return refs, {label: r.statistics for label, r in refs.items()}, base_period
 
@@ -849,10 +860,11 @@ def score(store, catalog: Catalog, scheme: Scheme, *, level: str = "buurt", peri
     vintage : int, optional
         Boundary vintage; default the one with the most figures for the period.
     regions : bool
-        Score by region (blocks of areas in code order, four per worker) in two passes
-        (module docstring, "Two passes, by region"): reference statistics in this
-        process, every area's standardisation, domain scores, composite, flags and classes
-        on the ``executor``; the same result to the bit as without. Computed, never read
+        Score by region (four per worker; module docstring, "By region"): every area's
+        figures read and aggregated, its standardisation, domain scores, composite,
+        flags and classes on the ``executor``, what needs the whole level (period and
+        vintage, derived rates, coverage, reference statistics) in this process; the
+        same result to the bit as without. Computed, never read
         from the stored results. For grid levels (100,000s of cells).
     executor : {"process", "serial"} or dask.distributed.Client
         With ``regions``: ``"process"`` a cluster of ``workers`` processes

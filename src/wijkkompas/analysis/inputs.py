@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..cluster import RegionRun
 from ..errors import WijkkompasError
 from ..geo.codes import GRID_LEVELS, gemeente_of, level_of, wijk_of
 from ..periods import parse_period
 from ..schemes import Scheme
-from .copies import drop_copies, find_copies
+from .copies import COPY_COLUMNS, MIN_IDENTICAL, drop_copies, find_copies
 from .reliability import marshall_shrinkage
 
 SCORE_LEVELS = ("buurt", "wijk", "gemeente")
@@ -23,6 +24,10 @@ SCORE_LEVELS = ("buurt", "wijk", "gemeente")
 SCORABLE_LEVELS = (*SCORE_LEVELS, *GRID_LEVELS)
 # figures that count as inputs: a harmonised figure is an estimate and still a figure
 USABLE = ("observed", "estimated")
+
+FRAME_COLUMNS = ["code", "name", "wijk_code", "gemeente_code"]
+_OBS_COLUMNS = ["area_code", "vintage", "period", "year", "indicator", "value", "status"]
+
 
 def load_inputs(store, scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The observations and areas :func:`score_frame` needs, read from the store once."""
@@ -46,48 +51,31 @@ class Inputs:
     """
 
     def __init__(self, observations: pd.DataFrame, areas: pd.DataFrame | None = None,
-                 population: str = "inwoners"):
-        def text(column):  # object dtype: pandas 3 would infer Arrow strings
-            return pd.Series(observations[column].astype(str).to_numpy(dtype=object),
-                             dtype=object)
-
-        obs = pd.DataFrame({
-            "area_code": text("area_code"),
-            "vintage": observations["vintage"].astype("int64").to_numpy(),
-            "period": text("period"),
-            "year": observations["year"].astype("int64").to_numpy(),
-            "indicator": text("indicator"),
-            "value": observations["value"].astype("float64").to_numpy(),
-            "status": text("status")})
-        level = obs["area_code"].str[:2].map(_PREFIX_LEVEL)
-        grid = level.isna().to_numpy()
-        if grid.any():  # the grid's two levels share the prefix VK
-            level[grid] = obs["area_code"][grid].str[:5].map(_GRID_PREFIX_LEVEL)
-        obs["_level"] = pd.Series(level.to_numpy(dtype=object), dtype=object)
-        # a peiljaar is scored on whole-year figures only: a month's or a quarter's figure
-        # (``2021-03``, ``2021Q1``: period label not the year) would otherwise stand in
-        # for the year, a count 12 or 4 times too small; they are left out and said
-        annual = obs["period"].to_numpy(dtype=object) == obs["year"].astype(str).to_numpy(
-            dtype=object)
-        left_out = obs.loc[~annual, ["indicator", "period"]].drop_duplicates()
-        self.sub_annual = sorted(left_out["indicator"].unique())
-        self.sub_annual_periods = len(left_out)
-        obs = obs[annual].reset_index(drop=True)
-        self.copies = find_copies(obs, population)
+                 population: str = "inwoners", *, copies: pd.DataFrame | None = None,
+                 area_vintages: frozenset | None = None):
+        obs, self.left_out = _annual(observations)
+        self.sub_annual = sorted(self.left_out["indicator"].unique())
+        self.sub_annual_periods = len(self.left_out)
+        # a region's Inputs (:class:`Sources`) is given the copies found over the level
+        self.copies = find_copies(obs, population) if copies is None else copies
         obs = drop_copies(obs, self.copies)
         self.obs = obs
         self.periods = frozenset(obs["period"].unique())  # asked before every score
         self.by_indicator = {key: frame for key, frame in obs.groupby("indicator", sort=False)}
-        if areas is None:
-            areas = pd.DataFrame(columns=["code", "vintage", "name", "level", "wijk_code",
-                                          "gemeente_code"])
-        areas = areas.copy()
-        for column in ("code", "name", "level", "wijk_code", "gemeente_code"):
-            areas[column] = pd.Series(areas[column].to_numpy(dtype=object), dtype=object,
-                                      index=areas.index)
-        areas["vintage"] = areas["vintage"].astype("int64")
-        self.areas = areas
+        self.areas = _area_table(areas)
+        # a vintage without areas has them read from its codes; a region's Inputs is told
+        # which vintages the whole table has (its own part may lack one)
+        self.area_vintages = (frozenset(self.areas["vintage"].unique())
+                              if area_vintages is None else area_vintages)
         self._cache: dict = {}
+
+    def summary(self, content: tuple[str, ...]) -> pd.DataFrame:
+        """Figures per indicator of ``content``, vintage, period, year and level."""
+        key = ("summary", content)
+        if key not in self._cache:
+            self._cache[key] = self.rows_of(list(content)).groupby(
+                _SUMMARY_KEYS, dropna=False).size().rename("n").reset_index()
+        return self._cache[key]
 
     def indicator(self, indicator: str, vintage: int | None = None) -> pd.DataFrame:
         """The rows of one indicator (of one vintage)."""
@@ -123,11 +111,56 @@ class Inputs:
         key = ("areas", vintage)
         if key not in self._cache:
             areas = self.areas[self.areas["vintage"].to_numpy() == vintage]
-            if areas.empty:  # areas of that vintage unknown: read the hierarchy from codes
+            if vintage not in self.area_vintages:  # unknown: the hierarchy from the codes
                 codes = self.obs.loc[self.obs["vintage"] == vintage, "area_code"]
                 areas = areas_from_codes(codes).assign(vintage=vintage)
             self._cache[key] = _complete_levels(areas, self.areas)
         return self._cache[key]
+
+
+def _annual(observations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The figures in the engine's columns (object text, the level from the code prefix),
+    of whole years only; and the (indicator, period) pairs left out."""
+    def text(column):  # object dtype: pandas 3 would infer Arrow strings
+        return pd.Series(observations[column].astype(str).to_numpy(dtype=object),
+                         dtype=object)
+
+    obs = pd.DataFrame({
+        "area_code": text("area_code"),
+        "vintage": observations["vintage"].astype("int64").to_numpy(),
+        "period": text("period"),
+        "year": observations["year"].astype("int64").to_numpy(),
+        "indicator": text("indicator"),
+        "value": observations["value"].astype("float64").to_numpy(),
+        "status": text("status")})
+    # the level of each distinct code (a code has several figures)
+    codes, distinct = pd.factorize(obs["area_code"], use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(distinct, dtype=object), dtype=object)
+    level = distinct.str[:2].map(_PREFIX_LEVEL)
+    grid = level.isna().to_numpy()
+    if grid.any():  # the grid's two levels share the prefix VK
+        level[grid] = distinct[grid].str[:5].map(_GRID_PREFIX_LEVEL)
+    obs["_level"] = pd.Series(level.to_numpy(dtype=object)[codes], dtype=object)
+    # a peiljaar is scored on whole-year figures only: a month's or a quarter's figure
+    # (``2021-03``, ``2021Q1``: period label not the year) would otherwise stand in
+    # for the year, a count 12 or 4 times too small; they are left out and said
+    annual = obs["period"].to_numpy(dtype=object) == obs["year"].astype(str).to_numpy(
+        dtype=object)
+    left_out = obs.loc[~annual, ["indicator", "period"]].drop_duplicates()
+    return obs[annual].reset_index(drop=True), left_out
+
+
+def _area_table(areas: pd.DataFrame | None) -> pd.DataFrame:
+    """The areas in the engine's columns (object text, int vintage), a copy."""
+    if areas is None:
+        areas = pd.DataFrame(columns=["code", "vintage", "name", "level", "wijk_code",
+                                      "gemeente_code"])
+    areas = areas.copy()
+    for column in ("code", "name", "level", "wijk_code", "gemeente_code"):
+        areas[column] = pd.Series(areas[column].to_numpy(dtype=object), dtype=object,
+                                  index=areas.index)
+    areas["vintage"] = areas["vintage"].astype("int64")
+    return areas
 
 
 def _complete_levels(areas_v: pd.DataFrame, all_areas: pd.DataFrame) -> pd.DataFrame:
@@ -165,16 +198,14 @@ def areas_from_codes(codes) -> pd.DataFrame:
                          "wijk_code": codes.map(wijk_of), "gemeente_code": codes.map(gemeente_of)})
 
 
-def _summary(inputs: Inputs, scheme: Scheme) -> pd.DataFrame:
+_SUMMARY_KEYS = ["indicator", "vintage", "period", "year", "_level"]
+
+
+def _summary(inputs: Inputs | Sources, scheme: Scheme) -> pd.DataFrame:
     """Figures per content indicator, vintage, period, year and level: a small table."""
     content = sorted({s.derived.numerator if s.derived else s.id
                       for s in scheme.indicators.values()})
-    key = ("summary", tuple(content))
-    if key not in inputs._cache:
-        rows = inputs.rows_of(content)
-        inputs._cache[key] = rows.groupby(["indicator", "vintage", "period", "year", "_level"],
-                                          dropna=False).size().rename("n").reset_index()
-    summary = inputs._cache[key]
+    summary = inputs.summary(tuple(content))
     if summary.empty:
         raise WijkkompasError("the store has no figures for any indicator of the scheme "
                               f"{scheme.name!r} ({', '.join(content)})")
@@ -208,7 +239,7 @@ def _feeding(level: str) -> list[str]:
     return [level] if level in GRID_LEVELS else [level, "buurt"]
 
 
-def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]:
+def default_periods(inputs: Inputs | Sources, scheme: Scheme, vintage, level) -> list[str]:
     """The peiljaren to try when none is asked for: those where some vintage has a figure
     in every yardstick domain, the latest first, and last the fallback (the engine takes
     the first whose score has composites, else the fallback): the latest of those years,
@@ -230,7 +261,7 @@ def default_periods(inputs: Inputs, scheme: Scheme, vintage, level) -> list[str]
     return [label(y) for y in full] + [label(full[0] if full else int(years[0]))]
 
 
-def select_period_vintage(inputs: Inputs, scheme: Scheme, period, vintage, level
+def select_period_vintage(inputs: Inputs | Sources, scheme: Scheme, period, vintage, level
                           ) -> tuple[str, int, int]:
     """The peiljaar (period label and year) and the boundary vintage to score.
 
@@ -497,21 +528,23 @@ def _raw_tolerance(scheme: Scheme) -> dict[str, int]:
     return out
 
 
-def indicator_values(data: VintageData, frame: pd.DataFrame, scheme: Scheme, level: str,
-                     year: int, areas_v: pd.DataFrame, notes: list[str]):
-    """Values, statuses and the periods used (per area), for every scheme indicator
-    (derived too), for peiljaar ``year``; and the population with the period it is of.
+def raw_values(data: VintageData, codes: np.ndarray, scheme: Scheme, level: str, year: int,
+               areas_v: pd.DataFrame) -> tuple[dict, int]:
+    """The stored figures the scheme reads for the areas ``codes`` and peiljaar ``year``,
+    area by area (so a region's are its areas' part of the level's): per raw indicator
+    the value, status and period used (``("value", id)``, ``("status", id)``,
+    ``("used", id)``), the population and its period, each denominator other than
+    population with its period (``("den", id)``, ``("den_period", id)``); and the
+    number of figures aggregated from buurten.
 
     Each figure is the most recent one within its window (:meth:`VintageData.window`),
     published or else aggregated from buurten. Population and denominators are the most
     recent figures up to ``year`` (population changes slowly compared to what it divides),
     never a later one.
     """
-    codes = frame["code"].to_numpy(dtype=object)
     key = ("level", level)
     tolerance = _raw_tolerance(scheme)
-    raw_ids = list(tolerance)
-    values, status, used = data.window(codes, raw_ids, year, tolerance, key=key)
+    values, status, used = data.window(codes, list(tolerance), year, tolerance, key=key)
     population, pop_period = data.latest(codes, scheme.population, year, key=key)
     population, pop_period = population.copy(), pop_period.copy()
     filled = _aggregate(data, codes, level, year, tolerance, values, status, used, areas_v)
@@ -521,25 +554,53 @@ def indicator_values(data: VintageData, frame: pd.DataFrame, scheme: Scheme, lev
         take = np.isnan(population) & ~np.isnan(summed)
         population[take] = summed[take]
         pop_period[take] = "sum of buurten"
+    out: dict = {"population": population, "pop_period": pop_period}
+    for ident in tolerance:
+        out["value", ident], out["status", ident], out["used", ident] = \
+            values[ident], status[ident], used[ident]
+    for den in _denominators(scheme):
+        out["den", den], out["den_period", den] = data.latest(codes, den, year, key=key)
+    return out, filled
+
+
+def _denominators(scheme: Scheme) -> list[str]:
+    """The derived rates' denominators other than the population."""
+    return list(dict.fromkeys(s.derived.denominator for s in scheme.indicators.values()
+                              if s.derived and s.derived.denominator != scheme.population))
+
+
+def raw_names(scheme: Scheme) -> list:
+    """The names of :func:`raw_values`' arrays."""
+    return ["population", "pop_period",
+            *[(part, i) for i in _raw_tolerance(scheme) for part in ("value", "status", "used")],
+            *[(part, d) for d in _denominators(scheme) for part in ("den", "den_period")]]
+
+
+def derive(raw: dict, filled: int, frame: pd.DataFrame, scheme: Scheme, level: str,
+           notes: list[str]):
+    """Values, statuses and the periods used (per area), for every scheme indicator
+    (derived too), from :func:`raw_values` of all areas of the level (``frame``'s, in its
+    order: global shrinkage is over all of them); and the population with its period."""
+    population, pop_period = raw["population"], raw["pop_period"]
     if filled:
         notes.append(f"{filled} figures were aggregated from buurten (status estimated)")
     out_v, out_s, out_p = {}, {}, {}
     for spec in scheme.indicators.values():
         if spec.derived is None:
             out_v[spec.id], out_s[spec.id], out_p[spec.id] = \
-                values[spec.id], status[spec.id], used[spec.id]
+                raw["value", spec.id], raw["status", spec.id], raw["used", spec.id]
             continue
         d = spec.derived
-        num, num_status = values[d.numerator], status[d.numerator]
+        num, num_status = raw["value", d.numerator], raw["status", d.numerator]
         if d.denominator == scheme.population:
             den, den_period = population, pop_period
         else:
-            den, den_period = data.latest(codes, d.denominator, year, key=key)
+            den, den_period = raw["den", d.denominator], raw["den_period", d.denominator]
         out_v[spec.id] = _rate(num, den, d.shrink, frame, level) * d.per
         st = num_status.copy()
         st[(st == "observed") & np.isnan(out_v[spec.id])] = "missing"
         out_s[spec.id] = st
-        out_p[spec.id] = used[d.numerator]
+        out_p[spec.id] = raw["used", d.numerator]
         periods = sorted(map(str, pd.unique(pd.Series(den_period).dropna())))
         notes.append(f"{spec.id}: {d.numerator} / {d.denominator} x {d.per:g}"
                      + (f", shrunk {d.shrink}ly (Marshall empirical Bayes)"
@@ -563,8 +624,9 @@ def _rate(num: np.ndarray, den: np.ndarray, shrink: str, frame: pd.DataFrame,
 
 
 def scored_areas(inputs: Inputs, areas_v: pd.DataFrame, vintage: int,
-                  level: str) -> pd.DataFrame:
-    """The areas of ``level`` on the ``vintage`` boundaries, sorted by code (a copy)."""
+                 level: str) -> pd.DataFrame:
+    """The areas of ``level`` on the ``vintage`` boundaries, sorted by code (a copy;
+    empty in a region without any: :meth:`Sources.read` says when the level has none)."""
     frame_key = ("frame", vintage, level)
     if frame_key not in inputs._cache:
         frame = areas_v[areas_v["level"] == level][["code", "name", "wijk_code",
@@ -572,7 +634,209 @@ def scored_areas(inputs: Inputs, areas_v: pd.DataFrame, vintage: int,
         frame = frame.drop_duplicates("code").sort_values("code").reset_index(drop=True)
         frame["name"] = frame["name"].fillna("")
         inputs._cache[frame_key] = frame
-    frame = inputs._cache[frame_key].copy()
-    if frame.empty:
-        raise WijkkompasError(f"no {level} areas on the {vintage} boundaries in the data")
-    return frame
+    return inputs._cache[frame_key].copy()
+
+
+# -- the figures by region (issue 20: steps 1-5 of a score on the workers) ---------------
+
+class Sources:
+    """The figures of a score by region: per region an :class:`Inputs` of its areas'
+    figures, kept by a :class:`~wijkkompas.cluster.RegionRun` (on the workers of a
+    cluster, or here) from score to score, and what needs every area reduced from the
+    regions: the copies (found over all figures before they are split), the periods
+    left out, and the counts of figures that choose the period and vintage (exact
+    integer sums).
+
+    A region holds whole gemeenten (the gemeente, its wijken and its buurten, so that
+    upward aggregation and ``local`` shrinkage stay inside it; the gemeenten of a copied
+    row and of its original together) or whole kilometre columns of grid cells
+    (:func:`region_keys`); every vintage of a code lies in the code's region (the
+    fallback to the nearest vintage).
+    :meth:`read` returns every area's figures of the level (:func:`raw_values`, area by
+    area on its region), in the level's order: what the figures of one area are does
+    not depend on the other areas of its region, so they are the same to the bit
+    however the areas are split.
+    """
+
+    def __init__(self, run: RegionRun, copies: pd.DataFrame, left_out: pd.DataFrame):
+        self.run, self.copies = run, copies
+        self.sub_annual = sorted(left_out["indicator"].unique())
+        self.sub_annual_periods = len(left_out)
+        self._summaries: dict = {}
+
+    @classmethod
+    def of(cls, inputs: Inputs) -> Sources:
+        """All areas as one region, in this process."""
+        return cls(RegionRun([{"inputs": inputs}]), inputs.copies, inputs.left_out)
+
+    @classmethod
+    def split(cls, observations: pd.DataFrame | Inputs, areas: pd.DataFrame | None,
+              population: str, parts: int, client=None) -> Sources:
+        """The figures (the store's long layout, or an :class:`Inputs` prepared from
+        them) split into about ``parts`` regions of similar numbers of figures, each
+        prepared into its :class:`Inputs` where it will be scored (``client``'s workers,
+        or here)."""
+        if isinstance(observations, Inputs):
+            obs, table = observations.obs, observations.areas
+            copies, given = observations.copies, observations.left_out
+            dropped = copies.iloc[0:0]  # their figures are set missing already
+        else:
+            obs, table, given = observations[_OBS_COLUMNS], _area_table(areas), None
+            pop = obs[(obs["indicator"] == population).to_numpy()]
+            # a copy repeats a series of MIN_IDENTICAL periods or more (a grid has one)
+            copies = (find_copies(_annual(pop)[0], population)
+                      if pop["period"].nunique() >= MIN_IDENTICAL
+                      else pd.DataFrame(columns=COPY_COLUMNS))
+            dropped = copies
+        # the keys of each distinct code (a figure's code is one of fewer areas)
+        codes, distinct = pd.factorize(obs["area_code"], use_na_sentinel=False)
+        obs_keys, obs_unique = pd.factorize(region_keys(pd.Series(distinct)),
+                                            use_na_sentinel=False)
+        area_keys, area_unique = pd.factorize(region_keys(table["code"]), use_na_sentinel=False)
+        obs_unique = np.asarray(obs_unique, dtype=object)
+        area_unique = np.asarray(area_unique, dtype=object)
+        keys = pd.Index(obs_unique, dtype=object).append(pd.Index(area_unique)).unique()
+        at = keys.get_indexer(obs_unique)[obs_keys][codes]
+        area_at = keys.get_indexer(area_unique)[area_keys]
+        region = _regions(_merged(keys.to_numpy(dtype=object), copies),
+                          np.bincount(at, minlength=len(keys))
+                          + np.bincount(area_at, minlength=len(keys)), parts)
+        count = int(region.max()) + 1 if len(region) else 0
+        states = [{"obs": o, "areas": a} for o, a in zip(
+            _pieces(obs, region[at], count), _pieces(table, region[area_at], count),
+            strict=True)]
+        run = RegionRun(states or [{"obs": obs, "areas": table}], client=client)
+        run.step(_prepare_region, population, dropped,
+                 frozenset(table["vintage"].unique()))
+        left = run.map(_left_out)
+        left_out = (given if given is not None else
+                    pd.concat(left, ignore_index=True).drop_duplicates())
+        return cls(run, copies, left_out)
+
+    def summary(self, content: tuple[str, ...]) -> pd.DataFrame:
+        """:meth:`Inputs.summary` over all regions (their counts summed)."""
+        if content not in self._summaries:
+            parts = self.run.map(_summary_of, content)
+            self._summaries[content] = parts[0] if len(parts) == 1 else pd.concat(
+                parts, ignore_index=True).groupby(
+                _SUMMARY_KEYS, dropna=False)["n"].sum().reset_index()
+        return self._summaries[content]
+
+    def read(self, scheme: Scheme, catalog, level: str, vintage: int, year: int
+             ) -> tuple[pd.DataFrame, dict, int]:
+        """The areas of ``level`` on the ``vintage`` boundaries (sorted by code, as
+        :func:`scored_areas`), their :func:`raw_values` for peiljaar ``year`` in that
+        order, and the number of figures aggregated from buurten."""
+        self.run.step(_read_region, scheme, catalog, level, vintage, year)
+        found = self.run.collect([("frame", "code"), "filled"])
+        codes = np.concatenate([part["frame", "code"] for part in found]).astype(str)
+        position = np.empty(len(codes), dtype=np.int64)
+        position[np.argsort(codes, kind="stable")] = np.arange(len(codes))
+        self.run.place(np.split(position, np.cumsum(
+            [len(part["frame", "code"]) for part in found])[:-1]))
+        if self.run.n == 0:
+            raise WijkkompasError(f"no {level} areas on the {vintage} boundaries in the data")
+        got = self.run.gather([("frame", c) for c in FRAME_COLUMNS] + raw_names(scheme))
+        frame = pd.DataFrame({c: pd.Series(got["frame", c], dtype=object)
+                              for c in FRAME_COLUMNS})
+        return frame, got, sum(int(part["filled"]) for part in found)
+
+    def first(self, indicator: str, vintage: int, period: str | None
+              ) -> tuple[int, str] | None:
+        """The earliest (year, period) of the figures of ``indicator`` on the
+        ``vintage`` boundaries for the areas last read (of ``period`` only when given),
+        None without any."""
+        found = [f for f in self.run.map(_first_figure, indicator, vintage, period)
+                 if f is not None]
+        return min(found) if found else None
+
+
+def _pieces(frame: pd.DataFrame, region: np.ndarray, count: int) -> list[pd.DataFrame]:
+    """The rows of each region 0..count-1, in their order: slices when the rows come
+    by region (the store's figures are sorted by code), else one reordering."""
+    if len(region) and (np.diff(region) < 0).any():
+        order = np.argsort(region, kind="stable")
+        frame, region = frame.iloc[order], region[order]
+    bounds = np.searchsorted(region, np.arange(count + 1))
+    return [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def region_keys(codes: pd.Series) -> pd.Series:
+    """The region key of each area code: the gemeente number of a gemeente, wijk or buurt
+    code (``0363`` for GM0363, WK036301 and BU03630104), else the code's first nine
+    characters (a grid cell: its size and the kilometre of its RD x, ``VK100E014``)."""
+    text = codes.astype(str) if codes.dtype == object else codes
+    return text.str[2:6].where(text.str[:2].isin(["BU", "WK", "GM"]), text.str[:9])
+
+
+def _merged(keys: np.ndarray, copies: pd.DataFrame) -> np.ndarray:
+    """``keys`` with the regions of each copy and its originals made one (the copy's
+    figures are compared with the original's)."""
+    if copies.empty:
+        return keys
+    root: dict = {}
+
+    def find(key):
+        while root.get(key, key) != key:
+            key = root[key]
+        return key
+    for code, copy_of in zip(copies["code"], copies["copy_of"], strict=True):
+        members = [find(k) for k in region_keys(pd.Series(
+            [code, *filter(None, str(copy_of).split(","))], dtype=object))]
+        for key in members:
+            root[key] = min(members)
+    return np.array([find(k) for k in keys], dtype=object)
+
+
+def _regions(keys: np.ndarray, weights: np.ndarray, parts: int) -> np.ndarray:
+    """A region number (0, 1, ...) per key: consecutive keys in sorted order, cut so
+    that each region has about the same total ``weight`` (its number of figures)."""
+    unique, which = np.unique(keys.astype(str), return_inverse=True)
+    load = np.bincount(which.reshape(-1), weights, minlength=len(unique))
+    before = np.cumsum(load) - load
+    cut = np.floor(before * max(1, parts) / max(load.sum(), 1)).astype(np.int64)
+    _, number = np.unique(cut, return_inverse=True)
+    return number.reshape(-1)[which.reshape(-1)]
+
+
+def _prepare_region(state: dict, population: str, copies: pd.DataFrame,
+                    area_vintages: frozenset) -> dict:
+    """A region's first step: its figures prepared (:class:`Inputs`)."""
+    return {"inputs": Inputs(state["obs"], state["areas"], population, copies=copies,
+                             area_vintages=area_vintages)}
+
+
+def _left_out(state: dict) -> pd.DataFrame:
+    return state["inputs"].left_out
+
+
+def _summary_of(state: dict, content: tuple[str, ...]) -> pd.DataFrame:
+    return state["inputs"].summary(content)
+
+
+def _read_region(state: dict, scheme: Scheme, catalog, level: str, vintage: int,
+                 year: int) -> dict:
+    """A region's areas of the level and their :func:`raw_values` (the state then holds
+    its Inputs and these)."""
+    inputs = state["inputs"]
+    areas_v = inputs.areas_of(vintage)
+    frame = scored_areas(inputs, areas_v, vintage, level)
+    data = VintageData(inputs, vintage, catalog, scheme)
+    raw, filled = raw_values(data, frame["code"].to_numpy(dtype=object), scheme, level, year,
+                             areas_v)
+    return {"inputs": inputs, "filled": filled, **raw,
+            **{("frame", c): frame[c].to_numpy(dtype=object) for c in FRAME_COLUMNS}}
+
+
+def _first_figure(state: dict, indicator: str, vintage: int, period: str | None
+                  ) -> tuple[int, str] | None:
+    rows = state["inputs"].indicator(indicator, vintage)
+    keep = rows["value"].notna().to_numpy() & rows["area_code"].isin(
+        state["frame", "code"]).to_numpy()
+    if period is not None:
+        keep &= rows["period"].to_numpy(dtype=object) == period
+    rows = rows[keep]
+    if rows.empty:
+        return None
+    first = rows.sort_values(["year", "period"]).iloc[0]
+    return int(first["year"]), str(first["period"])
