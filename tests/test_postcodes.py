@@ -460,3 +460,27 @@ def test_the_in_memory_index_finds_what_the_store_finds(demo_store, tmp_path):
                 with pytest.raises(UnknownAreaError, match=re.escape(str(exc))):
                     demo_store.resolve_area(q)
     assert AreaIndex(old).areas("Moerwijk").equals(index.areas("Moerwijk"))
+
+
+def test_prepared_postcodes_are_answered_without_reading_the_store(demo_store,
+                                                                   monkeypatch):
+    """``prepare`` (what ``serve`` runs before its first visitor) reads every boundary
+    a postcode of the bundled data is answered on: the postcodes of three cities (one in
+    the newest buurt boundaries, Amsterdam's, two in the national ones) then read
+    nothing from the store's boundaries, names or figures, and give what they gave."""
+    from wijkkompas.geo import postcodes
+    from wijkkompas.store import Store
+
+    expected = {pc: postcodes.postcode_areas(demo_store, pc).table
+                for pc in ("1102", "2526", "9711")}
+    postcodes._cached_boundaries.cache_clear()
+    postcodes._cached_vintages.cache_clear()
+    postcodes.prepare(demo_store)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("read from the store after prepare")
+
+    for method in ("boundaries", "named", "observations", "boundary_vintages"):
+        monkeypatch.setattr(Store, method, refused)
+    for pc, table in expected.items():
+        pd.testing.assert_frame_equal(postcodes.postcode_areas(demo_store, pc).table, table)

@@ -399,6 +399,23 @@ def _overlay(store: Store, level: str, vintage: int, shape) -> pd.DataFrame:
                           for n, c in zip(named, codes, strict=True)]})
 
 
+def prepare(store: Store) -> None:
+    """Read what a search and a postcode's areas read first, kept per process (and per
+    state of the store's file): the bundled postcode areas and their places, and per
+    level the boundaries (with their names and inhabitants) of the vintages a postcode
+    tries: newest first, down to the first that has as many areas as the level's widest
+    vintage (newer ones may cover one city). A server does it before its first visitor
+    searches (the first search took 0.4 s, the first postcode 0.7 s; the next 0.03 s)."""
+    _places()
+    counts = store.boundary_codes().groupby(["level", "vintage"]).size()
+    for level in LEVELS:
+        widest = counts[level].max() if level in counts.index.get_level_values(0) else 0
+        for vintage in _boundary_vintages(store, level):
+            _boundaries(store, level, vintage)
+            if counts[(level, vintage)] >= widest:
+                break
+
+
 def _boundaries(store: Store, level: str, vintage: int) -> dict:
     """One level's boundaries (codes and shapes, RD New), cached per store file state."""
     path = store.path

@@ -208,6 +208,7 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
     data. Nothing when ``generation`` is given and the data changed since (a newer
     warm-up is queued)."""
     from ..analysis.explain import detailed
+    from ..geo import postcodes
     from . import views
 
     if generation is not None and generation != data.generation:
@@ -224,6 +225,7 @@ def warm_caches(data: WebData, generation: int | None = None) -> None:
             for vintage in sorted(data.boundary_index().get(level, {})):
                 data.layer(level, vintage)
         data.reference_values(COUNTRY)  # and every gemeente's, the profiles' references
+        postcodes.prepare(data.store)  # the search's places, a postcode's boundaries
         for level in data.levels():
             try:
                 views.warning_result(data, level)
