@@ -203,8 +203,9 @@ class Ahead:
             try:
                 item = self._tasks.get(timeout=max(wait, 0.0))
             except queue.Empty:
-                if self._idle is not None and time.monotonic() - quiet_since >= self._every:
-                    self._do(self._idle, ())
+                if time.monotonic() - quiet_since >= self._every:
+                    if self._idle is not None:
+                        self._do(self._idle, ())
                     quiet_since = time.monotonic()
                 continue
             if item is None or item is self._WAKE:
