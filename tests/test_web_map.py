@@ -223,3 +223,24 @@ def test_profile_and_compare_place_each_score_among_its_own_level(web):
     assert "z-score onder de wijken van Nederland" in compare
     assert "z-score onder de gemeenten van Nederland" in compare
     assert "hoger dan" in compare and "% van de gemeenten" in compare
+
+
+def test_the_map_answer_is_its_values_encoded_once_per_question(web):
+    """``/api/map`` keeps the encoded answer per question (the values are kept already):
+    it is the compact JSON of ``map_values`` for that question, the same bytes when asked
+    again, and another question (language, within) gets its own."""
+    import json
+
+    from wijkkompas.web.mapdata import map_values
+
+    url = "/api/map?level=wijk&indicator=vulnerability"
+    first, again = web.get(url), web.get(url)
+    assert first.status_code == again.status_code == 200
+    expected = map_values(web.app_data, level="wijk", indicator="vulnerability",
+                          language="nl")
+    assert first.content == again.content
+    assert first.json() == json.loads(json.dumps(expected))
+    within = web.get(url + "&within=GM0518").json()
+    assert set(within["values"]) < set(first.json()["values"])
+    english = web.get(url + "&lang=en")
+    assert english.status_code == 200 and english.content != first.content

@@ -41,8 +41,13 @@ Period = Annotated[str | None, Query(description="Reference year, e.g. 2020; def
                                      "domains (scores)", pattern=r"^\d{4}[A-Z0-9]*$")]
 
 
+def _encoded(payload) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _json(payload, *, max_age: int = 60) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    """``payload`` as compact JSON (or the bytes of such JSON, as encoded before)."""
+    body = payload if isinstance(payload, bytes) else _encoded(payload)
     return Response(body, media_type="application/json",
                     headers={"Cache-Control": f"public, max-age={max_age}"})
 
@@ -200,9 +205,12 @@ def map_data(data: DataDep, lang: LangDep, level: MapLevel = "gemeente",
     layer's ``tile_m`` is the side of the tiles (RD New metres, on the grid's lines) to
     fetch it by with ``bbox``, and ``bounds`` the cells' box in WGS84
     (``[[south, west], [north, east]]``; None at other levels)."""
-    return _json(map_values(data, level=level, indicator=indicator, period=period,
-                            within=within, classification=classification, k=k,
-                            language=lang), max_age=300)
+    # the answer encoded once per question, as its values are kept (map_values): the
+    # encoding was most of a repeated answer at grid scale (3 MB at 100,000 cells)
+    question = ("map-json", level, indicator, period, within, classification, k, lang)
+    return _json(data.misc.get_or(question, lambda: _encoded(map_values(
+        data, level=level, indicator=indicator, period=period, within=within,
+        classification=classification, k=k, language=lang))), max_age=300)
 
 
 @router.get("/scores", summary="Composite and domain scores of every area of a level")
