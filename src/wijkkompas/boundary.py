@@ -19,7 +19,6 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import config
 from .errors import SettingsError
 
 LOG_NAME = "wijkkompas.log"
@@ -27,6 +26,8 @@ LOG_NAME = "wijkkompas.log"
 
 def log_path() -> Path:
     """Where unexpected errors are logged: ``<cache dir>/wijkkompas.log``."""
+    from . import config  # the settings are read only when there is something to log
+
     return config.cache_dir() / LOG_NAME
 
 

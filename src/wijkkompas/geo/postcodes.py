@@ -418,9 +418,13 @@ def prepare(store: Store) -> None:
 
 def _boundaries(store: Store, level: str, vintage: int) -> dict:
     """One level's boundaries (codes and shapes, RD New), cached per store file state."""
-    path = store.path
-    stamp = path.stat().st_mtime_ns if path.is_file() else 0
-    return _cached_boundaries(str(path), stamp, level, int(vintage))
+    return _cached_boundaries(str(store.path), _stamp(store), level, int(vintage))
+
+
+def _stamp(store: Store) -> int:
+    """The state of the store's file that the caches below are kept for: every committed
+    write changes its modification time."""
+    return store.path.stat().st_mtime_ns if store.path.is_file() else 0
 
 
 @lru_cache(maxsize=16)
@@ -447,9 +451,7 @@ def _cached_boundaries(path: str, stamp: int, level: str, vintage: int) -> dict:
 
 def _boundary_vintages(store: Store, level: str) -> list[int]:
     """The boundary vintages of ``level``, newest first, per store file state."""
-    path = store.path
-    stamp = path.stat().st_mtime_ns if path.is_file() else 0
-    return _cached_vintages(str(path), stamp, level)
+    return _cached_vintages(str(store.path), _stamp(store), level)
 
 
 @lru_cache(maxsize=16)
