@@ -93,6 +93,12 @@ def test_boundary_vintages_count_the_codes_given(store: Store) -> None:
     assert set(store.boundary_vintages("wijk")["vintage"]) == set(found["vintage"])
 
 
+def test_boundary_counts_are_the_codes_per_level_and_vintage(store: Store) -> None:
+    counts = store.boundary_counts().set_index(["level", "vintage"])["n"]
+    codes = store.boundary_codes().groupby(["level", "vintage"])["code"].nunique()
+    assert len(counts) > 3 and counts.sort_index().to_dict() == codes.sort_index().to_dict()
+
+
 def test_years_per_indicator(store: Store) -> None:
     figures = store.observations(codes=["GM0518"], with_names=False)
     figures = figures[figures["status"].isin(["observed", "estimated"])]
@@ -144,7 +150,8 @@ def test_the_fingerprint_is_kept_by_each_ingest_and_checked_when_read(store: Sto
     import duckdb
 
     from wijkkompas.store import connections
-    from wijkkompas.store.queries import FINGERPRINT_SQL, fingerprint_of
+    from wijkkompas.store.fingerprint import FINGERPRINT_SQL
+    from wijkkompas.store.queries import fingerprint_of
 
     copy = Store(tmp_path / "copy")
     copy.directory.mkdir()

@@ -27,18 +27,17 @@ Aliases are compared after :func:`normalise_key`, so ``ErvarenGezondheidGoedZeer
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from .. import yamlsafe
+from ..definitions import catalog_files
 from ..errors import CatalogError
-from ..settings import env_name, settings
+from ..settings import settings
 
 DOMAINS = {
     "opgroeien_onderwijs": {"nl": "Opgroeien en onderwijs", "en": "Growing up and education"},
@@ -56,7 +55,6 @@ PERSPECTIVES = ("objective", "subjective")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "label", "unit", "definition", "source", "domain", "direction", "kind",
              "perspective")
-ENV_VAR = env_name("catalog")
 # an OData key CBS prefixed with k_ because it begins with a digit (k_0Tot15Jaar), without
 # its _N suffix: one underscore, then a digit and at least one capital (short names are lower case)
 _ODATA_DIGIT_KEY = re.compile(r"k_\d[0-9A-Za-z]*[A-Z][0-9A-Za-z]*")
@@ -207,22 +205,11 @@ def _load_text(catalog: Catalog, text: str, file: str) -> None:
         catalog.add(indicator)
 
 
-def default_files() -> list:
-    folder = resources.files("wijkkompas.catalog") / "default"
-    return sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
-
-
 def load_catalog(extra: Sequence[Path | str] | None = None, *,
                  defaults: bool = True) -> Catalog:
-    """The default catalog plus user files (``extra`` and ``$WIJKKOMPAS_CATALOG``)."""
+    """The default catalog plus user files (``extra`` and ``$WIJKKOMPAS_CATALOG``), in
+    the order of :func:`wijkkompas.definitions.catalog_files`."""
     catalog = Catalog()
-    if defaults:
-        for entry in default_files():
-            _load_text(catalog, entry.read_text(encoding="utf-8"), f"default/{entry.name}")
-    env = [p for p in (settings().catalog or "").split(os.pathsep) if p]
-    for path in [*env, *(extra or [])]:
-        path = Path(path)
-        if not path.is_file():
-            raise CatalogError(f"{path}: catalog file not found")
-        _load_text(catalog, path.read_text(encoding="utf-8"), str(path))
+    for name, file in catalog_files(extra, settings().catalog, defaults=defaults):
+        _load_text(catalog, file.read_text(encoding="utf-8"), name)
     return catalog

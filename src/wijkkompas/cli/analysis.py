@@ -5,15 +5,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from .. import csvsafe
-from ..catalog import load_catalog
-from ..store import Store
 from .options import SCHEME_HELP, CatalogOption, SchemeOption, StoreOption
 from .output import console, notes, number
 
@@ -45,14 +41,28 @@ def score_command(
     catalog: CatalogOption = None,
 ) -> None:
     """Five-domain scores, composite vulnerability, class and cumulation flags per area."""
+    from ..analysis.lookup import load_definitions, remember, stored_csv
+
+    if (format, output, within, method, regions) == ("csv", None, None, None, False):
+        if store is None:
+            from ..config import store_dir  # the settings (0.15 s) only without --store
+
+            store = store_dir()
+        # the table stored for these files on this data, found before anything is loaded
+        found = stored_csv(store, catalog, scheme, level, period)
+        if found is not None:
+            sys.stdout.write(found.text)
+            notes(found.notes)
+            return
     from ..analysis.engine import score
     from ..export import write_table
-    from ..schemes import load_scheme
+    from ..store import Store
 
-    cat = load_catalog(catalog)
+    definitions = load_definitions(catalog, scheme)
     st = Store(store)
-    result = score(st, cat, load_scheme(scheme, cat), level=level, period=period,
+    result = score(st, definitions.catalog, definitions.scheme, level=level, period=period,
                    within=within, method=method, regions=regions)
+    remember(st, definitions)
     shapes = (st.boundaries(result.level, result.vintage, display=True)
               if format == "geojson" else None)
     text = write_table(result.table, output, format, shapes=shapes)
@@ -75,8 +85,11 @@ def explain_command(
     catalog: CatalogOption = None,
 ) -> None:
     """How an area's score is made: values, reference values, standardised values, weights."""
+    from .. import csvsafe
     from ..analysis.explain import explain
+    from ..catalog import load_catalog
     from ..schemes import load_scheme
+    from ..store import Store
 
     cat = load_catalog(catalog)
     result = explain(Store(store), cat, load_scheme(scheme, cat), area, period=period,
@@ -90,6 +103,8 @@ def explain_command(
 
 def _explain_table(result: ExplainResult) -> Table:
     """The lines of ``ExplainResult.table()``: indicators, a subtotal per domain, the composite."""
+    import pandas as pd
+
     table = Table("indicator", "year", "value", "reference", "standardised", "weight",
                   "contribution", caption=result.formula(), caption_justify="left",
                   box=box.SIMPLE_HEAD, show_edge=False)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from ..catalog import load_catalog
 from ..errors import WijkkompasError
-from ..store import Store
 from .options import (
     SCHEME_HELP,
     CatalogOption,
@@ -22,6 +19,9 @@ from .options import (
     StoreOption,
 )
 from .output import console, errors, notes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer()
 
@@ -63,7 +63,9 @@ def harmonise(
     catalog: CatalogOption = None,
 ) -> None:
     """Convert figures from one boundary vintage to another (counts split, rates averaged)."""
+    from ..catalog import load_catalog
     from ..change.harmonise import harmonise_store, read_crosswalk
+    from ..store import Store
 
     cat = load_catalog(catalog)
     st = Store(store)
@@ -102,8 +104,10 @@ def trends_command(
     catalog: CatalogOption = None,
 ) -> None:
     """Change, slope with confidence interval, acceleration and trend class per area and indicator."""
+    from ..catalog import load_catalog
     from ..change.trends import score_trends, trends
     from ..schemes import load_scheme
+    from ..store import Store
 
     cat = load_catalog(catalog)
     st = Store(store)
@@ -136,8 +140,12 @@ def transitions_command(
     catalog: CatalogOption = None,
 ) -> None:
     """Markov transitions between classes, mobility indices, sojourn times, Kendall's tau."""
+    import pandas as pd
+
+    from ..catalog import load_catalog
     from ..change.transitions import transitions
     from ..schemes import load_scheme
+    from ..store import Store
 
     cat = load_catalog(catalog)
     st = Store(store)
@@ -175,8 +183,10 @@ def warn(
     catalog: CatalogOption = None,
 ) -> None:
     """Early warning: acceptable areas with a significant or accelerating decline, with reasons."""
+    from ..catalog import load_catalog
     from ..change.warning import early_warning
     from ..schemes import load_scheme
+    from ..store import Store
 
     cat = load_catalog(catalog)
     result = early_warning(Store(store), cat, load_scheme(scheme, cat), level=level,
@@ -207,9 +217,11 @@ def peers_command(
     catalog: CatalogOption = None,
 ) -> None:
     """The areas most like AREA in a base period, how they diverged, and what drove AREA's change."""
+    from ..catalog import load_catalog
     from ..change.panel import score_panel
     from ..change.peers import peers
     from ..schemes import load_scheme
+    from ..store import Store
 
     cat = load_catalog(catalog)
     st = Store(store)
@@ -254,8 +266,10 @@ def hotspots_command(
     catalog: CatalogOption = None,
 ) -> None:
     """Local Moran hot and cold spots (batch step; stored as Parquet next to the store)."""
+    from ..catalog import load_catalog
     from ..change.spatial import hotspots
     from ..schemes import load_scheme
+    from ..store import Store
 
     cat = load_catalog(catalog)
     st = Store(store)

@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import __version__, csvsafe
-from ..catalog import DOMAINS, load_catalog
+from .. import __version__
 from ..errors import WijkkompasError
-from ..store import IngestReport, Store
 from .options import (
+    DOMAIN_HELP,
     SCHEME_HELP,
     BuildOption,
     CatalogOption,
@@ -23,6 +21,9 @@ from .options import (
     StoreOption,
 )
 from .output import cell, console, errors, number, progress
+
+if TYPE_CHECKING:
+    from ..store import IngestReport, Store
 
 app = typer.Typer()
 
@@ -61,32 +62,38 @@ def _print_report(report: IngestReport) -> None:
                          highlight=False)
 
 
-def _build_results(st: Store, catalog, scheme_file: Path | None = None) -> None:
-    """Compute and store the scores of every level and period (``wijkkompas build``), with
-    a line on stderr; a failure here leaves the data as loaded and says how to retry."""
+def _build_results(st: Store, catalog: list[Path] | None = None,
+                   scheme_file: Path | None = None) -> bool:
+    """Compute and store the scores of every level and period on the ``catalog`` and
+    ``scheme_file`` files (``wijkkompas build``), with a line on stderr, and remember
+    their key for ``score`` (:mod:`wijkkompas.analysis.lookup`); a failure here leaves
+    the data as loaded, says how to retry and returns False."""
     from time import perf_counter
 
+    from ..analysis.lookup import load_definitions, remember
     from ..analysis.results import build
-    from ..schemes import load_scheme
 
     if not st.exists:
-        return
+        return False
     started = perf_counter()
     try:
+        definitions = load_definitions(catalog, scheme_file)
         with progress() as bar:
             task = bar.add_task("scores", total=None)
-            report = build(st, catalog, load_scheme(scheme_file, catalog),
+            report = build(st, definitions.catalog, definitions.scheme,
                            progress=lambda level, period: bar.update(
                                task, advance=1, description=f"scored {level} {period}"))
     except WijkkompasError as exc:
         errors.print(f"warning: the scores were not stored ({exc}); the pages compute them "
                      "on first use. Retry with: wijkkompas build", highlight=False)
-        return
+        return False
+    remember(st, definitions)
     if report.unchanged:
         errors.print("scores: already stored for this data", highlight=False)
     else:
         errors.print(f"scores: {report.results} level-periods computed and stored in "
                      f"{perf_counter() - started:.1f} s", highlight=False)
+    return True
 
 
 @app.command()
@@ -111,7 +118,9 @@ def ingest_command(
     build: BuildOption = True,
 ) -> None:
     """Load files into the store, all of them or none (atomic, idempotent)."""
+    from ..catalog import load_catalog
     from ..ingest import ingest
+    from ..store import Store
 
     options = {k: v for k, v in (("vintage", vintage), ("period", period), ("mapping", mapping))
                if v is not None}
@@ -123,7 +132,7 @@ def ingest_command(
                                                       description=f"read {p.name}"), **options)
     _print_report(report)
     if build and report.changed:
-        _build_results(Store(store), cat)
+        _build_results(Store(store), catalog)
 
 
 @app.command()
@@ -158,6 +167,7 @@ def fetch(
     from ..ingest import ingest
     from ..sources.odata import fetch as download
     from ..sources.retry import Retry
+    from ..store import Store
 
     if list_presets:
         _list_presets()
@@ -171,7 +181,7 @@ def fetch(
                                   "vintage of each of its tables")
         _fetch_preset(preset, years, level, dry_run, dest, store, load, on_conflict)
         if load and build and not dry_run:
-            _build_results(Store(store), load_catalog())
+            _build_results(Store(store))
         return
     assert table_id is not None
     if years or level or dry_run:
@@ -188,7 +198,7 @@ def fetch(
         report = ingest([path], Store(store), on_conflict=on_conflict or "error", **options)
         _print_report(report)
         if build and report.changed:
-            _build_results(Store(store), load_catalog())
+            _build_results(Store(store))
 
 
 def _list_presets() -> None:
@@ -213,6 +223,7 @@ def _fetch_preset(name: str, years: str | None, level: str | None, dry_run: bool
     from .. import config
     from ..sources import presets
     from ..sources.fetching import Hooks, Runner, failed
+    from ..store import Store
 
     chosen, items = presets.chosen(name, years, level)
     if dry_run:
@@ -293,7 +304,9 @@ def areas(
     A postcode lists the gemeenten, wijken and buurten it covers with the share of the
     postcode's area in each (column share), on the newest boundaries in the store that
     cover it (or those of --vintage)."""
+    from .. import csvsafe
     from ..geo.postcodes import parse_postcode
+    from ..store import Store
 
     if parse_postcode(search) is not None:
         _postcode_areas(str(search), level, vintage, csv, store)
@@ -316,7 +329,11 @@ def areas(
 
 def _postcode_areas(text: str, level: str | None, vintage: int | None, csv: bool,
                     store) -> None:
+    import pandas as pd
+
+    from .. import csvsafe
     from ..geo.postcodes import LEVELS, postcode_areas
+    from ..store import Store
 
     levels = LEVELS if not level else (level,)
     if level and level not in LEVELS:
@@ -352,12 +369,18 @@ def _postcode_areas(text: str, level: str | None, vintage: int | None, csv: bool
 
 @app.command()
 def indicators(
-    domain: Annotated[str | None, typer.Option(help=f"One of: {', '.join(DOMAINS)}.")] = None,
+    domain: Annotated[str | None, typer.Option(help=DOMAIN_HELP)] = None,
     csv: CsvOption = False,
     catalog: CatalogOption = None,
     store: StoreOption = None,
 ) -> None:
     """List the catalog's indicators, with how many figures the store holds for each."""
+    import pandas as pd
+
+    from .. import csvsafe
+    from ..catalog import load_catalog
+    from ..store import Store
+
     cat = load_catalog(catalog)
     st = Store(store)
     counts = st.indicator_summary().set_index("indicator") if st.exists else pd.DataFrame()
@@ -387,7 +410,10 @@ def show(
     catalog: CatalogOption = None,
 ) -> None:
     """A readable profile of an area's latest figures, with gemeente and country beside them."""
+    from .. import csvsafe
+    from ..catalog import DOMAINS, load_catalog
     from ..profile import area_profile
+    from ..store import Store
 
     found, figures = area_profile(Store(store), load_catalog(catalog), area, language=lang)
     if csv:
@@ -426,6 +452,7 @@ def export_command(
 ) -> None:
     """Write figures to CSV or Parquet (long layout, re-ingestable) or GeoJSON (a map)."""
     from ..export import export
+    from ..store import Store
 
     count = export(Store(store), output, format=format, level=level, indicators=indicator,
                    periods=period, within=within, vintage=vintage)
@@ -441,6 +468,7 @@ def demo(store: StoreOption = None,
          db: PlansDbOption = None, build: BuildOption = True) -> None:
     """Load the bundled real data and the example plan into a store, print an overview and
     start the web app."""
+    from ..catalog import load_catalog
     from ..demo import (
         EXAMPLE_PLAN,
         bundled_files,
@@ -448,6 +476,7 @@ def demo(store: StoreOption = None,
         load_bundled,
         store_example_plan,
     )
+    from ..store import Store
     from .serve import run_web_app
 
     st = Store(store)
@@ -467,7 +496,7 @@ def demo(store: StoreOption = None,
         added = store_example_plan(st, load_catalog(), db)
     overview = st.overview()
     if build:  # before the address is printed: the pages then compute nothing
-        _build_results(st, load_catalog())
+        _build_results(st)
     errors.print(f"rendering the PDF report of {EXAMPLE_PLAN} ...", highlight=False)
     try:
         keep_example_report(st, load_catalog(), db)
@@ -498,11 +527,13 @@ def build_command(store: StoreOption = None, catalog: CatalogOption = None,
                       help=SCHEME_HELP + " Default: the bundled national scheme.")] = None) -> None:
     """Compute the scores of every level and period once and store them beside the data
     (ingest, fetch and demo do it at their end); `score` and the web app read them."""
-    cat = load_catalog(catalog)
+    from ..store import Store
+
     st = Store(store)
     if not st.exists:
         raise WijkkompasError(f"the store {st.directory} holds no data yet: load some "
                               "first (wijkkompas demo, ingest or fetch)")
-    _build_results(st, cat, scheme)
+    if not _build_results(st, catalog, scheme):
+        raise typer.Exit(1)
 
 

@@ -8,6 +8,9 @@ import typer
 
 # the bundled schemes' names are listed here by hand: importing schemes costs start-up time
 SCHEME_HELP = "Scheme file (YAML), or a bundled scheme: default, gezondheidsmonitor, vierkant."
+# and the catalog's domains (wijkkompas.catalog.DOMAINS), for the same reason
+DOMAIN_HELP = ("One of: opgroeien_onderwijs, werk_armoede_inclusie, veiligheid_ondermijning, "
+               "wonen, gezondheid, context.")
 SchemeOption = Annotated[Path | None, typer.Option(help=SCHEME_HELP)]
 PlanIdArg = Annotated[str, typer.Argument(help="Plan id.")]
 StoreOption = Annotated[Path | None, typer.Option(

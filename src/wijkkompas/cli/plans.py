@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..catalog import load_catalog
-from ..store import Store
 from .options import CatalogOption, PlanIdArg, PlansDbOption, StoreOption
 from .output import console, errors, number
 
@@ -23,12 +21,15 @@ PlanArg = Annotated[str, typer.Argument(help="Plan id in the database, or a plan
 
 def open_plans(db, store):
     """The plans database of ``--db``, else of the environment or the store."""
+    from ..catalog import load_catalog
     from ..plans import PlanStore
+    from ..store import Store
 
     return PlanStore(db, store_dir=Store(store).directory, catalog=load_catalog())
 
 
 def _plan_of(plan: str, db, store, catalog=None):
+    from ..catalog import load_catalog
     from ..plans.io import is_plan_file, load_plan
 
     if is_plan_file(plan):
@@ -37,7 +38,9 @@ def _plan_of(plan: str, db, store, catalog=None):
 
 
 def _plan_import(file: Path, store, db, catalog, author, message, create_only: bool) -> None:
+    from ..catalog import load_catalog
     from ..plans import import_plan
+    from ..store import Store
 
     saved = import_plan(file, open_plans(db, store), Store(store), load_catalog(catalog),
                         author=author, message=message or "", create_only=create_only)
@@ -117,7 +120,9 @@ def plan_progress(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = 
     """Progress per goal and milestone (on track, behind, met ...) and the headline."""
     import json
 
+    from ..catalog import load_catalog
     from ..plans import plan_summary, progress
+    from ..store import Store
 
     found = _plan_of(plan, db, store, catalog)
     if json_out:
@@ -144,7 +149,9 @@ def plan_report(plan: PlanArg,
                     "--evaluation/--no-evaluation",
                     help="Compare with similar areas (difference-in-differences).")] = True) -> None:
     """The plan's progress report as PDF or HTML (Dutch)."""
+    from ..catalog import load_catalog
     from ..reports import render_plan_report, write_report
+    from ..store import Store
 
     found = _plan_of(plan, db, store, catalog)
     write_report(render_plan_report(found, Store(store), load_catalog(catalog),
@@ -157,7 +164,9 @@ def plan_area_report(area: Annotated[str, typer.Argument(help="Area code or name
                      output: Annotated[Path, typer.Argument(help="File to write (.pdf or .html).")],
                      store: StoreOption = None, catalog: CatalogOption = None) -> None:
     """An area's profile report (figures, trends, map) as PDF or HTML (Dutch)."""
+    from ..catalog import load_catalog
     from ..reports import render_area_report, write_report
+    from ..store import Store
 
     write_report(render_area_report(Store(store), load_catalog(catalog), area), output)
     console.print(f"wrote {output}", highlight=False)

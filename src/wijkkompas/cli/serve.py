@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..store import Store
 from .options import PlansDbOption, SchemeOption, StoreOption
 from .output import console, errors
 
@@ -38,5 +37,7 @@ def serve(store: StoreOption = None,
                    "PostgreSQL for the plans (docs/deploy.md).")] = 1,
           db: PlansDbOption = None, scheme: SchemeOption = None) -> None:
     """Start the web application (map, area profiles, rankings, compare, early warning)."""
+    from ..store import Store
+
     run_web_app(Store(store).directory, host, port, workers=workers, plans_db=db,
                 scheme=scheme)

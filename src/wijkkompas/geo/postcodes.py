@@ -268,7 +268,7 @@ def postcode_areas(store: Store, text: str, *, vintage: int | None = None,
                "share_residents"]
     if not frames:
         hint = ("load boundaries first (wijkkompas demo, or wijkkompas ingest a boundary "
-                "file)" if store.boundary_codes().empty else "the store's boundaries of those levels and "
+                "file)" if store.boundary_counts().empty else "the store's boundaries of those levels and "
                 "vintages cover other parts of the country"
                 + (" (try without --vintage)" if vintage is not None else ""))
         raise WijkkompasError(f"no boundaries in the store overlap postcode {digits} ("
@@ -407,7 +407,7 @@ def prepare(store: Store) -> None:
     vintage (newer ones may cover one city). A server does it before its first visitor
     searches (the first search took 0.4 s, the first postcode 0.7 s; the next 0.03 s)."""
     _places()
-    counts = store.boundary_codes().groupby(["level", "vintage"]).size()
+    counts = store.boundary_counts().set_index(["level", "vintage"])["n"]
     for level in LEVELS:
         widest = counts[level].max() if level in counts.index.get_level_values(0) else 0
         for vintage in _boundary_vintages(store, level):

@@ -80,7 +80,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -96,6 +95,7 @@ from pydantic import (
 
 from .. import yamlsafe
 from ..catalog import DIRECTIONS, DOMAINS, PERSPECTIVES, Catalog
+from ..definitions import BUNDLED_SCHEMES, scheme_file
 from ..errors import WijkkompasError
 from ..validation import Problem, Strict, describe, problems
 
@@ -475,7 +475,7 @@ def _classes_problems(scheme: Scheme) -> list[Problem]:
     return []
 
 
-BUNDLED = ("default", "gezondheidsmonitor", "vierkant")
+BUNDLED = BUNDLED_SCHEMES
 #: the bundled scheme that scores grid cells (the default's domains have no cell figures)
 GRID_SCHEME = "vierkant"
 
@@ -483,15 +483,11 @@ GRID_SCHEME = "vierkant"
 def load_scheme(path: Path | str | None, catalog: Catalog) -> Scheme:
     """Load a scheme file; None loads the bundled ``default.yaml``, and the name of a
     bundled scheme (:data:`BUNDLED`, e.g. ``gezondheidsmonitor``) that scheme."""
-    name = "default" if path is None else str(path)
-    if name in BUNDLED and not Path(name).is_file():
-        entry = resources.files("wijkkompas.schemes") / f"{name}.yaml"
-        text, file = entry.read_text(encoding="utf-8"), f"schemes/{name}.yaml"
-    else:
-        path = Path(name)
-        if not path.is_file():
-            raise SchemeError(f"{path}: scheme file not found")
-        text, file = path.read_text(encoding="utf-8"), str(path)
+    found = scheme_file(path)
+    if found is None:
+        raise SchemeError(f"{path}: scheme file not found")
+    file, entry = found
+    text = entry.read_text(encoding="utf-8")
     try:
         document = yamlsafe.load(text, file=file)
     except yaml.YAMLError as exc:

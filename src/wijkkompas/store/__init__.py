@@ -37,7 +37,28 @@ up through a read-only connection; only then is one write transaction opened. A 
 that did not exist yet is built in a temporary file and renamed into place. So a file
 that fails to read, or that conflicts with the store, leaves the store byte-for-byte as
 it was; loading the same file twice adds nothing and writes nothing.
+
+``Store`` and ``IngestReport`` are imported on first use (PEP 562), so that
+:mod:`.fingerprint` can be read without pandas.
 """
-from .store import IngestReport, Store
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import IngestReport, Store
+
+FILE_NAME = "wijkkompas.duckdb"  # the store's database, in its directory
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import store
+
+    value = getattr(store, name)
+    globals()[name] = value  # found directly from now on
+    return value
+
 
 __all__ = ["IngestReport", "Store"]

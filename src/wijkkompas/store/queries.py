@@ -20,23 +20,11 @@ import duckdb
 import pandas as pd
 
 from ..errors import WijkkompasError
+from .fingerprint import FINGERPRINT_SQL, KEPT_SQL
 from .names import AREAS_SQL, AreaQueries, areas_sql
 
 # the statuses of a figure with a value (``missing`` and ``suppressed`` have none)
 VALUED = ("observed", "estimated")
-
-
-# what a data version is a hash of (:meth:`StoreQueries.fingerprint`): the counts of the
-# three tables (``n``, ``na``, ``nb``) and a hash of each
-FINGERPRINT_SQL = (
-    "SELECT (SELECT count(*) FROM observations) AS n, (SELECT bit_xor(hash("
-    "area_code, vintage, period, indicator, value, status, source)) FROM "
-    "observations) AS o, (SELECT count(*) FROM areas) AS na, (SELECT bit_xor(hash("
-    "code, vintage, name, level, wijk_code, gemeente_code)) FROM areas) AS a, "
-    "(SELECT count(*) FROM boundaries) AS nb, (SELECT bit_xor(hash(code, vintage, "
-    "level, load_id)) FROM boundaries) AS b")
-COUNTS_SQL = ("SELECT (SELECT count(*) FROM observations) || ',' || (SELECT count(*) FROM "
-              "areas) || ',' || (SELECT count(*) FROM boundaries)")
 
 
 def fingerprint_of(row: pd.DataFrame) -> tuple[str, str]:
@@ -190,8 +178,7 @@ class StoreQueries(AreaQueries):
         so it is read (1 ms), after checking the three tables' counts it was made on; a
         store written before that table existed (or whose counts differ) computes it."""
         try:
-            kept = self.query("SELECT value, counts, (" + COUNTS_SQL + ") AS now "
-                              "FROM store_meta WHERE key = 'fingerprint'")
+            kept = self.query(KEPT_SQL)
         except duckdb.CatalogException:
             kept = None
         if kept is not None and len(kept) and kept["counts"].iloc[0] == kept["now"].iloc[0]:
@@ -213,6 +200,12 @@ class StoreQueries(AreaQueries):
         """``level, vintage, code`` of every stored boundary."""
         return self.query("SELECT level, vintage, code FROM boundaries "
                           "ORDER BY level, vintage, code")
+
+    def boundary_counts(self) -> pd.DataFrame:
+        """``level, vintage, n``: how many areas of each level and vintage have a
+        boundary (one row per code and vintage: the table's key)."""
+        return self.query("SELECT level, vintage, count(*) AS n FROM boundaries "
+                          "GROUP BY level, vintage ORDER BY level, vintage")
 
     def boundary_vintages(self, level: str, codes=()) -> pd.DataFrame:
         """``vintage, n``: the boundary vintages of ``level``, newest first, with ``n`` the

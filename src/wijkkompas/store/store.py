@@ -20,11 +20,11 @@ import pandas as pd
 from .. import config
 from ..errors import ConflictError, WijkkompasError
 from ..sources.base import AREA_COLUMNS, OBS_COLUMNS, ReadResult, Skip
-from . import connections
+from . import FILE_NAME, connections
+from .fingerprint import FINGERPRINT_SQL
 from .names import NAMED_AREAS, refresh_named_areas
-from .queries import FINGERPRINT_SQL, StoreQueries, fingerprint_of
+from .queries import StoreQueries, fingerprint_of
 
-FILE_NAME = "wijkkompas.duckdb"
 KEY = ["area_code", "vintage", "period", "indicator"]
 ON_CONFLICT = ("error", "keep", "replace")
 # Two figures are the same when they differ by less than this relative amount: sources
