@@ -21,10 +21,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 
@@ -238,7 +239,20 @@ def fmt_number(value, language: str = "nl", digits: int | None = 1) -> str:
     if digits is None:
         digits = 0 if number.is_integer() else (1 if abs(number) >= 10 else 2)
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(_rounded(number, digits), format=pattern, locale=LOCALES.get(language, "nl_NL"))
+    return format_decimal(_rounded(number, digits), format=_pattern(pattern),
+                          locale=_locale(language))
+
+
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    """A number pattern parsed once: Babel parses a pattern given as text on every call,
+    half the time of formatting a number (a plan page formats hundreds)."""
+    return parse_pattern(pattern)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(LOCALES.get(language, "nl_NL"))
 
 
 def _is_number_like(value) -> bool:
@@ -257,8 +271,8 @@ def fmt_money(value, language: str = "nl", digits: int = 0) -> str:
     pattern = "¤ #,##0" if language == "nl" else "¤#,##0"
     if digits:
         pattern += "." + "0" * digits
-    return format_currency(_rounded(number, digits), "EUR", format=pattern, currency_digits=False,
-                           locale=LOCALES.get(language, "nl_NL"))
+    return format_currency(_rounded(number, digits), "EUR", format=_pattern(pattern),
+                           currency_digits=False, locale=_locale(language))
 
 
 def fmt_value(value, unit: str | None, language: str = "nl", digits: int = 1) -> str:
