@@ -18,7 +18,7 @@ Whatever is not found (no kept version, no index entry, a level or period not st
 a file being replaced) gives None: the caller loads everything and scores as before,
 which also remembers the key for the next time. The CSV is the one
 :func:`wijkkompas.csvsafe.to_csv` wrote of the result's table when it was built, so it
-is byte for byte what the slow path prints (``tests/test_results.py``).
+is byte for byte what the slow path prints (``tests/test_lookup.py``).
 """
 from __future__ import annotations
 
@@ -125,6 +125,6 @@ def stored_csv(directory: Path | str, catalog: Sequence[Path | str] | None,
         base = folder / level / period
         meta = json.loads(Path(f"{base}.json").read_text(encoding="utf-8"))
         text = gzip.decompress(Path(f"{base}.table.csv.gz").read_bytes()).decode("utf-8")
+        return StoredCsv(text, list(meta["notes"]))
     except (OSError, ValueError, LookupError, TypeError, EOFError, zlib.error):
         return None  # not remembered, not stored, or removed by a newer build
-    return StoredCsv(text, list(meta["notes"]))
