@@ -96,6 +96,10 @@ class Settings(BaseSettings):
                               "The largest request body in KB; more is answered 413.")
     pdf_concurrency: int = _env("WIJKKOMPAS_PDF_CONCURRENCY", 2,
                                 "PDF reports rendered at once per process (at least 1).")
+    answer_cache_mb: Annotated[float, Field(ge=0)] = _env(
+        "WIJKKOMPAS_ANSWER_CACHE_MB", 64,
+        "The answers each web worker keeps for visitors who are not logged in, in MB "
+        "(web/answers.py); 0 keeps none.")
     trusted_proxies: Text = _env("WIJKKOMPAS_TRUSTED_PROXIES", None,
                                  "The proxy addresses whose `X-Forwarded-For`/`-Proto` "
                                  "are believed, comma-separated; default nobody.")

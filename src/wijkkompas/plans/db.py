@@ -180,6 +180,16 @@ class PlanStore:
             row = session.get(PlanRow, plan_id)
             return row.current_version if row is not None else None
 
+    def state(self, plan_id: str) -> tuple[int, str] | None:
+        """The plan's current version and visibility (None: no such plan), in one query:
+        what the web app checks before sending a plan page it kept
+        (:mod:`wijkkompas.web.answers`)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(PlanRow.current_version, PlanRow.visibility).where(
+                    PlanRow.id == plan_id)).first()
+        return (row[0], row[1]) if row is not None else None
+
     # `list` in this class is the method above
     def versions(self, plan_id: str) -> builtins.list[VersionInfo]:
         with Session(self.engine) as session:

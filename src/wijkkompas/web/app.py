@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import UnknownAreaError, WijkkompasError
 from ..geo.codes import COUNTRY
 from ..settings import settings
+from .answers import Answers
 from .auth import (
     LoginLimiter,
     LoginRequired,
@@ -67,11 +68,17 @@ class StaticCached(StaticFiles):
 class WijkkompasApp(FastAPI):
     """FastAPI with :class:`~wijkkompas.web.security.SecurityHeaders` and
     :class:`~wijkkompas.web.partials.VaryOnHtmx` around everything, outside Starlette's
-    own error middleware too (so that a 500 carries the headers)."""
+    own error middleware too (so that a 500 carries the headers), and outside those the
+    answers kept for visitors who are not logged in
+    (:class:`~wijkkompas.web.answers.Answers`: a kept answer is sent as it was, headers
+    and all)."""
 
     def build_middleware_stack(self):
-        return SecurityHeaders(VaryOnHtmx(BodyLimit(super().build_middleware_stack())),
-                               docs_url=DOCS_URL)
+        from .views import plan_state
+
+        inner = SecurityHeaders(VaryOnHtmx(BodyLimit(super().build_middleware_stack())),
+                                docs_url=DOCS_URL)
+        return Answers(inner, data_of=lambda: self.state.data, plan_state=plan_state)
 
 
 DOCS_URL = "/api/docs"

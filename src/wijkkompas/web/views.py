@@ -763,6 +763,11 @@ def plan_store(data: WebData):
                                                    catalog=data.catalog))
 
 
+def plan_state(data: WebData, plan_id: str) -> tuple[int, str] | None:
+    """A plan's current version and visibility (:meth:`~wijkkompas.plans.PlanStore.state`)."""
+    return plan_store(data).state(plan_id)
+
+
 def plans_list(data: WebData) -> list[dict]:
     return [{k: clean(v) if not hasattr(v, "isoformat") else v.isoformat()
              for k, v in row.items()} for row in plan_store(data).list()]
@@ -806,16 +811,17 @@ def plan_figures(data: WebData, plan):
 
 
 def plan_detail(data: WebData, plan_id: str) -> dict:
-    """:func:`plan_record` with the progress summary (:func:`wijkkompas.plans.plan_summary`),
-    cached per version; the figures it is computed from are cached per
-    :func:`~wijkkompas.plans.figures.figures_key`."""
+    """:func:`plan_record` with the progress summary (:func:`wijkkompas.plans.plan_summary`)
+    and the version both show (read before the plan), cached per version; the figures
+    it is computed from are cached per :func:`~wijkkompas.plans.figures.figures_key`."""
     from ..plans import plan_summary
 
     record = plan_record(data, plan_id)
     plan = record["object"]
     summary = data.plan_cache.get_or(("plan-summary", plan_id, plan.version), lambda: (
         plan_summary(plan, data.store, data.catalog, plan_figures(data, plan))))
-    return {"plan": record["plan"], "summary": summary, "versions": record["versions"]}
+    return {"plan": record["plan"], "summary": summary, "versions": record["versions"],
+            "version": plan.version}
 
 
 def plan_charts(data: WebData, plan_id: str, summary: dict, language: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from .. import views
+from ..answers import SHARED
 from ..deps import DataDep, LangDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -19,7 +20,7 @@ LIBRARIES = [
 ]
 
 
-@router.get("/over")
+@router.get("/over", dependencies=SHARED)
 def about_page(request: Request, data: DataDep, lang: LangDep):
     return render(request, "about.html", {"a": views.about(data, lang), "libraries": LIBRARIES,
                                             "direction_names": views.DIRECTION_NAMES,

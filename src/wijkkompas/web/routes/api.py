@@ -14,6 +14,7 @@ from ...errors import StaleVersionError
 from ...geo.codes import GRID_LEVELS, level_of
 from ...plans.model import id_unavailable
 from .. import views
+from ..answers import SHARED, share
 from ..auth import (
     CurrentUser,
     accounts_of,
@@ -52,7 +53,7 @@ def _json(payload, *, max_age: int = 60) -> Response:
                     headers={"Cache-Control": f"public, max-age={max_age}"})
 
 
-@router.get("/areas", summary="Search areas by name or code")
+@router.get("/areas", dependencies=SHARED, summary="Search areas by name or code")
 def areas(data: DataDep,
           q: Annotated[str | None, Query(description="Code prefix or part of the name")] = None,
           level: MapLevel | Literal["land"] | None = None,
@@ -67,7 +68,8 @@ def areas(data: DataDep,
     return _json({"areas": views.records(frame)})
 
 
-@router.get("/areas/{code}", summary="Area profile: figures, references, scores, neighbours")
+@router.get("/areas/{code}", dependencies=SHARED,
+            summary="Area profile: figures, references, scores, neighbours")
 async def area(code: str, data: DataDep, lang: LangDep, period: Period = None):
     """The profile page's data. ``figures``: the latest figure per indicator with the
     gemeente's and the country's value for the same period and vintage; ``reliable`` is
@@ -85,7 +87,7 @@ async def area(code: str, data: DataDep, lang: LangDep, period: Period = None):
                     headers={"Cache-Control": "public, max-age=60"})
 
 
-@router.get("/areas/{code}/series", summary="An indicator over the years for an area, "
+@router.get("/areas/{code}/series", dependencies=SHARED, summary="An indicator over the years for an area, "
                                              "its gemeente and the country")
 def area_series(code: str, data: DataDep, lang: LangDep,
                 indicator: Annotated[str, Query(description="Indicator id (see /api/indicators)")]):
@@ -134,7 +136,8 @@ NOT_FOUND = {"description": "An unknown postcode, or one CBS publishes no shape 
                  "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
 
 
-@router.get("/postcodes/{pc4}", summary="The gemeenten, wijken and buurten of a postcode",
+@router.get("/postcodes/{pc4}", dependencies=SHARED,
+            summary="The gemeenten, wijken and buurten of a postcode",
             response_model=PostcodeAreas, responses={404: NOT_FOUND})
 def postcode(data: DataDep, pc4: Annotated[str, Path(
         pattern=r"^[0-9]{4}$", description="The four digits of a Dutch postcode (2526)")]):
@@ -151,12 +154,12 @@ def postcode(data: DataDep, pc4: Annotated[str, Path(
     return _json(answer.model_dump(), max_age=3600)
 
 
-@router.get("/indicators", summary="The indicator catalog with what the store holds")
+@router.get("/indicators", dependencies=SHARED, summary="The indicator catalog with what the store holds")
 def indicators(data: DataDep, lang: LangDep):
     return _json({"indicators": views.about(data, lang)["indicators"]})
 
 
-@router.get("/geometry/{level}/{vintage}.geojson",
+@router.get("/geometry/{level}/{vintage}.geojson", dependencies=SHARED,
             summary="Simplified WGS84 boundaries of one level and vintage (GeoJSON)",
             response_class=Response)
 def geometry(level: MapLevel, vintage: int, request: Request, data: DataDep,
@@ -185,7 +188,7 @@ def geometry(level: MapLevel, vintage: int, request: Request, data: DataDep,
     return Response(body, media_type="application/geo+json", headers=headers)
 
 
-@router.get("/map", summary="Values, class breaks and legend for one choropleth")
+@router.get("/map", dependencies=SHARED, summary="Values, class breaks and legend for one choropleth")
 def map_data(data: DataDep, lang: LangDep, level: MapLevel = "gemeente",
              indicator: Annotated[str, Query(description="Indicator id, 'vulnerability' or "
                                              "'domain_<id>'")] = "vulnerability",
@@ -213,7 +216,7 @@ def map_data(data: DataDep, lang: LangDep, level: MapLevel = "gemeente",
         classification=classification, k=k, language=lang))), max_age=300)
 
 
-@router.get("/scores", summary="Composite and domain scores of every area of a level")
+@router.get("/scores", dependencies=SHARED, summary="Composite and domain scores of every area of a level")
 def scores(data: DataDep, level: MapLevel = "wijk", period: Period = None,
            method: Method | None = None,
            within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None):
@@ -246,7 +249,7 @@ def scores(data: DataDep, level: MapLevel = "wijk", period: Period = None,
                   "areas": views.records(table)})
 
 
-@router.get("/rankings", summary="Scores filtered, searched, sorted and paged")
+@router.get("/rankings", dependencies=SHARED, summary="Scores filtered, searched, sorted and paged")
 def rankings(data: DataDep, lang: LangDep, level: MapLevel = "wijk", period: Period = None,
              gemeente: Annotated[str | None, Query(
                  description="Gemeente code, or a wijk code for buurten and grid cells")] = None,
@@ -265,7 +268,7 @@ def rankings(data: DataDep, lang: LangDep, level: MapLevel = "wijk", period: Per
                                 per_page=per_page, method=method, language=lang))
 
 
-@router.get("/compare", summary="Two to five areas side by side")
+@router.get("/compare", dependencies=SHARED, summary="Two to five areas side by side")
 def compare(data: DataDep, lang: LangDep,
             area: Annotated[list[str], Query(description="Area codes (repeat, 1 to 5)")],
             indicator: str | None = None):
@@ -274,7 +277,7 @@ def compare(data: DataDep, lang: LangDep,
     return _json(views.compare(data, area, lang, indicator))
 
 
-@router.get("/warning", summary="Early warning: areas that still look fine but decline")
+@router.get("/warning", dependencies=SHARED, summary="Early warning: areas that still look fine but decline")
 def warning(data: DataDep, lang: LangDep, level: MapLevel = "wijk",
             within: Annotated[str | None, Query(description="A gemeente or wijk code")] = None,
             scheme: Annotated[str | None, Query(
@@ -284,7 +287,8 @@ def warning(data: DataDep, lang: LangDep, level: MapLevel = "wijk",
                                                        scheme=scheme or None)})
 
 
-@router.get("/sources", summary="Sources, licences, boundary vintages and indicator definitions")
+@router.get("/sources", dependencies=SHARED,
+            summary="Sources, licences, boundary vintages and indicator definitions")
 def sources(data: DataDep, lang: LangDep):
     return _json(views.about(data, lang))
 
@@ -312,6 +316,7 @@ def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
     """404 for an unknown plan and for a private plan the caller may not see."""
     require_plan(request, user, plan_id)
     record = views.plan_record(data, plan_id)
+    share(request, plan=(plan_id, record["object"].version))
     return _private({"plan": record["plan"], "versions": record["versions"]})
 
 
@@ -320,7 +325,9 @@ def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
                     "gehaald')")
 def plan_progress(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
     require_plan(request, user, plan_id)
-    return _private(views.plan_detail(data, plan_id)["summary"])
+    detail = views.plan_detail(data, plan_id)
+    share(request, plan=(plan_id, detail["version"]))
+    return _private(detail["summary"])
 
 
 @router.get("/session", summary="Who is logged in, and the CSRF token that every write "

@@ -14,6 +14,7 @@ from ...errors import UnknownAreaError, WijkkompasError
 from ...geo.codes import gemeente_of, normalise_code
 from ...geo.postcodes import UnknownPostcodeError, parse_postcode
 from .. import charts_glue, views
+from ..answers import SHARED
 from ..deps import DataDep, LangDep, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -80,7 +81,7 @@ def context_gemeente(request: Request, given: str | None) -> str | None:
     return None
 
 
-@router.get("/gebied/{code}.csv")
+@router.get("/gebied/{code}.csv", dependencies=SHARED)
 def profile_csv(code: str, data: DataDep, lang: LangDep):
     p = views.profile(data, code, lang)
     frame = pd.DataFrame(p["figures"]).drop(columns=["domain_label"], errors="ignore")
@@ -95,7 +96,7 @@ def profile_csv(code: str, data: DataDep, lang: LangDep):
                              f'attachment; filename="wijkkompas-{p["area"]["code"]}.csv"'})
 
 
-@router.get("/gebied/{code}/trend")
+@router.get("/gebied/{code}/trend", dependencies=SHARED)
 def trend(request: Request, code: str, data: DataDep, lang: LangDep,
           indicator: Annotated[str, Query(max_length=80)]):
     s = views.series(data, code, indicator, lang)
@@ -105,7 +106,7 @@ def trend(request: Request, code: str, data: DataDep, lang: LangDep,
     return RedirectResponse(f"/gebied/{code}?indicator={indicator}#trend", status_code=303)
 
 
-@router.get("/gebied/{code}")
+@router.get("/gebied/{code}", dependencies=SHARED)
 def profile_page(request: Request, code: str, data: DataDep, lang: LangDep,
                  period: Annotated[str | None, Query(pattern=r"^\d{4}[A-Z0-9]*$")] = None,
                  indicator: Annotated[str | None, Query(max_length=80)] = None):

@@ -9,13 +9,14 @@ from fastapi.responses import RedirectResponse
 
 from ...errors import UnknownAreaError
 from .. import charts_glue, views
+from ..answers import SHARED
 from ..deps import DataDep, LangDep, render
 from ..errors import BadRequest
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/vergelijk")
+@router.get("/vergelijk", dependencies=SHARED)
 def compare_page(request: Request, data: DataDep, lang: LangDep,
                  gebied: Annotated[list[str] | None, Query(max_length=60)] = None,
                  add: Annotated[str | None, Query(max_length=100)] = None,

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
+from ..answers import SHARED
 from ..deps import DataDep, LangDep, is_htmx, render
 from ..errors import NotFound
 from ..i18n import N_, gettext, plural
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 60
 
 
-@router.get("/")
+@router.get("/", dependencies=SHARED)
 def map_page(request: Request, data: DataDep, lang: LangDep,
              level: Literal["gemeente", "wijk", "buurt", "vierkant500",
                             "vierkant100"] = "gemeente",

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import views
+from ..answers import share
 from ..auth import CurrentUser, accounts_of, require_plan, visible
 from ..deps import DataDep, LangDep, render
 
@@ -32,6 +33,7 @@ def plan_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
               user: CurrentUser):
     require_plan(request, user, plan_id)
     detail = views.plan_detail(data, plan_id)
+    share(request, plan=(plan_id, detail["version"]))
     charts = views.plan_charts(data, plan_id, detail["summary"], lang)
     return render(request, "plan.html", {**detail, "charts": charts,
                                          "can_edit": accounts_of(request).can_edit(

@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from .. import views
+from ..answers import SHARED
 from ..deps import DataDep, LangDep, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/ranglijst")
+@router.get("/ranglijst", dependencies=SHARED)
 def rankings_page(request: Request, data: DataDep, lang: LangDep,
                   level: Literal["gemeente", "wijk", "buurt", "vierkant500",
                                  "vierkant100"] = "wijk",

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Query, Request
 
 from ...schemes import BUNDLED
 from .. import views
+from ..answers import SHARED
 from ..deps import DataDep, LangDep, render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/signalen")
+@router.get("/signalen", dependencies=SHARED)
 def warning_page(request: Request, data: DataDep, lang: LangDep,
                  level: Literal["gemeente", "wijk", "buurt", "vierkant500",
                                 "vierkant100"] = "wijk",

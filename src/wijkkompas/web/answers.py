@@ -1,0 +1,189 @@
+"""Whole answers kept for visitors who are not logged in (issue 18).
+
+A statistics page or API answer is the same for every visitor who is not logged in and
+asks the same address in the same way, as long as the store's data are the same; a
+public plan's page and document as long as the plan keeps its version. Each worker
+keeps the bytes it sent for such a request (:class:`Answers`, the outermost layer of the
+app) and sends them again, without routing, rendering, JSON, gzip or middleware, until
+what the answer was made of changes.
+
+What an answer is kept under (:func:`request_key`): the scheme, host, path and query
+string, the ``lang`` cookie, whether the client takes gzip, and the HTMX headers the
+pages read (``HX-Request``, ``HX-History-Restore-Request``). Never kept: a request with a session
+cookie (a logged-in user, or a visitor who was given a CSRF token), an ``Authorization``
+header or a conditional or partial request (``If-None-Match``, ``If-Modified-Since``,
+``Range``); an answer that is not a 200, that sets a cookie, or that its route did not
+declare shareable with :func:`share` (a route reading anything else of the request, such
+as the search's ``Referer``, does not declare it).
+
+When a kept answer is sent again (:meth:`Answers._valid`):
+
+- it was made on the data generation the worker serves now
+  (:attr:`~wijkkompas.web.state.WebData.generation`, moved on by ``check_fresh`` when the
+  store file changes or its results are built, the same look every request makes);
+- for a plan: the plan's current version and visibility, read from the plans database
+  for every such request (one indexed row), are the version the answer showed and
+  ``public`` (a visitor who is not logged in sees public plans only). The version is the
+  one the route read *before* it read the plan, so an answer is never kept under a version
+  newer than what it shows; a save in another worker is seen by the next request.
+
+Memory: at most ``$WIJKKOMPAS_ANSWER_CACHE_MB`` (default 64) per worker, least recently
+used first out; an answer larger than an eighth of it is not kept; 0 turns keeping off.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from ..settings import settings
+from .auth import COOKIE
+
+SHARE = "wk_share"  # the scope key a route's declaration is kept under
+VARY_ON = (b"host", b"hx-request", b"hx-history-restore-request")
+NEVER_WITH = (b"authorization", b"if-none-match", b"if-modified-since", b"range")
+
+
+def share(request: Request, plan: tuple[str, int] | None = None) -> None:
+    """Declare the answer of this request the same for every visitor who is not logged
+    in and asks in the same way (:func:`request_key`), while the data stay the same and,
+    with ``plan`` = (id, version), while that plan keeps that version. ``version`` must
+    be read before the plan itself. The routes that read nothing but the store declare
+    it with :data:`SHARED`."""
+    request.scope[SHARE] = plan
+
+
+async def shareable(request: Request) -> None:
+    """:func:`share` as a route's dependency (async: a sync one costs a thread hop)."""
+    share(request)
+
+
+SHARED = (Depends(shareable),)  # ``@router.get(..., dependencies=SHARED)``
+
+
+def request_key(scope) -> tuple | None:
+    """What a kept answer of this request is found under; None when it must not be."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    picked: dict[bytes, bytes] = {}
+    language = gzip = b""
+    for name, value in scope["headers"]:
+        if name in NEVER_WITH:
+            return None
+        if name == b"cookie":
+            for part in value.split(b";"):
+                key, _, token = part.strip().partition(b"=")
+                if key == COOKIE.encode():
+                    return None
+                if key == b"lang":
+                    language = token
+        elif name == b"accept-encoding":
+            gzip = b"1" if b"gzip" in value else b""
+        elif name in VARY_ON:
+            picked[name] = value
+    return (scope.get("scheme"), scope["path"], scope["query_string"], language, gzip,
+            *(picked.get(name, b"") for name in VARY_ON))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What was sent: the start message (status, headers) and the whole body, with what
+    it was made of."""
+
+    start: dict
+    body: bytes
+    generation: int
+    plan: tuple[str, int] | None
+
+
+class Kept:
+    """Answers by request key, least recently used out beyond ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self._items: OrderedDict[tuple, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Answer | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, answer: Answer) -> None:
+        if len(answer.body) > self.limit // 8:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= len(old.body)
+            self._items[key] = answer
+            self.size += len(answer.body)
+            while self.size > self.limit:
+                _, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Answers:
+    """Pure ASGI middleware: a kept answer sent again while it is valid, else the app's
+    answer, kept when its route declared it shareable (the module docstring says
+    when)."""
+
+    def __init__(self, app, data_of: Callable[[], Any], plan_state: Callable[[Any, str], Any],
+                 limit_mb: float | None = None) -> None:
+        self.app, self.data_of, self.plan_state = app, data_of, plan_state
+        mb = settings().answer_cache_mb if limit_mb is None else limit_mb
+        self.kept = Kept(int(mb * 1024 * 1024))
+
+    async def __call__(self, scope, receive, send):
+        key = request_key(scope) if self.kept.limit else None
+        if key is None:
+            return await self.app(scope, receive, send)
+        data = self.data_of()
+        data.check_fresh()
+        generation = data.generation
+        found = self.kept.get(key)
+        if found is not None and await self._valid(found, data, generation):
+            await send(found.start)
+            await send({"type": "http.response.body", "body": found.body})
+            return
+        await self.app(scope, receive, self._keeping(scope, send, key, generation))
+
+    async def _valid(self, answer: Answer, data, generation: int) -> bool:
+        if answer.generation != generation:
+            return False
+        if answer.plan is None:
+            return True
+        plan_id, version = answer.plan
+        state = await run_in_threadpool(self.plan_state, data, plan_id)
+        return state == (version, "public")
+
+    def _keeping(self, scope, send, key: tuple, generation: int):
+        start: dict = {}
+        parts: list[bytes] = []
+
+        async def send_and_keep(message):
+            await send(message)
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body" or start.get("status") != 200:
+                return
+            parts.append(message.get("body", b""))
+            if message.get("more_body") or SHARE not in scope:
+                return
+            if any(name.lower() == b"set-cookie" for name, _ in start.get("headers", [])):
+                return
+            self.kept.put(key, Answer({**start, "headers": list(start.get("headers", []))},
+                                      b"".join(parts), generation, scope[SHARE]))
+
+        return send_and_keep
