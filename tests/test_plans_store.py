@@ -60,6 +60,41 @@ def test_stale_update_is_refused_and_changes_nothing(plans, example):
     assert len(plans.versions(example.id)) == 2
 
 
+def test_check_version_refuses_as_save_would(plans, example):
+    """The cheap check before a save's checks against the store gives the same error as
+    the save itself, for each way a version can be wrong, and passes a fitting one."""
+    v1 = plans.save(example)
+    plans.save(replace(v1, title="Door iemand anders"))  # now at version 2
+    cases = [replace(v1, title="Mijn wijziging"), replace(v1, version=None),
+             replace(v1, id="nog-niet-opgeslagen")]
+    for plan in cases:
+        with pytest.raises(StaleVersionError) as early:
+            plans.check_version(plan)
+        with pytest.raises(StaleVersionError) as late:
+            plans.save(plan)
+        assert (str(early.value), early.value.key) == (str(late.value), late.value.key)
+    plans.check_version(replace(v1, version=2))
+    plans.check_version(replace(v1, id="nieuw", version=None))
+    assert len(plans.versions(example.id)) == 2
+
+
+def test_a_stale_document_is_refused_before_the_checks_against_the_store(
+        plans, example, monkeypatch, demo_store, catalog):
+    import wijkkompas.plans as plans_module
+    from wijkkompas.plans import save_document
+
+    v1 = plans.save(example)
+    plans.save(replace(v1, title="Door iemand anders"))
+    checked = []
+    monkeypatch.setattr(plans_module, "check_plan", lambda *a, **k: checked.append(a))
+    with pytest.raises(StaleVersionError):
+        save_document(replace(v1, title="Mijn wijziging").to_dict(), plans, demo_store,
+                      catalog)
+    assert checked == []  # the store was not read for a copy that cannot be saved
+    save_document(plans.get(example.id).to_dict(), plans, demo_store, catalog)
+    assert len(checked) == 1
+
+
 def test_update_without_version_is_refused(plans, example):
     plans.save(example)
     with pytest.raises(StaleVersionError, match="names no version"):

@@ -3,6 +3,8 @@ they were, never for a logged-in user, a cookie being set or a route that did no
 it, and never after the data or the plan changed (another process's ingest or save)."""
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from dataclasses import replace
 
@@ -12,7 +14,7 @@ from test_accounts_web import client_for
 from test_web_plan_api import writer
 
 from wijkkompas.web import answers, views
-from wijkkompas.web.answers import Answer, Kept, request_key
+from wijkkompas.web.answers import Answer, Kept, PlanChecks, request_key
 
 PROFILE = "/api/areas/GM0518"
 
@@ -188,3 +190,50 @@ def test_keeping_answers_can_be_turned_off(site, monkeypatch):
     assert client.get("/over").status_code == client.get("/over").status_code == 200
     assert len(calls) == 2 and len(app.middleware_stack.kept) == 0
     assert answers.settings().answer_cache_mb == 0
+
+
+def test_plan_checks_read_one_at_a_time_each_begun_after_its_request():
+    """Requests arriving while a plan's read is on its way share the next read, which
+    begins after the first ended: never a state read before the request arrived, never
+    more than one read of a plan at a time."""
+    reads: dict[str, list[tuple[float, float]]] = {"p": [], "q": []}
+    gate = threading.Event()
+
+    def read(_data, plan_id):
+        began = time.monotonic()
+        gate.wait(10)  # the first reads are held until the others have arrived
+        reads[plan_id].append((began, time.monotonic()))
+        return (len(reads[plan_id]), "public")
+
+    checks = PlanChecks(read)
+
+    async def asked():
+        first = asyncio.ensure_future(checks.state(None, "p"))
+        await asyncio.sleep(0.05)
+        arrived = time.monotonic()
+        later = [asyncio.ensure_future(checks.state(None, "p")) for _ in range(5)]
+        other = asyncio.ensure_future(checks.state(None, "q"))  # another plan: its own
+        await asyncio.sleep(0.05)
+        gate.set()
+        return await first, await asyncio.gather(*later), await other, arrived
+
+    first, later, other, arrived = asyncio.run(asked())
+    assert first == (1, "public") and other == (1, "public")
+    assert later == [(2, "public")] * 5  # one read for the five
+    (_, first_ended), (second_began, _) = reads["p"]
+    assert second_began >= first_ended and second_began >= arrived
+
+
+def test_a_failing_plan_check_answers_from_the_route(monkeypatch, site):
+    app, _private, public = site
+    client = TestClient(app)
+    assert client.get(f"/api/plans/{public}?check=1").status_code == 200
+    holder = app.middleware_stack
+
+    def broken(_data, _plan_id):
+        raise OSError("database gone")
+
+    monkeypatch.setattr(holder, "checks", PlanChecks(broken))
+    calls = counting(monkeypatch, "plan_record")
+    response = client.get(f"/api/plans/{public}?check=1")
+    assert response.status_code == 200 and calls  # the route ran, not the kept answer

@@ -230,22 +230,28 @@ def test_pdf_reports_are_made_once_per_version_and_a_few_at_a_time(site, monkeyp
 def test_serve_renders_reports_ahead_of_their_first_request(site, demo_store, monkeypatch):
     """Issue 18: a plan's first PDF took 5-15 s. The app `serve` makes (``warm=True``)
     renders every plan's report in the background when it starts, and a plan's new one
-    after each save, so the request finds the kept file; an app made without ``warm``
-    renders on request only."""
+    after each save, each in a low-priority process of its own (never in the worker:
+    ``views.plan_report`` is not called there), so the request finds the kept file; an
+    app made without ``warm`` renders on request only."""
     import time
 
-    from wijkkompas.reports import kept_pdf_path
+    from wijkkompas.reports import ahead, kept_pdf_path
     from wijkkompas.web import create_app, views
 
     _app, private, public = site
-    renders = []
-    real = views.plan_report
+    in_worker, apart = [], []
+    real_report, real_apart = views.plan_report, ahead.render_apart
 
-    def counted(d, plan_id):
-        renders.append(plan_id)
-        return real(d, plan_id)
+    def counted_report(d, plan_id):
+        in_worker.append(plan_id)
+        return real_report(d, plan_id)
 
-    monkeypatch.setattr(views, "plan_report", counted)
+    def counted_apart(store_dir, url, plan_id, version, **kwargs):
+        apart.append((plan_id, version))
+        return real_apart(store_dir, url, plan_id, version, **kwargs)
+
+    monkeypatch.setattr(views, "plan_report", counted_report)
+    monkeypatch.setattr(ahead, "render_apart", counted_apart)
     app = create_app(demo_store.directory, warm=True, secret="test-secret")
     data = app.state.data
     assert data.ahead is not None and site[0].state.data.ahead is None
@@ -256,13 +262,13 @@ def test_serve_renders_reports_ahead_of_their_first_request(site, demo_store, mo
         return kept_pdf_path(data.store, plans, plan_id, version)
 
     def rendered(*paths: Path) -> None:
-        deadline = time.monotonic() + 600  # a bound for a stuck thread, not a speed test
+        deadline = time.monotonic() + 600  # a bound for a stuck render, not a speed test
         while not all(p.is_file() for p in paths):
             assert time.monotonic() < deadline, paths
             time.sleep(0.2)
 
     rendered(kept(private), kept(public))
-    before = len(renders)
+    before = len(apart)
     # a save queues its version's report, rendered once the version stood a while: two
     # saves in quick succession give one report, of the second
     monkeypatch.setattr(views, "REPORT_AFTER_SAVE_S", 2.0)
@@ -275,12 +281,12 @@ def test_serve_renders_reports_ahead_of_their_first_request(site, demo_store, mo
     saved = views.save_plan(data, document, "editor", create=False)
     assert saved["version"] == first["version"] + 1
     rendered(kept(public))
-    assert len(renders) == before + 1 and renders[-1] == public
+    assert apart[before:] == [(public, saved["version"])]
     assert not replaced.exists()  # the version that stood seconds only: no report
     with TestClient(app) as client:  # its shutdown stops the background thread
         response = client.get(f"/plannen/{public}/rapport.pdf")
     assert response.status_code == 200 and response.content == kept(public).read_bytes()
-    assert len(renders) == before + 1  # served from the kept file
+    assert in_worker == []  # rendered apart, served from the kept file
     assert kept(public).name.startswith(f"{public}-v{saved['version']}-")
 
 

@@ -77,7 +77,8 @@ def save_document(document, plans: PlanStore, store, catalog, *, author: str | N
     ``version`` it was based on), check it against the store and save it (all or nothing).
 
     The web app and the HTTP API write through this, so that a browser edit is checked
-    exactly like an imported file. A stale ``version`` raises StaleVersionError.
+    exactly like an imported file. A stale ``version`` raises StaleVersionError, before
+    the checks against the store (:meth:`PlanStore.check_version`).
     ``create`` passes ``visibility`` and ``owner`` on to :meth:`PlanStore.save`;
     ``figures`` gives the plan's figures when the caller keeps them (the web app, per
     :func:`~wijkkompas.plans.figures.figures_key`), so that a save that leaves them as
@@ -85,6 +86,8 @@ def save_document(document, plans: PlanStore, store, catalog, *, author: str | N
     """
     plan = Plan.from_dict(document, file=document.get("id") if isinstance(document, dict)
                           else None, catalog=catalog)
+    if not create_only:
+        plans.check_version(plan)  # a stale copy refused before the checks against the store
     check_plan(plan, store, catalog, figures(plan) if figures else None)
     return plans.save(plan, author=author, message=message, create_only=create_only,
                       **create)

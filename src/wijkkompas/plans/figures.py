@@ -116,13 +116,16 @@ class PlanFigures:
         self._raw: dict[tuple, pd.DataFrame] = {}
         # None: a reference group without figures (the plan's own series is never None)
         self._series: dict[tuple[str, str], GroupSeries | None] = {}
+        self._known: pd.DataFrame | None = None  # the area's codes and their vintages
 
     # -- checks -------------------------------------------------------------------------
 
     def check_area(self) -> None:
         """Every plan code exists in the store at the plan's vintage (else PlanError)."""
         area = self.plan.area
-        known = self.store.code_vintages(list(area.codes))
+        if self._known is None:  # every save checks: one store query per plan area
+            self._known = self.store.code_vintages(list(area.codes))
+        known = self._known
         for i, code in enumerate(area.codes):
             vintages = sorted(known.loc[known["code"] == code, "vintage"].astype(int))
             if not vintages:

@@ -22,24 +22,26 @@ When a kept answer is sent again (:meth:`Answers._valid`):
   (:attr:`~wijkkompas.web.state.WebData.generation`, moved on by ``check_fresh`` when the
   store file changes or its results are built, the same look every request makes);
 - for a plan: the plan's current version and visibility, read from the plans database
-  for every such request (one indexed row), are the version the answer showed and
-  ``public`` (a visitor who is not logged in sees public plans only). The version is the
-  one the route read *before* it read the plan, so an answer is never kept under a version
-  newer than what it shows; a save in another worker is seen by the next request.
+  for every such request (one indexed row, :class:`PlanChecks`), are the version the
+  answer showed and ``public`` (a visitor who is not logged in sees public plans only).
+  The version is the one the route read *before* it read the plan, so an answer is never
+  kept under a version newer than what it shows; a save in another worker is seen by the
+  next request.
 
 Memory: at most ``$WIJKKOMPAS_ANSWER_CACHE_MB`` (default 64) per worker, least recently
 used first out; an answer larger than an eighth of it is not kept; 0 turns keeping off.
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from ..settings import settings
 from .auth import COOKIE
@@ -133,6 +135,49 @@ class Kept:
         return len(self._items)
 
 
+class PlanChecks:
+    """A plan's (version, visibility) read for the kept answers of its pages.
+
+    On threads of their own (``threads``), not the app's thread pool: there the reads
+    queued behind the editors' loads, checks and saves, and in the load test a kept plan
+    page waited seconds for a read of one row (docs/performance.md). And one read per
+    plan at a time: requests that arrive while a plan's read is on its way wait for the
+    next one, which starts when it ends, so every request is answered by a read that
+    began after it arrived, and a plan asked for by many visitors at once costs the
+    database two reads at a time, not one per visitor."""
+
+    def __init__(self, read: Callable[[Any, str], Any], threads: int = 2) -> None:
+        self._read = read
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="wijkkompas-plan-check")
+        self._next: dict[str, asyncio.Future] = {}  # joined by newcomers, not begun
+        self._running: set[str] = set()
+
+    async def state(self, data, plan_id: str):
+        pending = self._next.get(plan_id)
+        if pending is None:
+            pending = self._next[plan_id] = asyncio.get_running_loop().create_future()
+            if plan_id not in self._running:
+                self._begin(data, plan_id)
+        return await asyncio.shield(pending)
+
+    def _begin(self, data, plan_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        waiting = self._next.pop(plan_id)
+        self._running.add(plan_id)
+        reading = loop.run_in_executor(self._pool, self._read, data, plan_id)
+
+        def done(read: asyncio.Future) -> None:
+            self._running.discard(plan_id)
+            if read.exception() is not None:
+                waiting.set_exception(read.exception())  # type: ignore[arg-type]
+            else:
+                waiting.set_result(read.result())
+            if plan_id in self._next:
+                self._begin(data, plan_id)
+
+        reading.add_done_callback(done)
+
+
 class Answers:
     """Pure ASGI middleware: a kept answer sent again while it is valid, else the app's
     answer, kept when its route declared it shareable (the module docstring says
@@ -140,7 +185,8 @@ class Answers:
 
     def __init__(self, app, data_of: Callable[[], Any], plan_state: Callable[[Any, str], Any],
                  limit_mb: float | None = None) -> None:
-        self.app, self.data_of, self.plan_state = app, data_of, plan_state
+        self.app, self.data_of = app, data_of
+        self.checks = PlanChecks(plan_state)
         mb = settings().answer_cache_mb if limit_mb is None else limit_mb
         self.kept = Kept(int(mb * 1024 * 1024))
 
@@ -164,7 +210,10 @@ class Answers:
         if answer.plan is None:
             return True
         plan_id, version = answer.plan
-        state = await run_in_threadpool(self.plan_state, data, plan_id)
+        try:
+            state = await self.checks.state(data, plan_id)
+        except Exception:  # the database unreachable: the route answers, with its error
+            return False
         return state == (version, "public")
 
     def _keeping(self, scope, send, key: tuple, generation: int):

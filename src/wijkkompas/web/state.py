@@ -174,6 +174,11 @@ class Ahead:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def stopping(self) -> bool:
+        """The app is shutting down: a long task (a report's render) gives up."""
+        return self._stopped.is_set()
+
     def stop(self, wait: float = 10.0) -> None:
         """Run no further task; wait up to ``wait`` seconds for the one running (the app's
         shutdown: a thread killed inside DuckDB or WeasyPrint at exit aborts the process)."""

@@ -923,15 +923,23 @@ def render_report_after_save(data: WebData, plan_id: str) -> None:
 
 
 def _render_ahead(data: WebData, plan_id: str) -> None:
+    """Render the current version's report unless it is kept or another process renders
+    it, in a low-priority process of its own
+    (:func:`wijkkompas.reports.ahead.render_apart`): in this worker's thread the render
+    held the interpreter against the requests."""
     from ..reports import kept_pdf_path, rendering
+    from ..reports.ahead import render_apart
 
     plan = plan_record(data, plan_id)["object"]
-    path = kept_pdf_path(data.store, plan_store(data), plan_id, plan.version)
+    plans = plan_store(data)
+    path = kept_pdf_path(data.store, plans, plan_id, plan.version)
     if path.is_file():
         return
+    ahead = data.ahead
     with rendering(path) as mine:
         if mine:
-            plan_pdf(data, plan_id)
+            render_apart(data.store.directory, plans.url, plan_id, plan.version,
+                         stopped=lambda: ahead is not None and ahead.stopping)
 
 
 def plan_report(data: WebData, plan_id: str) -> str:
