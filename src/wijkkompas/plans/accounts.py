@@ -138,7 +138,7 @@ class Accounts:
     """Users and roles in the database of a :class:`~wijkkompas.plans.PlanStore`."""
 
     def __init__(self, plans) -> None:
-        self.engine = plans.engine
+        self.engine, self.reads = plans.engine, plans.reads
 
     # -- users --------------------------------------------------------------------------
 
@@ -166,12 +166,12 @@ class Accounts:
             name = _norm(username)
         except AccountError:
             return None
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             row = session.get(UserRow, name)
             return _user(row) if row is not None else None
 
     def list_users(self) -> list[User]:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
 
     def set_password(self, username: str, password: str) -> int:
@@ -234,7 +234,7 @@ class Accounts:
 
     def organisations(self) -> list[str]:
         """The organisations users belong to, for choosing one."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return list(session.scalars(select(UserRow.organisation).distinct().where(
                 UserRow.organisation != "").order_by(UserRow.organisation)))
 
@@ -307,39 +307,39 @@ class Accounts:
 
     def roles(self, plan_id: str) -> dict[str, str]:
         """Personal roles on the plan: username -> role."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return {r.username: r.role for r in session.scalars(
                 select(PlanRoleRow).where(PlanRoleRow.plan_id == plan_id))}
 
     def organisation_roles(self, plan_id: str) -> dict[str, str]:
         """Organisation roles on the plan: organisation -> role."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return {r.organisation: r.role for r in session.scalars(
                 select(PlanOrganisationRoleRow).where(
                     PlanOrganisationRoleRow.plan_id == plan_id))}
 
     def personal_roles(self, username: str) -> dict[str, str]:
         """The user's own roles (not those through the organisation): plan id -> role."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return {r.plan_id: r.role for r in session.scalars(
                 select(PlanRoleRow).where(PlanRoleRow.username == _norm(username)))}
 
     def roles_of_organisation(self, organisation: str) -> dict[str, str]:
         """The organisation's roles: plan id -> role."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return {r.plan_id: r.role for r in session.scalars(
                 select(PlanOrganisationRoleRow).where(
                     PlanOrganisationRoleRow.organisation == (organisation or "").strip()))}
 
     def visibilities(self) -> dict[str, str]:
         """plan id -> public | private, for every plan."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return dict(session.execute(select(PlanRow.id, PlanRow.visibility)).all())
 
     def roles_of(self, user: User | None) -> dict[str, str]:
         """plan id -> the user's strongest role, personal or through the organisation
         (admins: only the roles they were given; they may do everything anyway)."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             user = self._live(session, user)
             if user is None:
                 return {}
@@ -387,7 +387,7 @@ class Accounts:
 
     def can_view(self, user: User | None, plan_id: str) -> bool:
         """Public plans: everyone. Private plans: viewers, editors, admins. Unknown: no."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             plan = session.get(PlanRow, plan_id)
             if plan is None:
                 return False
@@ -399,7 +399,7 @@ class Accounts:
 
     def can_edit(self, user: User | None, plan_id: str) -> bool:
         """Editors and admins (active ones), whatever the visibility."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             if session.get(PlanRow, plan_id) is None:
                 return False
             user = self._live(session, user)
@@ -408,7 +408,7 @@ class Accounts:
 
     def visible_plan_ids(self, user: User | None) -> set[str]:
         """Every plan id the user may see (one query each, not one per plan)."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             public = set(session.scalars(select(PlanRow.id).where(
                 PlanRow.visibility == "public")))
             user = self._live(session, user)
@@ -423,7 +423,7 @@ class Accounts:
     def recent_failures(self, key: str, window: float) -> int:
         """How many failed logins ``key`` had in the last ``window`` seconds."""
         since = datetime.now(UTC) - timedelta(seconds=window)
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             # a count always has a row; `or 0` only tells the type checker
             return session.scalar(select(func.count()).select_from(LoginFailureRow).where(
                 LoginFailureRow.key == key, LoginFailureRow.failed_at > since)) or 0
