@@ -240,6 +240,25 @@ async def run(base: str, assignment: dict[str, str], codes: list[str], plans: in
         for url in asked:
             await (client if kind.startswith("editor") else anonymous[0]).get(url)
         tally.alone[kind] = (tree_cpu(server_pid)[0] - before) / len(asked)
+    # a save and a stale save alone (the document's version one behind: 409), on the
+    # first editor's plan; the saves count in the check after the run
+    plan_id = assignment[name]
+    for kind, behind in (("editor PUT plan", 0), ("editor PUT plan, stale (409)", 1)):
+        spent = 0.0
+        for n in range(10):
+            document = (await client.get(f"/api/plans/{plan_id}")).json()["plan"]
+            token = f"<{name}:alone:{kind}:{n}>"
+            document["measures"][0]["description"] = (
+                document["measures"][0].get("description") or "") + " " + token
+            document["version"] -= behind
+            before = tree_cpu(server_pid)[0]
+            put = await client.put(f"/api/plans/{plan_id}", json=document)
+            spent += tree_cpu(server_pid)[0] - before
+            if put.status_code == 200:
+                tally.acknowledged[plan_id].append(token)
+            elif put.status_code != 409 or not behind:
+                raise SystemExit(f"{kind} alone: {put.status_code} {put.text[:200]}")
+        tally.alone[kind] = spent / 10
     start, cpu = time.monotonic(), time.process_time()
     (server, reports), machine = tree_cpu(server_pid), machine_cpu()
     end = start + duration

@@ -61,20 +61,22 @@ def test_stale_update_is_refused_and_changes_nothing(plans, example):
 
 
 def test_check_version_refuses_as_save_would(plans, example):
-    """The cheap check before a save's checks against the store gives the same error as
-    the save itself, for each way a version can be wrong, and passes a fitting one."""
+    """The cheap check before a save's validation gives the same error as the save itself
+    for each way a stored plan's version can be wrong, and passes a fitting one."""
     v1 = plans.save(example)
     plans.save(replace(v1, title="Door iemand anders"))  # now at version 2
-    cases = [replace(v1, title="Mijn wijziging"), replace(v1, version=None),
-             replace(v1, id="nog-niet-opgeslagen")]
+    cases = [replace(v1, title="Mijn wijziging"), replace(v1, version=None)]
     for plan in cases:
         with pytest.raises(StaleVersionError) as early:
-            plans.check_version(plan)
+            plans.check_version(plan.id, plan.version)
         with pytest.raises(StaleVersionError) as late:
             plans.save(plan)
         assert (str(early.value), early.value.key) == (str(late.value), late.value.key)
-    plans.check_version(replace(v1, version=2))
-    plans.check_version(replace(v1, id="nieuw", version=None))
+    plans.check_version(v1.id, 2)
+    plans.check_version("nieuw", None)
+    plans.check_version("nog-niet-opgeslagen", 3)  # left to the save, which refuses it
+    with pytest.raises(StaleVersionError, match="no plan"):
+        plans.save(replace(v1, id="nog-niet-opgeslagen", version=3))
     assert len(plans.versions(example.id)) == 2
 
 
@@ -91,6 +93,9 @@ def test_a_stale_document_is_refused_before_the_checks_against_the_store(
         save_document(replace(v1, title="Mijn wijziging").to_dict(), plans, demo_store,
                       catalog)
     assert checked == []  # the store was not read for a copy that cannot be saved
+    broken = {**replace(v1, title="Mijn wijziging").to_dict(), "goals": "geen lijst"}
+    with pytest.raises(StaleVersionError):  # nor the document validated
+        save_document(broken, plans, demo_store, catalog)
     save_document(plans.get(example.id).to_dict(), plans, demo_store, catalog)
     assert len(checked) == 1
 

@@ -84,13 +84,29 @@ def save_document(document, plans: PlanStore, store, catalog, *, author: str | N
     :func:`~wijkkompas.plans.figures.figures_key`), so that a save that leaves them as
     they are does not read them again.
     """
+    named = _named_version(document)
+    if named is not None and not create_only:
+        # a stale copy refused before the document's validation and the checks against
+        # the store, which cost a save's time for a copy that cannot be saved
+        plans.check_version(*named)
     plan = Plan.from_dict(document, file=document.get("id") if isinstance(document, dict)
                           else None, catalog=catalog)
-    if not create_only:
-        plans.check_version(plan)  # a stale copy refused before the checks against the store
     check_plan(plan, store, catalog, figures(plan) if figures else None)
     return plans.save(plan, author=author, message=message, create_only=create_only,
                       **create)
+
+
+def _named_version(document) -> tuple[str, int | None] | None:
+    """The id and version a document names, when they have their types (else the
+    document's validation says what is wrong)."""
+    if not isinstance(document, dict):
+        return None
+    plan_id, version = document.get("id"), document.get("version")
+    if not isinstance(plan_id, str):
+        return None
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        return None
+    return plan_id, version
 
 
 __all__ = ["Baseline", "Evaluation", "G4", "Goal", "GoalProgress", "Measure", "PARTNER_KINDS",

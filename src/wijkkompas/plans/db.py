@@ -90,31 +90,31 @@ class VersionInfo:
     message: str
 
 
-def _stale(plan: Plan, current: int | None) -> StaleVersionError | None:
-    """Why ``plan`` cannot be saved over the stored ``current`` version (None: there is
-    no stored plan), or None when its version fits."""
+def _stale(plan_id: str, version: int | None, current: int | None) -> StaleVersionError | None:
+    """Why a document of plan ``plan_id`` based on ``version`` cannot be saved over the
+    stored ``current`` version (None: there is no stored plan), or None when it fits."""
     if current is None:
-        if plan.version is None:
+        if version is None:
             return None
         return StaleVersionError(
-            f"the document says version {plan.version} but the database has no plan "
-            f"{plan.id!r}; remove 'version' to create it", file=plan.id, key="version",
-            nl=f"het document noemt versie {plan.version}, maar de database heeft geen plan "
-               f"{plan.id!r}; laat 'version' weg om het aan te maken")
-    if plan.version is None:
+            f"the document says version {version} but the database has no plan "
+            f"{plan_id!r}; remove 'version' to create it", file=plan_id, key="version",
+            nl=f"het document noemt versie {version}, maar de database heeft geen plan "
+               f"{plan_id!r}; laat 'version' weg om het aan te maken")
+    if version is None:
         return StaleVersionError(
-            f"a plan with id {plan.id!r} exists (version {current}) and this document names "
+            f"a plan with id {plan_id!r} exists (version {current}) and this document names "
             "no version: export the stored plan (the export records its version), edit "
-            "that file and import it", file=plan.id, key="version",
-            nl=f"er bestaat al een plan met id {plan.id!r} (versie {current}) en dit "
+            "that file and import it", file=plan_id, key="version",
+            nl=f"er bestaat al een plan met id {plan_id!r} (versie {current}) en dit "
                "document noemt geen versie: exporteer het opgeslagen plan (de export legt de "
                "versie vast), bewerk dat bestand en importeer het")
-    if plan.version != current:
+    if version != current:
         return StaleVersionError(
-            f"this document is based on version {plan.version or 'none'}, but the stored "
+            f"this document is based on version {version or 'none'}, but the stored "
             f"plan is at version {current} (someone saved a change in between): export the "
-            "current version and apply your change to it", file=plan.id, key="version",
-            nl=f"dit document is gebaseerd op versie {plan.version or 'geen'}, maar het "
+            "current version and apply your change to it", file=plan_id, key="version",
+            nl=f"dit document is gebaseerd op versie {version or 'geen'}, maar het "
                f"opgeslagen plan is al bij versie {current} (iemand heeft intussen een "
                "wijziging opgeslagen): exporteer de huidige versie en breng uw wijziging "
                "daarin aan")
@@ -225,12 +225,16 @@ class PlanStore:
                     PlanRow.id == plan_id)).first()
         return (row[0], row[1]) if row is not None else None
 
-    def check_version(self, plan: Plan) -> None:
-        """Raise the StaleVersionError that :meth:`save` would for ``plan``'s version,
-        from one indexed read, before the costly checks of a save: a stale copy (three in
-        four saves in the load test) is refused in a few milliseconds. :meth:`save` checks
-        again under its lock, so a save racing in between is refused there."""
-        stale = _stale(plan, self.current_version(plan.id))
+    def check_version(self, plan_id: str, version: int | None) -> None:
+        """Raise the StaleVersionError that :meth:`save` would for a document of the
+        stored plan ``plan_id`` based on ``version`` (another version than the current
+        one, or none), from one indexed read, before the costly checks of a save: a stale
+        copy (three in four saves in the load test) is refused in a few milliseconds. An
+        id that is not stored is left to the save (the document's validation may still
+        change or refuse it). :meth:`save` checks again under its lock, so a save racing
+        in between is refused there."""
+        current = self.current_version(plan_id)
+        stale = _stale(plan_id, version, current) if current is not None else None
         if stale is not None:
             raise stale
 
@@ -272,7 +276,7 @@ class PlanStore:
                     query = query.with_for_update()  # serialise writers of one plan
                 row = session.scalars(query).first()
                 if row is None:
-                    stale = _stale(plan, None)
+                    stale = _stale(plan.id, plan.version, None)
                     if stale is not None:
                         raise stale
                     number = 1
@@ -287,7 +291,7 @@ class PlanStore:
                                         nl=f"er bestaat al een plan met id {plan.id!r} (versie "
                                            f"{row.current_version}); kies een andere id, of "
                                            "wijzig het bestaande plan")
-                    stale = _stale(plan, row.current_version)
+                    stale = _stale(plan.id, plan.version, row.current_version)
                     if stale is not None:
                         raise stale
                     current = session.get(PlanVersionRow, (plan.id, row.current_version))
