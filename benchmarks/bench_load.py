@@ -307,6 +307,8 @@ def summary(tally: Tally, elapsed: float, clients: int) -> dict:
                        "per_s": round(len(values) / elapsed, 1)}
         if kind in tally.alone:
             kinds[kind]["server_cpu_alone_ms"] = round(tally.alone[kind] * 1000, 2)
+    for kind in tally.alone.keys() - kinds.keys():  # measured alone only
+        kinds[kind] = {"server_cpu_alone_ms": round(tally.alone[kind] * 1000, 2)}
     total = sum(len(v) for v in tally.latencies.values())
     per_request = tally.machine_cpu / max(total, 1)
     return {"seconds": round(elapsed, 1), "generator_cpu_s": round(tally.generator_cpu, 1),
