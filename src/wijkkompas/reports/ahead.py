@@ -21,9 +21,11 @@ the report is kept.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,13 +49,11 @@ def render_apart(store_dir: Path | str, plans_url: str, plan_id: str, version: i
         [sys.executable, "-m", __name__, str(store_dir), plan_id, str(version)],
         env={**os.environ, ENV_VAR: plans_url}, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **extra)
-    waited = 0.0
+    deadline = time.monotonic() + RENDER_TIMEOUT_S
     try:
-        while waited < RENDER_TIMEOUT_S and not stopped():
-            try:
+        while time.monotonic() < deadline and not stopped():
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 return child.wait(timeout=0.5) == 0
-            except subprocess.TimeoutExpired:
-                waited += 0.5
         return False
     finally:
         if child.poll() is None:

@@ -144,7 +144,7 @@ class PlanChecks:
     plan at a time: requests that arrive while a plan's read is on its way wait for the
     next one, which starts when it ends, so every request is answered by a read that
     began after it arrived, and a plan asked for by many visitors at once costs the
-    database two reads at a time, not one per visitor."""
+    database one read at a time, not one per visitor."""
 
     def __init__(self, read: Callable[[Any, str], Any], threads: int = 2) -> None:
         self._read = read
