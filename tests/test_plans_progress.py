@@ -142,6 +142,31 @@ def test_figures_serve_every_version_with_the_same_figures_key(example, demo_sto
     assert len({figures_key(p) for p in (example, other_area, other_goal)}) == 3
 
 
+def test_a_goals_progress_is_shared_by_the_versions_that_leave_it_as_written(
+        example, demo_store, catalog):
+    """PlanFigures.derived: a version with the same goals reuses each goal's progress; a
+    goal written otherwise (another end target) is judged again, as read afresh."""
+    from dataclasses import replace
+
+    from wijkkompas.plans import progress
+    from wijkkompas.plans.figures import PlanFigures
+
+    figures = PlanFigures(example, demo_store, catalog)
+    first = progress(example, demo_store, catalog, figures)
+    edited = replace(example, title="Nieuwe titel", measures=[
+        replace(example.measures[0], description="anders"), *example.measures[1:]])
+    again = progress(edited, demo_store, catalog, figures)
+    assert all(a is b for a, b in zip(first.goals, again.goals, strict=True))
+    assert again.to_dict()["title"] == "Nieuwe titel"
+    goal = example.goals[0]
+    moved = replace(goal, target=replace(goal.target, amount=goal.target.amount + 1))
+    other = replace(example, goals=[moved, *example.goals[1:]])
+    judged = progress(other, demo_store, catalog, figures)
+    assert judged.goals[0] is not first.goals[0] and judged.goals[1] is first.goals[1]
+    assert judged.goals[0].end.target_value != first.goals[0].end.target_value
+    assert judged.to_dict() == progress(other, demo_store, catalog).to_dict()
+
+
 def test_evaluation_difference_in_differences(example, demo_store, catalog):
     ev = evaluate(example, demo_store, catalog)
     assert len(ev.peers) == 10

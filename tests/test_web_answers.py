@@ -237,3 +237,72 @@ def test_a_failing_plan_check_answers_from_the_route(monkeypatch, site):
     calls = counting(monkeypatch, "plan_record")
     response = client.get(f"/api/plans/{public}?check=1")
     assert response.status_code == 200 and calls  # the route ran, not the kept answer
+
+
+class Made:
+    """An app whose answers are made only when the test lets them (``gate``), counting
+    how often one was made; it declares each answer shareable, for the plan's version
+    it read first when ``plan`` holds one."""
+
+    def __init__(self, plan: dict | None = None) -> None:
+        self.made = 0
+        self.plan = plan
+        self.gate = asyncio.Event()
+        self.generation = 0
+
+    def check_fresh(self) -> None:
+        pass
+
+    async def __call__(self, scope, receive, send):
+        self.made += 1
+        version = self.plan["version"] if self.plan else None
+        await self.gate.wait()
+        scope[answers.SHARE] = ("p", version) if self.plan else None
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": f"{self.made}:{version}".encode()})
+
+
+def asked(middleware, count: int, between=None) -> list[bytes]:
+    """``count`` requests for the same address at once, the app let go once all arrived
+    (``between`` runs then); the bodies each was sent."""
+    async def one() -> bytes:
+        sent: list[bytes] = []
+
+        async def send(message):
+            if message["type"] == "http.response.body":
+                sent.append(message["body"])
+
+        scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"",
+                 "headers": [], "scheme": "http"}
+        await middleware(scope, None, send)
+        return b"".join(sent)
+
+    async def run() -> list[bytes]:
+        waiting = [asyncio.ensure_future(one()) for _ in range(count)]
+        await asyncio.sleep(0.05)
+        if between:
+            between()
+        middleware.app.gate.set()
+        return await asyncio.gather(*waiting)
+
+    return asyncio.run(run())
+
+
+def test_requests_for_an_answer_being_made_wait_for_it():
+    app = Made()
+    middleware = answers.Answers(app, lambda: app, lambda _data, _id: None, limit_mb=1)
+    assert asked(middleware, 6) == [b"1:None"] * 6 and app.made == 1
+
+
+def test_an_answer_made_before_a_save_is_not_sent_to_who_asked_after_it():
+    """The plan moves on while its page is being made for the first visitor: the others,
+    who asked after the save, are not sent the page of the version before."""
+    plan = {"version": 1}
+    app = Made(plan)
+    middleware = answers.Answers(app, lambda: app,
+                                 lambda _data, _id: (plan["version"], "public"), limit_mb=1)
+    bodies = asked(middleware, 4, between=lambda: plan.update(version=2))
+    assert bodies[0] == b"1:1" and all(b.endswith(b":2") for b in bodies[1:])
+    assert app.made == 4  # each made its own: none was kept for version 2 in time
+    again = asked(middleware, 3)  # now one of them is kept
+    assert len(set(again)) == 1 and again[0] in bodies[1:] and app.made == 4

@@ -223,6 +223,9 @@ def test_numbers_money_and_dates_in_the_locale():
     assert fmt_datetime("2026-03-05T09:07:00+00:00") == "5 maart 2026, 09:07"
     assert fmt_datetime("2026-03-05T09:07:00+00:00", "en") == "5 March 2026, 09:07"
     assert fmt_number(None) == fmt_number(float("nan")) == ""
+    # formatted once per number, digits and language: what was kept is the same text
+    assert fmt_number(0.0) == fmt_number(-0.0) == fmt_number(0) == "0,0"
+    assert fmt_number(1234.5, "en") == "1,234.5" and fmt_number(1234.5) == "1.234,5"
 
 
 def chart_specs(page: str) -> list[dict]:

@@ -382,6 +382,11 @@ def test_the_versions_page_pages_through_a_long_history(site):
     assert "<del>-title: Titel 4</del>" in html.unescape(second)
     last = client.get(f"/plannen/{plan}/versies?page=99").text  # past the end: the last
     assert re.findall(r'id="v(\d+)-title"', last) == re.findall(r'id="v(\d+)-title"', second)
+    # the plan's own page lists the latest 10 and says where the others are
+    page = client.get(f"/plannen/{plan}").text
+    shown = [int(n) for n in re.findall(r"<li>(\d+) · ", page)]
+    assert shown == list(range(16, 26))
+    assert "De laatste 10 van 25 versies" in page and f'href="/plannen/{plan}/versies"' in page
 
 
 def test_plan_page_has_the_headline_and_a_chart_per_goal(site):

@@ -39,7 +39,9 @@ newest other vintage is used and noted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,8 @@ from .model import Plan
 
 POPULATION = "inwoners"
 USABLE = ("observed", "estimated")
+DERIVED = 256  # results kept per PlanFigures (PlanFigures.derived)
+T = TypeVar("T")
 
 
 @dataclass
@@ -116,7 +120,8 @@ class PlanFigures:
         self._raw: dict[tuple, pd.DataFrame] = {}
         # None: a reference group without figures (the plan's own series is never None)
         self._series: dict[tuple[str, str], GroupSeries | None] = {}
-        self._known: pd.DataFrame | None = None  # the area's codes and their vintages
+        self._known: dict[str, list[int]] | None = None  # the area's codes: their vintages
+        self._derived: dict[tuple, Any] = {}
 
     # -- checks -------------------------------------------------------------------------
 
@@ -124,10 +129,11 @@ class PlanFigures:
         """Every plan code exists in the store at the plan's vintage (else PlanError)."""
         area = self.plan.area
         if self._known is None:  # every save checks: one store query per plan area
-            self._known = self.store.code_vintages(list(area.codes))
-        known = self._known
+            frame = self.store.code_vintages(list(area.codes))
+            self._known = {str(code): sorted(int(v) for v in group) for code, group
+                           in frame.groupby("code")["vintage"]}
         for i, code in enumerate(area.codes):
-            vintages = sorted(known.loc[known["code"] == code, "vintage"].astype(int))
+            vintages = self._known.get(code, [])
             if not vintages:
                 raise PlanError(f"area {code} does not exist in the store",
                                 file=self._file, key=f"area.codes[{i}]",
@@ -139,6 +145,17 @@ class PlanFigures:
                                 nl=f"gebied {code} komt in de geladen cijfers niet voor in "
                                    f"de indeling van {area.vintage} (wel in die van "
                                    f"{', '.join(map(str, vintages))})")
+
+    def derived(self, key: tuple, make: Callable[[], T]) -> T:
+        """What ``make`` computes from these figures and ``key`` alone (a goal's progress,
+        keyed by the goal as written), computed once: the versions of a plan that share
+        these figures (most edits change a measure or a title) share it too. At most
+        ``DERIVED`` results, the oldest first out."""
+        if key not in self._derived:
+            if len(self._derived) >= DERIVED:
+                del self._derived[next(iter(self._derived))]
+            self._derived[key] = make()
+        return self._derived[key]
 
     @property
     def _file(self) -> str:

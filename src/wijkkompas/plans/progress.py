@@ -33,6 +33,7 @@ recession, a new register), so "achter" is a signal to look, not a verdict.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 import pandas as pd
 
@@ -303,8 +304,12 @@ def progress(plan: Plan, store: Store, catalog: Catalog,
         if len(later):
             years.append(int(later.index.max()))
     as_of = max(years) if years else None
-    goals = [goal_progress(g, figures, catalog, key=f"goals[{i}]", as_of=as_of)
-             for i, g in enumerate(plan.goals)]
+    # a goal's progress follows from the figures, the goal as written (its repr holds
+    # every field) and the catalog the figures were read with: the versions of a plan
+    # that leave them as they are share it
+    goals = [figures.derived(("goal_progress", repr(g), i, as_of), partial(
+        goal_progress, g, figures, figures.catalog, key=f"goals[{i}]", as_of=as_of))
+        for i, g in enumerate(plan.goals)]
     return PlanProgress(plan, goals, list(dict.fromkeys(figures.notes)), as_of)
 
 

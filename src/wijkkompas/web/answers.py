@@ -28,6 +28,11 @@ When a kept answer is sent again (:meth:`Answers._valid`):
   kept under a version newer than what it shows; a save in another worker is seen by the
   next request.
 
+One answer made at a time: a request whose answer is being made for another request
+with the same key (the first visitor of a page after a start, or of a plan's page after
+a save) waits for it and is sent it when it is valid for this request, by the checks
+above made after this request arrived; else it is made again for this request.
+
 Memory: at most ``$WIJKKOMPAS_ANSWER_CACHE_MB`` (default 64) per worker, least recently
 used first out; an answer larger than an eighth of it is not kept; 0 turns keeping off.
 """
@@ -189,6 +194,7 @@ class Answers:
         self.checks = PlanChecks(plan_state)
         mb = settings().answer_cache_mb if limit_mb is None else limit_mb
         self.kept = Kept(int(mb * 1024 * 1024))
+        self._making: dict[tuple, asyncio.Event] = {}  # answers on their way, by key
 
     async def __call__(self, scope, receive, send):
         key = request_key(scope) if self.kept.limit else None
@@ -197,12 +203,29 @@ class Answers:
         data = self.data_of()
         data.check_fresh()
         generation = data.generation
-        found = self.kept.get(key)
-        if found is not None and await self._valid(found, data, generation):
-            await send(found.start)
-            await send({"type": "http.response.body", "body": found.body})
+        if await self._sent_kept(key, data, generation, send):
             return
-        await self.app(scope, receive, self._keeping(scope, send, key, generation))
+        making = self._making.get(key)
+        if making is not None:
+            await making.wait()
+            if await self._sent_kept(key, data, generation, send):
+                return
+        made = asyncio.Event()
+        mine = self._making.setdefault(key, made) is made
+        try:
+            await self.app(scope, receive, self._keeping(scope, send, key, generation))
+        finally:
+            if mine:
+                del self._making[key]
+                made.set()
+
+    async def _sent_kept(self, key: tuple, data, generation: int, send) -> bool:
+        found = self.kept.get(key)
+        if found is None or not await self._valid(found, data, generation):
+            return False
+        await send(found.start)
+        await send({"type": "http.response.body", "body": found.body})
+        return True
 
     async def _valid(self, answer: Answer, data, generation: int) -> bool:
         if answer.generation != generation:

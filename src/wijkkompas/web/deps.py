@@ -67,6 +67,11 @@ def url_with(request: Request, **changes) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def to_json(value) -> str:
+    """JSON for a page, with ``</`` written ``<\\/`` so that it cannot end an element."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
 def render(request: Request, template: str, context: dict, *, status_code: int = 200,
            language: str | None = None) -> HTMLResponse:
     """Render a template with the helpers every page needs (t, fmt, lang, url_with)."""
@@ -86,7 +91,7 @@ def render(request: Request, template: str, context: dict, *, status_code: int =
            "plan_status": lambda status: plan_status(status, language),
            "plan_headline": lambda counts: plan_headline(counts, language),
            "url_with": lambda **kw: url_with(request, **kw),
-           "tojson": lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/"),
+           "tojson": to_json,
            "path": request.url.path, "languages": LANGUAGES,
            # lazily: an anonymous page that shows no form sets no session cookie
            "csrf_token": lambda: csrf_token(request),

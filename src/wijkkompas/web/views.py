@@ -827,14 +827,22 @@ def plan_detail(data: WebData, plan_id: str) -> dict:
 def plan_charts(data: WebData, plan_id: str, summary: dict, language: str) -> dict:
     """The plan page's chart per goal (:func:`charts_glue.goal_charts`), cached by what the
     charts show rather than by version: a version that leaves the goals' figures as they
-    are (most edits) draws no charts again."""
+    are (most edits) draws no charts again. Each spec is kept as the page shows it (JSON,
+    escaped for its attribute), not written again at every render."""
+    from markupsafe import escape
+
     from . import charts_glue
+    from .deps import to_json
+
+    def drawn() -> dict:
+        return {goal: {**chart, "spec": escape(to_json(chart["spec"]))}
+                for goal, chart in charts_glue.goal_charts(summary, language).items()}
 
     shown = json.dumps([summary["goals"], summary["area"]["name"]], sort_keys=True,
                        default=str)
     return data.plan_cache.get_or(
         ("plan-charts", plan_id, hashlib.sha256(shown.encode()).hexdigest(), language),
-        lambda: charts_glue.goal_charts(summary, language))
+        drawn)
 
 
 def check_document(data: WebData, document: dict) -> None:
