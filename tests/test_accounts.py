@@ -101,6 +101,43 @@ def test_roles_and_visibility(plans, accounts, example):
         accounts.set_visibility(pid, "secret")
 
 
+def test_access_reads_only_what_its_answer_needs(plans, accounts, example):
+    """The plan's version and visibility in one read: a visitor of a public plan costs
+    that one read; who asks to edit is read with their roles, in the same session."""
+    from sqlalchemy import event
+
+    saved = plans.save(example)
+    editor = accounts.create_user("editor", PASSWORD)
+    other = accounts.create_user("other", PASSWORD)
+    accounts.grant("editor", example.id, "editor")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(plans.engine, "before_cursor_execute", count)
+    try:
+        def reads(*args, **kwargs):
+            statements.clear()
+            return accounts.access(*args, **kwargs), len(statements)
+
+        access, n = reads(None, example.id)
+        assert (access.version, access.visibility, access.may_view, access.may_edit, n) == (
+            saved.version, "public", True, False, 1)
+        access, n = reads(other, example.id)  # seeing a public plan needs no roles
+        assert (access.may_view, access.may_edit, n) == (True, None, 1)
+        access, n = reads(editor, example.id, edit=True)
+        assert (access.may_view, access.may_edit, n) == (True, True, 3)
+        access, _ = reads(other, example.id, edit=True)
+        assert (access.may_view, access.may_edit) == (True, False)
+        assert reads(editor, "bestaat-niet", edit=True) == (None, 1)
+        accounts.set_visibility(example.id, "private")
+        assert reads(other, example.id)[0].may_view is False
+        assert reads(editor, example.id)[0].may_view is True
+    finally:
+        event.remove(plans.engine, "before_cursor_execute", count)
+
+
 def test_restore_adds_a_version_and_loses_nothing(plans, example):
     v1 = plans.save(example, author="alice")
     plans.save(replace(v1, title="Verkeerde titel"), author="bob", message="titel")

@@ -93,4 +93,9 @@ class PlanError(WijkkompasError):
 
 
 class StaleVersionError(PlanError):
-    """An update was based on an older version of the plan than the stored one."""
+    """An update was based on an older version of the plan than the stored one;
+    ``current_version`` is the stored one when it was read (None: not known)."""
+
+    def __init__(self, message: str, *, current_version: int | None = None, **kwargs) -> None:
+        self.current_version = current_version
+        super().__init__(message, **kwargs)

@@ -72,7 +72,8 @@ def import_plan(path, plans: PlanStore, store, catalog, *, author: str | None = 
 
 def save_document(document, plans: PlanStore, store, catalog, *, author: str | None = None,
                   message: str = "", create_only: bool = False,
-                  figures: Callable[[Plan], PlanFigures] | None = None, **create) -> Plan:
+                  figures: Callable[[Plan], PlanFigures] | None = None,
+                  current: int | None = None, **create) -> Plan:
     """Validate a plan document (a dict as ``Plan.to_dict`` gives it, with the
     ``version`` it was based on), check it against the store and save it (all or nothing).
 
@@ -82,13 +83,14 @@ def save_document(document, plans: PlanStore, store, catalog, *, author: str | N
     ``create`` passes ``visibility`` and ``owner`` on to :meth:`PlanStore.save`;
     ``figures`` gives the plan's figures when the caller keeps them (the web app, per
     :func:`~wijkkompas.plans.figures.figures_key`), so that a save that leaves them as
-    they are does not read them again.
+    they are does not read them again; ``current`` is the stored plan's current version
+    when the caller has just read it (:meth:`PlanStore.check_version`).
     """
     named = _named_version(document)
     if named is not None and not create_only:
         # a stale copy refused before the document's validation and the checks against
         # the store, which cost a save's time for a copy that cannot be saved
-        plans.check_version(*named)
+        plans.check_version(*named, current=current)
     plan = Plan.from_dict(document, file=document.get("id") if isinstance(document, dict)
                           else None, catalog=catalog)
     check_plan(plan, store, catalog, figures(plan) if figures else None)

@@ -134,6 +134,17 @@ def _check_password(password: str) -> None:
                            code="password_short")
 
 
+@dataclass(frozen=True)
+class PlanAccess:
+    """A plan's current version and visibility, and what one user may do with it
+    (:meth:`Accounts.access`); ``may_edit`` None: not asked."""
+
+    version: int
+    visibility: str
+    may_view: bool
+    may_edit: bool | None
+
+
 class Accounts:
     """Users and roles in the database of a :class:`~wijkkompas.plans.PlanStore`."""
 
@@ -385,26 +396,38 @@ class Accounts:
         row = session.get(UserRow, user.username)
         return _user(row) if row is not None and row.active else None
 
+    def access(self, user: User | None, plan_id: str, *, edit: bool = False) -> PlanAccess | None:
+        """What ``user`` may do with the plan, with its current version and visibility
+        read in the same query (None: no such plan). Public plans: everyone sees them;
+        private plans: viewers, editors and admins; editors and admins (active ones) edit.
+        The user and their roles are read only where the answer needs them: for a public
+        plan only when ``edit`` asks whether they may change it (``may_edit`` is else
+        None), so that a visitor of a public plan costs one read."""
+        with Session(self.reads) as session:
+            row = session.execute(select(PlanRow.current_version, PlanRow.visibility).where(
+                PlanRow.id == plan_id)).first()
+            if row is None:
+                return None
+            version, visibility = row
+            public = visibility == "public"
+            if user is None or (public and not edit):
+                return PlanAccess(version, visibility, public, False if user is None else None)
+            live = self._live(session, user)
+            role = (self._role(session, live, plan_id)
+                    if live is not None and not live.is_admin else None)
+            admin = live is not None and live.is_admin
+            return PlanAccess(version, visibility, public or admin or role is not None,
+                              admin or role == "editor")
+
     def can_view(self, user: User | None, plan_id: str) -> bool:
         """Public plans: everyone. Private plans: viewers, editors, admins. Unknown: no."""
-        with Session(self.reads) as session:
-            plan = session.get(PlanRow, plan_id)
-            if plan is None:
-                return False
-            if plan.visibility == "public":
-                return True
-            user = self._live(session, user)
-            return user is not None and (user.is_admin or
-                                         self._role(session, user, plan_id) is not None)
+        access = self.access(user, plan_id)
+        return access is not None and access.may_view
 
     def can_edit(self, user: User | None, plan_id: str) -> bool:
         """Editors and admins (active ones), whatever the visibility."""
-        with Session(self.reads) as session:
-            if session.get(PlanRow, plan_id) is None:
-                return False
-            user = self._live(session, user)
-            return user is not None and (user.is_admin or
-                                         self._role(session, user, plan_id) == "editor")
+        access = self.access(user, plan_id, edit=True)
+        return access is not None and bool(access.may_edit)
 
     def visible_plan_ids(self, user: User | None) -> set[str]:
         """Every plan id the user may see (one query each, not one per plan)."""

@@ -105,7 +105,7 @@ def _stale(plan_id: str, version: int | None, current: int | None) -> StaleVersi
         return StaleVersionError(
             f"a plan with id {plan_id!r} exists (version {current}) and this document names "
             "no version: export the stored plan (the export records its version), edit "
-            "that file and import it", file=plan_id, key="version",
+            "that file and import it", file=plan_id, key="version", current_version=current,
             nl=f"er bestaat al een plan met id {plan_id!r} (versie {current}) en dit "
                "document noemt geen versie: exporteer het opgeslagen plan (de export legt de "
                "versie vast), bewerk dat bestand en importeer het")
@@ -114,6 +114,7 @@ def _stale(plan_id: str, version: int | None, current: int | None) -> StaleVersi
             f"this document is based on version {version or 'none'}, but the stored "
             f"plan is at version {current} (someone saved a change in between): export the "
             "current version and apply your change to it", file=plan_id, key="version",
+            current_version=current,
             nl=f"dit document is gebaseerd op versie {version or 'geen'}, maar het "
                f"opgeslagen plan is al bij versie {current} (iemand heeft intussen een "
                "wijziging opgeslagen): exporteer de huidige versie en breng uw wijziging "
@@ -225,15 +226,22 @@ class PlanStore:
                     PlanRow.id == plan_id)).first()
         return (row[0], row[1]) if row is not None else None
 
-    def check_version(self, plan_id: str, version: int | None) -> None:
+    def check_version(self, plan_id: str, version: int | None,
+                      current: int | None = None) -> None:
         """Raise the StaleVersionError that :meth:`save` would for a document of the
         stored plan ``plan_id`` based on ``version`` (another version than the current
         one, or none), from one indexed read, before the costly checks of a save: a stale
         copy (three in four saves in the load test) is refused in a few milliseconds. An
         id that is not stored is left to the save (the document's validation may still
         change or refuse it). :meth:`save` checks again under its lock, so a save racing
-        in between is refused there."""
-        current = self.current_version(plan_id)
+        in between is refused there.
+
+        ``current``: the current version the caller read after the document was sent
+        (the web app reads it with the editor's rights), read again otherwise. A document
+        naming another is stale for certain: versions only grow, and one the sender
+        knew existed before that read."""
+        if current is None:
+            current = self.current_version(plan_id)
         stale = _stale(plan_id, version, current) if current is not None else None
         if stale is not None:
             raise stale

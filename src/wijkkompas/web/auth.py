@@ -44,7 +44,7 @@ from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import UploadFile
 
-from ..plans.accounts import Accounts, User
+from ..plans.accounts import Accounts, PlanAccess, User
 from ..settings import env_name, settings
 from .errors import NotFound
 from .i18n import N_
@@ -282,11 +282,17 @@ class LoginLimiter:
 
 # -- plan authorisation -------------------------------------------------------------------
 
-def require_plan(request: Request, user: User | None, plan_id: str) -> None:
-    """NotFound (404) unless the user may see the plan. The message is the same as for a
-    plan that does not exist, so that a private plan's existence is not revealed."""
-    if not accounts_of(request).can_view(user, plan_id):
+def require_plan(request: Request, user: User | None, plan_id: str, *,
+                 edit: bool = False) -> PlanAccess:
+    """NotFound (404) unless the user may see the plan, else what they may do with it
+    and its current version (:meth:`Accounts.access`: read with its visibility, so a
+    route that shows the plan reads its version before the plan and no second time).
+    The message is the same as for a plan that does not exist, so that a private plan's
+    existence is not revealed."""
+    access = accounts_of(request).access(user, plan_id, edit=edit)
+    if access is None or not access.may_view:
         raise NotFound(f"no plan with id {plan_id!r}")
+    return access
 
 
 def visible(request: Request, user: User | None, plans: list[dict]) -> list[dict]:
@@ -301,12 +307,13 @@ def require_login(user: User | None) -> User:
     return user
 
 
-def require_editor(request: Request, user: User | None, plan_id: str) -> User:
-    """The user when they may change the plan: 401 anonymous, 404 when they may not even
-    see it (as for a plan that does not exist), 403 when they may see but not edit it."""
+def require_editor(request: Request, user: User | None, plan_id: str) -> tuple[User, int]:
+    """The user and the plan's current version when they may change the plan: 401
+    anonymous, 404 when they may not even see it (as for a plan that does not exist),
+    403 when they may see but not edit it."""
     user = require_login(user)
-    require_plan(request, user, plan_id)
-    if not accounts_of(request).can_edit(user, plan_id):
+    access = require_plan(request, user, plan_id, edit=True)
+    if not access.may_edit:
         raise HTTPException(403, f"you may read plan {plan_id!r} but not change it; ask its "
                                  "editors or an administrator for the editor role")
-    return user
+    return user, access.version

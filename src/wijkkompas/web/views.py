@@ -773,16 +773,18 @@ def plans_list(data: WebData) -> list[dict]:
              for k, v in row.items()} for row in plan_store(data).list()]
 
 
-def plan_record(data: WebData, plan_id: str) -> dict:
+def plan_record(data: WebData, plan_id: str, version: int | None = None) -> dict:
     """A plan's current document and its versions, cached per version; unknown plans
-    raise NotFound. Without the progress summary: that takes about a second per new
-    version, and the API's plan document (what editors read before every change) does
-    not show it."""
+    raise NotFound. ``version``: the current one when the route read it already (with
+    the visitor's access, :func:`~wijkkompas.web.auth.require_plan`), else read here.
+    Without the progress summary: that takes about a second per new version, and the
+    API's plan document (what editors read before every change) does not show it."""
     from ..errors import PlanError
 
     plans = plan_store(data)
     # one light query per request; the document is read and validated once per version
-    version = plans.current_version(plan_id)
+    if version is None:
+        version = plans.current_version(plan_id)
     if version is None:
         raise NotFound(f"no plan with id {plan_id!r}")
 
@@ -810,13 +812,13 @@ def plan_figures(data: WebData, plan):
                                   lambda: PlanFigures(plan, data.store, data.catalog))
 
 
-def plan_detail(data: WebData, plan_id: str) -> dict:
+def plan_detail(data: WebData, plan_id: str, version: int | None = None) -> dict:
     """:func:`plan_record` with the progress summary (:func:`wijkkompas.plans.plan_summary`)
     and the version both show (read before the plan), cached per version; the figures
     it is computed from are cached per :func:`~wijkkompas.plans.figures.figures_key`."""
     from ..plans import plan_summary
 
-    record = plan_record(data, plan_id)
+    record = plan_record(data, plan_id, version)
     plan = record["object"]
     summary = data.plan_cache.get_or(("plan-summary", plan_id, plan.version), lambda: (
         plan_summary(plan, data.store, data.catalog, plan_figures(data, plan))))
@@ -855,10 +857,10 @@ def check_document(data: WebData, document: dict) -> None:
 
 
 def save_plan(data: WebData, document: dict, author: str, *, create: bool,
-              message: str = "") -> dict:
+              message: str = "", current: int | None = None) -> dict:
     """Save a plan document from the browser or the API (see
-    :func:`wijkkompas.plans.save_document`); a new plan starts private with its author as
-    editor. Returns the plan's id and new version."""
+    :func:`wijkkompas.plans.save_document`, and there ``current``); a new plan starts
+    private with its author as editor. Returns the plan's id and new version."""
     from ..plans import save_document
 
     extra = {"visibility": "private", "owner": author} if create else {}
@@ -866,7 +868,7 @@ def save_plan(data: WebData, document: dict, author: str, *, create: bool,
                           author=author, message=message or ("aangemaakt in de webapp"
                                                              if create else ""),
                           create_only=create, figures=lambda plan: plan_figures(data, plan),
-                          **extra)
+                          current=current, **extra)
     render_report_after_save(data, saved.id)
     return {"id": saved.id, "version": saved.version}
 

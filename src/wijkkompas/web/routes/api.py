@@ -314,8 +314,8 @@ def plans(request: Request, data: DataDep, user: CurrentUser):
 @router.get("/plans/{plan_id}", summary="A plan's full document (current version) and versions")
 def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
     """404 for an unknown plan and for a private plan the caller may not see."""
-    require_plan(request, user, plan_id)
-    record = views.plan_record(data, plan_id)
+    access = require_plan(request, user, plan_id)
+    record = views.plan_record(data, plan_id, access.version)
     share(request, plan=(plan_id, record["object"].version))
     return _private({"plan": record["plan"], "versions": record["versions"]})
 
@@ -324,8 +324,8 @@ def plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
             summary="Progress per goal and milestone, and the summary ('11 van 20 tussendoelen "
                     "gehaald')")
 def plan_progress(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser):
-    require_plan(request, user, plan_id)
-    detail = views.plan_detail(data, plan_id)
+    access = require_plan(request, user, plan_id)
+    detail = views.plan_detail(data, plan_id, access.version)
     share(request, plan=(plan_id, detail["version"]))
     return _private(detail["summary"])
 
@@ -350,8 +350,10 @@ def _saved(data, plan_id: str, save) -> Response:
     try:
         result = save()
     except StaleVersionError as exc:
-        return JSONResponse({"detail": str(exc), "current_version":
-                             views.plan_store(data).current_version(plan_id)},
+        current = exc.current_version
+        if current is None:  # a save racing this one: read what it left
+            current = views.plan_store(data).current_version(plan_id)
+        return JSONResponse({"detail": str(exc), "current_version": current},
                             status_code=409, headers={"Cache-Control": "no-store"})
     return _private(result)
 
@@ -385,12 +387,13 @@ async def create_plan(request: Request, data: DataDep, user: CurrentUser,
             responses={409: {"description": "The plan moved on since `version`"}})
 async def update_plan(request: Request, data: DataDep, plan_id: PlanId, user: CurrentUser,
                       document: PlanDocument, message: Message = ""):
-    editor = await run_in_threadpool(require_editor, request, user, plan_id)
+    editor, current = await run_in_threadpool(require_editor, request, user, plan_id)
     if document.get("id", plan_id) != plan_id:
         raise BadRequest(f"the document's id {document.get('id')!r} is not {plan_id!r} "
                          "(a plan cannot be renamed)")
     return await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
-        data, {**document, "id": plan_id}, editor.username, create=False, message=message))
+        data, {**document, "id": plan_id}, editor.username, create=False, message=message,
+        current=current))
 
 
 @router.post("/plans/{plan_id}/restore",
@@ -401,7 +404,7 @@ async def restore_plan(request: Request, data: DataDep, plan_id: PlanId, user: C
                                                             "to restore")] = None,
                        body: Annotated[dict | None, Body(description='Or {"version": n}')]
                        = None):
-    editor = await run_in_threadpool(require_editor, request, user, plan_id)
+    editor, _ = await run_in_threadpool(require_editor, request, user, plan_id)
     number = version or (body or {}).get("version")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise BadRequest("give the version to restore: ?version=n or {\"version\": n}")

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...plans.model import PILLARS
 from .. import editing
-from ..auth import CurrentUser, LoggedIn, accounts_of, require_editor, require_plan
+from ..auth import CurrentUser, LoggedIn, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
 from ..errors import NotFound
 from ..views import plan_record, plan_store, restore_plan
@@ -182,11 +182,11 @@ async def delete_item(request: Request, data: DataDep, lang: LangDep, plan_id: P
 @router.get("/plannen/{plan_id}/versies")
 def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
                   user: CurrentUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
-    require_plan(request, user, plan_id)
+    access = require_plan(request, user, plan_id, edit=user is not None)
     return render(request, "plan_versions.html", {
-        "plan": plan_record(data, plan_id)["plan"],
+        "plan": plan_record(data, plan_id, access.version)["plan"],
         "trail": editing.history(plan_store(data), plan_id, page),
-        "can_edit": accounts_of(request).can_edit(user, plan_id)}, language=lang)
+        "can_edit": access.may_edit}, language=lang)
 
 
 @router.post("/plannen/{plan_id}/versies/{version}/terugzetten")

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import views
 from ..answers import share
-from ..auth import CurrentUser, accounts_of, require_plan, visible
+from ..auth import CurrentUser, require_plan, visible
 from ..deps import DataDep, LangDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,13 +31,12 @@ def plans_page(request: Request, data: DataDep, lang: LangDep, user: CurrentUser
 @router.get("/plannen/{plan_id}")
 def plan_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanId,
               user: CurrentUser):
-    require_plan(request, user, plan_id)
-    detail = views.plan_detail(data, plan_id)
+    access = require_plan(request, user, plan_id, edit=user is not None)
+    detail = views.plan_detail(data, plan_id, access.version)
     share(request, plan=(plan_id, detail["version"]))
     charts = views.plan_charts(data, plan_id, detail["summary"], lang)
     return render(request, "plan.html", {**detail, "charts": charts,
-                                         "can_edit": accounts_of(request).can_edit(
-                                             user, plan_id)}, language=lang)
+                                         "can_edit": access.may_edit}, language=lang)
 
 
 @router.get("/plannen/{plan_id}/rapport", response_class=HTMLResponse)
