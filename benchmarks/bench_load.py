@@ -40,6 +40,7 @@ import contextlib
 import itertools
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -287,6 +288,9 @@ async def run(base: str, assignment: dict[str, str], codes: list[str], plans: in
             elif put.status != 409 or not behind:
                 raise SystemExit(f"{kind} alone: {put.status} {put.body[:200]!r}")
         tally.alone[kind] = spent / 10
+    # on stderr, for a profiler to attach to the workers (docs/performance.md)
+    print(f"load: {duration:.0f} s from now, server pid {server_pid}", file=sys.stderr,
+          flush=True)
     start, cpu = time.monotonic(), time.process_time()
     (server, reports), machine = tree_cpu(server_pid), machine_cpu()
     end = start + duration

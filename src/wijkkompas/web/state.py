@@ -28,6 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -118,21 +119,40 @@ class Layer:
 
 
 class LRU(OrderedDict):
+    """At most ``size`` values, least recently used out. :meth:`get_or` makes a missing
+    value once: threads asking for a key that another is making wait for its value (or
+    its error) instead of making it again (a plan's page and document after a save, in
+    several threads at once)."""
+
     def __init__(self, size: int):
         super().__init__()
         self.size = size
         self.lock = threading.Lock()
+        self._making: dict = {}  # key -> Future of the value being made
 
     def get_or(self, key, make):
         with self.lock:
             if key in self:
                 self.move_to_end(key)
                 return self[key]
-        value = make()
+            making: Future | None = self._making.get(key)
+            if making is None:
+                mine = self._making[key] = Future()
+        if making is not None:
+            return making.result()
+        try:
+            value = make()
+        except BaseException as exc:
+            with self.lock:
+                del self._making[key]
+            mine.set_exception(exc)
+            raise
         with self.lock:
             self[key] = value
             while len(self) > self.size:
                 self.popitem(last=False)
+            del self._making[key]
+        mine.set_result(value)
         return value
 
 
