@@ -101,39 +101,51 @@ def test_roles_and_visibility(plans, accounts, example):
         accounts.set_visibility(pid, "secret")
 
 
-def test_access_reads_only_what_its_answer_needs(plans, accounts, example):
-    """The plan's version and visibility in one read: a visitor of a public plan costs
-    that one read; who asks to edit is read with their roles, in the same session."""
+def test_access_is_one_read_with_the_user_and_their_roles(plans, accounts, example):
+    """The plan's version and visibility, the user read again (a deactivation counts at
+    once) and their own and their organisation's roles: one statement, whoever asks."""
     from sqlalchemy import event
 
     saved = plans.save(example)
     editor = accounts.create_user("editor", PASSWORD)
     other = accounts.create_user("other", PASSWORD)
+    colleague = accounts.create_user("collega", PASSWORD, organisation="Gemeente")
+    admin = accounts.create_user("admin", PASSWORD, is_admin=True)
     accounts.grant("editor", example.id, "editor")
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
+    def asked(*args, **kwargs):
+        statements.clear()
+        access = accounts.access(*args, **kwargs)
+        assert len(statements) == 1
+        return access and (access.version, access.visibility, access.may_view,
+                           access.may_edit)
+
     event.listen(plans.engine, "before_cursor_execute", count)
     try:
-        def reads(*args, **kwargs):
-            statements.clear()
-            return accounts.access(*args, **kwargs), len(statements)
-
-        access, n = reads(None, example.id)
-        assert (access.version, access.visibility, access.may_view, access.may_edit, n) == (
-            saved.version, "public", True, False, 1)
-        access, n = reads(other, example.id)  # seeing a public plan needs no roles
-        assert (access.may_view, access.may_edit, n) == (True, None, 1)
-        access, n = reads(editor, example.id, edit=True)
-        assert (access.may_view, access.may_edit, n) == (True, True, 3)
-        access, _ = reads(other, example.id, edit=True)
-        assert (access.may_view, access.may_edit) == (True, False)
-        assert reads(editor, "bestaat-niet", edit=True) == (None, 1)
+        public = (saved.version, "public")
+        assert asked(None, example.id) == (*public, True, False)
+        assert asked(other, example.id) == (*public, True, None)  # edit not asked
+        assert asked(editor, example.id, edit=True) == (*public, True, True)
+        assert asked(other, example.id, edit=True) == (*public, True, False)
+        assert asked(admin, example.id, edit=True) == (*public, True, True)
+        assert asked(editor, "bestaat-niet", edit=True) is None
         accounts.set_visibility(example.id, "private")
-        assert reads(other, example.id)[0].may_view is False
-        assert reads(editor, example.id)[0].may_view is True
+        private = (saved.version, "private")
+        assert asked(None, example.id) == (*private, False, False)
+        assert asked(other, example.id) == (*private, False, False)
+        assert asked(colleague, example.id) == (*private, False, False)
+        accounts.grant_organisation("Gemeente", example.id, "viewer")
+        assert asked(colleague, example.id, edit=True) == (*private, True, False)
+        accounts.grant_organisation("Gemeente", example.id, "editor")
+        assert asked(colleague, example.id, edit=True) == (*private, True, True)
+        assert asked(editor, example.id) == (*private, True, True)
+        accounts.set_active("editor", False)  # the User object held is read again
+        assert asked(editor, example.id, edit=True) == (*private, False, False)
+        assert asked(admin, example.id) == (*private, True, True)
     finally:
         event.remove(plans.engine, "before_cursor_execute", count)
 

@@ -193,17 +193,17 @@ def test_keeping_answers_can_be_turned_off(site, monkeypatch):
 
 
 def test_plan_checks_read_one_at_a_time_each_begun_after_its_request():
-    """Requests arriving while a plan's read is on its way share the next read, which
-    begins after the first ended: never a state read before the request arrived, never
-    more than one read of a plan at a time."""
-    reads: dict[str, list[tuple[float, float]]] = {"p": [], "q": []}
+    """Requests arriving while a read is on its way share the next read, of every plan
+    they ask about, which begins after the first ended: never a state read before the
+    request arrived, never more than one read at a time."""
+    reads: list[tuple[float, float, list[str]]] = []
     gate = threading.Event()
 
-    def read(_data, plan_id):
+    def read(_data, plan_ids):
         began = time.monotonic()
-        gate.wait(10)  # the first reads are held until the others have arrived
-        reads[plan_id].append((began, time.monotonic()))
-        return (len(reads[plan_id]), "public")
+        gate.wait(10)  # the first read is held until the others have arrived
+        reads.append((began, time.monotonic(), list(plan_ids)))
+        return {plan_id: (len(reads), "public") for plan_id in plan_ids if plan_id != "gone"}
 
     checks = PlanChecks(read)
 
@@ -212,15 +212,16 @@ def test_plan_checks_read_one_at_a_time_each_begun_after_its_request():
         await asyncio.sleep(0.05)
         arrived = time.monotonic()
         later = [asyncio.ensure_future(checks.state(None, "p")) for _ in range(5)]
-        other = asyncio.ensure_future(checks.state(None, "q"))  # another plan: its own
+        others = [asyncio.ensure_future(checks.state(None, plan)) for plan in ("q", "gone")]
         await asyncio.sleep(0.05)
         gate.set()
-        return await first, await asyncio.gather(*later), await other, arrived
+        return await first, await asyncio.gather(*later), await asyncio.gather(*others), arrived
 
-    first, later, other, arrived = asyncio.run(asked())
-    assert first == (1, "public") and other == (1, "public")
-    assert later == [(2, "public")] * 5  # one read for the five
-    (_, first_ended), (second_began, _) = reads["p"]
+    first, later, (other, gone), arrived = asyncio.run(asked())
+    assert first == (1, "public")
+    assert later == [(2, "public")] * 5 and other == (2, "public") and gone is None
+    assert [plans for _, _, plans in reads] == [["p"], ["gone", "p", "q"]]  # one for all
+    (_, first_ended, _), (second_began, _, _) = reads
     assert second_began >= first_ended and second_began >= arrived
 
 
@@ -230,7 +231,7 @@ def test_a_failing_plan_check_answers_from_the_route(monkeypatch, site):
     assert client.get(f"/api/plans/{public}?check=1").status_code == 200
     holder = app.middleware_stack
 
-    def broken(_data, _plan_id):
+    def broken(_data, _plan_ids):
         raise OSError("database gone")
 
     monkeypatch.setattr(holder, "checks", PlanChecks(broken))
@@ -290,7 +291,7 @@ def asked(middleware, count: int, between=None) -> list[bytes]:
 
 def test_requests_for_an_answer_being_made_wait_for_it():
     app = Made()
-    middleware = answers.Answers(app, lambda: app, lambda _data, _id: None, limit_mb=1)
+    middleware = answers.Answers(app, lambda: app, lambda _data, _ids: {}, limit_mb=1)
     assert asked(middleware, 6) == [b"1:None"] * 6 and app.made == 1
 
 
@@ -300,7 +301,8 @@ def test_an_answer_made_before_a_save_is_not_sent_to_who_asked_after_it():
     plan = {"version": 1}
     app = Made(plan)
     middleware = answers.Answers(app, lambda: app,
-                                 lambda _data, _id: (plan["version"], "public"), limit_mb=1)
+                                 lambda _data, ids: {i: (plan["version"], "public") for i in ids},
+                                 limit_mb=1)
     bodies = asked(middleware, 4, between=lambda: plan.update(version=2))
     assert bodies[0] == b"1:1" and all(b.endswith(b":2") for b in bodies[1:])
     assert app.made == 4  # each made its own: none was kept for version 2 in time

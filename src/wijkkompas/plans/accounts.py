@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -384,11 +384,6 @@ class Accounts:
                 raise AccountError(f"no plan with id {plan_id!r}", code="unknown_plan")
             row.visibility = visibility
 
-    def _role(self, session: Session, user: User | None, plan_id: str) -> str | None:
-        if user is None:
-            return None
-        return _strongest(role for _, role in self._role_rows(session, user, plan_id))
-
     def _live(self, session: Session, user: User | None) -> User | None:
         # re-read the user: a deactivation or demotion counts at once, not at next login
         if user is None:
@@ -397,27 +392,39 @@ class Accounts:
         return _user(row) if row is not None and row.active else None
 
     def access(self, user: User | None, plan_id: str, *, edit: bool = False) -> PlanAccess | None:
-        """What ``user`` may do with the plan, with its current version and visibility
-        read in the same query (None: no such plan). Public plans: everyone sees them;
-        private plans: viewers, editors and admins; editors and admins (active ones) edit.
-        The user and their roles are read only where the answer needs them: for a public
-        plan only when ``edit`` asks whether they may change it (``may_edit`` is else
-        None), so that a visitor of a public plan costs one read."""
-        with Session(self.reads) as session:
-            row = session.execute(select(PlanRow.current_version, PlanRow.visibility).where(
-                PlanRow.id == plan_id)).first()
-            if row is None:
-                return None
-            version, visibility = row
-            public = visibility == "public"
-            if user is None or (public and not edit):
-                return PlanAccess(version, visibility, public, False if user is None else None)
-            live = self._live(session, user)
-            role = (self._role(session, live, plan_id)
-                    if live is not None and not live.is_admin else None)
-            admin = live is not None and live.is_admin
-            return PlanAccess(version, visibility, public or admin or role is not None,
-                              admin or role == "editor")
+        """What ``user`` may do with the plan, with its current version and visibility,
+        in one query (None: no such plan). Public plans: everyone sees them; private
+        plans: viewers, editors and admins; editors and admins edit (active ones: the
+        user is read again in the same query, so that a deactivation or demotion counts
+        at once, with their own and their organisation's role on the plan). ``may_edit``
+        is None for a public plan unless ``edit`` asks for it. One round trip: on a busy
+        server each one waits its turn for the database (docs/performance.md)."""
+        columns: list[Any] = [PlanRow.current_version, PlanRow.visibility]
+        asks_user = user is not None
+        if user is not None:
+            person = select(UserRow).where(UserRow.username == user.username,
+                                           UserRow.active.is_(True)).subquery()
+            columns += [
+                select(person.c.is_admin).scalar_subquery(),
+                select(PlanRoleRow.role).where(
+                    PlanRoleRow.plan_id == PlanRow.id, PlanRoleRow.username == person.c.username,
+                ).scalar_subquery(),
+                select(PlanOrganisationRoleRow.role).where(
+                    PlanOrganisationRoleRow.plan_id == PlanRow.id,
+                    PlanOrganisationRoleRow.organisation == person.c.organisation,
+                    person.c.organisation != "").scalar_subquery()]
+        with self.reads.connect() as connection:
+            row = connection.execute(select(*columns).where(PlanRow.id == plan_id)).first()
+        if row is None:
+            return None
+        version, visibility = row[0], row[1]
+        public = visibility == "public"
+        if not asks_user:
+            return PlanAccess(version, visibility, public, False)
+        admin, role = bool(row[2]), _strongest(r for r in row[3:] if r is not None)
+        may_edit = admin or role == "editor"
+        return PlanAccess(version, visibility, public or admin or role is not None,
+                          may_edit if (edit or not public) else None)
 
     def can_view(self, user: User | None, plan_id: str) -> bool:
         """Public plans: everyone. Private plans: viewers, editors, admins. Unknown: no."""

@@ -27,6 +27,7 @@ import builtins
 import getpass
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -217,14 +218,17 @@ class PlanStore:
         return state[0] if state is not None else None
 
     def state(self, plan_id: str) -> tuple[int, str] | None:
-        """The plan's current version and visibility (None: no such plan), in one query:
-        what the web app checks before sending a plan page it kept
-        (:mod:`wijkkompas.web.answers`)."""
+        """The plan's current version and visibility (None: no such plan), in one query."""
+        return self.states([plan_id]).get(plan_id)
+
+    def states(self, plan_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """:meth:`state` of several plans in one query, for those that exist: what the
+        web app checks before sending plan pages it kept (:mod:`wijkkompas.web.answers`)."""
         with self.reads.connect() as connection:
-            row = connection.execute(
-                select(PlanRow.current_version, PlanRow.visibility).where(
-                    PlanRow.id == plan_id)).first()
-        return (row[0], row[1]) if row is not None else None
+            rows = connection.execute(
+                select(PlanRow.id, PlanRow.current_version, PlanRow.visibility).where(
+                    PlanRow.id.in_(sorted(set(plan_ids)))))
+            return {row[0]: (row[1], row[2]) for row in rows}
 
     def check_version(self, plan_id: str, version: int | None,
                       current: int | None = None) -> None:

@@ -23,7 +23,8 @@ When a kept answer is sent again (:meth:`Answers._valid`):
   store file changes or its results are built, the same look every request makes);
 - for a plan: the plan's current version and visibility, read from the plans database
   for every such request (one indexed row, :class:`PlanChecks`), are the version the
-  answer showed and ``public`` (a visitor who is not logged in sees public plans only).
+  answer showed and ``public`` (a visitor who is not logged in sees public plans only);
+  the plans asked about meanwhile are read together, one query at a time.
   The version is the one the route read *before* it read the plan, so an answer is never
   kept under a version newer than what it shows; a save in another worker is seen by the
   next request.
@@ -41,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -141,44 +142,48 @@ class Kept:
 
 
 class PlanChecks:
-    """A plan's (version, visibility) read for the kept answers of its pages.
+    """Plans' (version, visibility) read for the kept answers of their pages.
 
-    On threads of their own (``threads``), not the app's thread pool: there the reads
-    queued behind the editors' loads, checks and saves, and in the load test a kept plan
-    page waited seconds for a read of one row (docs/performance.md). And one read per
-    plan at a time: requests that arrive while a plan's read is on its way wait for the
-    next one, which starts when it ends, so every request is answered by a read that
-    began after it arrived, and a plan asked for by many visitors at once costs the
-    database one read at a time, not one per visitor."""
+    One read at a time, of every plan asked about: requests that arrive while a read is
+    on its way wait for the next one, which starts when it ends and reads the plans they
+    all ask about in one query. So every request is answered by a read that began after
+    it arrived, and however many visitors ask for however many plans, the database sees
+    one small query at a time from this worker: on a busy machine each round trip waits
+    its turn for the database, and one read per plan queued behind the others (the load
+    test's ten plans on two threads) made kept plan pages wait seconds
+    (docs/performance.md). On a thread of its own, not the app's thread pool, where the
+    reads queued behind the editors' loads, checks and saves."""
 
-    def __init__(self, read: Callable[[Any, str], Any], threads: int = 2) -> None:
+    def __init__(self, read: Callable[[Any, Iterable[str]], dict[str, Any]]) -> None:
         self._read = read
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="wijkkompas-plan-check")
-        self._next: dict[str, asyncio.Future] = {}  # joined by newcomers, not begun
-        self._running: set[str] = set()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="wijkkompas-plan-check")
+        self._next: tuple[set[str], asyncio.Future] | None = None  # joined, not begun
+        self._running = False
 
     async def state(self, data, plan_id: str):
-        pending = self._next.get(plan_id)
-        if pending is None:
-            pending = self._next[plan_id] = asyncio.get_running_loop().create_future()
-            if plan_id not in self._running:
-                self._begin(data, plan_id)
-        return await asyncio.shield(pending)
+        if self._next is None:
+            self._next = (set(), asyncio.get_running_loop().create_future())
+        asked, states = self._next
+        asked.add(plan_id)
+        if not self._running:
+            self._begin(data)
+        return (await asyncio.shield(states)).get(plan_id)
 
-    def _begin(self, data, plan_id: str) -> None:
-        loop = asyncio.get_running_loop()
-        waiting = self._next.pop(plan_id)
-        self._running.add(plan_id)
-        reading = loop.run_in_executor(self._pool, self._read, data, plan_id)
+    def _begin(self, data) -> None:
+        assert self._next is not None
+        asked, waiting = self._next
+        self._next, self._running = None, True
+        reading = asyncio.get_running_loop().run_in_executor(self._pool, self._read, data,
+                                                             sorted(asked))
 
         def done(read: asyncio.Future) -> None:
-            self._running.discard(plan_id)
+            self._running = False
             if read.exception() is not None:
                 waiting.set_exception(read.exception())  # type: ignore[arg-type]
             else:
                 waiting.set_result(read.result())
-            if plan_id in self._next:
-                self._begin(data, plan_id)
+            if self._next is not None:
+                self._begin(data)
 
         reading.add_done_callback(done)
 
@@ -188,10 +193,11 @@ class Answers:
     answer, kept when its route declared it shareable (the module docstring says
     when)."""
 
-    def __init__(self, app, data_of: Callable[[], Any], plan_state: Callable[[Any, str], Any],
+    def __init__(self, app, data_of: Callable[[], Any],
+                 plan_states: Callable[[Any, Iterable[str]], dict[str, Any]],
                  limit_mb: float | None = None) -> None:
         self.app, self.data_of = app, data_of
-        self.checks = PlanChecks(plan_state)
+        self.checks = PlanChecks(plan_states)
         mb = settings().answer_cache_mb if limit_mb is None else limit_mb
         self.kept = Kept(int(mb * 1024 * 1024))
         self._making: dict[tuple, asyncio.Event] = {}  # answers on their way, by key

@@ -74,11 +74,11 @@ class WijkkompasApp(FastAPI):
     and all)."""
 
     def build_middleware_stack(self):
-        from .views import plan_state
+        from .views import plan_states
 
         inner = SecurityHeaders(VaryOnHtmx(BodyLimit(super().build_middleware_stack())),
                                 docs_url=DOCS_URL)
-        return Answers(inner, data_of=lambda: self.state.data, plan_state=plan_state)
+        return Answers(inner, data_of=lambda: self.state.data, plan_states=plan_states)
 
 
 DOCS_URL = "/api/docs"

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -763,9 +764,9 @@ def plan_store(data: WebData):
                                                    catalog=data.catalog))
 
 
-def plan_state(data: WebData, plan_id: str) -> tuple[int, str] | None:
-    """A plan's current version and visibility (:meth:`~wijkkompas.plans.PlanStore.state`)."""
-    return plan_store(data).state(plan_id)
+def plan_states(data: WebData, plan_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Plans' current version and visibility (:meth:`~wijkkompas.plans.PlanStore.states`)."""
+    return plan_store(data).states(plan_ids)
 
 
 def plans_list(data: WebData) -> list[dict]:
