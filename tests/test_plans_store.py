@@ -42,6 +42,10 @@ def test_every_change_is_a_version_and_nothing_is_lost(plans, example):
     assert plans.get(example.id, version=1).title == example.title
     assert plans.get(example.id, version=2).title == "Nieuwe titel"
     assert plans.get(example.id).vision == "Andere visie"
+    # a version with the versions up to it, in one query, as get and versions give them
+    plan, upto = plans.record(example.id, 2)
+    assert plan == plans.get(example.id, version=2) and upto == history[:2]
+    assert plans.record(example.id, 3) == (plans.get(example.id), history)
 
 
 def test_saving_the_same_document_adds_no_version(plans, example):
@@ -176,6 +180,10 @@ def test_unknown_plan_and_version(plans, example):
     plans.save(example)
     with pytest.raises(PlanError, match="no version 7"):
         plans.get(example.id, version=7)
+    with pytest.raises(PlanError, match="no version 7"):
+        plans.record(example.id, 7)
+    with pytest.raises(PlanError, match="no plan with id 'nope'"):
+        plans.record("nope", 1)
 
 
 def test_default_location_and_environment(tmp_path, monkeypatch):

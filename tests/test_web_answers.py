@@ -126,6 +126,30 @@ def test_a_plan_saved_elsewhere_is_shown_at_the_next_request(site, catalog):
     assert anonymous.get(f"/plannen/{public}").status_code == 200
 
 
+def test_a_plan_made_again_uses_the_state_its_check_just_read(site, catalog, monkeypatch):
+    """A kept plan answer found stale: the route makes it again from the version and
+    visibility that check read (after the request arrived), without reading them again."""
+    from wijkkompas.plans import PlanStore
+    from wijkkompas.web.auth import accounts_for
+
+    app, _, public = site
+    anonymous = TestClient(app)
+    for path in (f"/plannen/{public}", f"/api/plans/{public}"):
+        assert anonymous.get(path).status_code == 200
+    accounts = accounts_for(app.state.data)
+    asked: list = []
+    real = accounts.access
+    monkeypatch.setattr(accounts, "access", lambda *a, **k: asked.append(a) or real(*a, **k))
+    database = PlanStore(views.plan_store(app.state.data).url, catalog=catalog)
+    saved = database.save(replace(database.get(public), title="Weer een titel"),
+                          author="elders")
+    assert "Weer een titel" in anonymous.get(f"/plannen/{public}").text
+    assert anonymous.get(f"/api/plans/{public}").json()["plan"]["version"] == saved.version
+    assert asked == []  # the checks' reads served the routes
+    assert anonymous.get(f"/plannen/{public}?andere=1").status_code == 200  # not kept
+    assert len(asked) == 1
+
+
 def test_a_plan_saved_through_this_app_is_shown_at_once(site):
     app, private, public = site
     admin = writer(site, "admin")

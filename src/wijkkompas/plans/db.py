@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import case, create_engine, delete, event, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -261,6 +261,25 @@ class PlanStore:
                 select(v.plan_id, v.version, v.author, v.created_at, v.message)
                 .where(v.plan_id == plan_id).order_by(v.version)).all()
         return [VersionInfo(*row) for row in rows]
+
+    def record(self, plan_id: str, version: int) -> tuple[Plan, builtins.list[VersionInfo]]:
+        """Version ``version`` of the plan and the versions up to it, oldest first, in one
+        query (the document decoded for that version only): what a plan's page and
+        document show, made again after every save."""
+        v = PlanVersionRow
+        with self.reads.connect() as connection:
+            rows = connection.execute(
+                select(v.plan_id, v.version, v.author, v.created_at, v.message,
+                       case((v.version == version, v.document), else_=None))
+                .where(v.plan_id == plan_id, v.version <= version)
+                .order_by(v.version)).all()
+        if not rows or rows[-1][1] != version:  # no such plan or version: get says which
+            return self.get(plan_id, version), [
+                info for info in self.versions(plan_id) if info.version <= version]
+        document = dict(rows[-1][5])
+        document["version"] = version
+        plan = Plan.from_dict(document, file=f"{plan_id} v{version}", catalog=self.catalog)
+        return plan, [VersionInfo(*row[:5]) for row in rows]
 
     # -- writing ------------------------------------------------------------------------
 

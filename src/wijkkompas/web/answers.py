@@ -50,7 +50,7 @@ from typing import Any
 from fastapi import Depends, Request
 
 from ..settings import settings
-from .auth import COOKIE
+from .auth import CHECKED, COOKIE
 
 SHARE = "wk_share"  # the scope key a route's declaration is kept under
 VARY_ON = (b"host", b"hx-request", b"hx-history-restore-request")
@@ -209,12 +209,12 @@ class Answers:
         data = self.data_of()
         data.check_fresh()
         generation = data.generation
-        if await self._sent_kept(key, data, generation, send):
+        if await self._sent_kept(scope, key, data, generation, send):
             return
         making = self._making.get(key)
         if making is not None:
             await making.wait()
-            if await self._sent_kept(key, data, generation, send):
+            if await self._sent_kept(scope, key, data, generation, send):
                 return
         made = asyncio.Event()
         mine = self._making.setdefault(key, made) is made
@@ -225,15 +225,15 @@ class Answers:
                 del self._making[key]
                 made.set()
 
-    async def _sent_kept(self, key: tuple, data, generation: int, send) -> bool:
+    async def _sent_kept(self, scope, key: tuple, data, generation: int, send) -> bool:
         found = self.kept.get(key)
-        if found is None or not await self._valid(found, data, generation):
+        if found is None or not await self._valid(scope, found, data, generation):
             return False
         await send(found.start)
         await send({"type": "http.response.body", "body": found.body})
         return True
 
-    async def _valid(self, answer: Answer, data, generation: int) -> bool:
+    async def _valid(self, scope, answer: Answer, data, generation: int) -> bool:
         if answer.generation != generation:
             return False
         if answer.plan is None:
@@ -243,6 +243,8 @@ class Answers:
             state = await self.checks.state(data, plan_id)
         except Exception:  # the database unreachable: the route answers, with its error
             return False
+        if state is not None:  # read after this request arrived: the route may use it
+            scope[CHECKED] = (plan_id, state)  # (auth.require_plan)
         return state == (version, "public")
 
     def _keeping(self, scope, send, key: tuple, generation: int):

@@ -282,6 +282,9 @@ class LoginLimiter:
 
 # -- plan authorisation -------------------------------------------------------------------
 
+CHECKED = "wk_plan_checked"  # the scope key of a plan's state read for this request
+
+
 def require_plan(request: Request, user: User | None, plan_id: str, *,
                  edit: bool = False) -> PlanAccess:
     """NotFound (404) unless the user may see the plan, else what they may do with it
@@ -289,7 +292,15 @@ def require_plan(request: Request, user: User | None, plan_id: str, *,
     route that shows the plan reads its version before the plan and no second time).
     The message is the same as for a plan that does not exist, so that a private plan's
     existence is not revealed."""
-    access = accounts_of(request).access(user, plan_id, edit=edit)
+    checked = request.scope.get(CHECKED) if user is None else None
+    if checked is not None and checked[0] == plan_id:
+        # the state the check of a kept answer read for this request, after it arrived
+        # (web.answers): all a visitor who is not logged in needs, without a second read
+        version, visibility = checked[1]
+        access: PlanAccess | None = PlanAccess(version, visibility, visibility == "public",
+                                               False)
+    else:
+        access = accounts_of(request).access(user, plan_id, edit=edit)
     if access is None or not access.may_view:
         raise NotFound(f"no plan with id {plan_id!r}")
     return access

@@ -791,13 +791,13 @@ def plan_record(data: WebData, plan_id: str, version: int | None = None) -> dict
 
     def make() -> dict:
         try:
-            plan = plans.get(plan_id, version=version)
+            plan, versions = plans.record(plan_id, version)
         except PlanError as exc:
             raise NotFound(str(exc)) from None
         return {"plan": plan.to_dict(), "object": plan,
                 "versions": [{"version": v.version, "author": v.author,
                               "created_at": v.created_at.isoformat(), "message": v.message}
-                             for v in plans.versions(plan_id) if v.version <= version]}
+                             for v in versions]}
 
     return data.plan_cache.get_or(("plan", plan_id, version), make)
 
