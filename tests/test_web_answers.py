@@ -274,6 +274,7 @@ class Made:
         self.plan = plan
         self.gate = asyncio.Event()
         self.generation = 0
+        self.stamp = None  # the store file: none here, so nothing is shared
 
     def check_fresh(self) -> None:
         pass
@@ -332,3 +333,33 @@ def test_an_answer_made_before_a_save_is_not_sent_to_who_asked_after_it():
     assert app.made == 4  # each made its own: none was kept for version 2 in time
     again = asked(middleware, 3)  # now one of them is kept
     assert len(set(again)) == 1 and again[0] in bodies[1:] and app.made == 4
+
+
+def test_a_save_makes_the_plans_pages_once_for_every_worker(site, monkeypatch):
+    """After a save the saving worker makes the plan's page and document as a visitor
+    who is not logged in is sent them and shares them (web/shared.py): another worker
+    (a second app on the same store and plans database) sends them without making
+    them (a visitor who asks while the save is on its way: tests/test_web_shared.py)."""
+    from wijkkompas.web import create_app
+    from wijkkompas.web.shared import SharedAnswers
+
+    app, _, public = site
+    other = create_app(app.state.data.store.directory)
+    pages = (f"/plannen/{public}", f"/api/plans/{public}")
+    for client in (TestClient(app), TestClient(other)):
+        for path in pages:
+            assert client.get(path).status_code == 200
+    admin = writer(site, "admin")
+    document = admin.get(f"/api/plans/{public}").json()["plan"]
+    document["vision"] = "Gedeeld na het opslaan"
+    saved = admin.put(f"/api/plans/{public}", json=document)
+    assert saved.status_code == 200
+    shared = views.shared_answers(app.state.data)
+    assert isinstance(shared, SharedAnswers) and not shared.being_saved(public)
+    made = [counting(monkeypatch, "plan_detail"), counting(monkeypatch, "plan_record")]
+    there = TestClient(other)
+    page, api = there.get(pages[0]), there.get(pages[1])
+    assert made == [[], []]  # sent from what the saving worker made
+    assert "Gedeeld na het opslaan" in page.text
+    assert api.json()["plan"]["version"] == saved.json()["version"]
+    assert page.content == TestClient(app).get(pages[0]).content

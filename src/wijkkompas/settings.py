@@ -96,6 +96,11 @@ class Settings(BaseSettings):
                               "The largest request body in KB; more is answered 413.")
     pdf_concurrency: int = _env("WIJKKOMPAS_PDF_CONCURRENCY", 2,
                                 "PDF reports rendered at once per process (at least 1).")
+    web_threads: Annotated[int, Field(ge=1)] = _env(
+        "WIJKKOMPAS_WEB_THREADS", 4,
+        "Threads per web worker for the routes' work that blocks (the database, pages "
+        "made; PDF reports have their own); more only make each other and the kept "
+        "answers wait (docs/performance.md); at least 1.")
     answer_cache_mb: Annotated[float, Field(ge=0)] = _env(
         "WIJKKOMPAS_ANSWER_CACHE_MB", 64,
         "The answers each web worker keeps for visitors who are not logged in, in MB "

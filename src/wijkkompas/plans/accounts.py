@@ -144,6 +144,11 @@ class PlanAccess:
     may_view: bool
     may_edit: bool | None
 
+    @classmethod
+    def anonymous(cls, version: int, visibility: str) -> PlanAccess:
+        """What a visitor who is not logged in may: see a public plan, edit none."""
+        return cls(version, visibility, visibility == "public", False)
+
 
 class Accounts:
     """Users and roles in the database of a :class:`~wijkkompas.plans.PlanStore`."""
@@ -400,7 +405,6 @@ class Accounts:
         is None for a public plan unless ``edit`` asks for it. One round trip: on a busy
         server each one waits its turn for the database (docs/performance.md)."""
         columns: list[Any] = [PlanRow.current_version, PlanRow.visibility]
-        asks_user = user is not None
         if user is not None:
             person = select(UserRow).where(UserRow.username == user.username,
                                            UserRow.active.is_(True)).subquery()
@@ -418,9 +422,9 @@ class Accounts:
         if row is None:
             return None
         version, visibility = row[0], row[1]
+        if user is None:
+            return PlanAccess.anonymous(version, visibility)
         public = visibility == "public"
-        if not asks_user:
-            return PlanAccess(version, visibility, public, False)
         admin, role = bool(row[2]), _strongest(r for r in row[3:] if r is not None)
         may_edit = admin or role == "editor"
         return PlanAccess(version, visibility, public or admin or role is not None,

@@ -34,13 +34,23 @@ with the same key (the first visitor of a page after a start, or of a plan's pag
 a save) waits for it and is sent it when it is valid for this request, by the checks
 above made after this request arrived; else it is made again for this request.
 
+Made once for every worker after a save: a route that saves a plan declares it first
+(:func:`saving`); once the save's answer is sent, this worker makes the plan's page and
+document (``plan_paths``) as a visitor who is not logged in asks them, and writes them
+where every worker of the server reads them (:mod:`~wijkkompas.web.shared`). A request
+whose kept answer is stale is sent the shared one of the version its check read (or a
+later one), and while a save of that plan is on its way, it waits for it (up to
+:data:`SHARED_WAIT_S`) instead of making it; a page made for a visitor is shared too.
+
 Memory: at most ``$WIJKKOMPAS_ANSWER_CACHE_MB`` (default 64) per worker, least recently
 used first out; an answer larger than an eighth of it is not kept; 0 turns keeping off.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -51,8 +61,15 @@ from fastapi import Depends, Request
 
 from ..settings import settings
 from .auth import CHECKED, COOKIE
+from .shared import SharedAnswers
+
+log = logging.getLogger("wijkkompas.web")
 
 SHARE = "wk_share"  # the scope key a route's declaration is kept under
+SAVES = "wk_saves"  # the plans a request declared it saves, with their marks
+SAVED = (200, 201, 303)  # a save's answer when it succeeded (API, form redirect)
+SHARED_WAIT_S = 2.0  # how long a request waits for the answers of a save on its way
+SHARED_POLL_S = 0.01
 VARY_ON = (b"host", b"hx-request", b"hx-history-restore-request")
 NEVER_WITH = (b"authorization", b"if-none-match", b"if-modified-since", b"range")
 
@@ -195,35 +212,104 @@ class Answers:
 
     def __init__(self, app, data_of: Callable[[], Any],
                  plan_states: Callable[[Any, Iterable[str]], dict[str, Any]],
-                 limit_mb: float | None = None) -> None:
+                 limit_mb: float | None = None,
+                 shared_of: Callable[[Any], SharedAnswers | None] | None = None,
+                 plan_paths: tuple[str, ...] = ()) -> None:
         self.app, self.data_of = app, data_of
         self.checks = PlanChecks(plan_states)
         mb = settings().answer_cache_mb if limit_mb is None else limit_mb
         self.kept = Kept(int(mb * 1024 * 1024))
         self._making: dict[tuple, asyncio.Event] = {}  # answers on their way, by key
+        self._shared_of = shared_of or (lambda data: None)
+        self.plan_paths = plan_paths  # a public plan's pages made after a save: "/x/{}"
 
     async def __call__(self, scope, receive, send):
         key = request_key(scope) if self.kept.limit else None
         if key is None:
-            return await self.app(scope, receive, send)
+            if scope["type"] != "http" or scope["method"] == "GET" or not self.kept.limit:
+                return await self.app(scope, receive, send)
+            return await self._changing(scope, receive, send)
         data = self.data_of()
         data.check_fresh()
-        generation = data.generation
+        generation, stamp = data.generation, data.stamp
         if await self._sent_kept(scope, key, data, generation, send):
+            return
+        if await self._sent_shared(scope, key, data, generation, send):
             return
         making = self._making.get(key)
         if making is not None:
             await making.wait()
             if await self._sent_kept(scope, key, data, generation, send):
                 return
+        await self._make(scope, receive, send, key, generation, stamp)
+
+    async def _make(self, scope, receive, send, key: tuple, generation: int,
+                    stamp: int | None) -> None:
         made = asyncio.Event()
         mine = self._making.setdefault(key, made) is made
         try:
-            await self.app(scope, receive, self._keeping(scope, send, key, generation))
+            await self.app(scope, receive,
+                           self._keeping(scope, send, key, generation, stamp))
         finally:
             if mine:
                 del self._making[key]
                 made.set()
+
+    def shared_of(self, data) -> SharedAnswers | None:
+        try:
+            return self._shared_of(data)
+        except Exception:  # the plans database unreachable: the route answers, with its error
+            return None
+
+    async def _changing(self, scope, receive, send) -> None:
+        """A request that may save a plan (not a GET): a route that saves one declares
+        it first (:func:`saving`); once its answer is sent and the save succeeded, the
+        plan's pages are made for the visitors who are not logged in
+        (:meth:`_make_plan_pages`), and the save's mark is removed."""
+        marks: list[tuple[str, Any]] = []
+        data = self.data_of()
+        scope[SAVES] = (lambda: self.shared_of(data), marks)  # asked by a save only
+        status = 0
+
+        async def watched(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+            if marks and status in SAVED:
+                await self._make_plan_pages(scope, marks[0][0])
+        finally:
+            for _, mark in marks:
+                SharedAnswers.end_saving(mark)
+
+    async def _make_plan_pages(self, scope, plan_id: str) -> None:
+        """A saved plan's pages (:attr:`plan_paths`) made as a visitor who is not logged
+        in asks them (in Dutch, gzip), kept here and shared with the other workers."""
+        data = self.data_of()
+        host = next((v for k, v in scope["headers"] if k == b"host"), b"")
+        for pattern in self.plan_paths:
+            path = pattern.format(plan_id)
+            asked = {"type": "http", "asgi": scope.get("asgi", {"version": "3.0"}),
+                     "http_version": scope.get("http_version", "1.1"), "method": "GET",
+                     "scheme": scope.get("scheme", "http"), "path": path,
+                     "raw_path": path.encode(), "query_string": b"",
+                     "root_path": scope.get("root_path", ""),
+                     "headers": [(b"host", host), (b"accept-encoding", b"gzip")],
+                     "client": scope.get("client"), "server": scope.get("server")}
+            if "app" in scope:  # set by Starlette
+                asked["app"] = scope["app"]
+            if "state" in scope:  # the lifespan's, copied per request by the server
+                asked["state"] = dict(scope["state"])
+            key = request_key(asked)
+            assert key is not None
+            try:
+                await self._make(asked, _no_body, _unsent, key, data.generation,
+                                 data.stamp)
+            except Exception:  # the save's answer was sent: visitors make the page
+                log.warning("making %s after a save failed", path, exc_info=True)
 
     async def _sent_kept(self, scope, key: tuple, data, generation: int, send) -> bool:
         found = self.kept.get(key)
@@ -247,7 +333,35 @@ class Answers:
             scope[CHECKED] = (plan_id, state)  # (auth.require_plan)
         return state == (version, "public")
 
-    def _keeping(self, scope, send, key: tuple, generation: int):
+    async def _sent_shared(self, scope, key: tuple, data, generation: int, send) -> bool:
+        """The answer another worker (or this one) made of the plan version this
+        request's check read, or of a later one (:mod:`~wijkkompas.web.shared`); while
+        a save of the plan is on its way, its answers are waited for, up to
+        :data:`SHARED_WAIT_S`."""
+        checked = scope.get(CHECKED)
+        if checked is None:  # not a plan's, or no kept answer to say which
+            return False
+        shared = self.shared_of(data)
+        if shared is None:
+            return False
+        plan_id, state = checked
+        version, visibility = state
+        if visibility != "public":
+            return False
+        found = shared.read(plan_id, version, key, data.stamp)
+        deadline = time.monotonic() + SHARED_WAIT_S
+        while found is None and time.monotonic() < deadline and shared.being_saved(plan_id):
+            await asyncio.sleep(SHARED_POLL_S)
+            found = shared.read(plan_id, version, key, data.stamp)
+        if found is None:
+            return False
+        self.kept.put(key, Answer(found.start, found.body, generation,
+                                  (plan_id, found.version)))
+        await send(found.start)
+        await send({"type": "http.response.body", "body": found.body})
+        return True
+
+    def _keeping(self, scope, send, key: tuple, generation: int, stamp: int | None):
         start: dict = {}
         parts: list[bytes] = []
 
@@ -263,7 +377,31 @@ class Answers:
                 return
             if any(name.lower() == b"set-cookie" for name, _ in start.get("headers", [])):
                 return
-            self.kept.put(key, Answer({**start, "headers": list(start.get("headers", []))},
-                                      b"".join(parts), generation, scope[SHARE]))
+            answer = Answer({**start, "headers": list(start.get("headers", []))},
+                            b"".join(parts), generation, scope[SHARE])
+            self.kept.put(key, answer)
+            if answer.plan is not None and stamp is not None:
+                shared = self.shared_of(self.data_of())
+                if shared is not None:
+                    shared.write(*answer.plan, key, answer.start, answer.body, stamp)
 
         return send_and_keep
+
+
+def saving(request: Request, plan_id: str) -> None:
+    """Declare that this request is about to save the plan (before it saves): the other
+    workers wait for the new version's answers instead of making them, and once the
+    save succeeded this worker makes them (:meth:`Answers._changing`)."""
+    if SAVES not in request.scope:  # the app without Answers, or keeping off
+        return
+    shared_of, marks = request.scope[SAVES]
+    shared = shared_of()
+    marks.append((plan_id, shared.begin_saving(plan_id) if shared is not None else None))
+
+
+async def _no_body():
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _unsent(message) -> None:
+    """Where the answers made after a save go besides being kept: nobody asked them."""

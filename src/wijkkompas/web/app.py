@@ -74,13 +74,17 @@ class WijkkompasApp(FastAPI):
     and all)."""
 
     def build_middleware_stack(self):
-        from .views import plan_states
+        from .views import plan_states, shared_answers
 
         inner = SecurityHeaders(VaryOnHtmx(BodyLimit(super().build_middleware_stack())),
                                 docs_url=DOCS_URL)
-        return Answers(inner, data_of=lambda: self.state.data, plan_states=plan_states)
+        return Answers(inner, data_of=lambda: self.state.data, plan_states=plan_states,
+                       shared_of=shared_answers, plan_paths=PLAN_PAGES)
 
 
+# a public plan's answers made once after a save and shared by the workers (answers.py):
+# its page and its document, what its readers ask most
+PLAN_PAGES = ("/plannen/{}", "/api/plans/{}")
 DOCS_URL = "/api/docs"
 DOCS_STATIC = "/api/docs/static"
 
@@ -106,6 +110,10 @@ def _api_docs(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI):
+    import anyio.to_thread
+
+    # per event loop: the routes and dependencies that block run on these threads
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings().web_threads
     yield
     ahead = app.state.data.ahead
     if ahead is not None:  # at shutdown: the background work ends before the process

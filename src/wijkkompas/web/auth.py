@@ -296,9 +296,7 @@ def require_plan(request: Request, user: User | None, plan_id: str, *,
     if checked is not None and checked[0] == plan_id:
         # the state the check of a kept answer read for this request, after it arrived
         # (web.answers): all a visitor who is not logged in needs, without a second read
-        version, visibility = checked[1]
-        access: PlanAccess | None = PlanAccess(version, visibility, visibility == "public",
-                                               False)
+        access: PlanAccess | None = PlanAccess.anonymous(*checked[1])
     else:
         access = accounts_of(request).access(user, plan_id, edit=edit)
     if access is None or not access.may_view:

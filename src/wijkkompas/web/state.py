@@ -305,6 +305,12 @@ class WebData:
                 found = self._services[name]
         return found
 
+    @property
+    def stamp(self) -> int | None:
+        """The store file's modification time (ns) when this app last looked: the same in
+        every worker serving the same data (:mod:`~wijkkompas.web.shared`)."""
+        return self._stamp
+
     def _store_stamp(self) -> int | None:
         try:
             return self.store.path.stat().st_mtime_ns

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from . import charts_glue
 from .errors import BadRequest, Busy, NotFound
 from .i18n import N_, fmt_number, fmt_value, gettext, plural, translations
 from .mapdata import score_positions, unscored
+from .shared import SharedAnswers
 from .state import MAP_LEVELS, PDF_WAIT, WebData
 
 # the catalog's DIRECTIONS and PERSPECTIVES in words
@@ -34,6 +36,7 @@ PERSPECTIVE_NAMES = {"objective": N_("objective (registration)"),
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
 # a saved plan's report is rendered ahead once its version stood this long (seconds)
 REPORT_AFTER_SAVE_S = 10.0
+ANSWERS_DIR = "answers"  # under the store: the answers the workers share
 
 
 def clean(value):
@@ -767,6 +770,19 @@ def plan_store(data: WebData):
 def plan_states(data: WebData, plan_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
     """Plans' current version and visibility (:meth:`~wijkkompas.plans.PlanStore.states`)."""
     return plan_store(data).states(plan_ids)
+
+
+def shared_answers(data: WebData) -> SharedAnswers:
+    """The answers this server's workers share (:mod:`~wijkkompas.web.shared`): under
+    ``<store>/answers/``, named by the plans database and the wijkkompas version, so
+    that another server on the same store, or another release, never reads them."""
+    from .. import __version__
+
+    def make() -> SharedAnswers:
+        basis = "\x00".join([__version__, plan_store(data).url])
+        digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+        return SharedAnswers(Path(data.store.directory) / ANSWERS_DIR / digest)
+    return data.service("shared-answers", make)
 
 
 def plans_list(data: WebData) -> list[dict]:

@@ -14,7 +14,7 @@ from ...errors import StaleVersionError
 from ...geo.codes import GRID_LEVELS, level_of
 from ...plans.model import id_unavailable
 from .. import views
-from ..answers import SHARED, share
+from ..answers import SHARED, saving, share
 from ..auth import (
     CurrentUser,
     accounts_of,
@@ -391,6 +391,7 @@ async def update_plan(request: Request, data: DataDep, plan_id: PlanId, user: Cu
     if document.get("id", plan_id) != plan_id:
         raise BadRequest(f"the document's id {document.get('id')!r} is not {plan_id!r} "
                          "(a plan cannot be renamed)")
+    saving(request, plan_id)
     return await run_in_threadpool(_saved, data, plan_id, lambda: views.save_plan(
         data, {**document, "id": plan_id}, editor.username, create=False, message=message,
         current=current))
@@ -408,6 +409,7 @@ async def restore_plan(request: Request, data: DataDep, plan_id: PlanId, user: C
     number = version or (body or {}).get("version")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise BadRequest("give the version to restore: ?version=n or {\"version\": n}")
+    saving(request, plan_id)
     restored = await run_in_threadpool(views.plan_store(data).restore, plan_id, number,
                                        editor.username)
     return _private({"id": restored.id, "version": restored.version, "restored": number})

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...plans.model import PILLARS
 from .. import editing
+from ..answers import saving
 from ..auth import CurrentUser, LoggedIn, require_editor, require_plan
 from ..deps import DataDep, LangDep, render
 from ..errors import NotFound
@@ -82,6 +83,7 @@ async def _submit(request: Request, data, lang: str, user, plan_id: str,
     """Check the editor, read the form and apply it (see :func:`editing.edit`); the
     model's messages come in the page's language ``lang``."""
     await run_in_threadpool(require_editor, request, user, plan_id)
+    saving(request, plan_id)
     values = editing.form_values(await request.form())
     return await run_in_threadpool(lambda: editing.edit(data, plan_id, user.username, values,
                                                         lang=lang, **part))
@@ -193,5 +195,6 @@ def versions_page(request: Request, data: DataDep, lang: LangDep, plan_id: PlanI
 def restore_version(request: Request, data: DataDep, plan_id: PlanId,
                     version: Annotated[int, Path(ge=1)], user: LoggedIn):
     require_editor(request, user, plan_id)
+    saving(request, plan_id)
     restore_plan(data, plan_id, version, user.username)
     return RedirectResponse(f"/plannen/{plan_id}/versies", status_code=303)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +22,7 @@ from ..deps import DataDep, LangDep, render
 
 router = APIRouter(include_in_schema=False)
 PlanId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")]
+PDF_THREADS = 16  # per worker: PDF requests beyond it wait without a thread
 
 
 @router.get("/plannen")
@@ -45,10 +48,28 @@ def plan_report_page(request: Request, data: DataDep, plan_id: PlanId, user: Cur
     return HTMLResponse(views.plan_report(data, plan_id))
 
 
+_PDF_THREADS: RunVar[anyio.CapacityLimiter] = RunVar("wijkkompas_pdf_threads")
+
+
+def pdf_threads() -> anyio.CapacityLimiter:
+    """The threads of this event loop for PDF reports: the renders at once are limited
+    by ``WIJKKOMPAS_PDF_CONCURRENCY`` (:func:`~wijkkompas.web.views.plan_pdf`); these
+    threads wait for a turn."""
+    try:
+        return _PDF_THREADS.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(PDF_THREADS)
+        _PDF_THREADS.set(limiter)
+        return limiter
+
+
 @router.get("/plannen/{plan_id}/rapport.pdf")
 async def plan_report_pdf(request: Request, data: DataDep, plan_id: PlanId,
                           user: CurrentUser):
     await run_in_threadpool(require_plan, request, user, plan_id)
-    pdf = await run_in_threadpool(views.plan_pdf, data, plan_id)
+    # a report rendering or waiting its turn holds its thread for seconds: not one of
+    # the few the other routes share (WIJKKOMPAS_WEB_THREADS)
+    pdf = await anyio.to_thread.run_sync(views.plan_pdf, data, plan_id,
+                                         limiter=pdf_threads())
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{plan_id}-voortgang.pdf"'})
