@@ -207,8 +207,12 @@ def test_explain_prints_the_whole_table(demo_store, monkeypatch):
     assert (frame["year"].dropna() <= 2022).all()  # never a figure after the peiljaar
     # income per inhabitant is a 2024 figure: after the peiljaar, listed, not used
     assert frame.set_index("indicator").loc["inkomen_per_inwoner", "status"] == "missing"
+    assert frame.set_index("indicator").loc["inkomen_per_inwoner", "reason"] == "no_figure"
+    assert frame["reason"].notna().sum() == frame["standardised"].isna().sum()
     text = run(*args)
     assert text.index("Pushes the score up most") < text.index("contribution =")
+    # a line without a standardised value says why, after the table
+    assert "not counted: Gemiddeld inkomen per inwoner: no figure of 2020-2022" in text
     assert "Moeite met rondkomen" in text and "= Wonen" in text and "= vulnerability" in text
     domains = frame.groupby("domain")["contribution"].sum(min_count=1).dropna()
     assert len(domains) == 5  # the whole yardstick

@@ -636,3 +636,51 @@ def test_percentile_within_gemeente(catalog, health):
     for _, group in t.groupby("gemeente_code"):
         assert group["percentile_gemeente"].to_numpy() == pytest.approx(
             percentile_rank(group["vulnerability"].to_numpy()), nan_ok=True)
+
+
+def test_explain_says_why_each_line_does_not_count(demo_store, catalog):
+    """Every line of explain without a standardised value says why, from the engine's own
+    counts: the coverage rule (Groningen's Centrum in 2022: the 2020 health figures on the
+    2022 wijken reach 67-84 % of the rankable wijken, under 90 %), no figure in the
+    tolerance window, a figure left out as unreliable; a domain without a score says how
+    many of its indicators count against its minimum. A line that counts has no reason."""
+    from wijkkompas.analysis.engine import score
+    from wijkkompas.analysis.explain import REASONS, explain_result
+
+    scheme = load_scheme(None, catalog)
+    wijken = score(demo_store, catalog, scheme, level="wijk", period="2022")
+    e = explain_result(wijken, "WK001400", catalog)
+    ind = e.indicators.set_index("indicator")
+    counts = ind["standardised"].notna()
+    assert ind.loc[counts, "reason"].isna().all() and (~counts).any()
+    assert ind.loc[~counts, "reason"].isin(list(REASONS)).all()
+    coverage = wijken.coverage.set_index("indicator")
+    left = set(coverage.index[~coverage["entered"].astype(bool)])
+    with_value = ind[ind["value"].notna() & ~counts]
+    assert set(with_value.index) == set(ind.index[ind["reason"] == "coverage"]) <= left
+    assert {"ervaren_gezondheid_goed", "moeite_met_rondkomen"} <= set(with_value.index)
+    assert (ind.loc[ind["reason"] == "no_figure", "value"].isna()).all()
+    assert ind.loc["inkomen_per_inwoner", "reason"] == "no_figure"
+    for ident, line in with_value.iterrows():
+        assert line["coverage"] == pytest.approx(coverage.loc[ident, "share"])
+    why = dict(e.not_counted())
+    health = e.result.scheme.domains["gezondheid"]
+    assert why["(Psychische) gezondheid"] == \
+        f"0 of its indicators count; it needs {health.min_indicators}"
+    assert why["Ervaren gezondheid goed of zeer goed"] == (
+        "left out of every wijk's score of 2022: it has a figure for "
+        f"{coverage.loc['ervaren_gezondheid_goed', 'share']:.1%} of the wijk areas this "
+        "score could rank, fewer than the 90% a comparable score needs")
+    assert why["Gemiddeld inkomen per inwoner"] == "no figure of 2020-2022"
+    assert "so no rank and no class: missing the yardstick's domain(s) gezondheid" in \
+        e.summary() and "nan" not in e.summary() and "<NA>" not in e.summary()
+
+    buurten = score(demo_store, catalog, scheme, level="buurt", period="2024")
+    details = buurten.details
+    small = details[details["status"] == "unreliable"].iloc[0]
+    e = explain_result(buurten, small["code"], catalog)
+    line = next(r for r in e.indicators.itertuples() if r.indicator == small["indicator"])
+    minimum = scheme.indicators[small["indicator"]].min_population
+    assert line.reason == "unreliable" and line.population < minimum
+    assert e.reason_text(line) == (f"{line.population:,.0f} residents, fewer than the "
+                                   f"{minimum:,} this figure needs: left out as unreliable")

@@ -151,3 +151,41 @@ def test_a_low_composite_is_explained_by_its_favourable_figures(web):
     assert e["sentence"].startswith("De samengestelde kwetsbaarheid van Aa en Hunze (-0,46) "
                                     "is lager dan ")
     assert ", vooral door gunstige cijfers voor " in e["sentence"]
+
+
+def test_a_line_that_does_not_count_says_why(web, demo_store, catalog):
+    """Groningen's Centrum in 2022: the health figures of 2020 are on the page with their
+    values, and each says in Dutch that it does not count and why (the coverage rule, with
+    the share of ``wijkkompas explain``); income per inhabitant has no figure of
+    2020-2022; a line that counts has no such note. The API gives the same reasons."""
+    from wijkkompas.analysis.explain import explain
+    from wijkkompas.schemes import load_scheme
+
+    e = explain(demo_store, catalog, load_scheme(None, catalog), "WK001400", period="2022")
+    expected = e.indicators.set_index("indicator")
+    block = section(web.get("/gebied/WK001400", params={"period": "2022"}).text)
+    lines = rows(block, "data-indicator")
+    share = f"{expected.loc['moeite_met_rondkomen', 'coverage'] * 100:.1f}".replace(".", ",")
+    assert "moeite_met_rondkomen" in lines
+    note = html.unescape(re.search(r'explain-note">(.*?)</span>',
+                                   lines["moeite_met_rondkomen"]).group(1))
+    assert note == (f"Telt in 2022 bij geen enkel gebied mee: een cijfer voor {share}% van "
+                    "de wijken, minder dan de 90% die een vergelijkbare score vraagt.")
+    assert "Telt niet mee: geen cijfer uit 2020-2022." in html.unescape(
+        lines["inkomen_per_inwoner"])
+    assert "explain-note" not in lines["opleiding_hoog_pct"]
+    # the health domain has no score: listed under the table with why, each indicator too
+    unscored = re.search(r'<li data-unscored-domain="gezondheid">(.*?)</ul>', block, re.S)
+    assert unscored and 'data-domain="gezondheid"' not in block
+    text = html.unescape(re.sub(r"\s+", " ", unscored.group(1)))
+    assert "Geen domeinscore: 0 van de indicatoren tellen mee; het domein heeft er 2 nodig." \
+        in text
+    assert text.count("Telt in 2022 bij geen enkel gebied mee") == 4
+    body = web.get("/api/areas/WK001400", params={"period": "2022"}).json()["explain"]
+    given = {r["indicator"]: r["reason"] for d in body["domains"] for r in d["indicators"]}
+    assert given == {i: (r if isinstance(r, str) else None)
+                     for i, r in expected["reason"].items()}
+    health = next(d for d in body["domains"] if d["domain"] == "gezondheid")
+    assert health["reason"] == "too_few_indicators"
+    assert health["note"] == "Geen domeinscore: 0 van de indicatoren tellen mee; het " \
+        "domein heeft er 2 nodig."

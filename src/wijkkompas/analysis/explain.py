@@ -2,7 +2,9 @@
 
 The breakdown of one area's composite into its domains and indicators, with each
 figure's year, the reference value and the contribution c = s x w x W (see
-:mod:`~wijkkompas.analysis.engine` for the steps that produce them).
+:mod:`~wijkkompas.analysis.engine` for the steps that produce them), and for every figure
+that does not count, why (:data:`REASONS`): a line with a value and no standardised value
+is never left for the reader to guess at.
 """
 from __future__ import annotations
 
@@ -19,6 +21,22 @@ from .engine import ScoreResult, score_frame
 from .inputs import SCORABLE_LEVELS, Inputs, load_inputs
 from .standardise import METHODS
 
+# Why an indicator's line has no standardised value, in the order they are checked: the
+# figure's own status first (the engine's step 1 and 4), then the coverage rule (step 5)
+REASONS = {
+    "suppressed": "suppressed by its source",
+    "unreliable": "{population} residents, fewer than the {minimum} this figure needs: "
+                  "left out as unreliable",
+    "no_figure": "no figure of {first}-{year}",
+    "coverage": "left out of every {level}'s score of {period}: it has a figure for "
+                "{share} of the {level} areas this score could rank, fewer than the "
+                "{minimum} a comparable score needs",
+}
+# why a domain of the scheme has no score (step 7)
+DOMAIN_REASONS = {
+    "too_few_indicators": "{counted} of its indicators count; it needs {minimum}",
+}
+
 
 @dataclass
 class ExplainResult:
@@ -34,8 +52,13 @@ class ExplainResult:
     and the area's ``vulnerability``.
     For the linear methods (zscore, robust_z, index) the contributions of a domain add
     up to D x W and those of all indicators to the vulnerability.
+    ``reason`` says why a line has no standardised value (a key of :data:`REASONS`; None
+    when it counts) and ``coverage`` the share of the reference group's rankable areas
+    that have a figure of the indicator (the coverage rule's count).
     ``domains``: per domain its score, scheme weight, ``effective_weight`` W (renormalised
-    over the area's scored domains), ``contribution`` D x W, flag.
+    over the area's scored domains), ``contribution`` D x W, flag, ``counted`` (its
+    indicators that count), ``min_indicators`` and ``reason`` (a key of
+    :data:`DOMAIN_REASONS`; None when it has a score or is not in the scheme).
     ``drivers``: the indicators that push the score up most, largest first.
     """
 
@@ -49,13 +72,54 @@ class ExplainResult:
     def summary(self) -> str:
         r = self.row
         name = f" {r['name']}" if r["name"] else ""
-        lines = [f"{r['code']}{name} ({r['level']}), period {r['period']}: "
-                 f"vulnerability {r['vulnerability']:.3g}, rank {r['rank_national']} of the "
-                 f"{self.result.level} level, class {r['class']}, {r['flags']} flagged "
-                 f"domain(s){': ' + r['flagged_domains'] if r['flags'] else ''}."]
+        flagged = (f"{r['flags']} flagged domain(s)"
+                   f"{': ' + r['flagged_domains'] if r['flags'] else ''}")
+        if pd.notna(r["vulnerability"]):
+            lines = [f"{r['code']}{name} ({r['level']}), period {r['period']}: "
+                     f"vulnerability {r['vulnerability']:.3g}, rank {r['rank_national']} of "
+                     f"the {self.result.level} level, class {r['class']}, {flagged}."]
+        else:
+            lines = [f"{r['code']}{name} ({r['level']}), period {r['period']}: no composite "
+                     f"vulnerability, so no rank and no class: {self.no_composite()}; "
+                     f"{flagged}."]
         if self.drivers:
             lines.append("Pushes the score up most: " + "; ".join(self.drivers) + ".")
         return "\n".join(lines)
+
+    def no_composite(self) -> str:
+        """Why the area has no composite, in words (its ``composite_status``)."""
+        r = self.row
+        status = r["composite_status"]
+        if status == "below_min_population":
+            return (f"{r['population']:,.0f} residents, fewer than the "
+                    f"{self.result.scheme.rank_min_population:,} a ranked composite needs")
+        if status == "population_unknown":
+            return "its population is not known"
+        missing = [d for d in str(r["missing_domains"] or "").split(",") if d]
+        return (f"missing the yardstick's domain(s) {', '.join(missing)}" if missing
+                else "not scored")
+
+    def not_counted(self) -> list[tuple[str, str]]:
+        """(label, why) of every line that does not count: its indicators first (in the
+        table's order), then domains without a score; empty when everything counts."""
+        out = [(line.label, self.reason_text(line))
+               for line in self.indicators.itertuples() if isinstance(line.reason, str)]
+        for d in self.domains.itertuples():
+            if isinstance(d.reason, str):
+                out.append((DOMAINS[d.domain]["nl"], DOMAIN_REASONS[d.reason].format(
+                    counted=d.counted, minimum=d.min_indicators)))
+        return out
+
+    def reason_text(self, line) -> str:
+        """Why one line of :attr:`indicators` does not count, in words (:data:`REASONS`)."""
+        result = self.result
+        spec = result.scheme.indicators[line.indicator]
+        return REASONS[line.reason].format(
+            population=f"{line.population:,.0f}", minimum=(
+                f"{spec.min_population:,}" if line.reason == "unreliable"
+                else f"{result.scheme.min_coverage:.0%}"),
+            first=result.year - spec.tolerance, year=result.year, level=result.level,
+            period=result.period, share=f"{line.coverage:.1%}")
 
     @property
     def indicators_add_up(self) -> bool:
@@ -167,6 +231,17 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
         "flagged": [d in (row["flagged_domains"] or "").split(",") for d in SCORE_DOMAINS],
         "in_scheme": [d in result.scheme.domains for d in SCORE_DOMAINS]})
     domains["contribution"] = domains["score"] * domains["effective_weight"]
+    mine["reason"], mine["coverage"] = _reasons(mine, result.coverage)
+    counted = mine[mine["standardised"].notna()].groupby("domain").size()
+    domains["counted"] = [int(counted.get(d, 0)) for d in SCORE_DOMAINS]
+    domains["min_indicators"] = [
+        result.scheme.domains[d].min_indicators if d in result.scheme.domains else pd.NA
+        for d in SCORE_DOMAINS]
+    domains["reason"] = [
+        "too_few_indicators" if inside and pd.isna(score) and n < needed else None
+        for inside, score, n, needed in zip(domains["in_scheme"], domains["score"],
+                                            domains["counted"], domains["min_indicators"],
+                                            strict=True)]
     by_domain = domains.set_index("domain")
     mine["domain_score"] = mine["domain"].map(by_domain["score"]).astype("float64")
     mine["domain_contribution"] = mine["domain"].map(by_domain["contribution"]).astype("float64")
@@ -186,6 +261,30 @@ def explain_result(result: ScoreResult, code: str, catalog: Catalog | None = Non
         area = row[["code", "name", "level"]]
     return ExplainResult(area=area, row=row, indicators=mine.reset_index(drop=True),
                          domains=domains, drivers=drivers, result=result)
+
+
+def _reasons(mine: pd.DataFrame, coverage: pd.DataFrame) -> tuple[list, list]:
+    """Per line of an area's details: why it does not count (a key of :data:`REASONS`,
+    None when its standardised value exists) and its indicator's coverage share in its
+    reference group."""
+    share = {(c.indicator, c.group): (float(c.share), bool(c.entered))
+             for c in coverage.itertuples()}
+    reasons: list[str | None] = []
+    shares: list[float] = []
+    for status, value, standardised, indicator, group in zip(
+            mine["status"], mine["value"], mine["standardised"], mine["indicator"],
+            mine["group"], strict=True):
+        covered, entered = share.get((indicator, group), (np.nan, True))
+        shares.append(covered)
+        if pd.notna(standardised):
+            reasons.append(None)
+        elif status in ("suppressed", "unreliable"):
+            reasons.append(status)
+        elif pd.isna(value):
+            reasons.append("no_figure")
+        else:
+            reasons.append(None if entered else "coverage")
+    return reasons, shares
 
 
 def detailed(result: ScoreResult) -> tuple[pd.DataFrame, dict]:

@@ -99,6 +99,8 @@ def explain_command(
         return
     console.print(escape(result.summary()), highlight=False)
     console.print(_explain_table(result))
+    for label, why in result.not_counted():
+        console.print(escape(f"not counted: {label}: {why}"), highlight=False)
 
 
 def _explain_table(result: ExplainResult) -> Table:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analysis.explain import explain_result
 from ..catalog import DOMAINS
-from .i18n import N_, fmt_number, gettext, translations
+from .i18n import N_, fmt_number, gettext, plural, translations
 
 TOP = 3
 
@@ -77,7 +77,34 @@ def _label(data, ident: str, language: str) -> str:
 
 
 _ROW_COLUMNS = ["domain", "indicator", "scaling", "standardised", "indicator_weight", "year",
-                "period", "value", "status", "reference", "domain_weight", "contribution"]
+                "period", "value", "status", "reference", "domain_weight", "contribution",
+                "reason", "coverage", "population"]
+
+# analysis.explain.REASONS and DOMAIN_REASONS in the page's language
+_REASONS = {
+    "suppressed": N_("Not counted: suppressed by its source."),
+    "unreliable": N_("Not counted: {population} residents, fewer than the {minimum} this "
+                     "figure needs to be reliable."),
+    "no_figure": N_("Not counted: no figure of {first}-{year}."),
+    "coverage": N_("Not counted in any area's score of {period}: a figure for {share} of "
+                   "the {areas}, fewer than the {minimum} a comparable score needs."),
+}
+_DOMAIN_REASON = N_("No domain score: {counted} of its indicators count; it needs {minimum}.")
+
+
+def _reason(data, result, r, language: str) -> str | None:
+    """Why an indicator's line does not count, in words (None when it counts)."""
+    if not isinstance(r.reason, str):
+        return None
+    spec = data.scheme.indicators[r.indicator]
+    unreliable = r.reason == "unreliable"
+    return gettext(language, _REASONS[r.reason]).format(
+        population=fmt_number(r.population, language, 0) if unreliable else "",
+        minimum=(fmt_number(spec.min_population, language, 0) if unreliable
+                 else fmt_number(100 * data.scheme.min_coverage, language, 0) + "%"),
+        first=result.year - spec.tolerance, year=result.year, period=result.period,
+        share=fmt_number(100 * r.coverage, language, 1) + "%",
+        areas=plural(result.level, language).lower())
 
 
 def area_explain(data, area: dict, scores, language: str = "nl") -> dict | None:
@@ -118,12 +145,16 @@ def area_explain(data, area: dict, scores, language: str = "nl") -> dict | None:
                 "domain_weight": _clean(r.domain_weight),
                 # within the domain: s x w; to the composite: s x w x W
                 "within": _clean(within) if add_up else None,
-                "contribution": _clean(r.contribution) if composite else None})
+                "contribution": _clean(r.contribution) if composite else None,
+                "reason": _clean(r.reason), "note": _reason(data, result, r, language)})
         domains.append({
             "domain": d.domain, "label": DOMAINS[d.domain][language],
             "score": _clean(d.score), "weight": _clean(d.effective_weight) if composite else None,
             "contribution": _clean(d.contribution) if composite else None,
-            "flagged": bool(d.flagged), "indicators": rows})
+            "flagged": bool(d.flagged), "indicators": rows, "reason": _clean(d.reason),
+            "note": (gettext(language, _DOMAIN_REASON).format(
+                counted=d.counted, minimum=d.min_indicators)
+                if isinstance(d.reason, str) else None)})
     out = {
         "period": result.period, "method": result.method, "level": result.level,
         "composite": composite, "indicators_add_up": add_up,
