@@ -18,7 +18,15 @@ its latest period with composites as its yardstick; in periods on another measur
 composite, rank and class are left empty (so no change, trend or transition is computed
 across them), and a domain score is left empty where that domain's indicators differ.
 The panel's ``notes`` say which periods and why (``regie_eigen_leven`` starts in 2016 and
-housing nuisance in 2020 in the bundled health table: different measures).
+housing nuisance in 2020 in the bundled health table: different measures). Where no
+period has composites, each domain score is compared only on the indicators its domain
+has in the latest period (:func:`one_yardstick`).
+
+**One observation once.** A peiljaar takes each indicator's latest figure of the years
+Y-k..Y, so two periods can rest on the very same figures (the bundled wijken: the
+Kerncijfers 2022 are 2024's figures too). Such a repeat is no observed change and is left
+out of the panel with a note (:func:`same_figures`), so that no trend, transition or
+warning counts it as "stable".
 """
 from __future__ import annotations
 
@@ -150,7 +158,10 @@ def stack(results: dict, failed: dict[str, str], scheme, *, level: str, vintage:
     table["period"] = table["period"].astype(str)
     scored = {p: results[p] for p in periods if p not in failed}
     measures = {p: r.measure for p, r in scored.items()}
-    notes += one_yardstick(table, measures, {p: r.statement for p, r in scored.items()})
+    entered = {p: _entered(r, scheme) for p, r in scored.items()}
+    notes += one_yardstick(table, measures, {p: r.statement for p, r in scored.items()},
+                           entered)
+    notes += same_figures(table, scheme, entered)
     notes.append("scores are standardised per period: a change in score is a change in "
                  "position relative to the reference group, not in absolute level")
     return ScorePanel(table=table, level=level, vintage=int(vintage),
@@ -180,24 +191,49 @@ COMPOSITE_COLUMNS = ("vulnerability", "class", "rank", "rank_national", "percent
                      "rank_gemeente", "percentile_gemeente", "flags", "flagged_domains")
 
 
+def _entered(result, scheme) -> tuple | None:
+    """Per domain of the yardstick the indicators that entered ``result`` (the coverage
+    rule passed in a reference group), as a measure; None when the result has no
+    coverage counts to tell."""
+    coverage = result.coverage
+    if not len(coverage):
+        return None
+    ids = set(coverage.loc[coverage["entered"].astype(bool), "indicator"])
+    return tuple((d, tuple(i for i in scheme.domains[d].indicators if i in ids))
+                 for d in scheme.yardstick)
+
+
+def _latest(periods) -> str:
+    return max(periods, key=lambda p: (len(p), p))
+
+
 def one_yardstick(table: pd.DataFrame, measures: dict[str, tuple],
-                  statements: dict[str, str | None]) -> list[str]:
+                  statements: dict[str, str | None],
+                  entered: dict[str, tuple | None] | None = None) -> list[str]:
     """Blank (in place) what does not compare with the panel's yardstick; the reasons.
 
     The yardstick is the measure of the latest period with composites. Other periods
     keep their composites only on that same measure, and each domain score only where
     the domain's indicators are the same; a period without composites keeps no domain
-    score either (they are standardised against another reference group).
+    score either (they are standardised against another reference group). Where no
+    period has composites, every period's domain scores are against all areas with a
+    figure, and a domain score is kept only where the domain's ``entered`` indicators
+    (:func:`_entered`) are those of the latest period: a domain of crime alone in one
+    year and of crime and another figure in the next is two measures.
     """
     from ..analysis.yardstick import comparable, describe
 
     notes = [f"{p}: no composite ({text})" for p, text in statements.items() if text]
     scored = [p for p in measures if not statements.get(p)]
     if not scored:
-        return notes + ["no period has composites: no change in composite is computed"]
-    reference_period = max(scored, key=lambda p: (len(p), p))
+        notes.append("no period has composites: no change in composite is computed")
+        known = {p: m for p, m in (entered or {}).items() if m is not None}
+        if known:
+            reference_period = _latest(known)
+            _same_domains(table, known, reference_period, notes)
+        return notes
+    reference_period = _latest(scored)
     reference = measures[reference_period]
-    by_domain = dict(reference)
     for period, measure in measures.items():
         rows = (table["period"] == period).to_numpy()
         if statements.get(period) or not comparable(measure, reference):
@@ -207,12 +243,83 @@ def one_yardstick(table: pd.DataFrame, measures: dict[str, tuple],
                              f"({describe(measure)}) differs from {reference_period}'s "
                              f"({describe(reference)})")
         if statements.get(period):  # domain scores against another reference group
-            table.loc[rows, [f"domain_{d}" for d in by_domain]] = None
-            continue
+            table.loc[rows, [f"domain_{d}" for d, _ in reference]] = None
+    _same_domains(table, {p: m for p, m in measures.items() if not statements.get(p)},
+                  reference_period, notes)
+    return notes
+
+
+def _same_domains(table: pd.DataFrame, measures: dict[str, tuple], reference_period: str,
+                  notes: list[str]) -> None:
+    """Blank each period's domain scores whose indicators differ from the reference
+    period's (in place), with a note where there were any."""
+    by_domain = dict(measures[reference_period])
+    for period, measure in measures.items():
+        rows = (table["period"] == period).to_numpy()
         for domain, ids in measure:
-            if domain in by_domain and ids != by_domain[domain]:
-                table.loc[rows, f"domain_{domain}"] = None
+            column = f"domain_{domain}"
+            if domain in by_domain and ids != by_domain[domain] and \
+                    table.loc[rows, column].notna().any():
+                table.loc[rows, column] = None
                 notes.append(f"{period}: domain {domain} not compared: its indicators "
                              f"({', '.join(ids) or 'none'}) differ from {reference_period}'s "
                              f"({', '.join(by_domain[domain]) or 'none'})")
-    return notes
+
+
+def same_figures(table: pd.DataFrame, scheme, entered: dict[str, tuple | None]) -> list[str]:
+    """Blank (in place) a score that repeats the area's previous one; the reasons.
+
+    With a period tolerance (a peiljaar takes each indicator's latest figure of the
+    years Y-k..Y) two periods can rest on the very same figures: the Kerncijfers 2022
+    stand in for 2024 too. A change between them is no observed change (its value is
+    zero, or moves only because other areas have newer figures), so a domain score is
+    left out of the panel where every figure it rests on (each entered indicator of the
+    domain with its year, from ``indicator_years``) is the one of the area's previous
+    period with that domain score; a composite where every figure of every domain is.
+    The first period of an area is always kept; a score left out is never the one the
+    next period is compared with.
+    """
+    if "indicator_years" not in table.columns or table.empty:
+        return []
+    columns = {d: f"domain_{d}" for d in scheme.yardstick if f"domain_{d}" in table.columns}
+    keys: dict[tuple, tuple[str, ...]] = {}
+
+    def figures(text, period) -> tuple[str, ...]:
+        """Per domain, then for the whole, the entered figures with their years."""
+        if (text, period) not in keys:
+            pairs = (part.strip().rsplit(" ", 1) for part in str(text or "").split(";")
+                     if " " in part.strip())
+            years = dict(pairs)
+            ids = dict(entered.get(period) or ())
+            per = [";".join(f"{i} {years[i]}" for i in ids.get(d, ()) if i in years)
+                   for d in columns]
+            keys[(text, period)] = (*per, "|".join(per) if any(per) else "")
+        return keys[(text, period)]
+
+    order = table.assign(_p=table["period"].str.len()).sort_values(
+        ["code", "_p", "period"], kind="stable").index
+    ordered = table.loc[order]
+    found = pd.DataFrame([figures(t, p) for t, p in zip(
+        ordered["indicator_years"], ordered["period"], strict=True)],
+        index=order, columns=[*columns, "_composite"])
+    counts: dict[tuple, int] = {}
+    for domain, column in [*columns.items(), (None, "vulnerability")]:
+        if column not in table.columns:
+            continue
+        key = found["_composite" if domain is None else domain]
+        with_score = ordered[column].notna() & (key != "")
+        code, key = ordered.loc[with_score, "code"], key[with_score]
+        # the previous row with a score either was kept or repeats the one kept before
+        repeat = (code == code.shift()) & (key == key.shift())
+        rows = repeat.index[repeat.to_numpy()]
+        if not len(rows):
+            continue
+        targets = [c for c in COMPOSITE_COLUMNS if c in table] if domain is None else [column]
+        for period, n in table.loc[rows, "period"].value_counts().items():
+            counts[(period, domain)] = int(n)
+        table.loc[rows, targets] = None
+    return [f"{period}: {'composite' if domain is None else 'domain ' + domain} of "
+            f"{n:,} area(s) not compared: it rests on the same figures as the area's previous "
+            f"period (no newer figure within the period tolerance)"
+            for (period, domain), n in sorted(counts.items(), key=lambda kv: (
+                len(kv[0][0]), kv[0][0], kv[0][1] is None, kv[0][1] or ""))]
