@@ -71,7 +71,8 @@ def test_indicators_with_counts(demo_store):
     assert row["years"] == "2012-2020"
 
 
-def test_show_profile_with_references(demo_store):
+def test_show_profile_with_references(demo_store, monkeypatch):
+    monkeypatch.setattr(cli.console, "width", 160)  # wide enough that no label wraps
     # Laakkwartier en Spoorwijk, Den Haag: difficulty making ends meet 2020 (CBS 50090NED)
     frame = pd.read_csv(io.StringIO(run("show", "WK051838", "--csv", "--store",
                                         demo_store.directory)))
@@ -80,6 +81,14 @@ def test_show_profile_with_references(demo_store):
     assert str(row["period"]) == "2020"
     text = run("show", "WK051838", "--store", demo_store.directory)
     assert "Laakkwartier" in text and "29,0" in text and "Werk, armoede en inclusie" in text
+    # an estimate (crime moved onto the 2022 wijken) is shown as its number, marked, with
+    # its own indeling; a count without decimals
+    crime = frame.set_index("indicator").loc["misdrijven_totaal"]
+    assert crime["status"] == "estimated" and crime["vintage"] == 2022
+    line = next(x for x in text.splitlines() if "Geregistreerde misdrijven " in x)
+    cells = [c.strip() for c in re.split(r"[│|]", line) if c.strip()]
+    assert cells[1:4] == [str(crime["period"]), "2022",
+                          f"{crime['value']:,.0f}".replace(",", ".") + " est."]
 
 
 def test_show_unknown_area(demo_store):

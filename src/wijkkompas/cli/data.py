@@ -428,13 +428,19 @@ def show(
         console.print("no figures in the store for this area")
         return
     for domain, part in figures.groupby("domain", sort=False):
-        table = Table("indicator", "period", "value", "gemeente", "Nederland", "unit", "",
-                      title=DOMAINS[domain]["en" if lang == "en" else "nl"], title_justify="left")
+        table = Table("indicator", "period", "indeling", "value", "gemeente", "Nederland",
+                      "unit", "", title=DOMAINS[domain]["en" if lang == "en" else "nl"],
+                      title_justify="left")
         for r in part.itertuples():
-            value = r.status if r.status != "observed" else number(r.value)
+            # an estimate is a figure too (harmonised or aggregated): its number, marked;
+            # a status in words only where there is no number (suppressed, missing)
+            digits = 0 if r.unit == "aantal" else 1
+            value = (r.status if not cell(r.value) else number(r.value, digits)
+                     + (" est." if r.status == "estimated" else ""))
             note = "" if r.reliable is not False else "few residents"
-            table.add_row(r.label, r.period, value, number(r.gemeente_value),
-                          number(r.country_value), r.unit, note)
+            table.add_row(r.label, r.period, str(r.vintage), value,
+                          number(r.gemeente_value, digits), number(r.country_value, digits),
+                          r.unit, note)
         console.print(table)
 
 
