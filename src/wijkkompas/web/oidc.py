@@ -127,11 +127,24 @@ class OIDCLogin:
                 "organisation": organisation}
 
 
+def _http_errors() -> tuple[type[Exception], ...]:
+    """The HTTP errors of the client Authlib talks to the provider with: httpx2 where it is
+    installed (Authlib prefers it, and moves to it), else httpx; both where both are."""
+    import importlib
+
+    errors = []
+    for name in ("httpx2", "httpx"):
+        try:
+            errors.append(importlib.import_module(name).HTTPError)
+        except ImportError:
+            continue
+    return tuple(errors)
+
+
 @contextmanager
 def _refusals():
-    """Turns what Authlib, joserfc and httpx raise for a bad or unreachable provider into
-    :class:`OIDCRefused` with a readable reason."""
-    import httpx
+    """Turns what Authlib, joserfc and its HTTP client raise for a bad or unreachable
+    provider into :class:`OIDCRefused` with a readable reason."""
     from authlib.common.errors import AuthlibBaseError
     from joserfc.errors import JoseError
 
@@ -139,7 +152,7 @@ def _refusals():
         yield
     except OIDCRefused:
         raise
-    except httpx.HTTPError as exc:
+    except _http_errors() as exc:
         raise OIDCRefused(f"the provider cannot be reached or answered with an error "
                           f"({type(exc).__name__}: {exc})") from exc
     except (AuthlibBaseError, JoseError) as exc:
