@@ -105,3 +105,22 @@ def test_warning_with_one_comparable_period_is_empty_not_an_error(demo_store, ca
     result = early_warning(demo_store, catalog, level="gemeente")
     assert result.table.empty
     assert any("no composite" in n for n in result.notes)
+
+
+def test_peers_on_the_default_scheme_compare_later_where_the_figures_are(demo_store, catalog):
+    """The default scheme's wijken of 2022: similarity on the health figures of 2012. The
+    later period is the last in which all of them have figures (2020), not the last with
+    any figure (2025: crime only, where no distance can be made); the composite change,
+    which no period of this panel has, is said to be missing in words."""
+    from wijkkompas.change.peers import peers
+
+    result = peers(demo_store, catalog, "WK051836", k=5)
+    assert (result.base_period, result.later_period) == ("2012", "2020")
+    assert result.peers["distance_later"].notna().all()
+    assert result.peers["vulnerability_change"].isna().all()
+    assert ("no change in composite: the score panel has no composite of these areas in "
+            "both 2012 and 2020 on one yardstick") in result.notes
+    late = peers(demo_store, catalog, "WK051836", k=5, later_period="2025")
+    assert late.peers["distance_later"].isna().all()
+    assert any(n.startswith("no distance in 2025: WK051836 has no figure of ")
+               for n in late.notes)

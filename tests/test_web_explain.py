@@ -189,3 +189,17 @@ def test_a_line_that_does_not_count_says_why(web, demo_store, catalog):
     assert health["reason"] == "too_few_indicators"
     assert health["note"] == "Geen domeinscore: 0 van de indicatoren tellen mee; het " \
         "domein heeft er 2 nodig."
+
+
+def test_peers_on_the_profile_show_no_empty_column(web):
+    """Moerwijk's peers: their distance in 2012 and in 2020 (both with numbers); no
+    composite change exists, so that column is not shown and a sentence says why."""
+    page = web.get("/gebied/WK051836").text
+    start = page.index('id="peers-table"')
+    table = page[start:page.index("</table>", start)]
+    heads = [html.unescape(h) for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)]
+    assert heads == ["Gebied", "Afstand 2012", "Afstand 2020"]
+    assert "–" not in re.sub(r"<[^>]+>", "", table)
+    said = re.search(r'id="peers-no-change">(.*?)</p>', page).group(1)
+    assert said == ("Geen verandering in kwetsbaarheid: deze gebieden hebben niet zowel in "
+                    "2012 als in 2020 een samengestelde score op dezelfde maatstaf.")

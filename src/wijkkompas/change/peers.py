@@ -135,15 +135,22 @@ class PeerTables:
 
 def peer_tables(obs: pd.DataFrame, indicators: list[str], *, level: str | None = None,
                 base_period=None, later_period=None) -> PeerTables:
-    """:class:`PeerTables` of :func:`peer_figures`' ``obs``; the periods default to the
-    first and the last with figures."""
+    """:class:`PeerTables` of :func:`peer_figures`' ``obs``; the base period defaults to
+    the first with figures, the later one to the last in which every indicator of the
+    base period has figures (else the last with any: a later period without them gives
+    no distance, and the notes say so)."""
     periods = sorted(obs["period"].unique(), key=lambda p: (len(p), p))
     if not periods:
         raise WijkkompasError(f"no figures of {', '.join(indicators)} for {level} areas")
     base_period = str(base_period or periods[0])
-    later_period = str(later_period or periods[-1])
     base = _wide(obs, base_period, indicators)
     base = base.loc[:, base.notna().any()]
+    if later_period is None:
+        present = obs[obs["indicator"].isin(base.columns)].groupby("period")["indicator"] \
+            .nunique()
+        whole = [p for p in periods if present.get(p, 0) == len(base.columns)]
+        later_period = whole[-1] if whole else periods[-1]
+    later_period = str(later_period)
     return PeerTables(base_period, later_period, base, _z(base),
                       _z(_wide(obs, later_period, list(base.columns))),
                       obs.drop_duplicates("area_code").set_index("area_code")["name"])
@@ -199,6 +206,7 @@ def peers(store, catalog, area: str, *, scheme=None, indicators=None, level: str
                                                            "level": level})
     notes.append(f"similarity on {len(cols)} indicators in {base_period}: "
                  f"{', '.join(cols)}")
+    notes += _blank_columns(table, tables, code, cols)
     return PeerResult(area=area_row, base_period=base_period, later_period=later_period,
                       indicators=list(cols), peers=table, decomposition=decomposition,
                       notes=notes)
@@ -250,6 +258,24 @@ def all_peers(store_or_obs, catalog, *, indicators, level: str, vintage: int, pe
         "peer": codes[idx[keep]],
         "distance": dist[keep] / np.sqrt(z.shape[1])})
     return out.groupby("code").head(k).reset_index(drop=True)
+
+
+def _blank_columns(table: pd.DataFrame, tables: PeerTables, code: str, cols) -> list[str]:
+    """Why a column of the peers' table is empty, in words (never a silent blank)."""
+    later_period = tables.later_period
+    notes = []
+    if len(table) and table["distance_later"].isna().all():
+        later = tables.later
+        lacking = (list(cols) if code not in later.index
+                   else [c for c in cols if pd.isna(later.at[code, c])])
+        notes.append(f"no distance in {later_period}: " + (
+            f"{code} has no figure of {', '.join(lacking)} in {later_period}" if lacking
+            else f"no peer has figures of all {len(cols)} indicators in {later_period}"))
+    if len(table) and "vulnerability_change" in table and \
+            table["vulnerability_change"].isna().all():
+        notes.append(f"no change in composite: the score panel has no composite of these "
+                     f"areas in both {tables.base_period} and {later_period} on one yardstick")
+    return notes
 
 
 def _peer_rows(near: pd.Series, tables: PeerTables, code: str, cols, panel,

@@ -204,7 +204,8 @@ def peers_command(
     base_period: Annotated[str | None, typer.Option(
         help="Period in which similarity is measured (default: the first).")] = None,
     later_period: Annotated[str | None, typer.Option(
-        help="Period to compare with (default: the last).")] = None,
+        help="Period to compare with (default: the last in which every indicator of the "
+             "base period has figures).")] = None,
     same_urbanity: Annotated[bool, typer.Option(
         "--same-urbanity", help="Only peers of the same urbanity class (stedelijkheid).")] = False,
     decomposition: Annotated[bool, typer.Option(
