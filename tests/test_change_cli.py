@@ -30,6 +30,15 @@ def test_transitions_cli_with_heatmap(demo_store, tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_no_transitions_is_said_in_words(demo_store):
+    """The default scheme's wijken have no composite in any period: a message, exit 1."""
+    result = runner.invoke(app, ["transitions", "--store", str(demo_store.directory),
+                                 "--level", "wijk"])
+    assert result.exit_code == 1
+    assert "no transitions: composites on one yardstick exist in none of the periods " \
+        "2012, 2016, 2020, 2021, 2022, 2024 at level wijk" in " ".join(result.stderr.split())
+
+
 def test_trends_cli_quality_json(demo_store):
     from test_change_trends import panel_indicators
 

@@ -232,7 +232,7 @@ def test_explain_prints_the_whole_table(demo_store, monkeypatch):
         assert number(value) in text
 
 
-def test_areas_without_names(real_data, tmp_path):
+def test_areas_without_names(real_data, tmp_path, monkeypatch):
     """50090NED in the OData layout gives codes only (WijkenEnBuurten; Gemeentenaam_1 is
     the gemeente's name, not the area's): ingest warns and says how to add names;
     areas and show work and show the code. A file that names the same codes, in any
@@ -254,6 +254,7 @@ def test_areas_without_names(real_data, tmp_path):
     frame = pd.read_csv(io.StringIO(run("areas", "--csv", "--limit", "0", "--store", store)))
     assert len(frame) == codes and frame["name"].isna().all()
 
+    monkeypatch.setattr(cli.console, "width", 160)  # wide enough that no label wraps
     shown = run("show", "WK051836", "--store", store)
     assert shown.startswith("WK051836 (wijk, indeling 2020); no name in the store")
     assert "Moeite met rondkomen" in shown

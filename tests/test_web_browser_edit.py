@@ -109,36 +109,6 @@ def test_create_a_plan_on_the_map_and_add_a_goal(edit_server, browser, shots):
     context.close()
 
 
-def test_a_vintage_chosen_while_the_gemeente_loads_is_kept(edit_server, browser):
-    """A busy server: the picker's answer to the gemeente is still on its way when the
-    vintage is chosen. The later choice replaces the request on its way (hx-sync), and the
-    picker shows both choices."""
-    context, page = logged_in(browser, edit_server, "editor")
-    page.click("a[href='/plannen/nieuw']")
-    held = []
-
-    def hold_the_first(route):
-        if held:
-            route.continue_()
-        else:
-            held.append(route)  # answered below, after the vintage is chosen
-
-    page.route("**/plannen/nieuw?*", hold_the_first)
-    page.select_option("#pick-gemeente", "GM0518")
-    page.wait_for_function("() => document.querySelector('#pick-form.htmx-request')")
-    page.select_option("#pick-vintage", "2022")
-    assert held
-    try:
-        held[0].continue_()
-    except Exception:  # noqa: BLE001 - aborted by the later request, as it should be
-        pass
-    wait_picker(page)
-    assert page.input_value("#pick-gemeente") == "GM0518"
-    assert page.input_value("#pick-vintage") == "2022"
-    assert not page.js_errors
-    context.close()
-
-
 def test_the_second_editor_gets_the_conflict_with_the_input_kept(edit_server, browser):
     path = edit_server + f"/plannen/{PLAN}/bewerken/partners/nieuw"
     first, alice = logged_in(browser, edit_server, "editor")

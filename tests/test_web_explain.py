@@ -185,6 +185,13 @@ def test_a_line_that_does_not_count_says_why(web, demo_store, catalog):
     given = {r["indicator"]: r["reason"] for d in body["domains"] for r in d["indicators"]}
     assert given == {i: (r if isinstance(r, str) else None)
                      for i, r in expected["reason"].items()}
+    # "year of each figure in the score" lists the figures that count, and only those
+    scores = web.get("/api/areas/WK001400", params={"period": "2022"}).json()["scores"]
+    counting = set(expected.index[expected["standardised"].notna()])
+    assert {y["indicator"] for y in scores["indicator_years"]} == counting
+    assert counting == {"opleiding_hoog_pct", "arbeidsparticipatie_pct",
+                        "laagste_inkomen_40_personen_pct", "misdrijven_per_1000_eb",
+                        "woz_waarde"}
     health = next(d for d in body["domains"] if d["domain"] == "gezondheid")
     assert health["reason"] == "too_few_indicators"
     assert health["note"] == "Geen domeinscore: 0 van de indicatoren tellen mee; het " \

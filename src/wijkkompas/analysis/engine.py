@@ -70,7 +70,9 @@ the yardstick in :mod:`~wijkkompas.analysis.yardstick`):
 
 Areas are always scored against the whole level (so that national positions exist);
 ``within`` only selects the rows returned. ``indicator_years`` lists, per area, the year
-of every figure used.
+of every figure found in its window, also of those the coverage rule leaves out of the
+score (``n_indicators`` counts those that count; ``explain`` says of each line whether it
+counts, and why not).
 
 **By region** (issue 20: 420,000 grid cells on a cluster). Steps 1-5 read the figures
 through :class:`~wijkkompas.analysis.inputs.Sources`: with ``regions=True`` the figures
@@ -202,6 +204,15 @@ class ScoreResult:
                              else pd.DataFrame(columns=DETAIL_COLUMNS))
         return self._details
 
+    def entered(self, row: pd.Series) -> set[str]:
+        """The indicators the coverage rule let into the score of the area of ``row`` (a
+        row of :attr:`table`): those entered in its reference group."""
+        group = reference_group(self.scheme, row.get("gemeente_code"))
+        cov = self.coverage
+        if not len(cov):
+            return set()
+        return set(cov.loc[(cov["group"] == group) & cov["entered"].astype(bool), "indicator"])
+
     def row_of(self, code: str) -> pd.Series | None:
         """The area's row of :attr:`table` (None when it is not scored), found by
         position: a page asks for one row of up to 14,000 (420,000 grid cells)."""
@@ -229,6 +240,16 @@ def _copy_notes(copies: pd.DataFrame) -> list[str]:
         notes.append(f"{c.code} ({c.vintage} boundaries): figures {whose} (population "
                      f"{c.population_row:,.0f}{own}) left out as copied")
     return notes
+
+
+def reference_group(scheme: Scheme, gemeente_code) -> str:
+    """An area's reference-group label (``group`` of the details and the coverage rows),
+    as :func:`_reference_groups` gives it."""
+    if scheme.reference == "country":
+        return "all"
+    if scheme.reference == "gemeente":
+        return "?" if gemeente_code is None or pd.isna(gemeente_code) else str(gemeente_code)
+    return "chosen"
 
 
 def _reference_groups(scheme: Scheme, frame: pd.DataFrame, level: str
@@ -471,8 +492,9 @@ def _scored_reference(groups: _Groups, base_mask: np.ndarray, scored: np.ndarray
 
 def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
                      used: dict[str, np.ndarray], n: int) -> list[str]:
-    """Per area, ``indicator year; ...`` for every figure used (its own period). Areas
-    share few patterns of periods: each distinct pattern is written once."""
+    """Per area, ``indicator year; ...`` for every figure found in its window (its own
+    period; also where the coverage rule leaves the indicator out). Areas share few
+    patterns of periods: each distinct pattern is written once."""
     ids = list(scheme.indicators)
     if not ids or n == 0:
         return [""] * n

@@ -247,9 +247,10 @@ def transitions(store, catalog, scheme=None, *, level: str = "buurt", periods=No
     wide = panel.wide("class").dropna(axis=1, how="all")
     left = [p for p in panel.periods if p not in wide.columns]
     if wide.shape[1] < 2:
-        have = ", ".join(map(str, wide.columns)) or "none"
+        have = (f"only in {', '.join(map(str, wide.columns))}" if wide.shape[1]
+                else "in none")
         raise WijkkompasError(
-            f"no transitions: composites on one yardstick exist for {have} only of the "
+            f"no transitions: composites on one yardstick exist {have} of the "
             f"periods {', '.join(panel.periods)} at level {panel.level} (wijkkompas score "
             f"--period P says why a period has none); a scheme on one yardstick over time: "
             f"--scheme gezondheidsmonitor")

@@ -272,7 +272,10 @@ def domain_scores(data: WebData, area: dict, period: str | None, language: str) 
     if area.get("gemeente_code") and compare:
         gm_row, _ = score_row(data, "gemeente", area["gemeente_code"], result.period)
     flagged = set((row["flagged_domains"] or "").split(",")) - {""}
-    years = indicator_years(data, row["indicator_years"], language)
+    # only the figures that are in the score: the explain block says why the others are not
+    entered = result.entered(row)
+    years = [y for y in indicator_years(data, row["indicator_years"], language)
+             if y["indicator"] in entered]
     domains = []
 
     def position(lvl: str, code: str | None, column: str) -> float | None:
