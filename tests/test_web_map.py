@@ -244,3 +244,31 @@ def test_the_map_answer_is_its_values_encoded_once_per_question(web):
     assert set(within["values"]) < set(first.json()["values"])
     english = web.get(url + "&lang=en")
     assert english.status_code == 200 and english.content != first.content
+
+
+def test_a_score_map_says_the_years_of_its_figures(web):
+    """The wijken's education score of 2024 rests on the Kerncijfers 2022 (within the
+    tolerance): the legend says so, with the years the engine's ``indicator_years`` give
+    for the indicators that entered; safety 2024 rests on crime of 2024 and needs no such
+    sentence; Den Haag's composite of 2022 on figures of 2020 and 2022."""
+    from wijkkompas.analysis.engine import parse_indicator_years
+
+    data = web.app_data
+    result = data.scores("wijk", "2024")
+    table = result.table[result.table["domain_opgroeien_onderwijs"].notna()]
+    years = {parse_indicator_years(t).get("opleiding_hoog_pct") for t in table["indicator_years"]}
+    assert years == {"2022"}
+    body = web.get("/api/map", params={"level": "wijk", "period": "2024",
+                                       "indicator": "domain_opgroeien_onderwijs"}).json()
+    assert body["legend"]["figure_years"] == ["2022"]
+    page = web.get("/", params={"level": "wijk", "period": "2024",
+                                "indicator": "domain_opgroeien_onderwijs"}, headers=HX).text
+    said = html.unescape(re.search(r'id="legend-years">(.*?)</p>', page).group(1))
+    assert said == ("Op cijfers uit 2022: van elke indicator het laatste cijfer tot en met "
+                    "het peiljaar, binnen de tolerantie.")
+    safety = web.get("/api/map", params={"level": "wijk", "period": "2024",
+                                         "indicator": "domain_veiligheid_ondermijning"}).json()
+    assert safety["legend"]["figure_years"] == ["2024"] and safety["legend"]["figures_of"] is None
+    composite = web.get("/api/map", params={"level": "gemeente", "period": "2022",
+                                            "indicator": "vulnerability"}).json()
+    assert composite["legend"]["figure_years"] == ["2020", "2022"]

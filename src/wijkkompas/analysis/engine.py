@@ -490,6 +490,14 @@ def _scored_reference(groups: _Groups, base_mask: np.ndarray, scored: np.ndarray
     return ref, reference_text + " scored on the full yardstick"
 
 
+def parse_indicator_years(text) -> dict[str, str]:
+    """``indicator period; ...`` (the table's ``indicator_years``) as {indicator: period},
+    in its order; empty for a missing value."""
+    pairs = (part.strip().rsplit(" ", 1) for part in str(text or "").split(";")
+             if " " in part.strip())
+    return dict(pairs)
+
+
 def _indicator_years(scheme: Scheme, values: dict[str, np.ndarray],
                      used: dict[str, np.ndarray], n: int) -> list[str]:
     """Per area, ``indicator year; ...`` for every figure found in its window (its own

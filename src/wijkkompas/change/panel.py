@@ -279,6 +279,8 @@ def same_figures(table: pd.DataFrame, scheme, entered: dict[str, tuple | None]) 
     The first period of an area is always kept; a score left out is never the one the
     next period is compared with.
     """
+    from ..analysis.engine import parse_indicator_years
+
     if "indicator_years" not in table.columns or table.empty:
         return []
     columns = {d: f"domain_{d}" for d in scheme.yardstick if f"domain_{d}" in table.columns}
@@ -287,9 +289,7 @@ def same_figures(table: pd.DataFrame, scheme, entered: dict[str, tuple | None]) 
     def figures(text, period) -> tuple[str, ...]:
         """Per domain, then for the whole, the entered figures with their years."""
         if (text, period) not in keys:
-            pairs = (part.strip().rsplit(" ", 1) for part in str(text or "").split(";")
-                     if " " in part.strip())
-            years = dict(pairs)
+            years = parse_indicator_years(text)
             ids = dict(entered.get(period) or ())
             per = [";".join(f"{i} {years[i]}" for i in ids.get(d, ()) if i in years)
                    for d in columns]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analysis.explain import explain_result
 from ..catalog import DOMAINS
-from .i18n import N_, fmt_number, gettext, plural, translations
+from .i18n import N_, fmt_list, fmt_number, gettext, plural, translations
 
 TOP = 3
 
@@ -48,12 +48,6 @@ def _lower_first(label: str) -> str:
     if len(label) > 1 and label[0].isupper() and label[1].islower():
         return label[0].lower() + label[1:]
     return label
-
-
-def _join(parts: list[str], language: str) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " " + gettext(language, N_("and")) + " " + parts[-1]
 
 
 def _unit(data, ident: str) -> str:
@@ -225,12 +219,12 @@ def _composite_sentence(data, area: dict, scores: dict, out: dict, language: str
     because = N_("mostly because of {drivers}") if sign > 0 else N_(
         "mostly because of favourable figures for {drivers}")
     sentence = head + ((", " + gettext(language, because).format(
-        drivers=_join(main, language))) if main else "") + "."
+        drivers=fmt_list(main, language))) if main else "") + "."
     against = _drivers(out, "contribution", -sign, language)
     if against:
         sentence += " " + translations(language).ngettext(
             "Against that: {drivers}.", "Against that: {drivers}.", len(against)).format(
-            drivers=_join(against[:2], language))
+            drivers=fmt_list(against[:2], language))
     return sentence
 
 

@@ -270,6 +270,13 @@ def _is_number_like(value) -> bool:
     return True
 
 
+def fmt_list(items: list[str], language: str = "nl") -> str:
+    """Items in running text (``2020, 2021 en 2022``), by Babel's list patterns."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=_locale(language)) if items else ""
+
+
 def fmt_money(value, language: str = "nl", digits: int = 0) -> str:
     """``25726.5`` -> ``€ 25.727`` (nl) or ``€25,727`` (en); blank for missing values."""
     number = _finite(value)

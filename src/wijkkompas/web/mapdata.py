@@ -41,7 +41,7 @@ from ..geo.codes import COUNTRY, GRID_LEVELS
 from ..geo.grid import SIZE_M, lonlat_bounds
 from ..schemes import GRID_SCHEME
 from .errors import BadRequest, NotFound
-from .i18n import N_, fmt_number, gettext, plural, translations
+from .i18n import N_, fmt_list, fmt_number, gettext, plural, translations
 from .state import (
     CLASSIFICATION_NAMES,
     CLASSIFICATIONS,
@@ -333,6 +333,23 @@ class _Shown:
     # the whole reference group's values (national classes) and what it is, in words
     national: np.ndarray | None = None
     group: str = ""
+    # a score's: the years of the figures it rests on (its peiljaar's tolerance window)
+    figure_years: list[str] = field(default_factory=list)
+
+
+def _figure_years(result, table: pd.DataFrame, indicator: str) -> list[str]:
+    """The years of the figures the score ``indicator`` of the areas of ``table`` with a
+    value rests on: the indicators that entered (of its domain; all for the composite)."""
+    from ..analysis.engine import parse_indicator_years
+
+    cov = result.coverage
+    ids = set(cov.loc[cov["entered"].astype(bool), "indicator"]) if len(cov) else set()
+    if indicator.startswith("domain_"):
+        domain = result.scheme.domains.get(indicator.removeprefix("domain_"))
+        ids &= set(domain.indicators) if domain is not None else set()
+    years = {year for text in table.loc[table[indicator].notna(), "indicator_years"].unique()
+             for ident, year in parse_indicator_years(text).items() if ident in ids}
+    return sorted(years, key=lambda y: (len(y), y))
 
 
 def _is_score(indicator: str) -> bool:
@@ -440,7 +457,8 @@ def _score_values(data: WebData, level: str, indicator: str, period: str,
         period=period)
     return _Shown(frame, int(result.vintage), score_label(indicator, language),
                   "z" if result.method == "zscore" else result.method, "higher_is_worse",
-                  reference, national=national, group=group)
+                  reference, national=national, group=group,
+                  figure_years=_figure_years(result, table, indicator))
 
 
 def _areas(level: str, language: str) -> str:
@@ -572,6 +590,11 @@ def _legend(data: WebData, shown: _Shown, level: str, period: str, within: str |
         "unit": shown.unit,
         "period": period,
         "figure_vintage": vintage,
+        "figure_years": shown.figure_years,
+        "figures_of": (gettext(language, N_(
+            "On figures of {years}: each indicator's latest up to the reference year, "
+            "within the tolerance.")).format(years=fmt_list(shown.figure_years, language))
+            if shown.figure_years and shown.figure_years != [str(period)] else None),
         "reference": shown.reference,
         "method": (gettext(language, N_(
             "National classes: against {group}; they stay the same when drilling down")).format(

@@ -230,12 +230,10 @@ def _composite_notice(data: WebData, result, language: str) -> dict | None:
 def indicator_years(data: WebData, text, language: str) -> list[dict]:
     """``indicator period; ...`` (the engine's ``indicator_years``) as rows with labels and
     domains: every figure in a score keeps its own year."""
+    from ..analysis.engine import parse_indicator_years
+
     out = []
-    for part in str(text or "").split(";"):
-        part = part.strip()
-        if not part or " " not in part:
-            continue
-        ident, period = part.rsplit(" ", 1)
+    for ident, period in parse_indicator_years(text).items():
         spec = data.scheme.indicators.get(ident)
         domain = getattr(spec, "domain", None)
         out.append({"indicator": ident, "label": _indicator_label(data, ident, language),
