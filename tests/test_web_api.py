@@ -251,6 +251,54 @@ def test_compare_and_series(web, demo_store):
     assert any(r["code"] == "NL01" for r in series["rows"])
 
 
+def test_a_series_is_of_whole_years_only(tmp_path):
+    """A police table comes per month too: twelve monthly figures of 2023 beside the
+    yearly ones of 2021 and 2022 are no value of 2023 (one month would have stood in for
+    the year, 12 times too small); an indicator with figures per month only gives no
+    series, and the profile says why."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from wijkkompas.ingest import ingest
+    from wijkkompas.store import Store
+    from wijkkompas.web import create_app
+
+    rows = [["area_code", "vintage", "period", "year", "indicator", "value", "status",
+             "source", "name"]]
+    for year, value in ((2021, 1200.0), (2022, 1320.0)):
+        rows.append(["WK051836", 2022, str(year), year, "misdrijven_totaal", value,
+                     "observed", "test", "Wijk 36 Moerwijk"])
+    for month in range(1, 13):
+        rows.append(["WK051836", 2022, f"2023-{month:02d}", 2023, "misdrijven_totaal", 110.0,
+                     "observed", "test", "Wijk 36 Moerwijk"])
+        for year in (2022, 2023):  # two years of months: offered as a trend
+            rows.append(["WK051836", 2022, f"{year}-{month:02d}", year,
+                         "misdrijven_woninginbraak", 3.0, "observed", "test",
+                         "Wijk 36 Moerwijk"])
+    path = tmp_path / "maanden.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    store = Store(tmp_path / "store")
+    ingest([path], store)
+    with TestClient(create_app(store.directory)) as client:
+        crime = client.get("/api/areas/WK051836/series",
+                           params={"indicator": "misdrijven_totaal"}).json()
+        assert [(r["year"], r["value"]) for r in crime["rows"]] == [(2021, 1200.0),
+                                                                    (2022, 1320.0)]
+        assert not crime["sub_annual"]
+        burglary = client.get("/api/areas/WK051836/series",
+                              params={"indicator": "misdrijven_woninginbraak"}).json()
+        assert burglary["rows"] == [] and burglary["sub_annual"]
+        for page in (client.get("/gebied/WK051836/trend", headers={"HX-Request": "true"},
+                                params={"indicator": "misdrijven_woninginbraak"}),
+                     client.get("/gebied/WK051836",
+                                params={"indicator": "misdrijven_woninginbraak"})):
+            assert page.status_code == 200
+            assert 'id="trend-sub-annual"' in page.text
+            assert "Alleen cijfers per maand of kwartaal" in page.text
+
+
 def test_sources_indicators_areas_warning(web):
     about = web.get("/api/sources").json()
     assert any(s["id"] == "cbs-50090NED" for s in about["sources"])

@@ -421,19 +421,31 @@ def trend_indicators(data: WebData, code: str, language: str) -> list[dict]:
     return sorted(out, key=lambda r: (order.get(r["domain"], 99), r["label"].lower()))
 
 
+def _yearly(obs: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """One figure per area and whole year (observed or estimated; of several boundary
+    vintages the newest), and whether the figures were all of months or quarters."""
+    obs = obs[obs["status"].isin(["observed", "estimated"])]
+    annual = obs["period"].astype(str) == obs["year"].astype(str)
+    sub_annual = bool(len(obs)) and not annual.any()
+    obs = obs[annual].sort_values(["area_code", "year", "vintage"]).drop_duplicates(
+        ["area_code", "year"], keep="last")
+    return obs, sub_annual
+
+
 def series(data: WebData, code: str, indicator: str, language: str = "nl") -> dict:
     """An indicator over the years for an area, its gemeente and the country.
 
-    Assumption: one value per area and year; when a year has figures on several
-    boundary vintages, the newest vintage is shown (and named in the rows).
+    Assumption: one value per area and year, of a whole year (a month's or a quarter's
+    figure, ``2021-03``, ``2021Q1``, is no value of the year: a count 12 or 4 times too
+    small; such figures are left out, and ``sub_annual`` says so where they are all there
+    is); when a year has figures on several boundary vintages, the newest vintage is shown
+    (and named in the rows).
     """
     area = area_summary(data, code)
     data.check_indicator(indicator)
     codes = [c for c in dict.fromkeys([area["code"], area.get("gemeente_code"), COUNTRY]) if c]
-    obs = data.store.observations(codes=codes, indicators=[indicator], with_names=False)
-    obs = obs[obs["status"].isin(["observed", "estimated"])]
-    obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(
-        ["area_code", "year"], keep="last")
+    obs, sub_annual = _yearly(data.store.observations(codes=codes, indicators=[indicator],
+                                                      with_names=False))
     # the area first, then its gemeente, then the country: charts colour the first series
     obs = obs.assign(_o=obs["area_code"].map({c: i for i, c in enumerate(codes)})) \
              .sort_values(["_o", "year"])
@@ -445,7 +457,7 @@ def series(data: WebData, code: str, indicator: str, language: str = "nl") -> di
              "value": clean(r.value), "status": r.status} for r in obs.itertuples()]
     return {"area": area, "indicator": indicator, "label": meta.label(language),
             "unit": meta.unit, "direction": meta.direction, "rows": rows,
-            "source": meta.source}
+            "source": meta.source, "sub_annual": sub_annual}
 
 
 # -- change (issue 4) -------------------------------------------------------------------
@@ -704,11 +716,8 @@ def compare(data: WebData, codes: list[str], language: str = "nl",
         if indicator is not None:
             data.check_indicator(indicator)
             meta = data.catalog.indicators.get(indicator)
-            obs = data.store.observations(codes=[a["code"] for a in areas],
-                                          indicators=[indicator], with_names=False)
-            obs = obs[obs["status"].isin(["observed", "estimated"])]
-            obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(
-                ["area_code", "year"], keep="last")
+            obs, _ = _yearly(data.store.observations(
+                codes=[a["code"] for a in areas], indicators=[indicator], with_names=False))
             order = {a["code"]: i for i, a in enumerate(areas)}
             obs = obs.assign(_o=obs["area_code"].map(order)).sort_values(["_o", "year"])
             names = {a["code"]: a["name"] for a in areas}
