@@ -199,3 +199,21 @@ def test_null_panel_of_shuffled_real_series_does_not_over_reject(health_wijken, 
     result = trends(_panel_long(shuffled), catalog, vintage=2020)
     for ind, (_k, rate, _lo, hi) in _false_positives(result).items():
         assert rate <= hi, (ind, rate, hi)
+
+
+def test_figures_of_months_never_stand_in_for_the_year(demo_store, catalog):
+    """Den Haag's wijken, difficulty making ends meet 2012, 2016, 2020 (CBS 50090NED):
+    twelve monthly figures of 2020 beside them (a table per month, each a twelfth) change
+    no trend; they are left out and reported as ``sub_annual``."""
+    obs = demo_store.observations(indicators=["moeite_met_rondkomen"], level="wijk",
+                                  within="GM0518", vintage=2020)
+    assert set(obs["period"]) == {"2012", "2016", "2020"} and len(obs) > 100
+    year = obs[obs["period"] == "2020"]
+    months = pd.concat([year.assign(period=f"2020-{m:02d}", value=year["value"] / 12)
+                        for m in range(1, 13)], ignore_index=True)
+    plain = trends(obs, catalog)
+    mixed = trends(pd.concat([months, obs], ignore_index=True), catalog)
+    pd.testing.assert_frame_equal(plain.table, mixed.table)
+    left = mixed.quality[mixed.quality["issue"] == "sub_annual"]
+    assert left["areas"].tolist() == [len(months)]
+    assert "sub_annual" not in set(plain.quality["issue"])

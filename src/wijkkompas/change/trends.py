@@ -90,7 +90,8 @@ class TrendResult:
         areas with exactly the same series of at least ``min_identical`` values; a copy
         error in the source, not a coincidence), ``identical_areas`` (the same on every
         indicator), ``all_zero_period`` (a period where an indicator is 0 everywhere:
-        treated as missing), ``missing`` (figures left out per indicator).
+        treated as missing), ``missing`` (figures left out per indicator),
+        ``sub_annual`` (figures of months or quarters, left out: series are by year).
     """
 
     table: pd.DataFrame
@@ -153,7 +154,7 @@ def trends(data, catalog: Catalog | None = None, *, indicators=None, level: str 
     settings = _TrendSettings(alpha, min_periods, own_se_min, noise_factor, min_identical)
     notes: list[str] = []
     quality: list[dict] = []
-    frame = frame.copy()
+    frame = _whole_years(frame, quality)
     frame["_usable"] = _usable(frame, quality).to_numpy()
     rows = []
     noise_rows: list[dict] = []
@@ -194,6 +195,18 @@ class _TrendSettings:
     own_se_min: int
     noise_factor: float
     min_identical: int
+
+
+def _whole_years(frame: pd.DataFrame, quality: list[dict]) -> pd.DataFrame:
+    """The figures of whole years (a copy): a series is by year, and a month's or a
+    quarter's figure (``2021-03``, ``2021Q1``) would stand in for its year; those left out
+    are reported in ``quality`` (``sub_annual``)."""
+    annual = frame["period"].astype(str) == frame["year"].astype(str)
+    for (v, ind), count in frame[~annual].groupby(["vintage", "indicator"]).size().items():
+        quality.append(dict(issue="sub_annual", vintage=v, indicator=ind, period="",
+                            areas=int(count), detail="figures of months, quarters or "
+                            "rolling years left out: a trend is over whole years"))
+    return frame[annual].copy()
 
 
 def _usable(frame: pd.DataFrame, quality: list[dict]) -> pd.Series:
