@@ -210,3 +210,31 @@ def test_peers_on_the_profile_show_no_empty_column(web):
     said = re.search(r'id="peers-no-change">(.*?)</p>', page).group(1)
     assert said == ("Geen verandering in kwetsbaarheid: deze gebieden hebben niet zowel in "
                     "2012 als in 2020 een samengestelde score op dezelfde maatstaf.")
+
+
+def test_hot_spots_on_the_profile_are_said_in_words(demo_store, catalog, tmp_path):
+    """The gemeenten's local Moran of the composite 2022 (as ``wijkkompas hotspots``
+    stores it): the profile names the score and the cluster in Dutch with its p-value,
+    never esda's codes (``HH``, ``ns``) or the variable's id."""
+    import shutil
+
+    from wijkkompas.change.spatial import hotspots
+    from wijkkompas.schemes import load_scheme
+    from wijkkompas.store import Store
+    from wijkkompas.web import create_app
+
+    copy = Store(shutil.copytree(demo_store.directory, tmp_path / "store"))
+    spots = hotspots(copy, catalog, load_scheme(None, catalog), level="gemeente",
+                     period="2022", permutations=99, executor="serial").table
+    words = {"HH": "hotspot: hoog tussen hoge buren", "LL": "coldspot: laag tussen lage buren",
+             "HL": "hoog tussen lage buren (uitschieter)",
+             "LH": "laag tussen hoge buren (uitschieter)", "ns": "geen significant cluster"}
+    chosen = [spots[spots["cluster"] != "ns"].iloc[0], spots[spots["cluster"] == "ns"].iloc[0]]
+    with TestClient(create_app(copy.directory)) as client:
+        for row in chosen:
+            page = client.get(f"/gebied/{row['code']}", params={"period": "2022"}).text
+            listed = html.unescape(re.sub(r"<[^>]+>", "", re.search(
+                r'<ul id="hotspots">(.*?)</ul>', page, re.S).group(1))).strip()
+            p = f"{row['p_sim']:.3f}".replace(".", ",")
+            assert listed == (f"Kwetsbaarheid (samengesteld) 2022: {words[row['cluster']]} "
+                              f"(p = {p})")

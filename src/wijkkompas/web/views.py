@@ -32,6 +32,12 @@ DIRECTION_NAMES = {"higher_is_better": N_("higher is better"),
                    "higher_is_worse": N_("higher is worse"), "neutral": N_("neutral")}
 PERSPECTIVE_NAMES = {"objective": N_("objective (registration)"),
                      "subjective": N_("subjective (residents' answers)")}
+# change/spatial.py's local Moran clusters (and its quadrants) in words
+CLUSTER_NAMES = {"HH": N_("hot spot: high among high neighbours"),
+                 "LL": N_("cold spot: low among low neighbours"),
+                 "HL": N_("high among low neighbours (outlier)"),
+                 "LH": N_("low among high neighbours (outlier)"),
+                 "ns": N_("no significant cluster")}
 
 RANK_SORTS = ("rank", "name", "vulnerability", "flags", "population")
 # a saved plan's report is rendered ahead once its version stood this long (seconds)
@@ -108,6 +114,15 @@ def _areas_word(level: str, language: str) -> str:
 
 def _domain_label(domain: str, language: str) -> str:
     return DOMAINS.get(domain, {}).get(language, domain)
+
+
+def _figure_label(data: WebData, ident: str, language: str) -> str:
+    """A score's (``vulnerability``, ``domain_...``) or an indicator's label."""
+    from .state import score_label
+
+    if ident == "vulnerability" or ident.startswith("domain_"):
+        return score_label(ident, language)
+    return _indicator_label(data, ident, language)
 
 
 def _indicator_label(data: WebData, ident: str, language: str) -> str:
@@ -487,7 +502,11 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
     spots = data.misc.get_or(("hotspots", level), lambda: read_hotspots(data.store, level=level))
     if len(spots) and "code" in spots:
         mine = spots[spots["code"] == area["code"]]
-        out["hotspots"] = records(mine.drop(columns=[c for c in ("geometry",) if c in mine]))
+        out["hotspots"] = [
+            {**r, "label": _figure_label(data, r["variable"], language),
+             "words": gettext(language, CLUSTER_NAMES.get(r["cluster"] or "ns",
+                                                          CLUSTER_NAMES["ns"]))}
+            for r in records(mine.drop(columns=[c for c in ("geometry",) if c in mine]))]
     try:
         # the early-warning panel and the level's figures (cached per level) save
         # scoring every period and reading the figures again for every profile
