@@ -8,7 +8,9 @@ and seed 12345:
   2014 buurt boundaries, and on the composite vulnerability of every wijk (latest
   period, 2024 wijk boundaries, 3,078 wijken): Is, z, quadrant, p_sim and every label,
   exactly; where esda's own ``get_cluster_labels`` (p < alpha) differs from ours
-  (p <= alpha), and why the float32 p-values mislabelled 12 wijken.
+  (p <= alpha), and why the float32 p-values mislabelled 12 wijken; the clusters that
+  pass the false discovery rate: ``esda.fdr``'s cut-off, and scipy's Benjamini-Hochberg
+  ``false_discovery_control``, the same areas.
 - :func:`global_moran` -> ``esda.moran.Moran`` on the wijk composite: I, EI, z_norm,
   p_norm, p_sim exactly, and I by its formula (relative 1e-12: a different summation).
 - :func:`hotspots` of an indicator -> ``Moran_Local`` and ``Moran`` on the same figures:
@@ -44,6 +46,19 @@ def _assert_labels_equal(mine: pd.DataFrame, ref, alpha: float = 0.05) -> None:
     names = {v: k for k, v in QUADRANT_NUMBERS.items()}
     expected = np.where(ref.p_sim <= alpha, [names[q] for q in ref.q], "ns")
     np.testing.assert_array_equal(mine["cluster"].to_numpy(), expected)
+    # the false discovery rate over all areas: esda's cut-off, and Benjamini-Hochberg's
+    # adjusted p-values as scipy computes them, agree
+    from esda import fdr
+    from scipy.stats import false_discovery_control
+
+    discovered = ref.p_sim <= fdr(ref.p_sim, alpha)
+    np.testing.assert_array_equal(mine["significant_fdr"].to_numpy(), discovered)
+    if discovered.any():  # where none is, esda gives the Bonferroni bound alpha / n
+        np.testing.assert_array_equal(
+            discovered, false_discovery_control(ref.p_sim, method="bh") <= alpha)
+    np.testing.assert_array_equal(
+        mine["cluster_fdr"].to_numpy(),
+        np.where(discovered, [names[q] for q in ref.q], "ns"))
 
 
 def test_local_moran_equals_esda(den_haag_woz):
@@ -61,6 +76,9 @@ def test_every_wijk_label_equals_esda(wijk_hotspots):
     values = table.set_index("code")["value"]
     ref = _esda(values, sw)        # keep_simulations=True: esda's p_sim in float64
     _assert_labels_equal(table, ref)
+    # WOZ clusters strongly: many wijken pass the false discovery rate too, fewer than
+    # pass each test at alpha
+    assert 0 < table["significant_fdr"].sum() < table["significant"].sum()
     # the labels were made before from esda's float32 p-values (no kept simulations)
     # widened to float64: 0.05 became 0.0500000007 and those areas fell out of their
     # cluster

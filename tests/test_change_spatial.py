@@ -74,7 +74,8 @@ def test_hotspots_batch_is_stored(demo_store, catalog):
     assert len(stored) == len(t)
     assert list(stored.columns) == [
         "code", "name", "value", "lag", "z", "Is", "quadrant", "p_sim", "significant",
-        "cluster", "level", "vintage", "period", "variable", "boundary_vintage"]
+        "cluster", "level", "vintage", "period", "variable", "boundary_vintage",
+        "significant_fdr", "cluster_fdr"]  # added later: after the columns there were
     assert stored["p_sim"].dtype == np.float64
 
 

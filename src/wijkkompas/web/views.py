@@ -505,7 +505,12 @@ def change_signals(data: WebData, area: dict, language: str) -> dict:
         out["hotspots"] = [
             {**r, "label": _figure_label(data, r["variable"], language),
              "words": gettext(language, CLUSTER_NAMES.get(r["cluster"] or "ns",
-                                                          CLUSTER_NAMES["ns"]))}
+                                                          CLUSTER_NAMES["ns"])),
+             # a cluster of one test at alpha that the false discovery rate over all
+             # areas does not keep (None: stored before the rate was computed)
+             "not_after_fdr": (r.get("cluster") not in (None, "ns")
+                               and isinstance(r.get("significant_fdr"), (bool, np.bool_))
+                               and not r["significant_fdr"])}
             for r in records(mine.drop(columns=[c for c in ("geometry",) if c in mine]))]
     try:
         # the early-warning panel and the level's figures (cached per level) save
