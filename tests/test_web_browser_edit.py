@@ -62,6 +62,17 @@ def wait_picker(page, vintage: str = "2022"):
                            arg=vintage, timeout=90000)
 
 
+def choose(page, selector: str, value: str):
+    """Choose in one of the picker's selects and wait until HTMX has swapped in the
+    picker for it: a choice made while the previous swap lands would go to the element
+    being replaced, and be lost (a loaded CI machine showed it)."""
+    page.select_option(selector, value)
+    page.wait_for_function("([s, v]) => { const e = document.querySelector(s);"
+                           " return e && e.value === v"
+                           " && !document.querySelector('.htmx-request'); }",
+                           arg=[selector, value], timeout=90000)
+
+
 def click_map(page, lat: float, lon: float):
     point = page.evaluate(
         "([lat, lon]) => { const p = window.wkPickMap.latLngToContainerPoint([lat, lon]);"
@@ -73,8 +84,8 @@ def click_map(page, lat: float, lon: float):
 def test_create_a_plan_on_the_map_and_add_a_goal(edit_server, browser, shots):
     context, page = logged_in(browser, edit_server, "editor")
     page.click("a[href='/plannen/nieuw']")
-    page.select_option("#pick-gemeente", "GM0518")  # HTMX swaps in the picker
-    page.select_option("#pick-vintage", "2022")
+    choose(page, "#pick-gemeente", "GM0518")  # HTMX swaps in the picker
+    choose(page, "#pick-vintage", "2022")
     wait_picker(page)
     click_map(page, 52.0510, 4.2987)   # Moerwijk
     click_map(page, 52.0705, 4.3007)   # Laakkwartier
