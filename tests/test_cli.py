@@ -49,6 +49,8 @@ def test_demo_loads_everything_once(tmp_path):
         assert report.status_code == 200 and report.content == kept[0].read_bytes()
     progress = run("plan", "progress", "den-haag-zuidwest", "--store", tmp_path / "s")
     assert "tussendoelen" in progress
+    # the housing goal counts dwellings: its targets without decimals
+    assert "3.500" in progress and "3.500,00" not in progress
     again = run("demo", "--no-serve", "--store", tmp_path / "s")
     assert "0 figures added" in again
     assert "plan den-haag-zuidwest: already there, left as it is" in again

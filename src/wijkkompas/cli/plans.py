@@ -133,9 +133,10 @@ def plan_progress(plan: PlanArg, store: StoreOption = None, db: PlansDbOption = 
     table = Table("goal", "target", "year", "target value", "value", "status", "note",
                   title=f"{found.title}: {result.headline()}", title_justify="left")
     for g in result.goals:
+        digits = 0 if g.indicator.unit == "aantal" else 2  # a count has no decimals
         for t in (*g.milestones, g.end):
-            table.add_row(g.goal.id, t.written_as, str(t.year), number(t.target_value, 2),
-                          number(t.value, 2), t.status.replace("_", " "), t.reason)
+            table.add_row(g.goal.id, t.written_as, str(t.year), number(t.target_value, digits),
+                          number(t.value, digits), t.status.replace("_", " "), t.reason)
     console.print(table)
     for note in result.notes:
         errors.print(f"note: {note}", highlight=False)
