@@ -42,3 +42,12 @@ def parse_period(text: object) -> tuple[str, int]:
     raise ValueError(
         f"unknown period {raw!r}: expected a year (2020), CBS form (2020JJ00, 2020KW01, "
         "2020MM03), a month (2020-03) or a rolling year (2017-05/2018-04)")
+
+
+def whole_years(frame):
+    """Per row of a frame with ``period`` and ``year`` (the stored forms above): whether
+    it is a whole year's figure (the period is its year), as a boolean array. A month's, a
+    quarter's or a rolling year's figure never stands in for a year: a count 12 or 4 times
+    too small, or another twelve months."""
+    return (frame["period"].astype(str).to_numpy(dtype=object)
+            == frame["year"].astype(str).to_numpy(dtype=object))

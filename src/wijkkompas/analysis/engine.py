@@ -204,14 +204,17 @@ class ScoreResult:
                              else pd.DataFrame(columns=DETAIL_COLUMNS))
         return self._details
 
-    def entered(self, row: pd.Series) -> set[str]:
-        """The indicators the coverage rule let into the score of the area of ``row`` (a
-        row of :attr:`table`): those entered in its reference group."""
-        group = reference_group(self.scheme, row.get("gemeente_code"))
+    def entered(self, row: pd.Series | None = None) -> set[str]:
+        """The indicators the coverage rule let into the score: of the area of ``row`` (a
+        row of :attr:`table`), those entered in its reference group; without, those
+        entered in any (empty where the result has no coverage counts)."""
         cov = self.coverage
         if not len(cov):
             return set()
-        return set(cov.loc[(cov["group"] == group) & cov["entered"].astype(bool), "indicator"])
+        keep = cov["entered"].astype(bool)
+        if row is not None:
+            keep &= cov["group"] == reference_group(self.scheme, row.get("gemeente_code"))
+        return set(cov.loc[keep, "indicator"])
 
     def row_of(self, code: str) -> pd.Series | None:
         """The area's row of :attr:`table` (None when it is not scored), found by

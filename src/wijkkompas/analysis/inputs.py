@@ -12,7 +12,7 @@ import pandas as pd
 from ..cluster import RegionRun
 from ..errors import WijkkompasError
 from ..geo.codes import GRID_LEVELS, gemeente_of, level_of, wijk_of
-from ..periods import parse_period
+from ..periods import parse_period, whole_years
 from ..schemes import Scheme
 from .copies import COPY_COLUMNS, MIN_IDENTICAL, drop_copies, find_copies
 from .reliability import marshall_shrinkage
@@ -144,8 +144,7 @@ def _annual(observations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # a peiljaar is scored on whole-year figures only: a month's or a quarter's figure
     # (``2021-03``, ``2021Q1``: period label not the year) would otherwise stand in
     # for the year, a count 12 or 4 times too small; they are left out and said
-    annual = obs["period"].to_numpy(dtype=object) == obs["year"].astype(str).to_numpy(
-        dtype=object)
+    annual = whole_years(obs)
     left_out = obs.loc[~annual, ["indicator", "period"]].drop_duplicates()
     return obs[annual].reset_index(drop=True), left_out
 

@@ -195,10 +195,9 @@ def _entered(result, scheme) -> tuple | None:
     """Per domain of the yardstick the indicators that entered ``result`` (the coverage
     rule passed in a reference group), as a measure; None when the result has no
     coverage counts to tell."""
-    coverage = result.coverage
-    if not len(coverage):
+    if not len(result.coverage):
         return None
-    ids = set(coverage.loc[coverage["entered"].astype(bool), "indicator"])
+    ids = result.entered()
     return tuple((d, tuple(i for i in scheme.domains[d].indicators if i in ids))
                  for d in scheme.yardstick)
 

@@ -228,6 +228,7 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
     cluster_fdr (the quadrant where that, else ``ns``). The same whatever the executor and
     number of workers.
     """
+    from esda import fdr
     from libpysal.weights import lag_spatial
 
     ids = list(w.id_order)
@@ -253,8 +254,6 @@ def local_moran(values: pd.Series, w, *, permutations: int = PERMUTATIONS, seed:
         raise unknown_executor(executor)
     w.transform = "r"  # a Dask task transformed a copy; the lag is the neighbours' mean
     quadrant = np.array([QUADRANTS[int(x)] for x in q], dtype=object)
-    from esda import fdr
-
     significant = p <= alpha
     discovered = p <= fdr(p, alpha) if len(p) else significant
     return pd.DataFrame({"code": ids, "value": y, "lag": lag_spatial(w, y),

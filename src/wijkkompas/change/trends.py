@@ -201,7 +201,9 @@ def _whole_years(frame: pd.DataFrame, quality: list[dict]) -> pd.DataFrame:
     """The figures of whole years (a copy): a series is by year, and a month's or a
     quarter's figure (``2021-03``, ``2021Q1``) would stand in for its year; those left out
     are reported in ``quality`` (``sub_annual``)."""
-    annual = frame["period"].astype(str) == frame["year"].astype(str)
+    from ..periods import whole_years
+
+    annual = whole_years(frame)
     for (v, ind), count in frame[~annual].groupby(["vintage", "indicator"]).size().items():
         quality.append(dict(issue="sub_annual", vintage=v, indicator=ind, period="",
                             areas=int(count), detail="figures of months, quarters or "

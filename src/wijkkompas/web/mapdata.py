@@ -342,8 +342,7 @@ def _figure_years(result, table: pd.DataFrame, indicator: str) -> list[str]:
     value rests on: the indicators that entered (of its domain; all for the composite)."""
     from ..analysis.engine import parse_indicator_years
 
-    cov = result.coverage
-    ids = set(cov.loc[cov["entered"].astype(bool), "indicator"]) if len(cov) else set()
+    ids = result.entered()
     if indicator.startswith("domain_"):
         domain = result.scheme.domains.get(indicator.removeprefix("domain_"))
         ids &= set(domain.indicators) if domain is not None else set()

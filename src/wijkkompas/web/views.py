@@ -439,8 +439,10 @@ def trend_indicators(data: WebData, code: str, language: str) -> list[dict]:
 def _yearly(obs: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """One figure per area and whole year (observed or estimated; of several boundary
     vintages the newest), and whether the figures were all of months or quarters."""
+    from ..periods import whole_years
+
     obs = obs[obs["status"].isin(["observed", "estimated"])]
-    annual = obs["period"].astype(str) == obs["year"].astype(str)
+    annual = whole_years(obs)
     sub_annual = bool(len(obs)) and not annual.any()
     obs = obs[annual].sort_values(["area_code", "year", "vintage"]).drop_duplicates(
         ["area_code", "year"], keep="last")
